@@ -1,0 +1,112 @@
+"""Command line: ``python -m indicators build | export KIND | status --province CODE``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .database import Store, default_db_path
+from .exporting import to_csv
+from .reference import ReferenceDataError
+from .registry import Registry, UnknownProvince
+from .scorecard import province_scope, status_table
+
+EXPORT_COLUMNS = {
+    "targets": ["target_id", "province_code", "province_valid_from", "province_name", "indicator_code",
+                "comparator", "target_value", "target_high", "baseline_period", "baseline_value",
+                "start_period", "deadline_period", "recurring", "plan_number", "plan_id", "source_quote", "note"],
+    "actuals": ["province_code", "province_valid_from", "province_name", "indicator_code", "period",
+                "value", "source", "batch_id"],
+    "provinces": ["code", "name", "full_name", "name_ascii", "valid_from", "valid_to", "successor_code",
+                  "successor_valid_from", "region_code"],
+    "indicators": ["code", "name_vi", "name_en", "unit", "decimals", "direction", "min_value", "max_value",
+                   "family", "parent_code", "publisher", "frequency", "first_year", "notes"],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ReferenceDataError, UnknownProvince, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
+                        help=f"DuckDB file (default: $KPI_DB or {default_db_path()})")
+    parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
+                                     description="Administrative-reform targets and actuals.")
+    parser.set_defaults(db=None)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    build = sub.add_parser("build", parents=[common], help="(re)create the database from data/")
+    build.set_defaults(run=_build)
+    export = sub.add_parser("export", parents=[common], help="CSV on stdout")
+    export.add_argument("kind", choices=sorted(EXPORT_COLUMNS))
+    export.set_defaults(run=_export)
+    status = sub.add_parser("status", parents=[common], help="targets of a province with their status")
+    status.add_argument("--province", required=True, help="code (42) or name (Hà Tĩnh, Ha Tinh)")
+    status.add_argument("--year", type=int, default=None, help="judge as of the end of this year (default: this year)")
+    status.add_argument("--format", choices=["table", "csv"], default="table")
+    status.set_defaults(run=_status)
+    return parser
+
+
+def _store(args: argparse.Namespace, *, build_if_missing: bool = True) -> Store:
+    store = Store(args.db)
+    if build_if_missing and not store.is_built():
+        store.build()
+    return store
+
+
+def _build(args: argparse.Namespace) -> int:
+    report = Store(args.db).build()
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "meta")
+    print(f"built {report.path}: {counts}", file=sys.stderr)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = _store(args)
+    frame = {"targets": store.targets, "actuals": store.actuals, "provinces": store.provinces,
+             "indicators": store.indicators}[args.kind]()
+    sys.stdout.write(to_csv(frame[EXPORT_COLUMNS[args.kind]]))
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    store = _store(args)
+    registry = Registry(store.provinces(), store.province_aliases())
+    year = args.year or date.today().year
+    day = date(year, 12, 31)
+    try:
+        key = registry.resolve(args.province, day)
+    except UnknownProvince:
+        if args.year is not None:
+            raise
+        key = registry.resolve_latest(args.province)
+    keys = province_scope(registry, key)
+    province = registry.row(key)
+    table = status_table(store, keys, year)
+    if args.format == "csv":
+        sys.stdout.write(to_csv(table))
+        return 0
+    print(f"{province['full_name']} (code {key[0]}, valid from {key[1]}) — status as of the end of {year}")
+    if len(keys) > 1:
+        olds = ", ".join(f"{registry.row(k)['name']} ({k[0]})" for k in keys[1:])
+        print(f"including the targets of the provinces it absorbed on {key[1]}: {olds}")
+    if table.empty:
+        print("no targets")
+        return 0
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
+        shown = table.drop(columns=["province_code"]).astype(object).where(table.notna().drop(columns=["province_code"]), "—")
+        print(shown.to_string(index=False))
+    counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
+    print("\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + " (latest judgement of each target)")
+    return 0

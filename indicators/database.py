@@ -1,0 +1,364 @@
+"""The one module that speaks SQL.
+
+A :class:`Store` owns the path of the DuckDB file; every query goes through
+a fresh cursor of its connection (a DuckDB connection is not thread-safe,
+its cursors are), and every value is passed as a parameter. Pages and the
+CLI call the methods here and receive pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pandas as pd
+
+from .periods import parse_period
+from .reference import DATA_DIR, ReferenceData, load_reference, province_keys
+
+DEFAULT_DB = DATA_DIR / "kpi.duckdb"
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS region (
+    code VARCHAR PRIMARY KEY, name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS province (
+    code VARCHAR NOT NULL, valid_from DATE NOT NULL, valid_to DATE,
+    name VARCHAR NOT NULL, full_name VARCHAR NOT NULL, name_ascii VARCHAR NOT NULL,
+    region_code VARCHAR NOT NULL, successor_code VARCHAR, successor_valid_from DATE,
+    PRIMARY KEY (code, valid_from));
+CREATE TABLE IF NOT EXISTS province_alias (
+    alias_key VARCHAR NOT NULL, code VARCHAR NOT NULL, valid_from DATE NOT NULL,
+    PRIMARY KEY (alias_key, code, valid_from));
+CREATE TABLE IF NOT EXISTS indicator_family (
+    code VARCHAR PRIMARY KEY, name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS indicator (
+    code VARCHAR PRIMARY KEY, family VARCHAR NOT NULL, parent_code VARCHAR,
+    name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL, unit_vi VARCHAR NOT NULL, unit_en VARCHAR NOT NULL,
+    decimals INTEGER NOT NULL, direction VARCHAR NOT NULL,
+    min_value DOUBLE NOT NULL, max_value DOUBLE,
+    publisher VARCHAR NOT NULL, frequency VARCHAR NOT NULL, first_year INTEGER, notes VARCHAR);
+CREATE TABLE IF NOT EXISTS indicator_method_change (
+    indicator_code VARCHAR NOT NULL, from_year INTEGER NOT NULL,
+    note_vi VARCHAR NOT NULL, note_en VARCHAR NOT NULL, PRIMARY KEY (indicator_code, from_year));
+CREATE TABLE IF NOT EXISTS plan (
+    id VARCHAR PRIMARY KEY, number VARCHAR NOT NULL, doc_type VARCHAR NOT NULL, issuer VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, issued_on DATE NOT NULL,
+    period_start VARCHAR NOT NULL, period_end VARCHAR NOT NULL, title VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS target (
+    id VARCHAR PRIMARY KEY, plan_id VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+    indicator_code VARCHAR NOT NULL, comparator VARCHAR NOT NULL,
+    target_value DOUBLE NOT NULL, target_high DOUBLE,
+    baseline_period VARCHAR, baseline_value DOUBLE,
+    start_period VARCHAR NOT NULL, deadline_period VARCHAR NOT NULL, recurring BOOLEAN NOT NULL,
+    source_quote VARCHAR NOT NULL, note VARCHAR, origin VARCHAR NOT NULL DEFAULT 'reference');
+CREATE TABLE IF NOT EXISTS task (
+    plan_id VARCHAR NOT NULL, ref VARCHAR NOT NULL, area VARCHAR NOT NULL, task VARCHAR NOT NULL,
+    product VARCHAR, lead_body VARCHAR, partners VARCHAR,
+    start_period VARCHAR NOT NULL, deadline_period VARCHAR NOT NULL, recurring BOOLEAN NOT NULL,
+    note VARCHAR, PRIMARY KEY (plan_id, ref));
+CREATE SEQUENCE IF NOT EXISTS import_batch_id START 1;
+CREATE TABLE IF NOT EXISTS import_batch (
+    id BIGINT PRIMARY KEY DEFAULT nextval('import_batch_id'),
+    source VARCHAR NOT NULL, source_kind VARCHAR NOT NULL, file_name VARCHAR, file_sha256 VARCHAR,
+    imported_by VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL, row_count INTEGER NOT NULL,
+    note VARCHAR);
+CREATE TABLE IF NOT EXISTS actual (
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+    indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, period_kind VARCHAR NOT NULL,
+    period_start DATE NOT NULL, period_end DATE NOT NULL,
+    value DOUBLE NOT NULL, source VARCHAR, batch_id BIGINT NOT NULL, note VARCHAR,
+    PRIMARY KEY (province_code, province_valid_from, indicator_code, period));
+"""
+
+# Reference tables, in the order they are emptied and refilled by build().
+REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
+                    "indicator_method_change", "plan", "task")
+ALL_TABLES = ("meta", *REFERENCE_TABLES, "target", "import_batch", "actual")
+
+
+def default_db_path() -> Path:
+    """``KPI_DB`` when set, else ``data/kpi.duckdb``."""
+    return Path(os.environ.get("KPI_DB") or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    counts: dict[str, int]
+
+
+class Store:
+    """The database behind the dashboard and the CLI."""
+
+    def __init__(self, path: Path | str | None = None, read_only: bool = False):
+        self.path = Path(path) if path else default_db_path()
+        self.read_only = read_only
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    # --- connection ---------------------------------------------------------------
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
+            self._connection = duckdb.connect(str(self.path), read_only=self.read_only)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.connection.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.cursor() as cur:
+            row = cur.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # --- build ------------------------------------------------------------------------
+
+    def build(self, data_dir: Path = DATA_DIR) -> BuildReport:
+        """(Re)create the reference tables from ``data_dir`` in one transaction.
+
+        Reference tables are emptied and refilled, so running it twice gives
+        the same database. Actuals and import batches are left alone; the
+        build refuses reference data that would orphan an existing actual.
+        """
+        reference = load_reference(data_dir)
+        with self.cursor() as cur:
+            cur.execute(SCHEMA)
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                _refuse_orphans(cur, reference)
+                for table in REFERENCE_TABLES:
+                    cur.execute(f"DELETE FROM {table}")
+                cur.execute("DELETE FROM target WHERE origin = 'reference'")
+                _insert_reference(cur, reference)
+                cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return BuildReport(self.path, self.table_counts())
+
+    def table_counts(self) -> dict[str, int]:
+        return {t: int(self.scalar(f"SELECT count(*) FROM {t}")) for t in ALL_TABLES}
+
+    def is_built(self) -> bool:
+        try:
+            return self.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == SCHEMA_VERSION
+        except duckdb.Error:
+            return False
+
+    # --- reads ------------------------------------------------------------------------
+
+    def provinces(self) -> pd.DataFrame:
+        return self.query("""
+            SELECT p.code, p.name, p.full_name, p.name_ascii, p.valid_from, p.valid_to,
+                   p.successor_code, p.successor_valid_from, p.region_code,
+                   r.name_vi AS region_vi, r.name_en AS region_en
+            FROM province p JOIN region r ON r.code = p.region_code
+            ORDER BY p.valid_from, p.code""")
+
+    def province_aliases(self) -> pd.DataFrame:
+        return self.query("SELECT alias_key, code, valid_from FROM province_alias ORDER BY alias_key")
+
+    def indicators(self) -> pd.DataFrame:
+        return self.query("""
+            SELECT i.*, f.name_vi AS family_vi, f.name_en AS family_en
+            FROM indicator i JOIN indicator_family f ON f.code = i.family
+            ORDER BY i.family, i.code""")
+
+    def plans(self) -> pd.DataFrame:
+        return self.query("""
+            SELECT pl.*, p.name AS province_name,
+                   (SELECT count(*) FROM target t WHERE t.plan_id = pl.id) AS target_count,
+                   (SELECT count(*) FROM task k WHERE k.plan_id = pl.id) AS task_count
+            FROM plan pl JOIN province p ON p.code = pl.province_code AND p.valid_from = pl.province_valid_from
+            ORDER BY pl.issued_on""")
+
+    def targets(self, province_keys: Sequence[tuple[str, date]] | None = None) -> pd.DataFrame:
+        sql = """
+            SELECT t.id AS target_id, t.province_code, p.name AS province_name, t.province_valid_from,
+                   t.indicator_code, i.name_vi AS indicator_name_vi, i.name_en AS indicator_name_en,
+                   i.unit, i.direction, t.comparator, t.target_value, t.target_high,
+                   t.baseline_period, t.baseline_value, t.start_period, t.deadline_period, t.recurring,
+                   pl.number AS plan_number, pl.id AS plan_id, t.source_quote, t.note
+            FROM target t
+            JOIN plan pl ON pl.id = t.plan_id
+            JOIN province p ON p.code = t.province_code AND p.valid_from = t.province_valid_from
+            JOIN indicator i ON i.code = t.indicator_code"""
+        params: list[Any] = []
+        if province_keys is not None:
+            if not province_keys:
+                return self.query(sql + " WHERE false")
+            sql += " WHERE (t.province_code, t.province_valid_from) IN (SELECT * FROM (VALUES %s))" % (
+                ", ".join(["(?, ?)"] * len(province_keys)))
+            for code, valid_from in province_keys:
+                params += [code, valid_from]
+        return self.query(sql + " ORDER BY pl.issued_on, t.id", params)
+
+    def tasks(self) -> pd.DataFrame:
+        return self.query("""
+            SELECT k.*, pl.number AS plan_number, pl.province_code, p.name AS province_name
+            FROM task k JOIN plan pl ON pl.id = k.plan_id
+            JOIN province p ON p.code = pl.province_code AND p.valid_from = pl.province_valid_from
+            ORDER BY pl.issued_on, k.plan_id, k.ref""")
+
+    def actuals(self, province_code: str | None = None, province_valid_from: date | None = None,
+                indicator_code: str | None = None) -> pd.DataFrame:
+        sql = """
+            SELECT a.province_code, p.name AS province_name, a.province_valid_from, a.indicator_code,
+                   a.period, a.period_kind, a.period_end, a.value,
+                   coalesce(a.source, b.source) AS source, a.batch_id
+            FROM actual a
+            JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
+            JOIN import_batch b ON b.id = a.batch_id
+            WHERE (? IS NULL OR a.province_code = ?)
+              AND (? IS NULL OR a.province_valid_from = ?)
+              AND (? IS NULL OR a.indicator_code = ?)
+            ORDER BY a.indicator_code, a.province_valid_from, a.province_code, a.period_end, a.period"""
+        params = [province_code, province_code, province_valid_from, province_valid_from,
+                  indicator_code, indicator_code]
+        return self.query(sql, params)
+
+    def import_batches(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM import_batch ORDER BY id")
+
+    # --- writes used by importers ------------------------------------------------------
+
+    def add_batch(self, rows: pd.DataFrame, *, source: str, source_kind: str, imported_by: str,
+                  file_name: str | None = None, file_bytes: bytes | None = None,
+                  note: str | None = None) -> int:
+        """Insert a batch of new actuals in one transaction and return the batch id.
+
+        ``rows`` has the columns province_code, province_valid_from,
+        indicator_code, period, value and optionally source and note. Any key
+        that already exists makes the whole batch fail: nothing is overwritten.
+        """
+        digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        records = [_actual_record(r) for r in rows.to_dict("records")]
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                batch_id = cur.execute(
+                    "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by,"
+                    " imported_at, row_count, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    [source, source_kind, file_name, digest, imported_by, now, len(records), note],
+                ).fetchone()[0]
+                if records:
+                    cur.executemany(
+                        "INSERT INTO actual (province_code, province_valid_from, indicator_code, period,"
+                        " period_kind, period_start, period_end, value, source, batch_id, note)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[*r[:9], batch_id, r[9]] for r in records])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return int(batch_id)
+
+    def integrity_problems(self) -> list[str]:
+        """Rows that point at something missing (the schema declares no foreign keys)."""
+        checks = {
+            "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE r.code IS NULL",
+            "successor missing": "SELECT count(*) FROM province p WHERE p.successor_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM province q WHERE q.code = p.successor_code AND q.valid_from = p.successor_valid_from)",
+            "alias without province": "SELECT count(*) FROM province_alias a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = a.code AND p.valid_from = a.valid_from)",
+            "target without plan": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = t.plan_id)",
+            "target without indicator": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = t.indicator_code)",
+            "target without province": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = t.province_code AND p.valid_from = t.province_valid_from)",
+            "task without plan": "SELECT count(*) FROM task k WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = k.plan_id)",
+            "actual without batch": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = a.batch_id)",
+            "actual without indicator": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = a.indicator_code)",
+            "actual without province": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = a.province_code AND p.valid_from = a.province_valid_from)",
+        }
+        found = []
+        for label, sql in checks.items():
+            n = self.scalar(sql)
+            if n:
+                found.append(f"{label}: {n}")
+        return found
+
+
+def _actual_record(row: dict[str, Any]) -> list[Any]:
+    period = parse_period(row["period"])
+    return [row["province_code"], row["province_valid_from"], row["indicator_code"], period.text,
+            period.kind, period.start, period.end, float(row["value"]), row.get("source"), row.get("note")]
+
+
+def _refuse_orphans(cur: duckdb.DuckDBPyConnection, reference: ReferenceData) -> None:
+    """Stop a build whose reference data no longer has what stored actuals point at."""
+    known_indicators = {i["code"] for i in reference.indicators}
+    known_provinces = {(p["code"], p["valid_from"]) for p in reference.provinces}
+    used_indicators = {r[0] for r in cur.execute("SELECT DISTINCT indicator_code FROM actual").fetchall()}
+    used_provinces = set(cur.execute("SELECT DISTINCT province_code, province_valid_from FROM actual").fetchall())
+    missing = sorted(used_indicators - known_indicators) + sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
+    if missing:
+        raise ValueError(f"stored actuals refer to {missing}, which the reference data no longer has")
+
+
+def _insert_reference(cur: duckdb.DuckDBPyConnection, ref: ReferenceData) -> None:
+    cur.executemany("INSERT INTO region VALUES (?, ?, ?)",
+                    [[r["code"], r["name_vi"], r["name_en"]] for r in ref.regions])
+    cur.executemany(
+        "INSERT INTO province VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[p["code"], p["valid_from"], p["valid_to"], p["name"], p["full_name"], p["name_ascii"], p["region"],
+          p["successor_code"] or None, p.get("successor_valid_from")] for p in ref.provinces])
+    cur.executemany("INSERT INTO province_alias VALUES (?, ?, ?)",
+                    [[key, p["code"], p["valid_from"]] for p in ref.provinces for key in sorted(province_keys(p))])
+    cur.executemany("INSERT INTO indicator_family VALUES (?, ?, ?)",
+                    [[f["code"], f["name_vi"], f["name_en"]] for f in ref.catalogue["families"]])
+    units = ref.catalogue["units"]
+    cur.executemany(
+        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[i["code"], i["family"], i.get("parent"), i["name_vi"], i["name_en"], i["unit"],
+          units[i["unit"]]["vi"], units[i["unit"]]["en"], i["decimals"], i["direction"], i["min_value"],
+          i.get("max_value"), i["publisher"], i["frequency"], i.get("first_year"), i.get("notes")]
+         for i in ref.indicators])
+    changes = [[i["code"], c["from_year"], c["note_vi"], c["note_en"]]
+               for i in ref.indicators for c in i.get("method_changes", [])]
+    if changes:
+        cur.executemany("INSERT INTO indicator_method_change VALUES (?, ?, ?, ?)", changes)
+    for plan in ref.plans:
+        province = plan["province"]
+        cur.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [plan["id"], plan["number"], plan["doc_type"], plan["issuer"], province["code"],
+                     province["valid_from"], plan["issued_on"], plan["period_start"], plan["period_end"],
+                     plan["title"], plan["source_file"]])
+        if plan["targets"]:
+            cur.executemany(
+                "INSERT INTO target (id, plan_id, province_code, province_valid_from, indicator_code, comparator,"
+                " target_value, target_high, baseline_period, baseline_value, start_period, deadline_period,"
+                " recurring, source_quote, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reference')",
+                [[t["id"], plan["id"], province["code"], province["valid_from"], t["indicator"], t["comparator"],
+                  t["value"], t.get("value_high"), t.get("baseline_period"), t.get("baseline_value"), t["start"],
+                  t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note")]
+                 for t in plan["targets"]])
+        if plan["tasks"]:
+            cur.executemany(
+                "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[plan["id"], k["ref"], k["area"], " ".join(k["task"].split()), k.get("product"),
+                  k.get("lead_body") or None, k.get("partners") or None, k["start"], k["deadline"],
+                  bool(k.get("recurring", False)), k.get("note")] for k in plan["tasks"]])

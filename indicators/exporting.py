@@ -1,0 +1,35 @@
+"""CSV output that spreadsheet programs open safely.
+
+A text cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return) would be run as a formula by Excel or LibreOffice; such cells get a
+leading apostrophe. Numbers are written as numbers and are never touched.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pandas as pd
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
+    """``frame`` as CSV text, formula cells escaped, dates as ISO, blanks for missing values."""
+    safe = frame.copy()
+    for column in safe.columns:
+        series = safe[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            safe[column] = series.dt.strftime("%Y-%m-%d")
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            safe[column] = series.map(lambda v: escape_cell(v.isoformat() if isinstance(v, (date, datetime)) else v))
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False, lineterminator="\n")
+    return ("\ufeff" if bom else "") + buffer.getvalue()
