@@ -30,6 +30,7 @@ EXPORT_COLUMNS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.db = getattr(args, "db", None)  # --db may stand before or after the command
     try:
         return args.run(args)
     except (ReferenceDataError, UnknownProvince, ValueError) as exc:
@@ -43,7 +44,6 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"DuckDB file (default: $KPI_DB or {default_db_path()})")
     parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
                                      description="Administrative-reform targets and actuals.")
-    parser.set_defaults(db=None)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     build = sub.add_parser("build", parents=[common], help="(re)create the database from data/")
     build.set_defaults(run=_build)

@@ -1,0 +1,65 @@
+"""Start page: what the database holds — provinces, indicators, plans, targets, tasks, actuals."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.i18n import format_date, format_number, label
+from indicators.scorecard import requirement_text
+from indicators.ui import cached_counts, cached_table, language
+
+lang = language()
+st.title(label("app_title", lang))
+st.caption(label("intro", lang))
+
+counts = cached_counts()
+provinces = cached_table("provinces")
+old_count = int(provinces.valid_to.notna().sum())
+new_count = int(provinces.valid_to.isna().sum())
+
+cards = st.columns(6)
+cards[0].metric(label("provinces", lang), format_number(counts["province"], lang=lang),
+                help=label("provinces_help", lang, old=old_count, new=new_count))
+cards[1].metric(label("indicators", lang), format_number(counts["indicator"], lang=lang))
+cards[2].metric(label("plans", lang), format_number(counts["plan"], lang=lang))
+cards[3].metric(label("targets", lang), format_number(counts["target"], lang=lang))
+cards[4].metric(label("tasks", lang), format_number(counts["task"], lang=lang))
+cards[5].metric(label("actuals", lang), format_number(counts["actual"], lang=lang))
+if counts["actual"] == 0:
+    st.info(label("no_actuals", lang))
+
+st.subheader(label("plans_table", lang))
+plans = cached_table("plans")
+st.dataframe(pd.DataFrame({
+    label("col_number", lang): plans.number,
+    label("col_province", lang): plans.province_name,
+    label("col_issued", lang): [format_date(d.date(), lang) for d in plans.issued_on],
+    label("col_period", lang): plans.period_start + "–" + plans.period_end,
+    label("targets", lang): plans.target_count,
+    label("tasks", lang): plans.task_count,
+    label("col_title", lang): plans.title,
+}), hide_index=True, width="stretch")
+
+st.subheader(label("targets_table", lang))
+choices = dict(zip(plans.id, plans.number + " · " + plans.province_name))
+plan_id = st.selectbox(label("choose_plan", lang), list(choices), index=len(choices) - 2,
+                       format_func=choices.get, key="plan")
+targets = cached_table("targets")
+targets = targets[targets.plan_id == plan_id]
+name_column = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+st.dataframe(pd.DataFrame({
+    "ID": targets.target_id,
+    label("col_indicator", lang): targets[name_column],
+    label("col_requirement", lang): [requirement_text(r) for _, r in targets.iterrows()],
+    label("col_deadline", lang): targets.deadline_period,
+    label("col_recurring", lang): targets.recurring,
+    label("col_quote", lang): targets.source_quote,
+}), hide_index=True, width="stretch")
+source_file = plans.loc[plans.id == plan_id, "source_file"].iloc[0]
+st.caption(label("source_caption", lang, file=source_file))
+
+st.subheader(label("indicator_families", lang))
+indicators = cached_table("indicators")
+family_column = "family_vi" if lang == "vi" else "family_en"
+by_family = indicators.groupby(family_column, sort=False).size().reset_index(name=label("col_count", lang))
+st.dataframe(by_family.rename(columns={family_column: label("col_family", lang)}),
+             hide_index=True, width="stretch")

@@ -1,0 +1,45 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indicators.database import Store
+from indicators.reference import DATA_DIR
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """A database built once from data/ for the read-only tests."""
+    path = tmp_path_factory.mktemp("db") / "kpi.duckdb"
+    store = Store(path)
+    store.build()
+    store.close()
+    return path
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    """A fresh database built from data/, writable, for one test."""
+    s = Store(tmp_path / "kpi.duckdb")
+    s.build()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A copy of data/ that a test may break on purpose."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target, ignore=shutil.ignore_patterns("*.duckdb*"))
+    return target
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    path = SHARED / "seeds"
+    if not path.is_dir():
+        pytest.skip("../shared/seeds is not beside the repository; the quote check needs the plans' text")
+    return path

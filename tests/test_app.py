@@ -1,0 +1,44 @@
+"""AppTest of every page."""
+
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def app(built_db, monkeypatch):
+    monkeypatch.setenv("KPI_DB", str(built_db))
+    from indicators.ui import cached_counts, cached_table, get_store
+    get_store.clear()
+    cached_table.clear()
+    cached_counts.clear()
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+
+
+def test_home_page_shows_what_the_database_holds_in_vietnamese(app):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Theo dõi mục tiêu cải cách hành chính"
+    assert [m.value for m in at.metric] == ["97", "99", "5", "60", "78", "0"]
+    assert "Chưa có số liệu thực hiện" in at.info[0].value
+    plans = at.dataframe[0].value
+    assert "239/KH-UBND" in set(plans.iloc[:, 0])
+
+
+def test_home_page_switches_to_english_and_keeps_it_in_the_url(app):
+    at = app.run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Administrative reform targets"
+    assert at.query_params["lang"] == ["en"] or at.query_params["lang"] == "en"
+
+
+def test_choosing_a_plan_lists_its_targets_with_their_sentences(app):
+    at = app.run()
+    at.selectbox(key="plan").set_value("tay-ninh-490-qd-ubnd-2021").run()
+    targets = at.dataframe[1].value
+    assert len(targets) == 11
+    assert targets.iloc[1, -1].startswith("Mức độ hài lòng")

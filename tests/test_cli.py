@@ -1,0 +1,110 @@
+"""The CLI contract: build, export, status (run as `python -m indicators`)."""
+
+import csv
+import io
+import subprocess
+import sys
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from indicators.cli import main
+from indicators.database import Store
+from tests.conftest import REPO
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_export_targets_lists_every_target_with_its_sentence(capsys, built_db):
+    code, out, _ = run(capsys, "export", "targets", "--db", str(built_db))
+    targets = rows(out)
+    assert code == 0 and len(targets) == 60
+    required = ["province_code", "province_name", "indicator_code", "comparator", "target_value", "target_high",
+                "baseline_period", "baseline_value", "start_period", "deadline_period", "recurring",
+                "plan_number", "source_quote"]
+    assert set(required) <= set(targets[0])
+    assert all(t["source_quote"] for t in targets)
+    headcount = next(t for t in targets if t["target_id"] == "HT239-22")
+    assert (headcount["comparator"], headcount["target_value"], headcount["baseline_period"]) == ("<=", "-10.0", "2015")
+
+
+def test_export_provinces_has_both_lists_with_the_successor_mapping(capsys, built_db):
+    code, out, _ = run(capsys, "--db", str(built_db), "export", "provinces")
+    provinces = rows(out)
+    assert code == 0 and len(provinces) == 97
+    old = [p for p in provinces if p["valid_to"]]
+    assert len(old) == 63 and all(p["successor_code"] for p in old)
+    long_an = next(p for p in old if p["name"] == "Long An")
+    assert (long_an["code"], long_an["successor_code"]) == ("80", "80")
+    assert set(long_an) >= {"code", "name", "name_ascii", "valid_from", "valid_to", "successor_code"}
+
+
+@pytest.mark.parametrize("kind, columns", [
+    ("indicators", ["code", "name_vi", "name_en", "unit", "direction", "min_value", "max_value", "family"]),
+    ("actuals", ["province_code", "province_name", "indicator_code", "period", "value", "source", "batch_id"]),
+])
+def test_export_has_the_promised_columns(capsys, built_db, kind, columns):
+    code, out, _ = run(capsys, "export", kind, "--db", str(built_db))
+    header = next(csv.reader(io.StringIO(out)))
+    assert code == 0 and set(columns) <= set(header)
+
+
+def test_exported_text_cells_that_look_like_formulas_are_escaped(capsys, built_db):
+    _, out, _ = run(capsys, "export", "targets", "--db", str(built_db))
+    training = next(t for t in rows(out) if t["target_id"] == "HT239-46")
+    assert training["source_quote"] == "'-10 lớp tập huấn/5 năm."
+    assert training["target_value"] == "10.0"
+
+
+def test_status_judges_recurring_targets_year_by_year_against_actuals(capsys, tmp_path):
+    db = tmp_path / "kpi.duckdb"
+    store = Store(db)
+    store.build()
+    key = ("42", date(2004, 1, 1))
+    sample = pd.DataFrame([(*key, "papi_d1_participation_rank", str(y), r) for y, r in
+                           [(2016, 3), (2017, 9), (2018, 5), (2020, 2)]],
+                          columns=["province_code", "province_valid_from", "indicator_code", "period", "value"])
+    store.add_batch(sample, source="test sample", source_kind="cli", imported_by="tester")
+    store.close()
+    code, out, _ = run(capsys, "status", "--province", "42", "--year", "2021", "--db", str(db), "--format", "csv")
+    judged = [r for r in rows(out) if r["target_id"] == "HT239-02"]
+    assert code == 0
+    assert [(r["judged_year"], r["status"]) for r in judged] == [
+        ("2016", "achieved"), ("2017", "off_track"), ("2018", "achieved"), ("2019", "no_data"), ("2020", "achieved")]
+
+
+def test_status_of_a_new_province_includes_the_targets_of_the_old_ones(capsys, built_db):
+    code, out, _ = run(capsys, "status", "--province", "80", "--db", str(built_db))
+    assert code == 0
+    assert "Tây Ninh (72), Long An (80)" in out
+    assert "TN490-01" in out
+
+
+def test_status_reads_the_code_as_meant_in_the_year_asked(capsys, built_db):
+    code, out, _ = run(capsys, "status", "--province", "15", "--year", "2020", "--db", str(built_db))
+    assert code == 0 and "Yên Bái" in out and "no targets" in out
+    code, out, _ = run(capsys, "status", "--province", "Lao Cai", "--year", "2012", "--db", str(built_db))
+    assert code == 0 and "LC02-01" in out
+
+
+def test_status_of_an_unknown_province_fails_with_a_message(capsys, built_db):
+    code, _, err = run(capsys, "status", "--province", "Atlantis", "--db", str(built_db))
+    assert code == 2 and "not a known province" in err
+
+
+def test_the_module_runs_as_a_command_and_honours_kpi_db(tmp_path):
+    db = tmp_path / "env.duckdb"
+    result = subprocess.run([sys.executable, "-m", "indicators", "export", "indicators"], cwd=REPO,
+                            capture_output=True, text=True, env={"KPI_DB": str(db), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("code,name_vi,name_en")
+    assert db.exists()

@@ -1,0 +1,91 @@
+"""The DuckDB store: build from data/, idempotency, provenance, all-or-nothing batches."""
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from indicators.database import ALL_TABLES, Store
+
+
+def _dump(store: Store) -> dict[str, list]:
+    return {t: sorted(map(repr, store.connection.execute(f"SELECT * FROM {t}").fetchall())) for t in ALL_TABLES}
+
+
+def _batch(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["province_code", "province_valid_from", "indicator_code", "period", "value"])
+
+
+def test_build_fills_every_reference_table(store):
+    counts = store.table_counts()
+    assert counts["province"] == 97 and counts["region"] == 6
+    assert counts["plan"] == 5 and counts["target"] == 60 and counts["task"] == 78
+    assert counts["indicator"] >= 90
+    assert store.integrity_problems() == []
+
+
+def test_building_twice_gives_the_same_database(store):
+    before = _dump(store)
+    store.build()
+    assert _dump(store) == before
+
+
+def test_a_rebuild_keeps_the_actuals_and_their_batches(store):
+    batch = store.add_batch(_batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]),
+                            source="test", source_kind="cli", imported_by="tester")
+    store.build()
+    actuals = store.actuals()
+    assert list(actuals.value) == [85.5] and list(actuals.batch_id) == [batch]
+
+
+def test_every_actual_carries_its_batch_and_source(store):
+    batch = store.add_batch(_batch([("42", date(2004, 1, 1), "papi_total", "2023", 43.1)]),
+                            source="PAPI 2023 report", source_kind="cli", imported_by="tester",
+                            file_name="papi.csv", file_bytes=b"abc")
+    row = store.actuals().iloc[0]
+    assert (row.source, row.batch_id) == ("PAPI 2023 report", batch)
+    info = store.import_batches().iloc[0]
+    assert info.imported_by == "tester" and info.file_sha256.startswith("ba7816bf")
+
+
+def test_a_batch_with_an_existing_key_writes_nothing(store):
+    store.add_batch(_batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]),
+                    source="first", source_kind="cli", imported_by="tester")
+    clash = _batch([("42", date(2004, 1, 1), "sipas", "2023", 86.0), ("42", date(2004, 1, 1), "sipas", "2022", 99.0)])
+    with pytest.raises(duckdb.ConstraintException):
+        store.add_batch(clash, source="second", source_kind="cli", imported_by="tester")
+    assert list(store.actuals().value) == [85.5]
+    assert list(store.import_batches().source) == ["first"]
+
+
+def test_a_build_that_would_orphan_an_actual_is_refused_and_changes_nothing(store, data_copy):
+    store.add_batch(_batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]),
+                    source="first", source_kind="cli", imported_by="tester")
+    catalogue = data_copy / "indicators.yaml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("code: sipas,", "code: sipas_renamed,")
+                         .replace("parent: sipas,", "parent: sipas_renamed,"), encoding="utf-8")
+    before = _dump(store)
+    with pytest.raises(ValueError, match="sipas"):
+        store.build(data_copy)
+    assert _dump(store) == before
+
+
+def test_a_period_is_stored_with_its_kind_and_dates(store):
+    store.add_batch(_batch([("42", date(2004, 1, 1), "dossiers_online_pct", "2024-Q3", 40.0)]),
+                    source="t", source_kind="cli", imported_by="tester")
+    row = store.query("SELECT period_kind, period_start, period_end FROM actual").iloc[0]
+    assert (row.period_kind, str(row.period_start.date()), str(row.period_end.date())) == ("quarter", "2024-07-01", "2024-09-30")
+
+
+def test_targets_keep_their_verbatim_sentence_and_province_key(store):
+    targets = store.targets([("72", date(2004, 1, 1))])
+    assert len(targets) == 11
+    assert set(targets.province_name) == {"Tây Ninh"}
+    assert all(len(q) > 20 for q in targets.source_quote)
+
+
+def test_a_values_with_quotes_is_passed_as_a_parameter_not_pasted(store):
+    tricky = "x'); DROP TABLE actual; --"
+    assert store.actuals(province_code=tricky).empty
+    assert store.table_counts()["actual"] == 0

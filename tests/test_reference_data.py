@@ -1,0 +1,139 @@
+"""Schema and consistency checks of every reviewed file under data/."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indicators.reference import DATA_DIR, ReferenceDataError, load_reference
+from indicators.text import squash_spaces
+
+REFERENCE = load_reference()
+ALL_TARGETS = [(plan, t) for plan in REFERENCE.plans for t in plan["targets"]]
+
+
+def test_every_reference_file_passes_its_schema_and_cross_checks():
+    assert len(REFERENCE.provinces) == 97
+    assert len(REFERENCE.plans) == 5
+
+
+def test_every_plan_file_is_listed_and_loaded():
+    assert len(list((DATA_DIR / "plans").glob("*.yaml"))) == len(REFERENCE.plans)
+
+
+@pytest.mark.parametrize("plan_id, at_least", [
+    ("ha-tinh-239-kh-ubnd-2016", 30), ("tay-ninh-490-qd-ubnd-2021", 8),
+    ("dong-nai-51-kh-tu-2008", 1), ("lao-cai-02-2011-ct-ubnd", 1), ("ben-tre-2597-kh-ubnd-2015", 1)])
+def test_each_plan_carries_its_numeric_targets(plan_id, at_least):
+    plan = next(p for p in REFERENCE.plans if p["id"] == plan_id)
+    assert len(plan["targets"]) >= at_least
+
+
+def test_the_tasks_of_ha_tinh_appendix_and_dong_nai_dated_tasks_are_stored():
+    tasks = {p["id"]: p["tasks"] for p in REFERENCE.plans}
+    assert len(tasks["ha-tinh-239-kh-ubnd-2016"]) == 45
+    assert len(tasks["dong-nai-51-kh-tu-2008"]) >= 25
+    assert all(t["lead_body"] for t in tasks["ha-tinh-239-kh-ubnd-2016"])
+
+
+def test_every_quote_and_task_is_verbatim_in_its_seed(seeds_dir):
+    missing = []
+    for plan in REFERENCE.plans:
+        seed = squash_spaces((seeds_dir / plan["source_file"]).read_text(encoding="utf-8"))
+        missing += [t["id"] for t in plan["targets"] if squash_spaces(t["quote"]) not in seed]
+        missing += [f"{plan['id']}:{k['ref']}" for k in plan["tasks"] if squash_spaces(k["task"]) not in seed]
+    assert missing == []
+
+
+# Targets whose number the sentence implies rather than writes: "tất cả" (all) is 100 %,
+# and a milestone ("hoàn thành ...") is 1. Reviewed by hand; keep it short.
+IMPLICIT_NUMBER = {"DN51-01", "LC02-01", "BT2597-01", "HT239-15", "HT239-30"}
+
+
+def test_every_quote_states_the_number_it_is_judged_by():
+    """A guard against a target pasted under the wrong sentence."""
+    unstated = []
+    for _, target in ALL_TARGETS:
+        numbers = [f"{abs(target[k]):g}" for k in ("value", "value_high") if k in target]
+        if not all(re.search(rf"(?<![\d.,]){n}(?![\d])", re.sub(r"(?<!\d)0(\d)", r"\1", target["quote"])) for n in numbers):
+            unstated.append(target["id"])
+    assert sorted(unstated) == sorted(IMPLICIT_NUMBER)
+
+
+def test_target_ids_follow_their_plan():
+    for plan, target in ALL_TARGETS:
+        prefix = re.match(r"[A-Z]+\d+", target["id"]).group(0)
+        assert all(t["id"].startswith(prefix) for t in plan["targets"])
+
+
+def _write_yaml(path: Path, document) -> None:
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_a_province_row_with_a_bad_region_is_named_by_row_and_column(data_copy):
+    path = data_copy / "provinces.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].replace(",TDMNPB,", ",NOWHERE,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference(data_copy)
+    assert "provinces.csv row 5, column region: unknown region 'NOWHERE'" in raised.value.problems
+
+
+def test_a_province_name_in_nfd_is_refused(data_copy):
+    import unicodedata
+    path = data_copy / "provinces.csv"
+    text = path.read_text(encoding="utf-8").replace("Hà Giang", unicodedata.normalize("NFD", "Hà Giang"), 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference(data_copy)
+    assert any("row 3, column name: text is not NFC" in p for p in raised.value.problems)
+
+
+def test_a_successor_that_does_not_exist_is_refused(data_copy):
+    path = data_copy / "provinces.csv"
+    text = path.read_text(encoding="utf-8").replace("Tỉnh Hà Giang,Ha Giang,TDMNPB,08", "Tỉnh Hà Giang,Ha Giang,TDMNPB,09")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference(data_copy)
+    assert any("column successor_code: no province 09" in p for p in raised.value.problems)
+
+
+def test_an_unknown_field_in_the_catalogue_is_refused(data_copy):
+    path = data_copy / "indicators.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["indicators"][0]["colour"] = "red"
+    _write_yaml(path, document)
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference(data_copy)
+    assert any("indicators.yaml at indicators/0" in p and "colour" in p for p in raised.value.problems)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"indicator": "no_such_indicator"}, "unknown indicator 'no_such_indicator'"),
+    ({"comparator": "<="}, "contradicts the direction"),
+    ({"comparator": "between"}, "'value_high' is a required property"),
+    ({"value": 180}, "outside procedures_published_pct's range"),
+    ({"deadline": "2015"}, "before the start"),
+    ({"deadline": "2020-13"}, "does not match"),
+])
+def test_a_broken_target_is_named_by_file_and_item(data_copy, change, message):
+    path = data_copy / "plans" / "ha-tinh-239-kh-ubnd-2016.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["targets"][9].update(change)  # HT239-10, procedures published >= 100
+    _write_yaml(path, document)
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference(data_copy)
+    assert any("ha-tinh-239-kh-ubnd-2016.yaml at targets/9" in p and message in p for p in raised.value.problems), \
+        raised.value.problems
+
+
+def test_a_plan_for_a_province_that_did_not_exist_then_is_refused(data_copy):
+    path = data_copy / "plans" / "tay-ninh-490-qd-ubnd-2021.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["province"] = {"code": "80", "valid_from": "2025-07-01"}
+    _write_yaml(path, document)
+    with pytest.raises(ReferenceDataError) as raised:
+        load_reference(data_copy)
+    assert any("was not valid on 2021-03-05" in p for p in raised.value.problems)
