@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .database import Store, default_db_path
+from .database import Store, default_db_path, open_read_only
 from .exporting import to_csv
 from .reference import ReferenceDataError
 from .registry import Registry, UnknownProvince
@@ -58,11 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _store(args: argparse.Namespace, *, build_if_missing: bool = True) -> Store:
-    store = Store(args.db)
-    if build_if_missing and not store.is_built():
-        store.build()
-    return store
+def _store(args: argparse.Namespace) -> Store:
+    """A read-only store for the reading commands, built first if the file is new."""
+    return open_read_only(args.db)
 
 
 def _build(args: argparse.Namespace) -> int:

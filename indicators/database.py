@@ -92,6 +92,17 @@ def default_db_path() -> Path:
     return Path(os.environ.get("KPI_DB") or DEFAULT_DB)
 
 
+def open_read_only(path: Path | str | None = None) -> "Store":
+    """A read-only store on ``path``, building the database first if the file is new."""
+    writer = Store(path)
+    try:
+        if not writer.is_built():
+            writer.build()
+    finally:
+        writer.close()
+    return Store(writer.path, read_only=True)
+
+
 @dataclass(frozen=True)
 class BuildReport:
     path: Path

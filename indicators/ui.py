@@ -5,21 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from .database import Store, default_db_path
+from .database import Store, default_db_path, open_read_only
 from .i18n import LANGUAGES, label
 
 
 @st.cache_resource
 def get_store() -> Store:
     """The read-only store of this server process, built from data/ first if the file is new."""
-    path = default_db_path()
-    writer = Store(path)
-    try:
-        if not writer.is_built():
-            writer.build()
-    finally:
-        writer.close()
-    return Store(path, read_only=True)
+    return open_read_only(default_db_path())
 
 
 @st.cache_data(ttl=60)

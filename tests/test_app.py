@@ -1,6 +1,5 @@
 """AppTest of every page."""
 
-import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +14,9 @@ def app(built_db, monkeypatch):
     get_store.clear()
     cached_table.clear()
     cached_counts.clear()
-    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    yield AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    get_store().close()  # DuckDB allows one configuration per file and process
+    get_store.clear()
 
 
 def test_home_page_shows_what_the_database_holds_in_vietnamese(app):
