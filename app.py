@@ -5,6 +5,6 @@ import streamlit as st
 st.set_page_config(page_title="CCHC – mục tiêu và kết quả", page_icon="📊", layout="wide")
 
 navigation = st.navigation([
-    st.Page("pages/home.py", title="Dữ liệu hiện có / Database", icon="🗂️", default=True, url_path="home"),
+    st.Page("pages/home.py", title="Dữ liệu hiện có / Database", icon="🗂️", default=True),
 ])
 navigation.run()
