@@ -180,16 +180,17 @@ def _valid_on(province: dict[str, Any], day: date) -> bool:
 
 
 def _check_successors(provinces: list[dict[str, Any]], problems: list[str]) -> None:
+    """A province that ends has a successor valid on the next day (Hà Tây → Hà Nội in 2008, the 2025 merger)."""
     for p in provinces:
         if not p["successor_code"] or p["valid_to"] is None:
             continue
         next_day = p["valid_to"] + timedelta(days=1)
-        match = [q for q in provinces if q["code"] == p["successor_code"] and q["valid_from"] == next_day]
+        match = [q for q in provinces if q["code"] == p["successor_code"] and _valid_on(q, next_day)]
         if not match:
             problems.append(f"provinces.csv row {p['_row']}, column successor_code: no province {p['successor_code']} "
-                            f"starts on {next_day}")
+                            f"is valid on {next_day}")
         else:
-            p["successor_valid_from"] = next_day
+            p["successor_valid_from"] = match[0]["valid_from"]
 
 
 def _check_overlaps(provinces: list[dict[str, Any]], problems: list[str]) -> None:

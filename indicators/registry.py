@@ -22,9 +22,32 @@ class UnknownProvince(LookupError):
 
 
 @dataclass(frozen=True)
+class _Era:
+    code: str
+    valid_from: date
+    valid_to: date | None
+    name: str
+    successor_code: str | None
+
+    def overlaps(self, first_day: date, last_day: date) -> bool:
+        return self.valid_from <= last_day and (self.valid_to is None or self.valid_to >= first_day)
+
+
 class Registry:
-    provinces: pd.DataFrame  # Store.provinces()
-    aliases: pd.DataFrame    # Store.province_aliases()
+    """Province lookups over Store.provinces() and Store.province_aliases() (or the same frames
+    made from the reference files by :func:`registry_from_reference`)."""
+
+    def __init__(self, provinces: pd.DataFrame, aliases: pd.DataFrame):
+        self.provinces = provinces
+        self.aliases = aliases
+        self._eras = {
+            (r.code, r.valid_from.date()): _Era(r.code, r.valid_from.date(),
+                                                None if pd.isna(r.valid_to) else r.valid_to.date(), r["name"],
+                                                r.successor_code if isinstance(r.successor_code, str) else None)
+            for _, r in provinces.iterrows()}
+        self._by_alias: dict[str, list[ProvinceKey]] = {}
+        for key, code, valid_from in zip(aliases.alias_key, aliases.code, aliases.valid_from):
+            self._by_alias.setdefault(key, []).append((code, valid_from.date()))
 
     def valid_on(self, day: date) -> pd.DataFrame:
         p = self.provinces
@@ -37,29 +60,39 @@ class Registry:
             raise UnknownProvince(f"no province {key[0]} valid from {key[1]}")
         return match.iloc[0]
 
+    def name(self, key: ProvinceKey) -> str:
+        return self._eras[key].name
+
     def resolve(self, text: str, day: date) -> ProvinceKey:
         """The province that ``text`` (a code or any known name) meant on ``day``."""
+        return self.resolve_in_period(text, day, day)
+
+    def resolve_in_period(self, text: str, first_day: date, last_day: date) -> ProvinceKey:
+        """The province ``text`` meant during a period: the one valid in it, or, where
+        two were (a name kept across the 2025 merger), the one valid on its last day."""
         text = str(text).strip()
         candidates = self._candidates(text)
-        if candidates.empty:
+        if not candidates:
             raise UnknownProvince(f"'{text}' is not a known province code or name")
-        on_day = candidates[(candidates.valid_from.dt.date <= day)
-                            & (candidates.valid_to.isna() | (candidates.valid_to.dt.date >= day))]
-        if len(on_day) == 1:
-            return _key(on_day.iloc[0])
-        if len(on_day) > 1:
-            raise UnknownProvince(f"'{text}' matches several provinces on {day}")
-        latest = candidates.sort_values("valid_from").iloc[-1]
-        successor = latest.successor_code
-        hint = f"; its successor is {successor}" if isinstance(successor, str) and successor else ""
-        raise UnknownProvince(f"'{text}' ({latest['name']}) was not a province on {day}{hint}")
+        overlapping = [e for e in candidates if e.overlaps(first_day, last_day)]
+        if len(overlapping) > 1:
+            overlapping = [e for e in overlapping if e.overlaps(last_day, last_day)]
+        if len(overlapping) == 1:
+            return overlapping[0].code, overlapping[0].valid_from
+        if len(overlapping) > 1:
+            raise UnknownProvince(f"'{text}' matches several provinces on {last_day}")
+        latest = max(candidates, key=lambda e: e.valid_from)
+        hint = f"; its successor is {latest.successor_code}" if latest.successor_code else ""
+        when = str(first_day) if first_day == last_day else f"{first_day}..{last_day}"
+        raise UnknownProvince(f"'{text}' ({latest.name}) was not a province on {when}{hint}")
 
     def resolve_latest(self, text: str) -> ProvinceKey:
         """The most recent province that ``text`` has named (for lookups without a date)."""
         candidates = self._candidates(str(text).strip())
-        if candidates.empty:
+        if not candidates:
             raise UnknownProvince(f"'{text}' is not a known province code or name")
-        return _key(candidates.sort_values("valid_from").iloc[-1])
+        latest = max(candidates, key=lambda e: e.valid_from)
+        return latest.code, latest.valid_from
 
     def predecessors(self, key: ProvinceKey) -> list[ProvinceKey]:
         """The provinces that became ``key`` (empty for a province of the old list)."""
@@ -67,13 +100,26 @@ class Registry:
         match = p[(p.successor_code == key[0]) & (p.successor_valid_from.dt.date == key[1])]
         return [_key(r) for _, r in match.sort_values("code").iterrows()]
 
-    def _candidates(self, text: str) -> pd.DataFrame:
-        p = self.provinces
+    def _candidates(self, text: str) -> list[_Era]:
         if text.isdigit():
-            return p[p.code == text.zfill(2)]
-        a = self.aliases[self.aliases.alias_key == name_key(text)]
-        keys = set(zip(a.code, a.valid_from.dt.date))
-        return p[[(c, d) in keys for c, d in zip(p.code, p.valid_from.dt.date)]]
+            return [e for (code, _), e in self._eras.items() if code == text.zfill(2)]
+        return [self._eras[k] for k in self._by_alias.get(name_key(text), [])]
+
+
+def registry_from_reference(provinces: list[dict]) -> Registry:
+    """A registry straight from the reference files, for code that runs before the database exists."""
+    from .reference import province_keys
+
+    frame = pd.DataFrame([{
+        "code": p["code"], "name": p["name"], "full_name": p["full_name"],
+        "valid_from": pd.Timestamp(p["valid_from"]),
+        "valid_to": pd.Timestamp(p["valid_to"]) if p["valid_to"] else pd.NaT,
+        "successor_code": p["successor_code"] or None,
+        "successor_valid_from": pd.Timestamp(p["successor_valid_from"]) if p.get("successor_valid_from") else pd.NaT,
+    } for p in provinces])
+    aliases = pd.DataFrame([{"alias_key": key, "code": p["code"], "valid_from": pd.Timestamp(p["valid_from"])}
+                            for p in provinces for key in sorted(province_keys(p))])
+    return Registry(frame, aliases)
 
 
 def _key(row: pd.Series) -> ProvinceKey:

@@ -13,7 +13,7 @@ st.caption(label("intro", lang))
 
 counts = cached_counts()
 provinces = cached_table("provinces")
-old_count = int(provinces.valid_to.notna().sum())
+old_count = int((provinces.valid_to == pd.Timestamp("2025-06-30")).sum())
 new_count = int(provinces.valid_to.isna().sum())
 
 cards = st.columns(6)

@@ -40,8 +40,8 @@ def test_export_targets_lists_every_target_with_its_sentence(capsys, built_db):
 def test_export_provinces_has_both_lists_with_the_successor_mapping(capsys, built_db):
     code, out, _ = run(capsys, "--db", str(built_db), "export", "provinces")
     provinces = rows(out)
-    assert code == 0 and len(provinces) == 97
-    old = [p for p in provinces if p["valid_to"]]
+    assert code == 0 and len(provinces) == 98
+    old = [p for p in provinces if p["valid_to"] == "2025-06-30"]
     assert len(old) == 63 and all(p["successor_code"] for p in old)
     long_an = next(p for p in old if p["name"] == "Long An")
     assert (long_an["code"], long_an["successor_code"]) == ("80", "80")

@@ -19,7 +19,7 @@ def _batch(rows) -> pd.DataFrame:
 
 def test_build_fills_every_reference_table(store):
     counts = store.table_counts()
-    assert counts["province"] == 97 and counts["region"] == 6
+    assert counts["province"] == 98 and counts["region"] == 6
     assert counts["plan"] == 5 and counts["target"] == 60 and counts["task"] == 78
     assert counts["indicator"] >= 90
     assert store.integrity_problems() == []

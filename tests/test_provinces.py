@@ -15,7 +15,7 @@ from indicators.registry import Registry, UnknownProvince
 vau = pytest.importorskip("vietnamadminunits", reason="the cross-check needs the vietnamadminunits package")
 
 PROVINCES = load_reference().provinces
-OLD = [p for p in PROVINCES if p["valid_to"] is not None]
+OLD = [p for p in PROVINCES if p["valid_to"] == date(2025, 6, 30)]
 NEW = [p for p in PROVINCES if p["valid_to"] is None]
 
 
@@ -36,6 +36,11 @@ def test_there_are_63_old_and_34_new_provinces():
     assert (len(OLD), len(NEW)) == (63, 34)
     assert {p["valid_to"] for p in OLD} == {date(2025, 6, 30)}
     assert {p["valid_from"] for p in NEW} == {date(2025, 7, 1)}
+
+
+def test_ha_tay_ends_in_2008_and_goes_to_ha_noi():
+    ha_tay = [p for p in PROVINCES if p["valid_to"] not in (None, date(2025, 6, 30))]
+    assert [(p["name"], p["valid_to"], p["successor_code"]) for p in ha_tay] == [("Hà Tây", date(2008, 7, 31), "01")]
 
 
 def test_the_old_list_matches_the_package(package_lists):
@@ -105,6 +110,12 @@ def test_an_old_province_after_the_merger_is_refused_with_its_successor(registry
 def test_an_unknown_name_is_refused(registry):
     with pytest.raises(UnknownProvince, match="not a known province"):
         registry.resolve("Atlantis", date(2020, 1, 1))
+
+
+def test_a_name_over_a_whole_year_finds_the_province_valid_in_it(registry):
+    assert registry.resolve_in_period("Hà Tây", date(2008, 1, 1), date(2008, 12, 31)) == ("28", date(2004, 1, 1))
+    assert registry.resolve_in_period("Hà Tĩnh", date(2025, 1, 1), date(2025, 12, 31)) == ("42", date(2025, 7, 1))
+    assert registry.resolve_in_period("Bến Tre", date(2025, 1, 1), date(2025, 12, 31)) == ("83", date(2004, 1, 1))
 
 
 def test_a_new_province_knows_the_old_ones_it_absorbed(registry):

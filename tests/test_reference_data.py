@@ -14,7 +14,7 @@ ALL_TARGETS = [(plan, t) for plan in REFERENCE.plans for t in plan["targets"]]
 
 
 def test_every_reference_file_passes_its_schema_and_cross_checks():
-    assert len(REFERENCE.provinces) == 97
+    assert len(REFERENCE.provinces) == 98
     assert len(REFERENCE.plans) == 5
 
 
@@ -97,7 +97,7 @@ def test_a_successor_that_does_not_exist_is_refused(data_copy):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ReferenceDataError) as raised:
         load_reference(data_copy)
-    assert any("column successor_code: no province 09" in p for p in raised.value.problems)
+    assert any("column successor_code: no province 09 is valid" in p for p in raised.value.problems)
 
 
 def test_an_unknown_field_in_the_catalogue_is_refused(data_copy):
