@@ -25,6 +25,7 @@ EXPORT_COLUMNS = {
                   "successor_valid_from", "region_code"],
     "indicators": ["code", "name_vi", "name_en", "unit", "decimals", "direction", "min_value", "max_value",
                    "family", "parent_code", "publisher", "frequency", "first_year", "notes"],
+    "national": ["indicator_code", "period", "statistic", "value", "source", "batch_id"],
 }
 
 
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", parents=[common], help="CSV on stdout")
     export.add_argument("kind", choices=sorted(EXPORT_COLUMNS))
     export.set_defaults(run=_export)
+    sources = sub.add_parser("sources", parents=[common],
+                             help="rerun the source adapters and rewrite data/actuals/papi.csv and pci.csv")
+    sources.add_argument("--shared", type=Path, required=True,
+                         help="folder with papi/, papi_official/ and pci/ as published (e.g. ../shared/data)")
+    sources.set_defaults(run=_sources)
     status = sub.add_parser("status", parents=[common], help="targets of a province with their status")
     status.add_argument("--province", required=True, help="code (42) or name (Hà Tĩnh, Ha Tinh)")
     status.add_argument("--year", type=int, default=None, help="judge as of the end of this year (default: this year)")
@@ -70,10 +76,26 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources(args: argparse.Namespace) -> int:
+    from .reference import DATA_DIR, load_reference
+    from .registry import registry_from_reference
+    from .sources import write_actuals
+    from .sources.papi import read_papi_csv
+    from .sources.pci import read_pci
+
+    registry = registry_from_reference(load_reference().provinces)
+    for name, frame in (("papi.csv", read_papi_csv(args.shared / "papi", registry)),
+                        ("pci.csv", read_pci(args.shared / "pci", registry))):
+        write_actuals(frame, DATA_DIR / "actuals" / name)
+        print(f"wrote data/actuals/{name}: {len(frame)} figures", file=sys.stderr)
+    print("run `python3 -m indicators build` to load them", file=sys.stderr)
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     store = _store(args)
     frame = {"targets": store.targets, "actuals": store.actuals, "provinces": store.provinces,
-             "indicators": store.indicators}[args.kind]()
+             "indicators": store.indicators, "national": store.national_values}[args.kind]()
     sys.stdout.write(to_csv(frame[EXPORT_COLUMNS[args.kind]]))
     return 0
 
@@ -103,7 +125,10 @@ def _status(args: argparse.Namespace) -> int:
         print("no targets")
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
-        shown = table.drop(columns=["province_code"]).astype(object).where(table.notna().drop(columns=["province_code"]), "—")
+        shown = table.drop(columns=["province_code"]).astype(object)
+        for column in ("actual", "expected"):
+            shown[column] = [f"{v:.4g}" if isinstance(v, float) and v == v else v for v in shown[column]]
+        shown = shown.where(table.drop(columns=["province_code"]).notna(), "—")
         print(shown.to_string(index=False))
     counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
     print("\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + " (latest judgement of each target)")

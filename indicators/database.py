@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from .periods import parse_period
+from .actual_files import ActualFile, load_actual_files
 from .reference import DATA_DIR, ReferenceData, load_reference, province_keys
 
 DEFAULT_DB = DATA_DIR / "kpi.duckdb"
@@ -79,12 +80,16 @@ CREATE TABLE IF NOT EXISTS actual (
     period_start DATE NOT NULL, period_end DATE NOT NULL,
     value DOUBLE NOT NULL, source VARCHAR, batch_id BIGINT NOT NULL, note VARCHAR,
     PRIMARY KEY (province_code, province_valid_from, indicator_code, period));
+CREATE TABLE IF NOT EXISTS national_value (
+    indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, statistic VARCHAR NOT NULL,
+    period_end DATE NOT NULL, value DOUBLE NOT NULL, source VARCHAR NOT NULL, batch_id BIGINT NOT NULL,
+    PRIMARY KEY (indicator_code, period, statistic));
 """
 
 # Reference tables, in the order they are emptied and refilled by build().
 REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
                     "indicator_method_change", "plan", "task")
-ALL_TABLES = ("meta", *REFERENCE_TABLES, "target", "import_batch", "actual")
+ALL_TABLES = ("meta", *REFERENCE_TABLES, "target", "import_batch", "actual", "national_value")
 
 
 def default_db_path() -> Path:
@@ -153,10 +158,13 @@ class Store:
         """(Re)create the reference tables from ``data_dir`` in one transaction.
 
         Reference tables are emptied and refilled, so running it twice gives
-        the same database. Actuals and import batches are left alone; the
-        build refuses reference data that would orphan an existing actual.
+        the same database. Each file of ``data/actuals`` is one import batch:
+        loaded when new, replaced when its bytes changed, left alone when not.
+        Analysts' batches are never touched; the build refuses reference data
+        that would orphan one of their actuals or clash with one.
         """
         reference = load_reference(data_dir)
+        actual_files = load_actual_files(reference, data_dir)
         with self.cursor() as cur:
             cur.execute(SCHEMA)
             cur.execute("BEGIN TRANSACTION")
@@ -166,6 +174,7 @@ class Store:
                     cur.execute(f"DELETE FROM {table}")
                 cur.execute("DELETE FROM target WHERE origin = 'reference'")
                 _insert_reference(cur, reference)
+                _sync_actual_files(cur, actual_files)
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
                 cur.execute("COMMIT")
             except BaseException:
@@ -254,6 +263,13 @@ class Store:
                   indicator_code, indicator_code]
         return self.query(sql, params)
 
+    def national_values(self, indicator_code: str | None = None) -> pd.DataFrame:
+        """Figures of the whole country (national mean, …), for reference lines."""
+        return self.query("""
+            SELECT n.indicator_code, n.period, n.statistic, n.period_end, n.value, n.source, n.batch_id
+            FROM national_value n WHERE (? IS NULL OR n.indicator_code = ?)
+            ORDER BY n.indicator_code, n.period_end, n.statistic""", [indicator_code, indicator_code])
+
     def import_batches(self) -> pd.DataFrame:
         return self.query("SELECT * FROM import_batch ORDER BY id")
 
@@ -280,11 +296,7 @@ class Store:
                     [source, source_kind, file_name, digest, imported_by, now, len(records), note],
                 ).fetchone()[0]
                 if records:
-                    cur.executemany(
-                        "INSERT INTO actual (province_code, province_valid_from, indicator_code, period,"
-                        " period_kind, period_start, period_end, value, source, batch_id, note)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [[*r[:9], batch_id, r[9]] for r in records])
+                    _insert_actuals(cur, pd.DataFrame(records, columns=_ACTUAL_RECORD), batch_id)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -303,6 +315,8 @@ class Store:
             "task without plan": "SELECT count(*) FROM task k WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = k.plan_id)",
             "actual without batch": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = a.batch_id)",
             "actual without indicator": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = a.indicator_code)",
+            "national value without batch": "SELECT count(*) FROM national_value n WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = n.batch_id)",
+            "national value without indicator": "SELECT count(*) FROM national_value n WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = n.indicator_code)",
             "actual without province": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = a.province_code AND p.valid_from = a.province_valid_from)",
         }
         found = []
@@ -311,6 +325,96 @@ class Store:
             if n:
                 found.append(f"{label}: {n}")
         return found
+
+
+_ACTUAL_RECORD = ["province_code", "province_valid_from", "indicator_code", "period", "period_kind",
+                  "period_start", "period_end", "value", "source", "note"]
+
+
+def _insert_actuals(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, batch_id: int) -> None:
+    """Insert actual rows (columns :data:`_ACTUAL_RECORD`) as one set; the frame is bound, not pasted."""
+    frame = frame.assign(batch_id=batch_id)
+    cur.register("incoming_actuals", frame)
+    try:
+        cur.execute("""
+            INSERT INTO actual (province_code, province_valid_from, indicator_code, period, period_kind,
+                                period_start, period_end, value, source, batch_id, note)
+            SELECT province_code, CAST(province_valid_from AS DATE), indicator_code, period, period_kind,
+                   CAST(period_start AS DATE), CAST(period_end AS DATE), CAST(value AS DOUBLE), source,
+                   batch_id, note
+            FROM incoming_actuals""")
+    finally:
+        cur.unregister("incoming_actuals")
+
+
+def _sync_actual_files(cur: duckdb.DuckDBPyConnection, files: list[ActualFile]) -> None:
+    """One batch per shipped file: kept when unchanged, replaced when changed, dropped when gone."""
+    existing = {name: (batch_id, digest) for batch_id, name, digest in cur.execute(
+        "SELECT id, file_name, file_sha256 FROM import_batch WHERE source_kind = 'reference'").fetchall()}
+    listed = {f.name for f in files}
+    for name, (batch_id, _) in existing.items():
+        if name not in listed:
+            _drop_batch(cur, batch_id)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for shipped in files:
+        old = existing.get(shipped.name)
+        if old and old[1] == shipped.sha256:
+            continue
+        if old:
+            _drop_batch(cur, old[0])
+        batch_id = cur.execute(
+            "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
+            " row_count, note) VALUES (?, 'reference', ?, ?, 'build', ?, ?, ?) RETURNING id",
+            [shipped.source, shipped.name, shipped.sha256, now,
+             len(shipped.rows), "shipped with the dashboard in data/actuals"]).fetchone()[0]
+        if shipped.scope == "province":
+            _refuse_clashes(cur, shipped)
+            _insert_actuals(cur, _with_period_columns(shipped.rows).assign(note=None), batch_id)
+        else:
+            _insert_national(cur, shipped.rows, batch_id)
+
+
+def _with_period_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    periods = {text: parse_period(text) for text in rows.period.unique()}
+    return rows.assign(period_kind=rows.period.map(lambda p: periods[p].kind),
+                       period_start=rows.period.map(lambda p: periods[p].start),
+                       period_end=rows.period.map(lambda p: periods[p].end))[
+        ["province_code", "province_valid_from", "indicator_code", "period", "period_kind", "period_start",
+         "period_end", "value", "source"]]
+
+
+def _insert_national(cur: duckdb.DuckDBPyConnection, rows: pd.DataFrame, batch_id: int) -> None:
+    frame = rows.assign(period_end=rows.period.map(lambda p: parse_period(p).end), batch_id=batch_id)
+    cur.register("incoming_national", frame)
+    try:
+        cur.execute("""
+            INSERT INTO national_value (indicator_code, period, statistic, period_end, value, source, batch_id)
+            SELECT indicator_code, period, statistic, CAST(period_end AS DATE), CAST(value AS DOUBLE), source, batch_id
+            FROM incoming_national""")
+    finally:
+        cur.unregister("incoming_national")
+
+
+def _refuse_clashes(cur: duckdb.DuckDBPyConnection, shipped: ActualFile) -> None:
+    """A shipped figure may not land on a key an analyst has already filled."""
+    cur.register("shipped_keys", shipped.rows[["province_code", "province_valid_from", "indicator_code", "period"]])
+    try:
+        clashes = cur.execute("""
+            SELECT a.province_code, a.indicator_code, a.period, a.batch_id FROM actual a
+            JOIN shipped_keys s ON s.province_code = a.province_code
+             AND CAST(s.province_valid_from AS DATE) = a.province_valid_from
+             AND s.indicator_code = a.indicator_code AND s.period = a.period
+            LIMIT 5""").fetchall()
+    finally:
+        cur.unregister("shipped_keys")
+    if clashes:
+        raise ValueError(f"actuals/{shipped.name} has figures for keys that imported batches already hold: {clashes}")
+
+
+def _drop_batch(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    cur.execute("DELETE FROM actual WHERE batch_id = ?", [batch_id])
+    cur.execute("DELETE FROM national_value WHERE batch_id = ?", [batch_id])
+    cur.execute("DELETE FROM import_batch WHERE id = ?", [batch_id])
 
 
 def _actual_record(row: dict[str, Any]) -> list[Any]:
@@ -323,7 +427,8 @@ def _refuse_orphans(cur: duckdb.DuckDBPyConnection, reference: ReferenceData) ->
     """Stop a build whose reference data no longer has what stored actuals point at."""
     known_indicators = {i["code"] for i in reference.indicators}
     known_provinces = {(p["code"], p["valid_from"]) for p in reference.provinces}
-    used_indicators = {r[0] for r in cur.execute("SELECT DISTINCT indicator_code FROM actual").fetchall()}
+    used_indicators = {r[0] for r in cur.execute(
+        "SELECT indicator_code FROM actual UNION SELECT indicator_code FROM national_value").fetchall()}
     used_provinces = set(cur.execute("SELECT DISTINCT province_code, province_valid_from FROM actual").fetchall())
     missing = sorted(used_indicators - known_indicators) + sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
     if missing:

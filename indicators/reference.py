@@ -55,10 +55,10 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
     problems: list[str] = []
     regions = _read_csv(data_dir / "regions.csv", REGION_COLUMNS, problems)
     provinces = _read_csv(data_dir / "provinces.csv", PROVINCE_COLUMNS, problems)
-    catalogue = _read_yaml(data_dir / "indicators.yaml", data_dir / "schema" / "indicators.schema.json", problems)
+    catalogue = read_checked_yaml(data_dir / "indicators.yaml", data_dir / "schema" / "indicators.schema.json", problems)
     plan_files = sorted((data_dir / "plans").glob("*.yaml"))
     plan_schema = data_dir / "schema" / "plan.schema.json"
-    plans = [p for p in (_read_yaml(f, plan_schema, problems) for f in plan_files) if p]
+    plans = [p for p in (read_checked_yaml(f, plan_schema, problems) for f in plan_files) if p]
     for plan, path in zip(plans, plan_files):
         plan["_file"] = path.name
     if not problems:
@@ -101,7 +101,7 @@ def _read_csv(path: Path, columns: list[str], problems: list[str]) -> list[dict[
     return rows
 
 
-def _read_yaml(path: Path, schema_path: Path, problems: list[str]) -> dict[str, Any]:
+def read_checked_yaml(path: Path, schema_path: Path, problems: list[str]) -> dict[str, Any]:
     if not path.exists():
         problems.append(f"{path.name}: file missing")
         return {}

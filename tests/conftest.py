@@ -21,10 +21,11 @@ def built_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    """A fresh database built from data/, writable, for one test."""
-    s = Store(tmp_path / "kpi.duckdb")
-    s.build()
+def store(tmp_path, built_db) -> Store:
+    """A fresh writable copy of the database built from data/, for one test."""
+    path = tmp_path / "kpi.duckdb"
+    shutil.copyfile(built_db, path)
+    s = Store(path)
     yield s
     s.close()
 

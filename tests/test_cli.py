@@ -70,13 +70,13 @@ def test_status_judges_recurring_targets_year_by_year_against_actuals(capsys, tm
     store = Store(db)
     store.build()
     key = ("42", date(2004, 1, 1))
-    sample = pd.DataFrame([(*key, "papi_d1_participation_rank", str(y), r) for y, r in
-                           [(2016, 3), (2017, 9), (2018, 5), (2020, 2)]],
+    sample = pd.DataFrame([(*key, "par_index_rank", str(y), r) for y, r in
+                           [(2016, 3), (2017, 19), (2018, 5), (2020, 2)]],
                           columns=["province_code", "province_valid_from", "indicator_code", "period", "value"])
     store.add_batch(sample, source="test sample", source_kind="cli", imported_by="tester")
     store.close()
     code, out, _ = run(capsys, "status", "--province", "42", "--year", "2021", "--db", str(db), "--format", "csv")
-    judged = [r for r in rows(out) if r["target_id"] == "HT239-02"]
+    judged = [r for r in rows(out) if r["target_id"] == "HT239-01"]
     assert code == 0
     assert [(r["judged_year"], r["status"]) for r in judged] == [
         ("2016", "achieved"), ("2017", "off_track"), ("2018", "achieved"), ("2019", "no_data"), ("2020", "achieved")]
