@@ -108,3 +108,30 @@ def test_the_module_runs_as_a_command_and_honours_kpi_db(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("code,name_vi,name_en")
     assert db.exists()
+
+
+def test_export_actuals_holds_papi_pci_and_the_published_figures_each_with_a_source(capsys, built_db):
+    code, out, _ = run(capsys, "export", "actuals", "--db", str(built_db))
+    actuals = pd.DataFrame(rows(out))
+    assert code == 0 and (actuals.source.str.len() > 5).all()
+    papi_totals = actuals[actuals.indicator_code == "papi_total"]
+    assert len(papi_totals) == 63 * 14 - 9 - 4  # 9 unpublished rows; 4 totals missing a dimension (2018, 2022)
+    assert actuals[actuals.indicator_code == "pci_total"].period.nunique() == 12
+    par = actuals[(actuals.indicator_code == "par_index") & (actuals.period == "2023")]
+    assert set(par.province_name) == {"Quảng Ninh", "Hải Phòng", "Hà Nội", "Bắc Giang", "Bà Rịa - Vũng Tàu"}
+    lam_dong = actuals[(actuals.province_code == "68") & (actuals.period == "2024")]
+    assert dict(zip(lam_dong.indicator_code, lam_dong.value.astype(float)))["sipas"] == 83.0
+
+
+def test_export_national_gives_the_reference_lines(capsys, built_db):
+    code, out, _ = run(capsys, "export", "national", "--db", str(built_db))
+    national = rows(out)
+    assert code == 0 and {(r["indicator_code"], r["period"], r["value"]) for r in national} >= {("sipas", "2023", "82.66")}
+
+
+def test_status_of_ha_tinh_judges_its_papi_rank_targets_on_the_real_ranks(capsys, built_db):
+    code, out, _ = run(capsys, "status", "--province", "42", "--db", str(built_db), "--format", "csv")
+    transparency = [(r["judged_year"], r["actual"], r["status"]) for r in rows(out) if r["target_id"] == "HT239-03"]
+    assert code == 0
+    assert transparency == [("2016", "10.0", "off_track"), ("2017", "3.0", "achieved"), ("2018", "7.0", "off_track"),
+                            ("2019", "19.0", "off_track"), ("2020", "9.0", "off_track")]
