@@ -210,6 +210,9 @@ class Store:
             FROM indicator i JOIN indicator_family f ON f.code = i.family
             ORDER BY i.family, i.code""")
 
+    def method_changes(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM indicator_method_change ORDER BY indicator_code, from_year")
+
     def plans(self) -> pd.DataFrame:
         return self.query("""
             SELECT pl.*, p.name AS province_name,

@@ -45,8 +45,14 @@ def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:
 
 def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
     """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
-    targets = store.targets(keys)
-    actuals = store.actuals()
+    return judge_targets(store.targets(keys), store.actuals(), as_of_year)
+
+
+def judge_targets(targets: pd.DataFrame, actuals: pd.DataFrame, as_of_year: int) -> pd.DataFrame:
+    """Every target of ``targets`` judged on ``actuals`` (the frames of Store.targets / Store.actuals)."""
+    if not actuals.empty and not targets.empty:  # only the series the targets are judged on
+        actuals = actuals[actuals.indicator_code.isin(set(targets.indicator_code))
+                          & actuals.province_code.isin(set(targets.province_code))]
     grouped = {k: g for k, g in actuals.groupby(["province_code", "indicator_code"])} if not actuals.empty else {}
     rows = []
     for _, target in targets.iterrows():

@@ -1,0 +1,262 @@
+"""What the pages show, computed from the store's frames: pure functions over pandas.
+
+A :class:`Dataset` is every table a page needs, read once; the functions here turn it into the
+frames behind each card, table and chart, so that they can be unit-tested without Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import pandas as pd
+
+from .database import Store
+from .registry import ProvinceKey, Registry
+from .scorecard import judge_targets
+
+COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
+              "pci_total": "pci_rank"}
+STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
+MERGER_DAY = date(2025, 7, 1)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    provinces: pd.DataFrame
+    aliases: pd.DataFrame
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+    actuals: pd.DataFrame
+    national: pd.DataFrame
+    plans: pd.DataFrame
+    tasks: pd.DataFrame
+    method_changes: pd.DataFrame
+
+    @classmethod
+    def load(cls, store: Store) -> "Dataset":
+        actuals, targets = store.actuals(), store.targets()
+        for frame in (actuals, targets):
+            frame["province_key"] = _key_column(frame)
+        return cls(store.provinces(), store.province_aliases(), store.indicators(), targets,
+                   actuals, store.national_values(), store.plans(), store.tasks(), store.method_changes())
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.provinces, self.aliases)
+
+    def indicator(self, code: str) -> pd.Series:
+        return self.indicators.set_index("code").loc[code]
+
+
+def key_text(key: ProvinceKey) -> str:
+    """``42@2004``: a province key as it stands in a URL (code @ year its validity began)."""
+    return f"{key[0]}@{key[1].year}"
+
+
+def parse_key_text(ds: Dataset, text: str) -> ProvinceKey | None:
+    code, _, year = str(text).partition("@")
+    match = ds.provinces[(ds.provinces.code == code) & (ds.provinces.valid_from.dt.year.astype(str) == year)]
+    return None if match.empty else (match.iloc[0].code, match.iloc[0].valid_from.date())
+
+
+def province_label(ds: Dataset, key: ProvinceKey, lang: str = "vi") -> str:
+    """``Tây Ninh (từ 01/07/2025)`` / ``Tây Ninh (to 30/06/2025)``: a name that says which era."""
+    row = ds.registry.row(key)
+    if pd.isna(row.valid_to):
+        return f"{row['name']} ({'từ' if lang == 'vi' else 'from'} {row.valid_from:%d/%m/%Y})"
+    return f"{row['name']} ({'đến' if lang == 'vi' else 'to'} {row.valid_to:%d/%m/%Y})"
+
+
+def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
+    """A province and, for one formed in 2025, the old provinces it absorbed (their history)."""
+    return [key, *ds.registry.predecessors(key)]
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int) -> pd.DataFrame:
+    """The latest judgement of every target of ``keys`` (all provinces when None), most urgent first."""
+    targets = ds.targets if keys is None else ds.targets[_in_keys(ds.targets, keys)]
+    judged = judge_targets(targets, ds.actuals, as_of_year)
+    if judged.empty:
+        return judged.assign(urgency=pd.Series(dtype=int))
+    latest = judged.drop_duplicates("target_id", keep="last").copy()
+    latest["urgency"] = latest.status.map({s: i for i, s in enumerate(STATUS_ORDER)})
+    meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
+                                           "province_valid_from", "unit"]]
+    latest = latest.join(meta, on="target_id")
+    return latest.sort_values(["urgency", "deadline_period", "target_id"]).reset_index(drop=True)
+
+
+def status_counts(judged: pd.DataFrame) -> dict[str, int]:
+    counts = judged.status.value_counts().to_dict() if not judged.empty else {}
+    return {status: int(counts.get(status, 0)) for status in STATUS_ORDER}
+
+
+def composite_summary(ds: Dataset, keys: list[ProvinceKey], year: int) -> pd.DataFrame:
+    """Latest value (up to ``year``), rank and change since the year before, per composite index."""
+    rows = []
+    for code, rank_code in COMPOSITES.items():
+        meta = ds.indicator(code)
+        series = _series(ds, keys[:1], code)
+        series = series[series.period_end.dt.year <= year]
+        if series.empty and len(keys) > 1:  # a new province: fall back on the old provinces' history
+            series = _series(ds, keys[1:], code)
+            series = series[series.period_end.dt.year <= year]
+        if series.empty:
+            rows.append({"indicator_code": code, "name_vi": meta.name_vi, "name_en": meta.name_en,
+                         "period": None, "value": None, "rank": None, "change": None, "source": None,
+                         "province_name": None, "decimals": int(meta.decimals)})
+            continue
+        latest = series.sort_values("period_end").iloc[-1]
+        province = (latest.province_code, latest.province_valid_from.date())
+        previous = series[(series.province_code == province[0]) & (series.period_end < latest.period_end)]
+        rank = _series(ds, [province], rank_code)
+        rank = rank[rank.period == latest.period]
+        change = None
+        if not previous.empty and previous.iloc[-1].period_end.year == latest.period_end.year - 1 \
+                and _comparable(ds, code, previous.iloc[-1].period_end.year, latest.period_end.year):
+            change = float(latest.value - previous.iloc[-1].value)
+        rows.append({"indicator_code": code, "name_vi": meta.name_vi, "name_en": meta.name_en,
+                     "period": latest.period, "value": float(latest.value),
+                     "rank": None if rank.empty else int(rank.iloc[0].value), "change": change,
+                     "source": latest.source, "province_name": latest.province_name, "decimals": int(meta.decimals)})
+    return pd.DataFrame(rows)
+
+
+def _comparable(ds: Dataset, code: str, year_a: int, year_b: int) -> bool:
+    """False across a method change (PAPI's 2018 move from 6 to 8 dimensions)."""
+    changes = ds.method_changes[ds.method_changes.indicator_code == code].from_year
+    return not any(min(year_a, year_b) < y <= max(year_a, year_b) for y in changes)
+
+
+def _key_column(frame: pd.DataFrame) -> pd.Series:
+    return frame.province_code + "|" + frame.province_valid_from.dt.strftime("%Y-%m-%d")
+
+
+def _in_keys(frame: pd.DataFrame, keys: list[ProvinceKey]) -> pd.Series:
+    """A boolean mask: the rows of ``frame`` whose (province_code, province_valid_from) is in ``keys``."""
+    column = frame.province_key if "province_key" in frame else _key_column(frame)
+    return column.isin({f"{c}|{d.isoformat()}" for c, d in keys})
+
+
+def _series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
+    a = ds.actuals[ds.actuals.indicator_code == indicator_code]
+    return a[_in_keys(a, keys)]
+
+
+# --- profile and comparison ------------------------------------------------------------------------
+
+def province_series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, lang: str = "vi") -> pd.DataFrame:
+    """The actuals of ``keys`` for one indicator, each labelled with the province and its era."""
+    series = _series(ds, keys, indicator_code).copy()
+    labels = {k: province_label(ds, k, lang) for k in keys}
+    series["label"] = [labels[(c, d.date())] for c, d in zip(series.province_code, series.province_valid_from)]
+    series["year"] = series.period_end.dt.year
+    return series.sort_values(["label", "period_end"])
+
+
+def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
+    """National mean (published) and national best (the best province figure stored) per period."""
+    meta = ds.indicator(indicator_code)
+    rows = []
+    national = ds.national[(ds.national.indicator_code == indicator_code) & (ds.national.statistic == "mean")]
+    for _, r in national.iterrows():
+        rows.append({"period": r.period, "period_end": r.period_end, "line": "mean", "value": r.value,
+                     "source": r.source, "province_name": None})
+    a = ds.actuals[ds.actuals.indicator_code == indicator_code]
+    full_years = a.groupby("period").province_code.transform("count") >= 30  # only where most provinces have a figure
+    a = a[full_years]
+    if not a.empty:
+        best = a.loc[a.groupby("period").value.idxmax() if meta.direction == "higher" else a.groupby("period").value.idxmin()]
+        for _, r in best.iterrows():
+            rows.append({"period": r.period, "period_end": r.period_end, "line": "best", "value": r.value,
+                         "source": r.source, "province_name": r.province_name})
+    return pd.DataFrame(rows, columns=["period", "period_end", "line", "value", "source", "province_name"])
+
+
+def indicators_with_data(ds: Dataset, keys: list[ProvinceKey]) -> list[str]:
+    """Indicators that have an actual or a target for ``keys``, in catalogue order."""
+    used = set(ds.actuals[_in_keys(ds.actuals, keys)].indicator_code) | set(ds.targets[_in_keys(ds.targets, keys)].indicator_code)
+    return [c for c in ds.indicators.code if c in used]
+
+
+def papi_dimensions(ds: Dataset, key: ProvinceKey, year: int) -> pd.DataFrame:
+    """The province's PAPI dimension scores in ``year`` beside the best score of each dimension."""
+    dims = ds.indicators[(ds.indicators.family == "papi") & ds.indicators.code.str.match(r"papi_d\d_[a-z_]+$")
+                         & ~ds.indicators.code.str.endswith("_rank")]
+    year_rows = ds.actuals[(ds.actuals.period == str(year)) & ds.actuals.indicator_code.isin(dims.code)]
+    rows = []
+    for _, d in dims.iterrows():
+        all_values = year_rows[year_rows.indicator_code == d.code]
+        if all_values.empty:
+            continue
+        own = all_values[(all_values.province_code == key[0]) & (all_values.province_valid_from.dt.date == key[1])]
+        best = all_values.loc[all_values.value.idxmax()]
+        rows.append({"indicator_code": d.code, "name_vi": d.name_vi.replace("PAPI – ", ""),
+                     "name_en": d.name_en.replace("PAPI – ", ""), "value": None if own.empty else float(own.value.iloc[0]),
+                     "best": float(best.value), "best_province": best.province_name})
+    return pd.DataFrame(rows, columns=["indicator_code", "name_vi", "name_en", "value", "best", "best_province"])
+
+
+def peers(ds: Dataset, key: ProvinceKey) -> dict[str, list[ProvinceKey]]:
+    """Suggested comparisons: the same region in the same list, and (old provinces) the others that
+    merged into the same new province."""
+    p = ds.provinces
+    row = ds.registry.row(key)
+    same_era = p[(p.valid_from == row.valid_from) & (p.code != key[0])]
+    region = [(r.code, r.valid_from.date()) for _, r in same_era[same_era.region_code == row.region_code].iterrows()]
+    merged = []
+    if isinstance(row.successor_code, str) and pd.notna(row.valid_to) and row.valid_to.date() < MERGER_DAY:
+        siblings = same_era[(same_era.successor_code == row.successor_code)
+                            & (same_era.successor_valid_from == row.successor_valid_from)]
+        merged = [(r.code, r.valid_from.date()) for _, r in siblings.iterrows()]
+    return {"region": region, "merged": merged}
+
+
+def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
+    """For each province, each target's latest figure and the gap to the target (positive = short)."""
+    judged = judged_targets(ds, keys, as_of_year)
+    if judged.empty:
+        return judged
+    targets = ds.targets.set_index("target_id")
+    gaps = []
+    for _, r in judged.iterrows():
+        t = targets.loc[r.target_id]
+        if r.actual is None or pd.isna(r.actual):
+            gaps.append(None)
+            continue
+        goal = t.target_value if t.comparator != "between" or t.direction == "higher" else t.target_high
+        better_up = t.comparator in (">=", ">") or (t.comparator == "between" and t.direction == "higher")
+        gap = (goal - r.actual) if better_up else (r.actual - goal)
+        gaps.append(max(gap, 0.0))
+    return judged.assign(gap=gaps)
+
+
+# --- rankings ------------------------------------------------------------------------------------
+
+def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
+    """Every province's figure for one indicator and year, best first, with its quartile (1 = best)."""
+    meta = ds.indicator(indicator_code)
+    rows = ds.actuals[(ds.actuals.indicator_code == indicator_code) & (ds.actuals.period == str(year))].copy()
+    if rows.empty:
+        return rows.assign(quartile=pd.Series(dtype=int), feature_id=pd.Series(dtype=str))
+    ascending = meta.direction == "lower"
+    rows = rows.sort_values("value", ascending=ascending, kind="stable").reset_index(drop=True)
+    order = rows.value.rank(ascending=ascending, method="first")
+    rows["quartile"] = ((order - 1) * 4 // len(rows) + 1).astype(int)
+    rows["feature_id"] = [f"{c}@{d.date()}" for c, d in zip(rows.province_code, rows.province_valid_from)]
+    return rows
+
+
+def years_with_data(ds: Dataset, indicator_code: str) -> list[int]:
+    a = ds.actuals[ds.actuals.indicator_code == indicator_code]
+    return sorted({int(p[:4]) for p in a.period})
+
+
+def threshold_for(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
+    """The targets of ``keys``' plans on this indicator (the line a ranking chart draws)."""
+    t = ds.targets[ds.targets.indicator_code == indicator_code]
+    return t[_in_keys(t, keys)]
