@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=sorted(EXPORT_COLUMNS))
     export.set_defaults(run=_export)
     sources = sub.add_parser("sources", parents=[common],
-                             help="rerun the source adapters and rewrite data/actuals/papi.csv and pci.csv")
+                             help="rerun the source adapters: data/actuals/papi.csv, pci.csv, data/geo/provinces.geojson")
     sources.add_argument("--shared", type=Path, required=True,
                          help="folder with papi/, papi_official/ and pci/ as published (e.g. ../shared/data)")
     sources.set_defaults(run=_sources)
@@ -83,11 +83,15 @@ def _sources(args: argparse.Namespace) -> int:
     from .sources.papi import read_papi_csv
     from .sources.pci import read_pci
 
+    from .sources.geo import read_boundaries, write_boundaries
+
     registry = registry_from_reference(load_reference().provinces)
     for name, frame in (("papi.csv", read_papi_csv(args.shared / "papi", registry)),
                         ("pci.csv", read_pci(args.shared / "pci", registry))):
         write_actuals(frame, DATA_DIR / "actuals" / name)
         print(f"wrote data/actuals/{name}: {len(frame)} figures", file=sys.stderr)
+    write_boundaries(read_boundaries(args.shared / "geo", registry), DATA_DIR / "geo" / "provinces.geojson")
+    print("wrote data/geo/provinces.geojson", file=sys.stderr)
     print("run `python3 -m indicators build` to load them", file=sys.stderr)
     return 0
 

@@ -43,19 +43,114 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+LABELS.update({
+    "page_overview": {"vi": "Tổng quan", "en": "Overview"},
+    "page_profile": {"vi": "Hồ sơ tỉnh", "en": "Province profile"},
+    "page_compare": {"vi": "So sánh", "en": "Compare"},
+    "page_rankings": {"vi": "Xếp hạng", "en": "Rankings"},
+    "page_plans": {"vi": "Kế hoạch & mục tiêu", "en": "Plans and targets"},
+    "page_data": {"vi": "Dữ liệu", "en": "Data"},
+    "scope": {"vi": "Phạm vi", "en": "Scope"},
+    "whole_country": {"vi": "Cả nước", "en": "Whole country"},
+    "province": {"vi": "Tỉnh, thành phố", "en": "Province"},
+    "as_of": {"vi": "Đánh giá đến hết năm", "en": "Judged as of the end of"},
+    "year": {"vi": "Năm", "en": "Year"},
+    "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
+    "status": {"vi": "Trạng thái", "en": "Status"},
+    "achieved": {"vi": "Đã đạt", "en": "Achieved"},
+    "on_track": {"vi": "Đúng tiến độ", "en": "On track"},
+    "at_risk": {"vi": "Có nguy cơ", "en": "At risk"},
+    "off_track": {"vi": "Chậm tiến độ", "en": "Off track"},
+    "not_due": {"vi": "Chưa đến hạn", "en": "Not due"},
+    "no_data": {"vi": "Chưa có số liệu", "en": "No data"},
+    "composites": {"vi": "Các chỉ số tổng hợp", "en": "Composite indices"},
+    "rank_of": {"vi": "hạng {rank}", "en": "rank {rank}"},
+    "no_figure": {"vi": "chưa có số liệu", "en": "no figure"},
+    "urgent": {"vi": "Mục tiêu cần chú ý trước", "en": "Targets to look at first"},
+    "download_csv": {"vi": "Tải bảng (CSV)", "en": "Download table (CSV)"},
+    "col_status": {"vi": "Trạng thái", "en": "Status"},
+    "col_actual": {"vi": "Số liệu mới nhất", "en": "Latest figure"},
+    "col_period_judged": {"vi": "Kỳ số liệu", "en": "Period"},
+    "col_plan": {"vi": "Kế hoạch", "en": "Plan"},
+    "col_chart": {"vi": "Biểu đồ", "en": "Chart"},
+    "col_gap": {"vi": "Còn thiếu so với mục tiêu", "en": "Gap to target"},
+    "col_value": {"vi": "Giá trị", "en": "Value"},
+    "col_rank": {"vi": "Hạng", "en": "Rank"},
+    "col_quartile": {"vi": "Nhóm", "en": "Quartile"},
+    "col_source": {"vi": "Nguồn", "en": "Source"},
+    "col_task": {"vi": "Nhiệm vụ", "en": "Task"},
+    "col_product": {"vi": "Sản phẩm", "en": "Product"},
+    "col_lead": {"vi": "Cơ quan chủ trì", "en": "Lead body"},
+    "col_partners": {"vi": "Cơ quan phối hợp", "en": "Partners"},
+    "col_start": {"vi": "Bắt đầu", "en": "Start"},
+    "open_chart": {"vi": "xem biểu đồ", "en": "open chart"},
+    "merged_note": {"vi": "{name} được hợp nhất từ ngày 01/07/2025 từ: {olds}. Số liệu trước đó là của từng tỉnh cũ, vẽ thành từng đường riêng, không cộng gộp điểm hay thứ hạng.",
+                    "en": "{name} was formed on 01/07/2025 from: {olds}. Earlier figures belong to each old province and are drawn as separate lines; scores and ranks are never added up."},
+    "method_note": {"vi": "Lưu ý phương pháp: {note}", "en": "Method note: {note}"},
+    "sources_caption": {"vi": "Nguồn số liệu: {sources}. Đường chấm: trung bình cả nước (công bố); đường gạch: tỉnh cao nhất trong các tỉnh có số liệu.",
+                        "en": "Sources: {sources}. Dotted: national mean (published); dashed: the best province among those with a figure."},
+    "spider_title": {"vi": "Các chỉ số nội dung PAPI so với tỉnh cao nhất", "en": "PAPI dimensions against the best province"},
+    "spider_for": {"vi": "Tỉnh (cũ) để vẽ", "en": "Old province to draw"},
+    "targets_of_province": {"vi": "Mục tiêu và trạng thái", "en": "Targets and their status"},
+    "no_targets": {"vi": "Tỉnh này chưa có mục tiêu nào trong cơ sở dữ liệu.", "en": "No targets are stored for this province."},
+    "no_series": {"vi": "Chưa có số liệu cho chỉ tiêu này.", "en": "No figures for this indicator."},
+    "choose_provinces": {"vi": "Chọn 2–6 tỉnh", "en": "Choose 2–6 provinces"},
+    "choose_indicators": {"vi": "Chỉ tiêu so sánh", "en": "Indicators to compare"},
+    "rank_indicator": {"vi": "Thứ hạng theo", "en": "Rank by"},
+    "peers": {"vi": "Gợi ý so sánh", "en": "Suggested peers"},
+    "peers_region": {"vi": "Cùng vùng", "en": "Same region"},
+    "peers_merged": {"vi": "Cùng hợp nhất vào tỉnh mới", "en": "Merged into the same new province"},
+    "use_peers": {"vi": "So sánh với các tỉnh này", "en": "Compare with these"},
+    "need_two": {"vi": "Chọn ít nhất 2 tỉnh để so sánh.", "en": "Choose at least 2 provinces to compare."},
+    "gap_title": {"vi": "Khoảng cách tới mục tiêu", "en": "Gap to target"},
+    "threshold_for": {"vi": "Đường mục tiêu theo kế hoạch của", "en": "Target line from the plan of"},
+    "map_title": {"vi": "Bản đồ theo nhóm (xanh: nhóm cao nhất)", "en": "Map by quartile (green: best quartile)"},
+    "map_era": {"vi": "Bản đồ {n} tỉnh, thành phố", "en": "Map of the {n} provinces"},
+    "geo_source": {"vi": "Ranh giới: TaliaCao/Vietnam-Shape-Map (MIT), từ Open Development Vietnam, đã giản lược.",
+                   "en": "Boundaries: TaliaCao/Vietnam-Shape-Map (MIT), from Open Development Vietnam, simplified."},
+    "filter_family": {"vi": "Nhóm chỉ tiêu", "en": "Indicator family"},
+    "filter_deadline": {"vi": "Thời hạn trong khoảng", "en": "Deadline between"},
+    "all": {"vi": "Tất cả", "en": "All"},
+    "tasks_of_plans": {"vi": "Nhiệm vụ", "en": "Tasks"},
+    "no_match": {"vi": "Không có mục tiêu nào khớp bộ lọc.", "en": "No target matches the filters."},
+    "national_mean_short": {"vi": "TB cả nước {v}", "en": "national mean {v}"},
+    "best_short": {"vi": "cao nhất: {name} {v}", "en": "best: {name} {v}"},
+    "papi_break": {"vi": "Điểm tổng PAPI trước và từ 2018 không so sánh được (6 và 8 chỉ số nội dung).",
+                   "en": "PAPI totals before and from 2018 are not comparable (6 and 8 dimensions)."},
+})
+
+
 def label(key: str, lang: str, **values: object) -> str:
     text = LABELS[key][lang if lang in LANGUAGES else "vi"]
     return text.format(**values) if values else text
 
 
-def format_number(value: float | int | None, decimals: int = 0, lang: str = "vi") -> str:
-    """``1234.5`` → ``1.234,5`` in Vietnamese, ``1,234.5`` in English; missing → ``—``."""
+def format_number(value: float | int | None, decimals: int = 0, lang: str = "vi", unit: str | None = None) -> str:
+    """``1234.5`` → ``1.234,5`` in Vietnamese, ``1,234.5`` in English; ``85,5 %`` with unit percent;
+    missing → ``—``."""
     if value is None or value != value:
         return "—"
     text = f"{value:,.{decimals}f}"
     if lang == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return f"{text} %" if unit == "percent" else text
+
+
+def sort_key_vi(text: str) -> bytes:
+    """Vietnamese collation (ICU, locale ``vi``): Bạc Liêu < Bắc Giang < Cà Mau < Đà Nẵng."""
+    return _collator().getSortKey(text)
+
+
+def _collator():
+    global _COLLATOR
+    if _COLLATOR is None:
+        import icu
+
+        _COLLATOR = icu.Collator.createInstance(icu.Locale("vi"))
+    return _COLLATOR
+
+
+_COLLATOR = None
 
 
 def format_date(day: date | None, lang: str = "vi") -> str:

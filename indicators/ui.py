@@ -1,18 +1,39 @@
-"""Streamlit helpers shared by the pages: the cached store and the language switch."""
+"""Streamlit helpers shared by the pages: the cached data, the URL state, the language switch,
+the province picker and the download buttons. Pages lay out widgets; the work is in views.py."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Any, Sequence
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from .database import Store, default_db_path, open_read_only
-from .i18n import LANGUAGES, label
+from .exporting import to_csv
+from .i18n import LANGUAGES, label, sort_key_vi
+from .reference import DATA_DIR
+from .registry import ProvinceKey
+from .views import Dataset, judged_targets, key_text, parse_key_text, province_label
+
+PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+COUNTRY = "VN"
 
 
 @st.cache_resource
 def get_store() -> Store:
     """The read-only store of this server process, built from data/ first if the file is new."""
     return open_read_only(default_db_path())
+
+
+@st.cache_resource
+def get_dataset() -> Dataset:
+    """Every table the pages read, loaded once per server process (the data changes only on build)."""
+    dataset = Dataset.load(get_store())
+    dataset.registry  # noqa: B018 - build the lookup tables once
+    return dataset
 
 
 @st.cache_data(ttl=60)
@@ -26,6 +47,16 @@ def cached_counts() -> dict[str, int]:
     return get_store().table_counts()
 
 
+@st.cache_resource
+def boundaries() -> dict[str, Any]:
+    return json.loads((DATA_DIR / "geo" / "provinces.geojson").read_text(encoding="utf-8"))
+
+
+@st.cache_data(max_entries=256)
+def cached_judged(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:
+    return judged_targets(get_dataset(), None if keys is None else list(keys), year)
+
+
 def language() -> str:
     """The language chosen in the sidebar, kept in the URL (``?lang=en``)."""
     current = st.query_params.get("lang", "vi")
@@ -33,8 +64,77 @@ def language() -> str:
     chosen = st.sidebar.radio(label("language", current), LANGUAGES, index=LANGUAGES.index(current),
                               format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
                               horizontal=True, key="lang")
-    if chosen != "vi":
-        st.query_params["lang"] = chosen
-    elif "lang" in st.query_params:
-        del st.query_params["lang"]
+    remember("lang", chosen, "vi")
     return chosen
+
+
+def remember(name: str, value: Any, default: Any = None) -> None:
+    """Keep a filter in the URL so a link reproduces the view; defaults are left out."""
+    text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else ("" if value is None else str(value))
+    default_text = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else (
+        "" if default is None else str(default))
+    if text == default_text or text == "":
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != text:
+        st.query_params[name] = text
+
+
+def from_url(name: str, default: str | None = None) -> str | None:
+    return st.query_params.get(name, default)
+
+
+def province_options(ds: Dataset, include_country: bool = False) -> list[str]:
+    """Key texts of every province: the 34 current ones first, then the 63 (and Hà Tây), each in
+    Vietnamese alphabetical order."""
+    return ([COUNTRY] if include_country else []) + _sorted_keys()
+
+
+@st.cache_resource
+def _sorted_keys() -> list[str]:
+    ds = get_dataset()
+    p = ds.provinces.copy()
+    p["current"] = p.valid_to.isna()
+    p["sort"] = p.name.map(sort_key_vi)
+    p = p.sort_values(["current", "sort"], ascending=[False, True])
+    return [key_text((r.code, r.valid_from.date())) for r in p.itertuples()]
+
+
+def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: str = "42@2025",
+                    include_country: bool = False, key: str | None = None) -> str:
+    options = province_options(ds, include_country)
+    current = from_url(name, default)
+    current = current if current in options else default
+    chosen = st.selectbox(label("province", lang) if not include_country else label("scope", lang), options,
+                          index=options.index(current), key=key or name,
+                          format_func=lambda k: label("whole_country", lang) if k == COUNTRY
+                          else province_label(ds, parse_key_text(ds, k), lang))
+    remember(name, chosen, default)
+    return chosen
+
+
+def download(frame: pd.DataFrame, file_name: str, lang: str, key: str) -> None:
+    """A CSV download of ``frame``: UTF-8 with BOM (Excel opens it right), formula cells escaped."""
+    st.download_button(label("download_csv", lang), to_csv(frame, bom=True).encode("utf-8"),
+                       file_name=file_name, mime="text/csv", key=key)
+
+
+def chart(figure: go.Figure, key: str) -> None:
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch")
+
+
+def status_label(status: str, lang: str) -> str:
+    return label(status, lang)
+
+
+def this_year() -> int:
+    return date.today().year
+
+
+def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year", text_key: str = "year") -> int:
+    years = list(years)
+    current = from_url(name)
+    chosen_default = int(current) if current and current.isdigit() and int(current) in years else default
+    chosen = st.selectbox(label(text_key, lang), years, index=years.index(chosen_default), key=name)
+    remember(name, chosen, default)
+    return int(chosen)

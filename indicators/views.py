@@ -46,8 +46,28 @@ class Dataset:
     def registry(self) -> Registry:
         return Registry(self.provinces, self.aliases)
 
+    @cached_property
+    def key_index(self) -> dict[str, ProvinceKey]:
+        return {key_text((r.code, r.valid_from.date())): (r.code, r.valid_from.date())
+                for r in self.provinces.itertuples()}
+
+    @cached_property
+    def labels(self) -> dict[ProvinceKey, dict[str, str]]:
+        result = {}
+        for r in self.provinces.itertuples():
+            if pd.isna(r.valid_to):
+                vi, en = f"từ {r.valid_from:%d/%m/%Y}", f"from {r.valid_from:%d/%m/%Y}"
+            else:
+                vi, en = f"đến {r.valid_to:%d/%m/%Y}", f"to {r.valid_to:%d/%m/%Y}"
+            result[(r.code, r.valid_from.date())] = {"vi": f"{r.name} ({vi})", "en": f"{r.name} ({en})"}
+        return result
+
+    @cached_property
+    def indicator_index(self) -> pd.DataFrame:
+        return self.indicators.set_index("code")
+
     def indicator(self, code: str) -> pd.Series:
-        return self.indicators.set_index("code").loc[code]
+        return self.indicator_index.loc[code]
 
 
 def key_text(key: ProvinceKey) -> str:
@@ -56,17 +76,12 @@ def key_text(key: ProvinceKey) -> str:
 
 
 def parse_key_text(ds: Dataset, text: str) -> ProvinceKey | None:
-    code, _, year = str(text).partition("@")
-    match = ds.provinces[(ds.provinces.code == code) & (ds.provinces.valid_from.dt.year.astype(str) == year)]
-    return None if match.empty else (match.iloc[0].code, match.iloc[0].valid_from.date())
+    return ds.key_index.get(str(text))
 
 
 def province_label(ds: Dataset, key: ProvinceKey, lang: str = "vi") -> str:
     """``Tây Ninh (từ 01/07/2025)`` / ``Tây Ninh (to 30/06/2025)``: a name that says which era."""
-    row = ds.registry.row(key)
-    if pd.isna(row.valid_to):
-        return f"{row['name']} ({'từ' if lang == 'vi' else 'from'} {row.valid_from:%d/%m/%Y})"
-    return f"{row['name']} ({'đến' if lang == 'vi' else 'to'} {row.valid_to:%d/%m/%Y})"
+    return ds.labels[key]["vi" if lang == "vi" else "en"]
 
 
 def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
@@ -216,9 +231,10 @@ def peers(ds: Dataset, key: ProvinceKey) -> dict[str, list[ProvinceKey]]:
     return {"region": region, "merged": merged}
 
 
-def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
+def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int,
+              judged: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each province, each target's latest figure and the gap to the target (positive = short)."""
-    judged = judged_targets(ds, keys, as_of_year)
+    judged = judged_targets(ds, keys, as_of_year) if judged is None else judged
     if judged.empty:
         return judged
     targets = ds.targets.set_index("target_id")

@@ -1,0 +1,86 @@
+"""So sánh / Compare: 2 to 6 provinces side by side."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import rank_chart, small_multiples
+from indicators.i18n import format_number, label
+from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_options,
+                           remember, this_year)
+from indicators.views import gap_table, key_text, parse_key_text, peers, province_label, province_series
+
+lang = language()
+ds = get_dataset()
+st.title(label("page_compare", lang))
+
+options = province_options(ds)
+default = ["42@2004", "40@2004", "38@2004"]
+wanted = [k for k in (from_url("provinces") or ",".join(default)).split(",") if k in options][:6] or default
+if "compare_provinces" not in st.session_state:
+    st.session_state.compare_provinces = wanted
+chosen = st.multiselect(label("choose_provinces", lang), options, max_selections=6, key="compare_provinces",
+                        format_func=lambda k: province_label(ds, parse_key_text(ds, k), lang))
+remember("provinces", chosen, default)
+
+if chosen:
+    suggestions = peers(ds, parse_key_text(ds, chosen[0]))
+    with st.expander(f"{label('peers', lang)}: {province_label(ds, parse_key_text(ds, chosen[0]), lang)}"):
+        for group in ("merged", "region"):
+            if suggestions[group]:
+                names = ", ".join(province_label(ds, k, lang) for k in suggestions[group])
+                st.write(f"**{label('peers_' + group, lang)}**: {names}")
+                group_keys = [chosen[0]] + [key_text(k) for k in suggestions[group]][:5]
+                if st.button(label("use_peers", lang), key=f"peers_{group}"):
+                    st.session_state.compare_provinces = group_keys
+                    st.rerun()
+
+if len(chosen) < 2:
+    st.info(label("need_two", lang))
+    st.stop()
+
+keys = [parse_key_text(ds, k) for k in chosen]
+names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+measured = set(ds.actuals.indicator_code.unique())
+candidates = [c for c in ("papi_total", "pci_total", "par_index", "sipas", "papi_d5_procedures",
+                          "papi_d8_e_governance", "pci_transparency", "pci_time_costs") if c in measured]
+candidates += [c for c in ds.indicators.code if c not in candidates and c in measured
+               and not c.endswith("_rank") and c != "pci_tier"]
+default_indicators = ["papi_total", "pci_total", "papi_d5_procedures", "papi_d8_e_governance"]
+wanted_indicators = [c for c in (from_url("indicators") or ",".join(default_indicators)).split(",") if c in candidates]
+indicators = st.multiselect(label("choose_indicators", lang), candidates, default=wanted_indicators or default_indicators,
+                            max_selections=8, format_func=lambda c: names[c], key="compare_indicators")
+remember("indicators", indicators, default_indicators)
+
+frames = {c: province_series(ds, keys, c, lang) for c in indicators}
+if indicators:
+    chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
+    download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
+             "so-sanh.csv", lang, key="download_compare")
+
+rank_options = [c for c in ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank") if c in measured]
+rank_default = rank_options[0]
+current = from_url("rank", rank_default)
+rank_code = st.selectbox(label("rank_indicator", lang), rank_options,
+                         index=rank_options.index(current if current in rank_options else rank_default),
+                         format_func=lambda c: names[c], key="rank_indicator")
+remember("rank", rank_code, rank_default)
+ranks = province_series(ds, keys, rank_code, lang)
+chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
+
+st.subheader(label("gap_title", lang))
+gaps = gap_table(ds, keys, this_year(), cached_judged(tuple(keys), this_year()))
+if gaps.empty:
+    st.info(label("no_targets", lang))
+else:
+    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+    table = pd.DataFrame({
+        label("province", lang): gaps.province_name,
+        "ID": gaps.target_id,
+        label("indicator", lang): gaps[name_col],
+        label("col_requirement", lang): gaps.requirement,
+        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(gaps.actual, gaps.unit)],
+        label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],
+        label("col_status", lang): [label(s, lang) for s in gaps.status],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    download(table, "khoang-cach-muc-tieu.csv", lang, key="download_gaps")

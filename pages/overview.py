@@ -1,0 +1,90 @@
+"""Tổng quan / Overview: how the targets stand, the composite indices, the most urgent targets first."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import STATUS_COLOURS, status_bar
+from indicators.i18n import format_number, label
+from indicators.ui import (COUNTRY, cached_judged, chart, download, get_dataset, language, province_picker,
+                           this_year, year_picker)
+from indicators.views import STATUS_ORDER, composite_summary, key_text, parse_key_text, scope, status_counts
+
+lang = language()
+ds = get_dataset()
+st.title(label("page_overview", lang))
+
+left, right = st.columns([2, 1])
+with left:
+    chosen = province_picker(ds, lang, default=COUNTRY, include_country=True)
+with right:
+    year = year_picker(lang, list(range(this_year(), 2004, -1)), this_year(), text_key="as_of")
+
+key = None if chosen == COUNTRY else parse_key_text(ds, chosen)
+keys = None if key is None else tuple(scope(ds, key))
+judged = cached_judged(keys, year)
+counts = status_counts(judged)
+
+cards = st.columns(len(STATUS_ORDER))
+for column, status in zip(cards, STATUS_ORDER):
+    column.metric(label(status, lang), format_number(counts[status], lang=lang))
+chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="status_bar")
+
+st.subheader(label("composites", lang))
+if key is not None:
+    summary = composite_summary(ds, list(keys), year)
+    columns = st.columns(len(summary))
+    for column, (_, row) in zip(columns, summary.iterrows()):
+        name = row.name_vi if lang == "vi" else row.name_en
+        if row.value is None or pd.isna(row.value):
+            column.metric(name, "—", help=label("no_figure", lang))
+            continue
+        delta = None if row.change is None or pd.isna(row.change) else format_number(row.change, 2, lang)
+        column.metric(f"{name} · {row.period}", format_number(row.value, 2, lang), delta=delta,
+                      help=f"{row.province_name} · {label('col_source', lang)}: {row.source}")
+        if row["rank"] is not None and not pd.isna(row["rank"]):
+            column.caption(label("rank_of", lang, rank=int(row["rank"])))
+else:
+    national = ds.national
+    rows = []
+    for code in ("par_index", "papi_total", "sipas", "pci_total"):
+        meta = ds.indicator(code)
+        values = ds.actuals[ds.actuals.indicator_code == code]
+        if values.empty:
+            continue
+        last = values[values.period == values.period.max()]
+        best = last.loc[last.value.idxmax()]
+        mean = national[(national.indicator_code == code) & (national.period == best.period)]
+        rows.append({label("indicator", lang): meta.name_vi if lang == "vi" else meta.name_en,
+                     label("year", lang): best.period,
+                     label("province", lang): f"{len(last)}",
+                     "best": label("best_short", lang, name=best.province_name, v=format_number(best.value, 2, lang)),
+                     "mean": "—" if mean.empty else format_number(mean.value.iloc[0], 2, lang),
+                     label("col_source", lang): best.source})
+    st.dataframe(pd.DataFrame(rows).rename(columns={"best": label("best_short", lang, name="", v="").strip(": "),
+                                                    "mean": label("national_mean_short", lang, v="").strip()}),
+                 hide_index=True, width="stretch")
+
+st.subheader(label("urgent", lang))
+if judged.empty:
+    st.info(label("no_targets", lang))
+else:
+    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+    links = [f"./profile?province={key_text((r.province_code, r.province_valid_from.date()))}"
+             f"&indicator={r.indicator_code}" + ("&lang=en" if lang == "en" else "") for _, r in judged.iterrows()]
+    table = pd.DataFrame({
+        label("col_status", lang): [label(s, lang) for s in judged.status],
+        label("province", lang): judged.province_name,
+        label("indicator", lang): judged[name_col],
+        label("col_requirement", lang): judged.requirement,
+        label("col_deadline", lang): judged.deadline_period,
+        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(judged.actual, judged.unit)],
+        label("col_period_judged", lang): judged.period.fillna("—"),
+        label("col_plan", lang): judged.plan_number,
+        label("col_chart", lang): links,
+        label("col_quote", lang): judged.source_quote,
+    })
+    colours = {label(s, lang): c for s, c in STATUS_COLOURS.items()}
+    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}", subset=[label("col_status", lang)])
+    st.dataframe(styled, hide_index=True, width="stretch",
+                 column_config={label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
+    download(table, f"tong-quan-{chosen}-{year}.csv", lang, key="download_overview")

@@ -1,0 +1,101 @@
+"""Kế hoạch & mục tiêu / Plans and targets: the plans, their targets and tasks, filterable."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import STATUS_COLOURS
+from indicators.i18n import format_date, format_number, label
+from indicators.ui import cached_judged, download, from_url, get_dataset, language, remember, this_year
+from indicators.views import STATUS_ORDER, key_text
+
+lang = language()
+ds = get_dataset()
+st.title(label("page_plans", lang))
+
+plans = ds.plans
+st.dataframe(pd.DataFrame({
+    label("col_number", lang): plans.number,
+    label("col_province", lang): plans.province_name,
+    label("col_issued", lang): [format_date(d.date(), lang) for d in plans.issued_on],
+    label("col_period", lang): plans.period_start + "–" + plans.period_end,
+    label("targets", lang): plans.target_count,
+    label("tasks", lang): plans.task_count,
+    label("col_title", lang): plans.title,
+}), hide_index=True, width="stretch")
+
+judged = cached_judged(None, this_year())
+families = ds.indicators.set_index("code").family
+family_names = ds.indicators.drop_duplicates("family").set_index("family")["family_vi" if lang == "vi" else "family_en"]
+judged = judged.assign(family=judged.indicator_code.map(families),
+                       deadline_year=judged.deadline_period.str[:4].astype(int))
+
+provinces = sorted(set(judged.province_name))
+c1, c2, c3, c4 = st.columns(4)
+wanted = [p for p in (from_url("provinces") or "").split(",") if p in provinces]
+chosen_provinces = c1.multiselect(label("province", lang), provinces, default=wanted, key="plan_provinces")
+remember("provinces", chosen_provinces, [])
+family_options = sorted(set(judged.family))
+wanted = [f for f in (from_url("families") or "").split(",") if f in family_options]
+chosen_families = c2.multiselect(label("filter_family", lang), family_options, default=wanted,
+                                 format_func=lambda f: family_names[f], key="plan_families")
+remember("families", chosen_families, [])
+wanted = [s for s in (from_url("status") or "").split(",") if s in STATUS_ORDER]
+chosen_status = c3.multiselect(label("status", lang), list(STATUS_ORDER), default=wanted,
+                               format_func=lambda s: label(s, lang), key="plan_status")
+remember("status", chosen_status, [])
+low, high = int(judged.deadline_year.min()), int(judged.deadline_year.max())
+span = c4.slider(label("filter_deadline", lang), low, high, (low, high), key="plan_deadline")
+remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
+
+shown = judged
+if chosen_provinces:
+    shown = shown[shown.province_name.isin(chosen_provinces)]
+if chosen_families:
+    shown = shown[shown.family.isin(chosen_families)]
+if chosen_status:
+    shown = shown[shown.status.isin(chosen_status)]
+shown = shown[shown.deadline_year.between(*span)]
+
+st.subheader(label("targets", lang))
+if shown.empty:
+    st.info(label("no_match", lang))
+else:
+    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+    links = [f"./profile?province={key_text((r.province_code, r.province_valid_from.date()))}"
+             f"&indicator={r.indicator_code}" + ("&lang=en" if lang == "en" else "") for _, r in shown.iterrows()]
+    table = pd.DataFrame({
+        "ID": shown.target_id,
+        label("col_plan", lang): shown.plan_number,
+        label("province", lang): shown.province_name,
+        label("indicator", lang): shown[name_col],
+        label("col_requirement", lang): shown.requirement,
+        label("col_deadline", lang): shown.deadline_period,
+        label("col_status", lang): [label(s, lang) for s in shown.status],
+        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(shown.actual, shown.unit)],
+        label("col_chart", lang): links,
+        label("col_quote", lang): shown.source_quote,
+    })
+    colours = {label(s, lang): c for s, c in STATUS_COLOURS.items()}
+    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}", subset=[label("col_status", lang)])
+    st.dataframe(styled, hide_index=True, width="stretch",
+                 column_config={label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
+    download(table, "muc-tieu.csv", lang, key="download_plan_targets")
+
+st.subheader(label("tasks_of_plans", lang))
+tasks = ds.tasks
+if chosen_provinces:
+    tasks = tasks[tasks.province_name.isin(chosen_provinces)]
+tasks = tasks[tasks.deadline_period.str[:4].astype(int).between(*span)]
+task_table = pd.DataFrame({
+    label("col_plan", lang): tasks.plan_number,
+    label("province", lang): tasks.province_name,
+    "#": tasks.ref,
+    label("col_task", lang): tasks.task,
+    label("col_product", lang): tasks["product"].fillna(""),
+    label("col_lead", lang): tasks.lead_body.fillna("—"),
+    label("col_partners", lang): tasks.partners.fillna(""),
+    label("col_start", lang): tasks.start_period,
+    label("col_deadline", lang): tasks.deadline_period,
+})
+st.dataframe(task_table, hide_index=True, width="stretch")
+download(task_table, "nhiem-vu.csv", lang, key="download_tasks")

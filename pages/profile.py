@@ -1,0 +1,85 @@
+"""Hồ sơ tỉnh / Province profile: every indicator over the years against its targets."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import spider_chart, trend_chart
+from indicators.i18n import format_number, label
+from indicators.scorecard import requirement_text
+from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_picker,
+                           remember, this_year, year_picker)
+from indicators.views import (MERGER_DAY, indicators_with_data, key_text, papi_dimensions, parse_key_text, province_label,
+                              province_series, reference_lines, scope, threshold_for)
+
+lang = language()
+ds = get_dataset()
+st.title(label("page_profile", lang))
+
+chosen = province_picker(ds, lang, default="42@2025")
+key = parse_key_text(ds, chosen)
+keys = scope(ds, key)
+if key[1] == MERGER_DAY and len(keys) > 1:
+    olds = ", ".join(province_label(ds, k, lang) for k in keys[1:])
+    st.info(label("merged_note", lang, name=ds.registry.name(key), olds=olds))
+
+available = indicators_with_data(ds, keys) or ["papi_total"]
+default_indicator = "papi_total" if "papi_total" in available else available[0]
+current = from_url("indicator", default_indicator)
+current = current if current in available else default_indicator
+names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+indicator_code = st.selectbox(label("indicator", lang), available, index=available.index(current),
+                              format_func=lambda c: names[c], key="indicator")
+remember("indicator", indicator_code, default_indicator)
+meta = ds.indicator(indicator_code)
+
+series = province_series(ds, keys, indicator_code, lang)
+targets = threshold_for(ds, keys, indicator_code).copy()
+targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
+references = reference_lines(ds, indicator_code)
+if series.empty and targets.empty:
+    st.info(label("no_series", lang))
+else:
+    chart(trend_chart(series, targets, references, meta, lang), key="trend")
+    sources = sorted(set(series.source)) if not series.empty else [label("no_figure", lang)]
+    st.caption(label("sources_caption", lang, sources="; ".join(sources)))
+    changes = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
+    for _, change in changes.iterrows():
+        st.caption(label("method_note", lang, note=change.note_vi if lang == "vi" else change.note_en))
+    download(series[["label", "indicator_code", "period", "value", "source"]],
+             f"{chosen}-{indicator_code}.csv", lang, key="download_series")
+
+st.subheader(label("spider_title", lang))
+papi_years = sorted({int(p) for p in ds.actuals[ds.actuals.indicator_code == "papi_d1_participation"].period})
+spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")
+with_data = [k for k in keys if not papi_dimensions(ds, k, spider_year).value.isna().all()]
+if with_data:
+    spider_key = with_data[0]
+    if len(with_data) > 1:
+        spider_key = st.selectbox(label("spider_for", lang), with_data,
+                                  format_func=lambda k: province_label(ds, k, lang), key="spider_province")
+    dims = papi_dimensions(ds, spider_key, spider_year)
+    chart(spider_chart(dims, ds.registry.name(spider_key), spider_year, lang), key="spider")
+    st.caption(label("papi_break", lang))
+else:
+    st.info(label("no_series", lang))
+
+st.subheader(label("targets_of_province", lang))
+as_of = this_year()
+judged = cached_judged(tuple(keys), as_of)
+if judged.empty:
+    st.info(label("no_targets", lang))
+else:
+    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+    table = pd.DataFrame({
+        "ID": judged.target_id,
+        label("col_status", lang): [label(s, lang) for s in judged.status],
+        label("indicator", lang): judged[name_col],
+        label("col_requirement", lang): judged.requirement,
+        label("col_deadline", lang): judged.deadline_period,
+        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(judged.actual, judged.unit)],
+        label("col_period_judged", lang): judged.period.fillna("—"),
+        label("col_plan", lang): judged.plan_number,
+        label("col_quote", lang): judged.source_quote,
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    download(table, f"muc-tieu-{key_text(key)}.csv", lang, key="download_targets")

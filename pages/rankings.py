@@ -1,0 +1,53 @@
+"""Xếp hạng / Rankings: every province for one indicator and year, as bars and as a map."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import choropleth, ranking_bar
+from indicators.i18n import format_number, label
+from indicators.ui import (boundaries, chart, download, from_url, get_dataset, language, province_picker,
+                           remember, year_picker)
+from indicators.views import parse_key_text, ranking, scope, threshold_for, years_with_data
+
+lang = language()
+ds = get_dataset()
+st.title(label("page_rankings", lang))
+
+names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+counts = ds.actuals.groupby("indicator_code").period.nunique()
+options = [c for c in ds.indicators.code if c in counts.index and not c.endswith("_rank") and c != "pci_tier"]
+default_indicator = "papi_total"
+current = from_url("indicator", default_indicator)
+left, middle, right = st.columns([2, 1, 2])
+with left:
+    indicator_code = st.selectbox(label("indicator", lang), options,
+                                  index=options.index(current if current in options else default_indicator),
+                                  format_func=lambda c: names[c], key="indicator")
+remember("indicator", indicator_code, default_indicator)
+years = years_with_data(ds, indicator_code)[::-1]
+with middle:
+    year = year_picker(lang, years, years[0])
+with right:
+    highlight = province_picker(ds, lang, name="province", default="42@2004", key="highlight")
+meta = ds.indicator(indicator_code)
+rows = ranking(ds, indicator_code, year)
+key = parse_key_text(ds, highlight)
+thresholds = threshold_for(ds, scope(ds, key), indicator_code)
+highlighted = {f"{k[0]}@{k[1]}" for k in scope(ds, key)}
+
+chart(ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars")
+era = "34" if year >= 2025 else "63"
+st.subheader(label("map_era", lang, n=era))
+chart(choropleth(rows, boundaries(), era, meta, lang), key="map")
+st.caption(label("map_title", lang) + " · " + label("geo_source", lang))
+if not rows.empty:
+    st.caption(label("sources_caption", lang, sources="; ".join(sorted(set(rows.source)))))
+    table = pd.DataFrame({
+        label("col_rank", lang): range(1, len(rows) + 1),
+        label("province", lang): rows.province_name,
+        label("col_value", lang): [format_number(v, int(meta.decimals), lang, meta.unit) for v in rows.value],
+        label("col_quartile", lang): rows.quartile,
+        label("col_source", lang): rows.source,
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    download(table, f"xep-hang-{indicator_code}-{year}.csv", lang, key="download_ranking")
