@@ -29,6 +29,7 @@ _TEXT = {
     "quartile": {"vi": "Nhóm {q}", "en": "Quartile {q}"},
     "no_data": {"vi": "Chưa có số liệu", "en": "No data"},
     "best_province": {"vi": "Tỉnh cao nhất", "en": "Best province"},
+    "method": {"vi": "đổi phương pháp từ {year}", "en": "method changed in {year}"},
 }
 
 
@@ -44,15 +45,27 @@ def _layout(fig: go.Figure, title: str, lang: str, height: int = 380) -> go.Figu
     return fig
 
 
+def _with_breaks(rows: pd.DataFrame, breaks: list[int]) -> pd.DataFrame:
+    """Insert a blank point before each method-change year so the line is not drawn across it."""
+    if not breaks or rows.empty:
+        return rows
+    gaps = [pd.DataFrame({"year": [b - 0.5], "value": [None], "period": [""], "source": [""]}) for b in breaks
+            if rows.year.min() < b <= rows.year.max()]
+    return pd.concat([rows, *gaps], ignore_index=True).sort_values("year") if gaps else rows
+
+
 def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.DataFrame,
-                indicator: pd.Series, lang: str = "vi") -> go.Figure:
-    """Actual lines (one per province label), targets at their deadline, straight paths, reference lines."""
+                indicator: pd.Series, lang: str = "vi", breaks: list[int] | None = None) -> go.Figure:
+    """Actual lines (one per province label), targets at their deadline, straight paths, reference lines.
+    A method change (``breaks``: first year of the new method) cuts the lines and is marked."""
+    breaks = [int(b) for b in (breaks or [])]
     fig = go.Figure()
     name = indicator.name_vi if lang == "vi" else indicator.name_en
     decimals = int(indicator.decimals)
     for i, (label, rows) in enumerate(series.groupby("label", sort=False)):
+        rows = _with_breaks(rows, breaks)
         fig.add_trace(go.Scatter(
-            x=rows.year, y=rows.value, mode="lines+markers", name=label,
+            x=rows.year, y=rows.value, mode="lines+markers", name=label, connectgaps=False,
             line=dict(color=PALETTE[i % len(PALETTE)], width=3),
             text=[f"{label} · {p}: {format_number(v, decimals, lang)}<br>{t('source', lang)}: {s}"
                   for p, v, s in zip(rows.period, rows.value, rows.source)],
@@ -61,9 +74,9 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
         ref = references[references.line == line] if not references.empty else references
         if ref is None or ref.empty:
             continue
-        years = pd.to_datetime(ref.period_end).dt.year
+        ref = _with_breaks(ref.assign(year=pd.to_datetime(ref.period_end).dt.year), breaks)
         fig.add_trace(go.Scatter(
-            x=years, y=ref.value, mode="lines+markers", name=t(line, lang),
+            x=ref.year, y=ref.value, mode="lines+markers", name=t(line, lang), connectgaps=False,
             line=dict(color="#636363", dash=dash, width=1.5), marker=dict(size=5),
             text=[f"{t(line, lang)} {p}: {format_number(v, decimals, lang)}"
                   + (f" ({n})" if isinstance(n, str) else "") + f"<br>{t('source', lang)}: {s}"
@@ -71,6 +84,9 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
             hoverinfo="text"))
     for _, target in targets.iterrows():
         _add_target(fig, target, decimals, lang)
+    for year in breaks:
+        fig.add_vline(x=year - 0.5, line=dict(color="#969696", dash="dot"),
+                      annotation_text=t("method", lang, year=year), annotation_position="top left")
     if indicator.unit in ("rank", "tier"):
         fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(dtick=1, title=t("year", lang))
@@ -182,6 +198,11 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
                       annotation_text=f"{t('target', lang)} {target.target_id}", annotation_position="top")
     if indicator.unit in ("rank", "tier"):
         fig.update_xaxes(autorange="reversed")
+    elif not rows.empty:
+        low, high = float(rows.value.min()), float(rows.value.max())
+        values = [low, high] + [float(v) for v in thresholds.target_value]
+        spread = (max(values) - min(values)) or 1.0
+        fig.update_xaxes(range=[max(min(values) - 0.15 * spread, float(indicator.min_value)), max(values) + 0.08 * spread])
     name = indicator.name_vi if lang == "vi" else indicator.name_en
     return _layout(fig, name, lang, height=max(400, 18 * len(rows) + 120))
 
@@ -206,12 +227,14 @@ def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator:
             hover.append(f"{name}: {t('no_data', lang)}")
     bands = ["#d9d9d9"] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)]  # 0 = no figure
     scale = [pair for i, colour in enumerate(bands) for pair in ([i / 5, colour], [(i + 1) / 5, colour])]
-    fig = go.Figure(go.Choropleth(geojson=collection, locations=ids, z=quartiles, featureidkey="id",
-                                  zmin=-0.5, zmax=4.5, colorscale=scale, showscale=False, text=hover, hoverinfo="text",
-                                  marker_line_color="white", marker_line_width=0.5))
-    fig.update_geos(fitbounds="locations", visible=False)
+    # Choroplethmap with the "white-bg" style draws the boundaries alone: no tiles and no base map
+    # are fetched, so the map works on a machine without internet.
+    fig = go.Figure(go.Choroplethmap(geojson=collection, locations=ids, z=quartiles, featureidkey="id",
+                                     zmin=-0.5, zmax=4.5, colorscale=scale, showscale=False, text=hover,
+                                     hoverinfo="text", marker_line_color="white", marker_line_width=0.5))
+    fig.update_layout(map=dict(style="white-bg", center=dict(lat=16.0, lon=106.0), zoom=4.3))
     name = indicator.name_vi if lang == "vi" else indicator.name_en
-    return _layout(fig, name, lang, height=640)
+    return _layout(fig, name, lang, height=720)
 
 
 def status_bar(counts: dict[str, int], labels: dict[str, str], lang: str = "vi") -> go.Figure:

@@ -98,14 +98,25 @@ def default_db_path() -> Path:
 
 
 def open_read_only(path: Path | str | None = None) -> "Store":
-    """A read-only store on ``path``, building the database first if the file is new."""
-    writer = Store(path)
+    """A read-only store on ``path``, building the database first if the file is new.
+
+    An existing, built file is opened read-only straight away, so any number of readers (the
+    server, the CLI) can share it; only a missing or unbuilt file takes the write lock to build.
+    """
+    reader = Store(path, read_only=True)
+    if reader.path.exists():
+        try:
+            if reader.is_built():
+                return reader
+        except duckdb.Error:
+            pass
+        reader.close()
+    writer = Store(reader.path)
     try:
-        if not writer.is_built():
-            writer.build()
+        writer.build()
     finally:
         writer.close()
-    return Store(writer.path, read_only=True)
+    return Store(reader.path, read_only=True)
 
 
 @dataclass(frozen=True)

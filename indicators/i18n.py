@@ -115,6 +115,11 @@ LABELS.update({
     "no_match": {"vi": "Không có mục tiêu nào khớp bộ lọc.", "en": "No target matches the filters."},
     "national_mean_short": {"vi": "TB cả nước {v}", "en": "national mean {v}"},
     "best_short": {"vi": "cao nhất: {name} {v}", "en": "best: {name} {v}"},
+    "col_provinces_with_data": {"vi": "Số tỉnh có số liệu", "en": "Provinces with a figure"},
+    "col_best": {"vi": "Tỉnh cao nhất", "en": "Best province"},
+    "col_mean": {"vi": "Trung bình cả nước (công bố)", "en": "National mean (published)"},
+    "country_note": {"vi": "Năm: năm gần nhất có bảng số liệu đầy đủ của các tỉnh. PAR INDEX và SIPAS chỉ có các số liệu công bố lẻ (không có bảng đầy đủ).",
+                     "en": "Year: the latest year with a full table of provinces. PAR INDEX and SIPAS have only the few figures published in press releases (no full table)."},
     "papi_break": {"vi": "Điểm tổng PAPI trước và từ 2018 không so sánh được (6 và 8 chỉ số nội dung).",
                    "en": "PAPI totals before and from 2018 are not comparable (6 and 8 dimensions)."},
 })
@@ -134,6 +139,14 @@ def format_number(value: float | int | None, decimals: int = 0, lang: str = "vi"
     if lang == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return f"{text} %" if unit == "percent" else text
+
+
+WHOLE_NUMBER_UNITS = ("rank", "tier", "count", "milestone")
+
+
+def format_value(value: float | None, unit: str | None, lang: str = "vi") -> str:
+    """A figure as a table shows it: whole numbers for ranks and counts, two decimals otherwise."""
+    return format_number(value, 0 if unit in WHOLE_NUMBER_UNITS else 2, lang, unit)
 
 
 def sort_key_vi(text: str) -> bytes:

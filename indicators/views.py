@@ -162,6 +162,46 @@ def _series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.Dat
     return a[_in_keys(a, keys)]
 
 
+def country_composites(ds: Dataset) -> pd.DataFrame:
+    """For the whole country: per composite index, the latest year with a full table (best province,
+    number of provinces) and the latest published national mean."""
+    rows = []
+    for code in COMPOSITES:
+        values = ds.actuals[ds.actuals.indicator_code == code]
+        counts = values.groupby("period").size()
+        full = counts[counts >= 30]
+        national = ds.national[(ds.national.indicator_code == code) & (ds.national.statistic == "mean")]
+        row = {"indicator_code": code, "full_year": None, "provinces": None, "best_province": None,
+               "best_value": None, "mean_period": None, "mean": None, "source": None}
+        if not full.empty:
+            year = full.index.max()
+            last = values[values.period == year]
+            best = last.loc[last.value.idxmax()]
+            row.update(full_year=year, provinces=int(len(last)), best_province=best.province_name,
+                       best_value=float(best.value), source=best.source)
+        if not national.empty:
+            latest = national.sort_values("period_end").iloc[-1]
+            row.update(mean_period=latest.period, mean=float(latest.value),
+                       source=(row["source"] + "; " if row["source"] else "") + latest.source)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise_sources(sources: pd.Series) -> str:
+    """``PAPI (UNDP, CECODES, VFF-CRT) 2011–2024``: one entry per publisher, with its years."""
+    import re
+
+    groups: dict[str, set[int]] = {}
+    for source in sources.dropna().unique():
+        years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", source)}
+        groups.setdefault(" ".join(re.sub(r"\b(?:19|20)\d{2}\b", "", source).split()), set()).update(years)
+    parts = []
+    for text, years in groups.items():
+        span = "" if not years else (f" {min(years)}" if len(years) == 1 else f" {min(years)}–{max(years)}")
+        parts.append(text + span)
+    return "; ".join(sorted(parts))
+
+
 # --- profile and comparison ------------------------------------------------------------------------
 
 def province_series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, lang: str = "vi") -> pd.DataFrame:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.charts import rank_chart, small_multiples
-from indicators.i18n import format_number, label
+from indicators.i18n import format_number, format_value, label
 from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_options,
                            remember, this_year)
 from indicators.views import gap_table, key_text, parse_key_text, peers, province_label, province_series
@@ -78,7 +78,7 @@ else:
         "ID": gaps.target_id,
         label("indicator", lang): gaps[name_col],
         label("col_requirement", lang): gaps.requirement,
-        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(gaps.actual, gaps.unit)],
+        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(gaps.actual, gaps.unit)],
         label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],
         label("col_status", lang): [label(s, lang) for s in gaps.status],
     })

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from indicators.charts import STATUS_COLOURS, status_bar
-from indicators.i18n import format_number, label
+from indicators.i18n import format_number, format_value, label
 from indicators.ui import (COUNTRY, cached_judged, chart, download, get_dataset, language, province_picker,
                            this_year, year_picker)
-from indicators.views import STATUS_ORDER, composite_summary, key_text, parse_key_text, scope, status_counts
+from indicators.views import STATUS_ORDER, composite_summary, country_composites, key_text, parse_key_text, scope, status_counts
 
 lang = language()
 ds = get_dataset()
@@ -44,25 +44,19 @@ if key is not None:
         if row["rank"] is not None and not pd.isna(row["rank"]):
             column.caption(label("rank_of", lang, rank=int(row["rank"])))
 else:
-    national = ds.national
-    rows = []
-    for code in ("par_index", "papi_total", "sipas", "pci_total"):
-        meta = ds.indicator(code)
-        values = ds.actuals[ds.actuals.indicator_code == code]
-        if values.empty:
-            continue
-        last = values[values.period == values.period.max()]
-        best = last.loc[last.value.idxmax()]
-        mean = national[(national.indicator_code == code) & (national.period == best.period)]
-        rows.append({label("indicator", lang): meta.name_vi if lang == "vi" else meta.name_en,
-                     label("year", lang): best.period,
-                     label("province", lang): f"{len(last)}",
-                     "best": label("best_short", lang, name=best.province_name, v=format_number(best.value, 2, lang)),
-                     "mean": "—" if mean.empty else format_number(mean.value.iloc[0], 2, lang),
-                     label("col_source", lang): best.source})
-    st.dataframe(pd.DataFrame(rows).rename(columns={"best": label("best_short", lang, name="", v="").strip(": "),
-                                                    "mean": label("national_mean_short", lang, v="").strip()}),
-                 hide_index=True, width="stretch")
+    summary = country_composites(ds)
+    names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+    st.dataframe(pd.DataFrame({
+        label("indicator", lang): summary.indicator_code.map(names),
+        label("year", lang): ["—" if pd.isna(v) else str(v) for v in summary.full_year],
+        label("col_provinces_with_data", lang): ["—" if pd.isna(v) else str(int(v)) for v in summary.provinces],
+        label("col_best", lang): [f"{n} · {format_number(v, 2, lang)}" if isinstance(n, str) else "—"
+                                  for n, v in zip(summary.best_province, summary.best_value)],
+        label("col_mean", lang): [f"{format_number(m, 2, lang)} ({p})" if isinstance(p, str) else "—"
+                                  for m, p in zip(summary["mean"], summary.mean_period)],
+        label("col_source", lang): summary.source.fillna("—"),
+    }), hide_index=True, width="stretch")
+    st.caption(label("country_note", lang))
 
 st.subheader(label("urgent", lang))
 if judged.empty:
@@ -77,7 +71,7 @@ else:
         label("indicator", lang): judged[name_col],
         label("col_requirement", lang): judged.requirement,
         label("col_deadline", lang): judged.deadline_period,
-        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(judged.actual, judged.unit)],
+        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
         label("col_period_judged", lang): judged.period.fillna("—"),
         label("col_plan", lang): judged.plan_number,
         label("col_chart", lang): links,

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.charts import STATUS_COLOURS
-from indicators.i18n import format_date, format_number, label
+from indicators.i18n import format_date, format_number, format_value, label
 from indicators.ui import cached_judged, download, from_url, get_dataset, language, remember, this_year
 from indicators.views import STATUS_ORDER, key_text
 
@@ -71,7 +71,7 @@ else:
         label("col_requirement", lang): shown.requirement,
         label("col_deadline", lang): shown.deadline_period,
         label("col_status", lang): [label(s, lang) for s in shown.status],
-        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(shown.actual, shown.unit)],
+        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(shown.actual, shown.unit)],
         label("col_chart", lang): links,
         label("col_quote", lang): shown.source_quote,
     })

@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from indicators.charts import spider_chart, trend_chart
-from indicators.i18n import format_number, label
+from indicators.i18n import format_number, format_value, label
 from indicators.scorecard import requirement_text
 from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_picker,
                            remember, this_year, year_picker)
-from indicators.views import (MERGER_DAY, indicators_with_data, key_text, papi_dimensions, parse_key_text, province_label,
+from indicators.views import (MERGER_DAY, indicators_with_data, summarise_sources, key_text, papi_dimensions, parse_key_text, province_label,
                               province_series, reference_lines, scope, threshold_for)
 
 lang = language()
@@ -39,9 +39,10 @@ references = reference_lines(ds, indicator_code)
 if series.empty and targets.empty:
     st.info(label("no_series", lang))
 else:
-    chart(trend_chart(series, targets, references, meta, lang), key="trend")
-    sources = sorted(set(series.source)) if not series.empty else [label("no_figure", lang)]
-    st.caption(label("sources_caption", lang, sources="; ".join(sources)))
+    breaks = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])].from_year
+    chart(trend_chart(series, targets, references, meta, lang, breaks=list(breaks)), key="trend")
+    sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
+    st.caption(label("sources_caption", lang, sources=sources))
     changes = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
     for _, change in changes.iterrows():
         st.caption(label("method_note", lang, note=change.note_vi if lang == "vi" else change.note_en))
@@ -76,7 +77,7 @@ else:
         label("indicator", lang): judged[name_col],
         label("col_requirement", lang): judged.requirement,
         label("col_deadline", lang): judged.deadline_period,
-        label("col_actual", lang): [format_number(v, 2, lang, u) for v, u in zip(judged.actual, judged.unit)],
+        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
         label("col_period_judged", lang): judged.period.fillna("—"),
         label("col_plan", lang): judged.plan_number,
         label("col_quote", lang): judged.source_quote,
