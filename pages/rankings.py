@@ -15,7 +15,7 @@ st.title(label("page_rankings", lang))
 
 names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
 counts = ds.actuals.groupby("indicator_code").period.nunique()
-options = [c for c in ds.indicators.code if c in counts.index and not c.endswith("_rank") and c != "pci_tier"]
+options = [c for c in ds.indicators.code if c in counts.index]
 default_indicator = "papi_total"
 current = from_url("indicator", default_indicator)
 left, middle, right = st.columns([2, 1, 2])

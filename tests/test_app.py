@@ -1,47 +1,137 @@
-"""AppTest of every page."""
+"""AppTest of every page: it runs, shows what it should, follows the language and the URL."""
 
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO
 
+PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/rankings.py", "pages/plans.py",
+         "pages/home.py"]
+
 
 @pytest.fixture
 def app(built_db, monkeypatch):
     monkeypatch.setenv("KPI_DB", str(built_db))
-    from indicators.ui import cached_counts, cached_table, get_store
-    get_store.clear()
-    cached_table.clear()
-    cached_counts.clear()
+    from indicators import ui
+    for cached in (ui.get_store, ui.get_dataset, ui.cached_table, ui.cached_counts, ui.cached_judged, ui._sorted_keys):
+        cached.clear()
     yield AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    get_store().close()  # DuckDB allows one configuration per file and process
-    get_store.clear()
+    ui.get_store().close()  # DuckDB allows one configuration per file and process
+    ui.get_store.clear()
+    ui.get_dataset.clear()
 
 
-def test_home_page_shows_what_the_database_holds_in_vietnamese(app):
-    at = app.run()
+def open_page(app: AppTest, page: str, **params: str) -> AppTest:
+    for name, value in params.items():
+        app.query_params[name] = value
+    app.switch_page(page)
+    return app.run()
+
+
+def charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def spec(element) -> dict:
+    return json.loads(element.proto.spec)
+
+
+def trace_names(element) -> list[str]:
+    return [trace.get("name") for trace in spec(element)["data"]]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_page_runs_in_both_languages(app, page, lang):
+    at = open_page(app, page, **({"lang": "en"} if lang == "en" else {}))
+    assert not at.exception and not at.error
+    assert at.title[0].value
+
+
+def test_overview_counts_the_statuses_of_the_whole_country(app):
+    at = open_page(app, "pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Chậm tiến độ"] == "6" and metrics["Đã đạt"] == "2"
+    assert sum(int(v) for v in metrics.values()) == 60
+    urgent = at.dataframe[1].value
+    assert urgent.iloc[0, 0] == "Chậm tiến độ"
+    assert len(charts(at)) == 1
+
+
+def test_overview_of_a_province_shows_its_composite_indices(app):
+    at = open_page(app, "pages/overview.py", province="68@2004", year="2024")
+    labels = [m.label for m in at.metric]
+    assert "PAPI – điểm tổng · 2024" in labels
+    papi = next(m for m in at.metric if m.label == "PAPI – điểm tổng · 2024")
+    assert papi.value == "41,02"
+    assert any("hạng 54" in c.value for c in at.caption)
+
+
+def test_overview_scope_change_is_kept_in_the_url(app):
+    at = open_page(app, "pages/overview.py")
+    at.selectbox(key="province").set_value("42@2025").run()
+    assert at.query_params["province"] in ("42@2025", ["42@2025"])
     assert not at.exception
-    assert at.title[0].value == "Theo dõi mục tiêu cải cách hành chính"
+
+
+def test_profile_draws_the_history_of_the_old_provinces_of_a_new_one(app):
+    at = open_page(app, "pages/profile.py", province="80@2025", indicator="papi_total")
+    assert "Long An" in at.info[0].value and "Tây Ninh" in at.info[0].value
+    names = trace_names(charts(at)[0])
+    assert "Long An (đến 30/06/2025)" in names and "Tây Ninh (đến 30/06/2025)" in names
+    assert len(at.dataframe[0].value) == 11  # old Tây Ninh's targets
+
+
+def test_profile_switches_indicator(app):
+    at = open_page(app, "pages/profile.py", province="42@2004")
+    at.selectbox(key="indicator").set_value("papi_d2_transparency_rank").run()
+    assert not at.exception
+    assert any("HT239-03" in (n or "") for n in trace_names(charts(at)[0]))
+
+
+def test_compare_draws_small_multiples_ranks_and_gaps(app):
+    at = open_page(app, "pages/compare.py", provinces="42@2004,40@2004")
+    assert not at.exception and len(charts(at)) == 2
+    gaps = at.dataframe[0].value
+    assert set(gaps.iloc[:, 0]) == {"Hà Tĩnh"}
+
+
+def test_compare_asks_for_two_provinces(app):
+    at = open_page(app, "pages/compare.py", provinces="42@2004")
+    assert at.info and "ít nhất 2" in at.info[-1].value
+
+
+def test_rankings_has_bars_a_map_and_the_target_line(app):
+    at = open_page(app, "pages/rankings.py", indicator="papi_d2_transparency_rank", year="2020", province="42@2004")
+    assert len(charts(at)) == 2
+    table = at.dataframe[0].value
+    assert len(table) == 63
+    shapes = spec(charts(at)[0])["layout"]["shapes"]
+    assert shapes[0]["x0"] == 5  # Hà Tĩnh's top-5 target
+
+
+def test_rankings_from_2025_use_the_34_province_map(app):
+    at = open_page(app, "pages/rankings.py", indicator="papi_total", year="2024")
+    assert any("63" in h.value for h in at.subheader)
+
+
+def test_plans_filters_by_status(app):
+    at = open_page(app, "pages/plans.py", status="achieved")
+    targets = at.dataframe[1].value
+    assert len(targets) == 2 and set(targets["Trạng thái"]) == {"Đã đạt"}
+    assert targets.iloc[0]["Biểu đồ"].startswith("./profile?province=")
+
+
+def test_plans_lists_the_tasks(app):
+    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh")
+    tasks = at.dataframe[-1].value
+    assert len(tasks) == 45
+
+
+def test_data_page_shows_what_the_database_holds(app):
+    at = open_page(app, "pages/home.py")
     metrics = [m.value for m in at.metric]
     assert metrics[:5] == ["98", "101", "5", "60", "78"]
     assert int(metrics[5].replace(".", "")) > 20000  # Vietnamese thousands separator
-    assert not at.info
-    plans = at.dataframe[0].value
-    assert "239/KH-UBND" in set(plans.iloc[:, 0])
-
-
-def test_home_page_switches_to_english_and_keeps_it_in_the_url(app):
-    at = app.run()
-    at.sidebar.radio(key="lang").set_value("en").run()
-    assert not at.exception
-    assert at.title[0].value == "Administrative reform targets"
-    assert at.query_params["lang"] == ["en"] or at.query_params["lang"] == "en"
-
-
-def test_choosing_a_plan_lists_its_targets_with_their_sentences(app):
-    at = app.run()
-    at.selectbox(key="plan").set_value("tay-ninh-490-qd-ubnd-2021").run()
-    targets = at.dataframe[1].value
-    assert len(targets) == 11
-    assert targets.iloc[1, -1].startswith("Mức độ hài lòng")

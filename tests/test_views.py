@@ -1,0 +1,104 @@
+"""The frames behind the pages, computed on the real shipped data."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from indicators.database import Store
+from indicators.views import (Dataset, composite_summary, country_composites, gap_table, indicators_with_data,
+                              judged_targets, papi_dimensions, peers, province_label, province_series, ranking,
+                              reference_lines, scope, status_counts, summarise_sources)
+
+OLD, NEW = date(2004, 1, 1), date(2025, 7, 1)
+
+
+@pytest.fixture(scope="module")
+def ds(built_db):
+    store = Store(built_db, read_only=True)
+    yield Dataset.load(store)
+    store.close()
+
+
+def test_a_new_province_carries_the_history_of_the_old_ones(ds):
+    assert scope(ds, ("80", NEW)) == [("80", NEW), ("72", OLD), ("80", OLD)]
+    series = province_series(ds, scope(ds, ("80", NEW)), "papi_total")
+    assert set(series.label) == {"Tây Ninh (đến 30/06/2025)", "Long An (đến 30/06/2025)"}
+    assert province_label(ds, ("80", NEW), "en") == "Tây Ninh (from 01/07/2025)"
+
+
+def test_merged_provinces_are_never_added_up(ds):
+    series = province_series(ds, scope(ds, ("80", NEW)), "papi_total")
+    assert series.groupby(["period"]).size().max() == 2  # one line per old province, no sum
+
+
+def test_judged_targets_put_the_most_urgent_first(ds):
+    judged = judged_targets(ds, scope(ds, ("42", NEW)), 2026)
+    assert list(judged.status)[:6] == ["off_track"] * 6
+    assert judged.status.iloc[-1] == "achieved"
+    counts = status_counts(judged)
+    assert sum(counts.values()) == 46 and counts["achieved"] == 2
+
+
+def test_composite_summary_gives_value_rank_and_change(ds):
+    summary = composite_summary(ds, [("68", OLD)], 2024).set_index("indicator_code")
+    assert summary.loc["papi_total", "rank"] == 54 and round(summary.loc["papi_total", "value"], 2) == 41.02
+    assert summary.loc["par_index", "rank"] == 62
+    assert summary.loc["papi_total", "change"] == pytest.approx(41.01793 - 40.904426, abs=1e-3)
+
+
+def test_no_change_is_shown_across_a_method_break(ds):
+    summary = composite_summary(ds, [("42", OLD)], 2018).set_index("indicator_code")
+    assert summary.loc["papi_total", "period"] == "2018"
+    assert pd.isna(summary.loc["papi_total", "change"])
+
+
+def test_country_composites_use_the_latest_full_table_and_the_published_mean(ds):
+    summary = country_composites(ds).set_index("indicator_code")
+    assert summary.loc["papi_total", "full_year"] == "2024" and summary.loc["papi_total", "provinces"] == 61
+    assert pd.isna(summary.loc["par_index", "full_year"]) and summary.loc["par_index", "mean"] == 88.37
+
+
+def test_ranking_is_best_first_in_four_quartiles(ds):
+    rows = ranking(ds, "papi_total", 2024)
+    assert rows.province_name.iloc[0] == "Quảng Ninh" and rows.value.is_monotonic_decreasing
+    assert rows.quartile.value_counts().sort_index().tolist() == [16, 15, 15, 15]
+    ranks = ranking(ds, "papi_total_rank", 2024)
+    assert ranks.value.iloc[0] == 1  # lower is better comes first too
+
+
+def test_reference_lines_hold_the_published_mean_and_the_best_province(ds):
+    lines = reference_lines(ds, "par_index")
+    assert set(lines.line) == {"mean"}  # too few provinces for a 'best' line
+    papi = reference_lines(ds, "papi_total")
+    best_2024 = papi[(papi.line == "best") & (papi.period == "2024")]
+    assert best_2024.province_name.iloc[0] == "Quảng Ninh"
+
+
+def test_peers_are_the_region_and_the_merger_partners(ds):
+    found = peers(ds, ("83", OLD))  # Bến Tre
+    assert set(found["merged"]) == {("84", OLD), ("86", OLD)}
+    assert ("87", OLD) in found["region"] and all(k[1] == OLD for k in found["region"])
+
+
+def test_papi_dimensions_have_the_best_province_of_each(ds):
+    dims = papi_dimensions(ds, ("42", OLD), 2016)
+    assert len(dims) == 6 and (dims.best >= dims.value).all()
+    assert len(papi_dimensions(ds, ("42", OLD), 2020)) == 8
+
+
+def test_gap_is_how_far_a_target_still_is(ds):
+    gaps = gap_table(ds, [("42", OLD)], 2026).set_index("target_id")
+    assert gaps.loc["HT239-03", "gap"] == 4  # rank 9 against top 5
+    assert gaps.loc["HT239-02", "gap"] == 0
+
+
+def test_indicators_with_data_include_targets_without_figures(ds):
+    codes = indicators_with_data(ds, [("72", OLD)])
+    assert "dossiers_online_pct" in codes and "papi_total" in codes
+
+
+def test_sources_are_summarised_by_publisher_and_years():
+    import pandas as pd
+    text = summarise_sources(pd.Series(["PAPI 2011 (UNDP)", "PAPI 2012 (UNDP)", "PCI 2016 (VCCI)"]))
+    assert text == "PAPI (UNDP) 2011–2012; PCI (VCCI) 2016"
