@@ -52,6 +52,15 @@ def boundaries() -> dict[str, Any]:
     return json.loads((DATA_DIR / "geo" / "provinces.geojson").read_text(encoding="utf-8"))
 
 
+@st.cache_data(max_entries=1024)
+def view(name: str, *args: Any) -> Any:
+    """A function of views.py applied to the dataset, cached on its (hashable) arguments: a filter
+    the user has chosen before costs nothing the second time."""
+    from . import views
+
+    return getattr(views, name)(get_dataset(), *args)
+
+
 @st.cache_data(max_entries=256)
 def cached_judged(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:
     return judged_targets(get_dataset(), None if keys is None else list(keys), year)

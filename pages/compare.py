@@ -6,8 +6,8 @@ import streamlit as st
 from indicators.charts import rank_chart, small_multiples
 from indicators.i18n import format_number, format_value, label
 from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_options,
-                           remember, this_year)
-from indicators.views import gap_table, key_text, parse_key_text, peers, province_label, province_series
+                           remember, this_year, view)
+from indicators.views import key_text, parse_key_text, peers, province_label
 
 lang = language()
 ds = get_dataset()
@@ -51,7 +51,7 @@ indicators = st.multiselect(label("choose_indicators", lang), candidates, defaul
                             max_selections=8, format_func=lambda c: names[c], key="compare_indicators")
 remember("indicators", indicators, default_indicators)
 
-frames = {c: province_series(ds, keys, c, lang) for c in indicators}
+frames = {c: view("province_series", tuple(keys), c, lang) for c in indicators}
 if indicators:
     chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
     download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
@@ -64,11 +64,11 @@ rank_code = st.selectbox(label("rank_indicator", lang), rank_options,
                          index=rank_options.index(current if current in rank_options else rank_default),
                          format_func=lambda c: names[c], key="rank_indicator")
 remember("rank", rank_code, rank_default)
-ranks = province_series(ds, keys, rank_code, lang)
+ranks = view("province_series", tuple(keys), rank_code, lang)
 chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
 
 st.subheader(label("gap_title", lang))
-gaps = gap_table(ds, keys, this_year(), cached_judged(tuple(keys), this_year()))
+gaps = view("gap_table", tuple(keys), this_year())
 if gaps.empty:
     st.info(label("no_targets", lang))
 else:

@@ -6,8 +6,8 @@ import streamlit as st
 from indicators.charts import STATUS_COLOURS, status_bar
 from indicators.i18n import format_number, format_value, label
 from indicators.ui import (COUNTRY, cached_judged, chart, download, get_dataset, language, province_picker,
-                           this_year, year_picker)
-from indicators.views import STATUS_ORDER, composite_summary, country_composites, key_text, parse_key_text, scope, status_counts
+                           this_year, view, year_picker)
+from indicators.views import STATUS_ORDER, key_text, parse_key_text, scope, status_counts
 
 lang = language()
 ds = get_dataset()
@@ -31,7 +31,7 @@ chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="
 
 st.subheader(label("composites", lang))
 if key is not None:
-    summary = composite_summary(ds, list(keys), year)
+    summary = view("composite_summary", keys, year)
     columns = st.columns(len(summary))
     for column, (_, row) in zip(columns, summary.iterrows()):
         name = row.name_vi if lang == "vi" else row.name_en
@@ -44,7 +44,7 @@ if key is not None:
         if row["rank"] is not None and not pd.isna(row["rank"]):
             column.caption(label("rank_of", lang, rank=int(row["rank"])))
 else:
-    summary = country_composites(ds)
+    summary = view("country_composites")
     names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
     st.dataframe(pd.DataFrame({
         label("indicator", lang): summary.indicator_code.map(names),

@@ -44,7 +44,10 @@ chosen_status = c3.multiselect(label("status", lang), list(STATUS_ORDER), defaul
                                format_func=lambda s: label(s, lang), key="plan_status")
 remember("status", chosen_status, [])
 low, high = int(judged.deadline_year.min()), int(judged.deadline_year.max())
-span = c4.slider(label("filter_deadline", lang), low, high, (low, high), key="plan_deadline")
+asked = (from_url("deadline") or "").split("-")
+initial = (int(asked[0]), int(asked[1])) if len(asked) == 2 and all(a.isdigit() for a in asked) else (low, high)
+initial = (max(low, min(initial[0], high)), max(low, min(initial[1], high)))
+span = c4.slider(label("filter_deadline", lang), low, high, initial, key="plan_deadline")
 remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
 
 shown = judged

@@ -7,9 +7,8 @@ from indicators.charts import spider_chart, trend_chart
 from indicators.i18n import format_number, format_value, label
 from indicators.scorecard import requirement_text
 from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_picker,
-                           remember, this_year, year_picker)
-from indicators.views import (MERGER_DAY, indicators_with_data, summarise_sources, key_text, papi_dimensions, parse_key_text, province_label,
-                              province_series, reference_lines, scope, threshold_for)
+                           remember, this_year, view, year_picker)
+from indicators.views import MERGER_DAY, key_text, parse_key_text, province_label, scope, summarise_sources
 
 lang = language()
 ds = get_dataset()
@@ -22,7 +21,7 @@ if key[1] == MERGER_DAY and len(keys) > 1:
     olds = ", ".join(province_label(ds, k, lang) for k in keys[1:])
     st.info(label("merged_note", lang, name=ds.registry.name(key), olds=olds))
 
-available = indicators_with_data(ds, keys) or ["papi_total"]
+available = view("indicators_with_data", tuple(keys)) or ["papi_total"]
 default_indicator = "papi_total" if "papi_total" in available else available[0]
 current = from_url("indicator", default_indicator)
 current = current if current in available else default_indicator
@@ -32,10 +31,10 @@ indicator_code = st.selectbox(label("indicator", lang), available, index=availab
 remember("indicator", indicator_code, default_indicator)
 meta = ds.indicator(indicator_code)
 
-series = province_series(ds, keys, indicator_code, lang)
-targets = threshold_for(ds, keys, indicator_code).copy()
+series = view("province_series", tuple(keys), indicator_code, lang)
+targets = view("threshold_for", tuple(keys), indicator_code).copy()
 targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
-references = reference_lines(ds, indicator_code)
+references = view("reference_lines", indicator_code)
 if series.empty and targets.empty:
     st.info(label("no_series", lang))
 else:
@@ -52,13 +51,13 @@ else:
 st.subheader(label("spider_title", lang))
 papi_years = sorted({int(p) for p in ds.actuals[ds.actuals.indicator_code == "papi_d1_participation"].period})
 spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")
-with_data = [k for k in keys if not papi_dimensions(ds, k, spider_year).value.isna().all()]
+with_data = [k for k in keys if not view("papi_dimensions", k, spider_year).value.isna().all()]
 if with_data:
     spider_key = with_data[0]
     if len(with_data) > 1:
         spider_key = st.selectbox(label("spider_for", lang), with_data,
                                   format_func=lambda k: province_label(ds, k, lang), key="spider_province")
-    dims = papi_dimensions(ds, spider_key, spider_year)
+    dims = view("papi_dimensions", spider_key, spider_year)
     chart(spider_chart(dims, ds.registry.name(spider_key), spider_year, lang), key="spider")
     st.caption(label("papi_break", lang))
 else:

@@ -6,8 +6,8 @@ import streamlit as st
 from indicators.charts import choropleth, ranking_bar
 from indicators.i18n import format_number, label
 from indicators.ui import (boundaries, chart, download, from_url, get_dataset, language, province_picker,
-                           remember, year_picker)
-from indicators.views import parse_key_text, ranking, scope, threshold_for, years_with_data
+                           remember, view, year_picker)
+from indicators.views import parse_key_text, scope, threshold_for
 
 lang = language()
 ds = get_dataset()
@@ -24,13 +24,13 @@ with left:
                                   index=options.index(current if current in options else default_indicator),
                                   format_func=lambda c: names[c], key="indicator")
 remember("indicator", indicator_code, default_indicator)
-years = years_with_data(ds, indicator_code)[::-1]
+years = view("years_with_data", indicator_code)[::-1]
 with middle:
     year = year_picker(lang, years, years[0])
 with right:
     highlight = province_picker(ds, lang, name="province", default="42@2004", key="highlight")
 meta = ds.indicator(indicator_code)
-rows = ranking(ds, indicator_code, year)
+rows = view("ranking", indicator_code, year)
 key = parse_key_text(ds, highlight)
 thresholds = threshold_for(ds, scope(ds, key), indicator_code)
 highlighted = {f"{k[0]}@{k[1]}" for k in scope(ds, key)}

@@ -1,0 +1,169 @@
+"""Page speed benchmark: server time of a rerun after a filter change (AppTest), and time to
+interactive in headless Chromium, each against a floor measured in the same run.
+
+    python3 bench/pages.py [--quick] [--runs N]
+
+Prints a table of medians (and min–max). Uses the database built from data/ (KPI_DB overrides).
+Never fails on a time: the goals are reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+# page, widget key, new value (a filter change a user makes)
+FILTER_CHANGES = [
+    ("pages/overview.py", "province", "42@2025"),
+    ("pages/profile.py", "indicator", "pci_total"),
+    ("pages/compare.py", "rank_indicator", "pci_rank"),
+    ("pages/rankings.py", "year", 2020),
+    ("pages/plans.py", "plan_status", ["off_track"]),
+    ("pages/home.py", "plan", "ha-tinh-239-kh-ubnd-2016"),
+]
+BROWSER_PAGES = [("", "overview"), ("profile", "profile"), ("compare", "compare"), ("rankings", "rankings"),
+                 ("plans", "plans"), ("data", "data")]
+HELLO = 'import streamlit as st\nst.title("Hello")\nst.write("world")\n'
+
+
+def measure_reruns(runs: int) -> list[tuple[str, list[float]]]:
+    from streamlit.testing.v1 import AppTest
+
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder) / "empty.py"
+        empty.write_text(HELLO, encoding="utf-8")
+        floor = []
+        for _ in range(runs + 1):
+            at = AppTest.from_file(str(empty)).run()
+            started = time.perf_counter()
+            at.run()
+            floor.append(time.perf_counter() - started)
+        results.append(("empty Streamlit page (floor)", floor[1:]))
+    for page, key, value in FILTER_CHANGES:
+        times = []
+        for run in range(runs + 1):
+            at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+            at.switch_page(page)
+            at.run()
+            widget = at.multiselect(key=key) if isinstance(value, list) else at.selectbox(key=key)
+            widget.set_value(value)
+            started = time.perf_counter()
+            at.run()
+            if at.exception:
+                raise RuntimeError(f"{page}: {at.exception[0].value}")
+            times.append(time.perf_counter() - started)
+        results.append((f"{page} rerun after changing {key}", times[1:]))
+    return results
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(script: Path, cwd: Path, env: dict) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.address",
+                                "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
+                               cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(180):
+        try:
+            if urllib.request.urlopen(url + "_stcore/health", timeout=2).read() == b"ok":
+                return process, url
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise RuntimeError(f"{script} did not start")
+
+
+def measure_browser(runs: int) -> list[tuple[str, list[float]]]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    args = ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        hello = Path(folder) / "hello.py"
+        hello.write_text(HELLO, encoding="utf-8")
+        servers = [_serve(hello, Path(folder), dict(os.environ)), _serve(REPO / "app.py", REPO, dict(os.environ))]
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=args)
+                # One browser context for every visit: its HTTP cache is warm after the first visit, as a
+                # returning user's is. Each visit is a full navigation (a new Streamlit session).
+                context = browser.new_context(viewport={"width": 1400, "height": 1200})
+                cases = [(servers[0][1], "", "hello-world Streamlit page (floor)", "h1")]
+                cases += [(servers[1][1], path, f"{name} page", "plots" if name not in ("plans", "data") else "table")
+                          for path, name in BROWSER_PAGES]
+                for base, path, name, ready in cases:
+                    times = []
+                    for _ in range(runs + 1):  # the first visit warms the caches of the server and browser
+                        page = context.new_page()
+                        started = time.perf_counter()
+                        page.goto(base + path)
+                        if ready == "plots":
+                            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60000)
+                        elif ready == "table":
+                            page.wait_for_selector("[data-testid='stDataFrame'] canvas", timeout=60000)
+                        else:
+                            page.wait_for_selector("h1:has-text('Hello')", timeout=60000)
+                        times.append(time.perf_counter() - started)
+                        page.close()
+                    results.append((name, times[1:]))
+                browser.close()
+        finally:
+            for process, _ in servers:
+                os.killpg(process.pid, signal.SIGTERM)
+    return results
+
+
+def report(title: str, rows: list[tuple[str, list[float]]], unit: str = "ms") -> None:
+    factor = 1000 if unit == "ms" else 1
+    floor = statistics.median(rows[0][1])
+    print(f"\n{title}")
+    print(f"{'measure':58} {'median':>9} {'min–max':>17} {'× floor':>8}")
+    for name, times in rows:
+        median = statistics.median(times)
+        span = f"{min(times) * factor:.0f}–{max(times) * factor:.0f}" if unit == "ms" else f"{min(times):.2f}–{max(times):.2f}"
+        value = f"{median * factor:.0f} ms" if unit == "ms" else f"{median:.2f} s"
+        print(f"{name:58} {value:>9} {span:>17} {median / floor:>7.1f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 runs each, for CI (under a minute)")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    runs = 2 if args.quick else args.runs
+    from indicators.database import default_db_path, open_read_only
+
+    open_read_only(default_db_path()).close()  # build data/kpi.duckdb if it is new
+    print(f"machine: {os.cpu_count()} cores; runs per measure: {runs} (after one warm-up)")
+    report("Server time of a rerun after a filter change (AppTest); goal < 150 ms", measure_reruns(runs))
+    if not args.no_browser:
+        report("Time to interactive after a full navigation, warm browser cache, headless Chromium\n"
+               "(until the first chart or table is drawn); goal < 2 s and < 1.5× floor",
+               measure_browser(runs), unit="s")
+
+
+if __name__ == "__main__":
+    main()
