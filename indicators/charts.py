@@ -146,12 +146,13 @@ def _wrap(text: str, width: int = 70) -> str:
 
 
 def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: str = "vi") -> go.Figure:
-    """PAPI dimensions of a province against the best score of each dimension that year."""
+    """PAPI dimensions of a province against those of the best province (highest total) that year."""
     names = list(dimensions.name_vi if lang == "vi" else dimensions.name_en)
     best = _values(dimensions.best)
     values = _values(dimensions.value)
     traces = [
-        {"type": "scatterpolar", "r": best + best[:1], "theta": names + names[:1], "name": t("best", lang),
+        {"type": "scatterpolar", "r": best + best[:1], "theta": names + names[:1],
+         "name": f"{t('best_province', lang)}: {dimensions.best_province.iloc[0]}" if len(dimensions) else t("best", lang),
          "line": {"color": "#636363", "dash": "dash"}, "hoverinfo": "text",
          "text": [f"{n}: {format_number(v, 2, lang)} ({p})" for n, v, p in
                   zip(names, best, dimensions.best_province)] + [""]},

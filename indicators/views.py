@@ -239,21 +239,25 @@ def indicators_with_data(ds: Dataset, keys: list[ProvinceKey]) -> list[str]:
 
 
 def papi_dimensions(ds: Dataset, key: ProvinceKey, year: int) -> pd.DataFrame:
-    """The province's PAPI dimension scores in ``year`` beside the best score of each dimension."""
+    """The province's PAPI dimension scores in ``year`` beside those of the best province that year
+    (the highest PAPI total)."""
     dims = ds.indicators[(ds.indicators.family == "papi") & ds.indicators.code.str.match(r"papi_d\d_[a-z_]+$")
                          & ~ds.indicators.code.str.endswith("_rank")]
-    year_rows = ds.actuals[(ds.actuals.period == str(year)) & ds.actuals.indicator_code.isin(dims.code)]
-    rows = []
-    for _, d in dims.iterrows():
-        all_values = year_rows[year_rows.indicator_code == d.code]
-        if all_values.empty:
-            continue
-        own = all_values[(all_values.province_code == key[0]) & (all_values.province_valid_from.dt.date == key[1])]
-        best = all_values.loc[all_values.value.idxmax()]
-        rows.append({"indicator_code": d.code, "name_vi": d.name_vi.replace("PAPI – ", ""),
-                     "name_en": d.name_en.replace("PAPI – ", ""), "value": None if own.empty else float(own.value.iloc[0]),
-                     "best": float(best.value), "best_province": best.province_name})
-    return pd.DataFrame(rows, columns=["indicator_code", "name_vi", "name_en", "value", "best", "best_province"])
+    year_rows = ds.actuals[ds.actuals.period == str(year)]
+    totals = year_rows[year_rows.indicator_code == "papi_total"]
+    columns = ["indicator_code", "name_vi", "name_en", "value", "best", "best_province"]
+    if totals.empty:
+        return pd.DataFrame(columns=columns)
+    leader = totals.loc[totals.value.idxmax()]
+    scores = year_rows[year_rows.indicator_code.isin(dims.code)]
+    own = scores[(scores.province_code == key[0]) & (scores.province_valid_from.dt.date == key[1])]
+    best = scores[(scores.province_code == leader.province_code) & (scores.province_valid_from == leader.province_valid_from)]
+    own_values, best_values = dict(zip(own.indicator_code, own.value)), dict(zip(best.indicator_code, best.value))
+    rows = [{"indicator_code": d.code, "name_vi": d.name_vi.replace("PAPI – ", ""),
+             "name_en": d.name_en.replace("PAPI – ", ""), "value": own_values.get(d.code),
+             "best": best_values.get(d.code), "best_province": leader.province_name}
+            for d in dims.itertuples() if d.code in best_values]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def peers(ds: Dataset, key: ProvinceKey) -> dict[str, list[ProvinceKey]]:
