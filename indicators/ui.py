@@ -128,6 +128,50 @@ def download(frame: pd.DataFrame, file_name: str, lang: str, key: str) -> None:
                        file_name=file_name, mime="text/csv", key=key)
 
 
+def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
+    """The judged targets as one colour-coded table (status, province, indicator, requirement, deadline,
+    latest figure, plan, a link to its chart, the plan's sentence) with its CSV download."""
+    from .charts import STATUS_COLOURS
+    from .i18n import format_value
+
+    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+    links = [f"./profile?province={key_text((c, d.date()))}&indicator={i}" + ("&lang=en" if lang == "en" else "")
+             for c, d, i in zip(judged.province_code, judged.province_valid_from, judged.indicator_code)]
+    table = pd.DataFrame({
+        "ID": judged.target_id,
+        label("col_status", lang): [label(s, lang) for s in judged.status],
+        label("province", lang): judged.province_name,
+        label("indicator", lang): judged[name_col],
+        label("col_requirement", lang): judged.requirement,
+        label("col_deadline", lang): judged.deadline_period,
+        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
+        label("col_period_judged", lang): judged.period.fillna("—"),
+        label("col_plan", lang): judged.plan_number,
+        label("col_chart", lang): links,
+        label("col_quote", lang): judged.source_quote,
+    })
+    colours = {label(s, lang): c for s, c in STATUS_COLOURS.items()}
+    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}", subset=[label("col_status", lang)])
+    st.dataframe(styled, hide_index=True, width="stretch", column_config={
+        label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
+    download(table, file_name, lang, key=key)
+
+
+def plans_table(plans: pd.DataFrame, lang: str) -> None:
+    """The plans: number, province, issue date, period, counts of targets and tasks, title."""
+    from .i18n import format_date
+
+    st.dataframe(pd.DataFrame({
+        label("col_number", lang): plans.number,
+        label("col_province", lang): plans.province_name,
+        label("col_issued", lang): [format_date(d.date(), lang) for d in plans.issued_on],
+        label("col_period", lang): plans.period_start + "–" + plans.period_end,
+        label("targets", lang): plans.target_count,
+        label("tasks", lang): plans.task_count,
+        label("col_title", lang): plans.title,
+    }), hide_index=True, width="stretch")
+
+
 def chart(figure: go.Figure, key: str) -> None:
     st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch")
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from indicators.charts import rank_chart, small_multiples
 from indicators.i18n import format_number, format_value, label
-from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_options,
+from indicators.ui import (chart, download, from_url, get_dataset, language, province_options,
                            remember, this_year, view)
 from indicators.views import key_text, parse_key_text, peers, province_label
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from indicators.i18n import format_date, format_number, label
+from indicators.i18n import format_number, label
 from indicators.scorecard import requirement_text
-from indicators.ui import cached_counts, cached_table, language
+from indicators.ui import cached_counts, cached_table, language, plans_table
 
 lang = language()
 st.title(label("app_title", lang))
@@ -29,15 +29,7 @@ if counts["actual"] == 0:
 
 st.subheader(label("plans_table", lang))
 plans = cached_table("plans")
-st.dataframe(pd.DataFrame({
-    label("col_number", lang): plans.number,
-    label("col_province", lang): plans.province_name,
-    label("col_issued", lang): [format_date(d.date(), lang) for d in plans.issued_on],
-    label("col_period", lang): plans.period_start + "–" + plans.period_end,
-    label("targets", lang): plans.target_count,
-    label("tasks", lang): plans.task_count,
-    label("col_title", lang): plans.title,
-}), hide_index=True, width="stretch")
+plans_table(plans, lang)
 
 st.subheader(label("targets_table", lang))
 choices = dict(zip(plans.id, plans.number + " · " + plans.province_name))

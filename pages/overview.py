@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from indicators.charts import STATUS_COLOURS, status_bar
-from indicators.i18n import format_number, format_value, label
-from indicators.ui import (COUNTRY, cached_judged, chart, download, get_dataset, language, province_picker,
-                           this_year, view, year_picker)
-from indicators.views import STATUS_ORDER, key_text, parse_key_text, scope, status_counts
+from indicators.charts import status_bar
+from indicators.i18n import format_number, label
+from indicators.ui import (COUNTRY, cached_judged, chart, get_dataset, language, province_picker,
+                           targets_table, this_year, view, year_picker)
+from indicators.views import STATUS_ORDER, parse_key_text, scope, status_counts
 
 lang = language()
 ds = get_dataset()
@@ -62,23 +62,4 @@ st.subheader(label("urgent", lang))
 if judged.empty:
     st.info(label("no_targets", lang))
 else:
-    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
-    links = [f"./profile?province={key_text((r.province_code, r.province_valid_from.date()))}"
-             f"&indicator={r.indicator_code}" + ("&lang=en" if lang == "en" else "") for _, r in judged.iterrows()]
-    table = pd.DataFrame({
-        label("col_status", lang): [label(s, lang) for s in judged.status],
-        label("province", lang): judged.province_name,
-        label("indicator", lang): judged[name_col],
-        label("col_requirement", lang): judged.requirement,
-        label("col_deadline", lang): judged.deadline_period,
-        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
-        label("col_period_judged", lang): judged.period.fillna("—"),
-        label("col_plan", lang): judged.plan_number,
-        label("col_chart", lang): links,
-        label("col_quote", lang): judged.source_quote,
-    })
-    colours = {label(s, lang): c for s, c in STATUS_COLOURS.items()}
-    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}", subset=[label("col_status", lang)])
-    st.dataframe(styled, hide_index=True, width="stretch",
-                 column_config={label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
-    download(table, f"tong-quan-{chosen}-{year}.csv", lang, key="download_overview")
+    targets_table(judged, lang, f"tong-quan-{chosen}-{year}.csv", key="download_overview")

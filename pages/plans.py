@@ -3,25 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from indicators.charts import STATUS_COLOURS
-from indicators.i18n import format_date, format_number, format_value, label
-from indicators.ui import cached_judged, download, from_url, get_dataset, language, remember, this_year
-from indicators.views import STATUS_ORDER, key_text
+from indicators.i18n import label
+from indicators.ui import (cached_judged, download, from_url, get_dataset, language, plans_table, remember,
+                           targets_table, this_year)
+from indicators.views import STATUS_ORDER
 
 lang = language()
 ds = get_dataset()
 st.title(label("page_plans", lang))
 
-plans = ds.plans
-st.dataframe(pd.DataFrame({
-    label("col_number", lang): plans.number,
-    label("col_province", lang): plans.province_name,
-    label("col_issued", lang): [format_date(d.date(), lang) for d in plans.issued_on],
-    label("col_period", lang): plans.period_start + "–" + plans.period_end,
-    label("targets", lang): plans.target_count,
-    label("tasks", lang): plans.task_count,
-    label("col_title", lang): plans.title,
-}), hide_index=True, width="stretch")
+plans_table(ds.plans, lang)
 
 judged = cached_judged(None, this_year())
 families = ds.indicators.set_index("code").family
@@ -63,26 +54,7 @@ st.subheader(label("targets", lang))
 if shown.empty:
     st.info(label("no_match", lang))
 else:
-    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
-    links = [f"./profile?province={key_text((r.province_code, r.province_valid_from.date()))}"
-             f"&indicator={r.indicator_code}" + ("&lang=en" if lang == "en" else "") for _, r in shown.iterrows()]
-    table = pd.DataFrame({
-        "ID": shown.target_id,
-        label("col_plan", lang): shown.plan_number,
-        label("province", lang): shown.province_name,
-        label("indicator", lang): shown[name_col],
-        label("col_requirement", lang): shown.requirement,
-        label("col_deadline", lang): shown.deadline_period,
-        label("col_status", lang): [label(s, lang) for s in shown.status],
-        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(shown.actual, shown.unit)],
-        label("col_chart", lang): links,
-        label("col_quote", lang): shown.source_quote,
-    })
-    colours = {label(s, lang): c for s, c in STATUS_COLOURS.items()}
-    styled = table.style.map(lambda v: f"background-color: {colours.get(v, '')}", subset=[label("col_status", lang)])
-    st.dataframe(styled, hide_index=True, width="stretch",
-                 column_config={label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
-    download(table, "muc-tieu.csv", lang, key="download_plan_targets")
+    targets_table(shown, lang, "muc-tieu.csv", key="download_plan_targets")
 
 st.subheader(label("tasks_of_plans", lang))
 tasks = ds.tasks

@@ -1,13 +1,12 @@
 """Hồ sơ tỉnh / Province profile: every indicator over the years against its targets."""
 
-import pandas as pd
 import streamlit as st
 
 from indicators.charts import spider_chart, trend_chart
-from indicators.i18n import format_number, format_value, label
+from indicators.i18n import label
 from indicators.scorecard import requirement_text
 from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_picker,
-                           remember, this_year, view, year_picker)
+                           remember, targets_table, this_year, view, year_picker)
 from indicators.views import MERGER_DAY, key_text, parse_key_text, province_label, scope, summarise_sources
 
 lang = language()
@@ -69,17 +68,4 @@ judged = cached_judged(tuple(keys), as_of)
 if judged.empty:
     st.info(label("no_targets", lang))
 else:
-    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
-    table = pd.DataFrame({
-        "ID": judged.target_id,
-        label("col_status", lang): [label(s, lang) for s in judged.status],
-        label("indicator", lang): judged[name_col],
-        label("col_requirement", lang): judged.requirement,
-        label("col_deadline", lang): judged.deadline_period,
-        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
-        label("col_period_judged", lang): judged.period.fillna("—"),
-        label("col_plan", lang): judged.plan_number,
-        label("col_quote", lang): judged.source_quote,
-    })
-    st.dataframe(table, hide_index=True, width="stretch")
-    download(table, f"muc-tieu-{key_text(key)}.csv", lang, key="download_targets")
+    targets_table(judged, lang, f"muc-tieu-{key_text(key)}.csv", key="download_targets")

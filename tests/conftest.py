@@ -44,3 +44,13 @@ def seeds_dir() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/seeds is not beside the repository; the quote check needs the plans' text")
     return path
+
+
+@pytest.fixture(scope="module")
+def ds(built_db):
+    """The pages' dataset, read from the database built from data/."""
+    from indicators.views import Dataset
+
+    store = Store(built_db, read_only=True)
+    yield Dataset.load(store)
+    store.close()

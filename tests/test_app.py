@@ -56,7 +56,7 @@ def test_overview_counts_the_statuses_of_the_whole_country(app):
     assert metrics["Chậm tiến độ"] == "6" and metrics["Đã đạt"] == "2"
     assert sum(int(v) for v in metrics.values()) == 60
     urgent = at.dataframe[1].value
-    assert urgent.iloc[0, 0] == "Chậm tiến độ"
+    assert urgent["Trạng thái"].iloc[0] == "Chậm tiến độ"
     assert len(charts(at)) == 1
 
 

@@ -4,23 +4,14 @@ import json
 from datetime import date
 
 import pandas as pd
-import pytest
 
 from indicators import charts
-from indicators.database import Store
 from indicators.reference import DATA_DIR
 from indicators.scorecard import requirement_text
-from indicators.views import (Dataset, papi_dimensions, province_series, ranking, reference_lines, scope,
+from indicators.views import (papi_dimensions, province_series, ranking, reference_lines, scope,
                               threshold_for)
 
 OLD = date(2004, 1, 1)
-
-
-@pytest.fixture(scope="module")
-def ds(built_db):
-    store = Store(built_db, read_only=True)
-    yield Dataset.load(store)
-    store.close()
 
 
 def test_trend_chart_draws_actuals_targets_and_reference_lines(ds):

@@ -5,19 +5,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.database import Store
-from indicators.views import (Dataset, composite_summary, country_composites, gap_table, indicators_with_data,
+from indicators.views import (composite_summary, country_composites, gap_table, indicators_with_data,
                               judged_targets, papi_dimensions, peers, province_label, province_series, ranking,
                               reference_lines, scope, status_counts, summarise_sources)
 
 OLD, NEW = date(2004, 1, 1), date(2025, 7, 1)
-
-
-@pytest.fixture(scope="module")
-def ds(built_db):
-    store = Store(built_db, read_only=True)
-    yield Dataset.load(store)
-    store.close()
 
 
 def test_a_new_province_carries_the_history_of_the_old_ones(ds):
