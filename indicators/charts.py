@@ -205,9 +205,8 @@ def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
     traces = []
     for i, (label, part) in enumerate(ranks.groupby("label", sort=False)):
         traces.append({"type": "scatter", "x": list(part.year), "y": _values(part.value), "name": label,
-                       "mode": "lines+markers+text", "textposition": "top center",
-                       "text": [format_number(v, 0, lang) for v in part.value],
-                       "line": {"color": PALETTE[i % len(PALETTE)], "width": 3}, "hoverinfo": "text",
+                       "mode": "lines+markers", "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
+                       "hoverinfo": "text",
                        "hovertext": [f"{label} · {p}: {t('rank', lang)} {int(v)}<br>{t('source', lang)}: {s}"
                                      for p, v, s in zip(part.period, part.value, part.source)]})
     layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": t("rank", lang)}},

@@ -45,7 +45,7 @@ candidates = [c for c in ("papi_total", "pci_total", "par_index", "sipas", "papi
                           "papi_d8_e_governance", "pci_transparency", "pci_time_costs") if c in measured]
 candidates += [c for c in ds.indicators.code if c not in candidates and c in measured
                and not c.endswith("_rank") and c != "pci_tier"]
-default_indicators = ["papi_total", "pci_total", "papi_d5_procedures", "papi_d8_e_governance"]
+default_indicators = ["papi_total", "pci_total"]
 wanted_indicators = [c for c in (from_url("indicators") or ",".join(default_indicators)).split(",") if c in candidates]
 indicators = st.multiselect(label("choose_indicators", lang), candidates, default=wanted_indicators or default_indicators,
                             max_selections=8, format_func=lambda c: names[c], key="compare_indicators")

@@ -35,11 +35,19 @@ key = parse_key_text(ds, highlight)
 thresholds = threshold_for(ds, scope(ds, key), indicator_code)
 highlighted = {f"{k[0]}@{k[1]}" for k in scope(ds, key)}
 
-chart(ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars")
+# One view at a time: the bars or the map (drawing both doubles the browser's work).
+views = ["bars", "map"]
+current_view = from_url("view", "bars")
+shown = st.segmented_control(label("show", lang), views, default=current_view if current_view in views else "bars",
+                             format_func=lambda v: label(f"view_{v}", lang), key="view") or "bars"
+remember("view", shown, "bars")
 era = "34" if year >= 2025 else "63"
-st.subheader(label("map_era", lang, n=era))
-chart(choropleth(rows, boundaries(), era, meta, lang), key="map")
-st.caption(label("map_title", lang) + " · " + label("geo_source", lang))
+if shown == "bars":
+    chart(ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars")
+else:
+    st.subheader(label("map_era", lang, n=era))
+    chart(choropleth(rows, boundaries(), era, meta, lang), key="map")
+    st.caption(label("map_title", lang) + " · " + label("geo_source", lang))
 if not rows.empty:
     st.caption(label("sources_caption", lang, sources="; ".join(sorted(set(rows.source)))))
     table = pd.DataFrame({

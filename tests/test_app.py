@@ -103,18 +103,20 @@ def test_compare_asks_for_two_provinces(app):
     assert at.info and "ít nhất 2" in at.info[-1].value
 
 
-def test_rankings_has_bars_a_map_and_the_target_line(app):
+def test_rankings_has_bars_with_the_target_line(app):
     at = open_page(app, "pages/rankings.py", indicator="papi_d2_transparency_rank", year="2020", province="42@2004")
-    assert len(charts(at)) == 2
+    assert len(charts(at)) == 1
     table = at.dataframe[0].value
     assert len(table) == 63
     shapes = spec(charts(at)[0])["layout"]["shapes"]
     assert shapes[0]["x0"] == 5  # Hà Tĩnh's top-5 target
 
 
-def test_rankings_from_2025_use_the_34_province_map(app):
-    at = open_page(app, "pages/rankings.py", indicator="papi_total", year="2024")
+def test_rankings_map_is_the_63_province_list_before_2025(app):
+    at = open_page(app, "pages/rankings.py", indicator="papi_total", year="2024", view="map")
     assert any("63" in h.value for h in at.subheader)
+    trace = spec(charts(at)[0])["data"][0]
+    assert trace["type"] == "choroplethmap" and len(trace["locations"]) == 63
 
 
 def test_plans_filters_by_status(app):

@@ -91,9 +91,9 @@ def test_each_page_renders_its_charts_without_an_error(server, browser, path, na
 
 def test_the_map_is_drawn(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 3000})
-    page.goto(server + "rankings")
+    page.goto(server + "rankings?view=map")
     page.wait_for_selector(".js-plotly-plot canvas, .js-plotly-plot .maplibregl-canvas", timeout=30000)
-    assert page.locator(".js-plotly-plot").count() == 2
+    assert page.locator(".js-plotly-plot").count() == 1
     page.close()
 
 
