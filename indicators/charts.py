@@ -223,7 +223,8 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
              "marker": {"color": [QUARTILE_COLOURS[q] for q in ordered.quartile],
                         "line": {"color": ["#000000" if f in highlight else "rgba(0,0,0,0)" for f in ordered.feature_id],
                                  "width": 3}},
-             "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "outside",
+             "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
+             "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
              "hovertext": [f"{n}: {format_number(v, decimals, lang)} · {t('quartile', lang, q=q)}<br>"
                            f"{t('source', lang)}: {s}" for n, v, q, s in
                            zip(ordered.province_name, ordered.value, ordered.quartile, ordered.source)],
