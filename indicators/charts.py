@@ -14,30 +14,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .i18n import format_number
+from .i18n import label as i18n_label
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#91cf60", "at_risk": "#fdae61", "off_track": "#d73027",
                   "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
 QUARTILE_COLOURS = {1: "#1a9850", 2: "#a6d96a", 3: "#fdae61", 4: "#d73027"}  # PAPI-style: green best
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 TARGET_COLOUR = "#d73027"
-_TEXT = {
-    "mean": {"vi": "Trung bình cả nước", "en": "National mean"},
-    "best": {"vi": "Cao nhất cả nước", "en": "National best"},
-    "target": {"vi": "Mục tiêu", "en": "Target"},
-    "trajectory": {"vi": "Lộ trình thẳng tới mục tiêu", "en": "Straight path to the target"},
-    "source": {"vi": "Nguồn", "en": "Source"},
-    "year": {"vi": "Năm", "en": "Year"},
-    "rank": {"vi": "Thứ hạng", "en": "Rank"},
-    "quartile": {"vi": "Nhóm {q}", "en": "Quartile {q}"},
-    "no_data": {"vi": "Chưa có số liệu", "en": "No data"},
-    "best_province": {"vi": "Tỉnh cao nhất", "en": "Best province"},
-    "method": {"vi": "đổi phương pháp từ {year}", "en": "method changed in {year}"},
-}
 
 
 def t(key: str, lang: str, **values: Any) -> str:
-    text = _TEXT[key]["vi" if lang == "vi" else "en"]
-    return text.format(**values) if values else text
+    """A chart's text, from the one label table (``chart_`` keys of i18n.LABELS)."""
+    return i18n_label(f"chart_{key}", lang, **values)
 
 
 def _layout(title: str, lang: str, height: int = 380, **extra: Any) -> dict[str, Any]:

@@ -300,17 +300,17 @@ class Store:
         """
         digest = hashlib.sha256(file_bytes).hexdigest() if file_bytes is not None else None
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        records = [_actual_record(r) for r in rows.to_dict("records")]
+        frame = _actual_frame(rows)
         with self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 batch_id = cur.execute(
                     "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by,"
                     " imported_at, row_count, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    [source, source_kind, file_name, digest, imported_by, now, len(records), note],
+                    [source, source_kind, file_name, digest, imported_by, now, len(frame), note],
                 ).fetchone()[0]
-                if records:
-                    _insert_actuals(cur, pd.DataFrame(records, columns=_ACTUAL_RECORD), batch_id)
+                if len(frame):
+                    _insert_actuals(cur, frame, batch_id)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -341,12 +341,21 @@ class Store:
         return found
 
 
-_ACTUAL_RECORD = ["province_code", "province_valid_from", "indicator_code", "period", "period_kind",
-                  "period_start", "period_end", "value", "source", "note"]
+def _actual_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Actual rows (province key, indicator, period, value, optionally source and note) ready to
+    insert: each distinct period parsed once, its kind and first and last day added."""
+    periods = {text: parse_period(text) for text in rows.period.astype(str).unique()}
+    parsed = rows.period.astype(str).map(periods)
+    return pd.DataFrame({
+        "province_code": rows.province_code, "province_valid_from": rows.province_valid_from,
+        "indicator_code": rows.indicator_code, "period": parsed.map(lambda p: p.text),
+        "period_kind": parsed.map(lambda p: p.kind), "period_start": parsed.map(lambda p: p.start),
+        "period_end": parsed.map(lambda p: p.end), "value": rows.value.astype(float),
+        "source": rows["source"] if "source" in rows else None, "note": rows["note"] if "note" in rows else None})
 
 
 def _insert_actuals(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, batch_id: int) -> None:
-    """Insert actual rows (columns :data:`_ACTUAL_RECORD`) as one set; the frame is bound, not pasted."""
+    """Insert actual rows (a frame made by :func:`_actual_frame`) as one set; the frame is bound, not pasted."""
     frame = frame.assign(batch_id=batch_id)
     cur.register("incoming_actuals", frame)
     try:
@@ -383,18 +392,9 @@ def _sync_actual_files(cur: duckdb.DuckDBPyConnection, files: list[ActualFile]) 
              len(shipped.rows), "shipped with the dashboard in data/actuals"]).fetchone()[0]
         if shipped.scope == "province":
             _refuse_clashes(cur, shipped)
-            _insert_actuals(cur, _with_period_columns(shipped.rows).assign(note=None), batch_id)
+            _insert_actuals(cur, _actual_frame(shipped.rows), batch_id)
         else:
             _insert_national(cur, shipped.rows, batch_id)
-
-
-def _with_period_columns(rows: pd.DataFrame) -> pd.DataFrame:
-    periods = {text: parse_period(text) for text in rows.period.unique()}
-    return rows.assign(period_kind=rows.period.map(lambda p: periods[p].kind),
-                       period_start=rows.period.map(lambda p: periods[p].start),
-                       period_end=rows.period.map(lambda p: periods[p].end))[
-        ["province_code", "province_valid_from", "indicator_code", "period", "period_kind", "period_start",
-         "period_end", "value", "source"]]
 
 
 def _insert_national(cur: duckdb.DuckDBPyConnection, rows: pd.DataFrame, batch_id: int) -> None:
@@ -429,12 +429,6 @@ def _drop_batch(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     cur.execute("DELETE FROM actual WHERE batch_id = ?", [batch_id])
     cur.execute("DELETE FROM national_value WHERE batch_id = ?", [batch_id])
     cur.execute("DELETE FROM import_batch WHERE id = ?", [batch_id])
-
-
-def _actual_record(row: dict[str, Any]) -> list[Any]:
-    period = parse_period(row["period"])
-    return [row["province_code"], row["province_valid_from"], row["indicator_code"], period.text,
-            period.kind, period.start, period.end, float(row["value"]), row.get("source"), row.get("note")]
 
 
 def _refuse_orphans(cur: duckdb.DuckDBPyConnection, reference: ReferenceData) -> None:

@@ -40,10 +40,6 @@ LABELS: dict[str, dict[str, str]] = {
     "choose_plan": {"vi": "Chọn kế hoạch", "en": "Choose a plan"},
     "source_caption": {"vi": "Nguồn: văn bản kế hoạch của tỉnh ({file}); câu trích giữ nguyên văn.",
                        "en": "Source: the province's plan ({file}); quotes are verbatim."},
-}
-
-
-LABELS.update({
     "page_overview": {"vi": "Tổng quan", "en": "Overview"},
     "page_profile": {"vi": "Hồ sơ tỉnh", "en": "Province profile"},
     "page_compare": {"vi": "So sánh", "en": "Compare"},
@@ -125,7 +121,18 @@ LABELS.update({
                      "en": "Year: the latest year with a full table of provinces. PAR INDEX and SIPAS have only the few figures published in press releases (no full table)."},
     "papi_break": {"vi": "Điểm tổng PAPI trước và từ 2018 không so sánh được (6 và 8 chỉ số nội dung).",
                    "en": "PAPI totals before and from 2018 are not comparable (6 and 8 dimensions)."},
-})
+    "chart_mean": {"vi": "Trung bình cả nước", "en": "National mean"},
+    "chart_best": {"vi": "Cao nhất cả nước", "en": "National best"},
+    "chart_target": {"vi": "Mục tiêu", "en": "Target"},
+    "chart_trajectory": {"vi": "Lộ trình thẳng tới mục tiêu", "en": "Straight path to the target"},
+    "chart_source": {"vi": "Nguồn", "en": "Source"},
+    "chart_year": {"vi": "Năm", "en": "Year"},
+    "chart_rank": {"vi": "Thứ hạng", "en": "Rank"},
+    "chart_quartile": {"vi": "Nhóm {q}", "en": "Quartile {q}"},
+    "chart_no_data": {"vi": "Chưa có số liệu", "en": "No data"},
+    "chart_best_province": {"vi": "Tỉnh cao nhất", "en": "Best province"},
+    "chart_method": {"vi": "đổi phương pháp từ {year}", "en": "method changed in {year}"},
+}
 
 
 def label(key: str, lang: str, **values: object) -> str:

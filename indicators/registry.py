@@ -49,10 +49,6 @@ class Registry:
         for key, code, valid_from in zip(aliases.alias_key, aliases.code, aliases.valid_from):
             self._by_alias.setdefault(key, []).append((code, valid_from.date()))
 
-    def valid_on(self, day: date) -> pd.DataFrame:
-        p = self.provinces
-        return p[(p.valid_from.dt.date <= day) & (p.valid_to.isna() | (p.valid_to.dt.date >= day))]
-
     def row(self, key: ProvinceKey) -> pd.Series:
         p = self.provinces
         match = p[(p.code == key[0]) & (p.valid_from.dt.date == key[1])]

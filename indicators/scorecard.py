@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pandas as pd
 
@@ -84,7 +83,3 @@ def _status_row(target: pd.Series, year: int, judgement: Judgement) -> dict:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def today() -> date:
-    return date.today()

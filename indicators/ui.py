@@ -176,10 +176,6 @@ def chart(figure: go.Figure, key: str) -> None:
     st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch")
 
 
-def status_label(status: str, lang: str) -> str:
-    return label(status, lang)
-
-
 def this_year() -> int:
     return date.today().year
 
