@@ -18,6 +18,11 @@ from .reference import DATA_DIR
 from .registry import ProvinceKey
 from .views import Dataset, judged_targets, key_text, parse_key_text, province_label
 
+# The pages, in menu order: file, title label, icon, URL path (None: the default page, "/").
+PAGES = [("pages/overview.py", "page_overview", "📊", None), ("pages/profile.py", "page_profile", "📈", "profile"),
+         ("pages/compare.py", "page_compare", "⚖️", "compare"), ("pages/rankings.py", "page_rankings", "🏆", "rankings"),
+         ("pages/plans.py", "page_plans", "📋", "plans"), ("pages/home.py", "page_data", "🗂️", "data")]
+ROUTED = "_routed_by_app"
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 COUNTRY = "VN"
 
@@ -66,8 +71,23 @@ def cached_judged(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFra
     return judged_targets(get_dataset(), None if keys is None else list(keys), year)
 
 
+def navigation(lang: str) -> Any:
+    """The menu of the dashboard (``st.navigation``), titles in ``lang``; app.py runs the chosen page."""
+    st.session_state[ROUTED] = True
+    return st.navigation([st.Page(path, title=label(title, lang), icon=icon, default=url is None,
+                                  **({"url_path": url} if url else {})) for path, title, icon, url in PAGES])
+
+
 def language() -> str:
-    """The language chosen in the sidebar, kept in the URL (``?lang=en``)."""
+    """The language chosen in the sidebar, kept in the URL (``?lang=en``). Every page calls this first.
+
+    A page reached without app.py is rerun through it: until some session of the server process has called
+    ``st.navigation``, Streamlit serves an app with a ``pages/`` folder as an old-style multipage app, so a
+    link to ``/profile`` opened first after a restart would run the page alone, with a menu of file names.
+    """
+    if not st.session_state.get(ROUTED):
+        navigation("vi")  # switches the process to app.py's menu
+        st.rerun()
     current = st.query_params.get("lang", "vi")
     current = current if current in LANGUAGES else "vi"
     chosen = st.sidebar.radio(label("language", current), LANGUAGES, index=LANGUAGES.index(current),

@@ -24,8 +24,11 @@ def app(built_db, monkeypatch):
 
 
 def open_page(app: AppTest, page: str, **params: str) -> AppTest:
+    """The page as a link to it opens it: app.py runs first (it registers the pages), then the page."""
     for name, value in params.items():
         app.query_params[name] = value
+    if page != "pages/overview.py":
+        app.run()
     app.switch_page(page)
     return app.run()
 
@@ -40,6 +43,16 @@ def spec(element) -> dict:
 
 def trace_names(element) -> list[str]:
     return [trace.get("name") for trace in spec(element)["data"]]
+
+
+def test_a_page_opened_before_the_router_ever_ran_goes_through_it(app):
+    """Before any session has run app.py, Streamlit runs a page of a pages/ folder alone; it must rerun
+    through app.py (its menu, its page settings)."""
+    app.query_params["lang"] = "en"
+    at = app.switch_page("pages/profile.py").run()
+    assert not at.exception
+    assert at.session_state["_routed_by_app"] is True
+    assert at.title[0].value == "Province profile"
 
 
 @pytest.mark.parametrize("page", PAGES)

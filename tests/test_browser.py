@@ -71,6 +71,20 @@ def browser(server):
         instance.close()
 
 
+def test_a_link_opened_first_after_a_start_gets_the_dashboard_menu(server, browser):
+    """Runs first on a fresh server: Streamlit would serve /profile alone, with a menu of file names."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server + "profile?lang=en&province=80@2025")
+    page.wait_for_selector("[data-testid='stSidebarNav'] a", timeout=30000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    menu = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    assert [m.strip()[-len("Province profile"):] for m in menu][1] == "Province profile"
+    assert not any(m.strip().endswith(("home", "app")) for m in menu)
+    assert page.locator("h1").first.inner_text() == "Province profile"
+    assert "province=80%402025" in page.url or "province=80@2025" in page.url
+    page.close()
+
+
 @pytest.mark.parametrize("path, name", PAGES)
 def test_each_page_renders_its_charts_without_an_error(server, browser, path, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
