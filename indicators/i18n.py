@@ -65,6 +65,8 @@ LABELS: dict[str, dict[str, str]] = {
     "urgent": {"vi": "Mục tiêu cần chú ý trước", "en": "Targets to look at first"},
     "download_csv": {"vi": "Tải bảng (CSV)", "en": "Download table (CSV)"},
     "col_status": {"vi": "Trạng thái", "en": "Status"},
+    "status_marks_help": {"vi": "🟢 đã đạt · 🔵 đúng tiến độ · 🟠 có nguy cơ · 🔴 chậm tiến độ · ⚪ chưa đến hạn · ◌ chưa có số liệu",
+                          "en": "🟢 achieved · 🔵 on track · 🟠 at risk · 🔴 off track · ⚪ not due · ◌ no data"},
     "col_actual": {"vi": "Số liệu mới nhất", "en": "Latest figure"},
     "col_period_judged": {"vi": "Kỳ số liệu", "en": "Period"},
     "col_plan": {"vi": "Kế hoạch", "en": "Plan"},
