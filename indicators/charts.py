@@ -18,8 +18,6 @@ from .i18n import label as i18n_label
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
-# The same colours as marks in tables (an emoji circle has one fixed colour on every platform).
-STATUS_MARKS = {"achieved": "🟢", "on_track": "🔵", "at_risk": "🟠", "off_track": "🔴", "not_due": "⚪", "no_data": "◌"}
 QUARTILE_COLOURS = {1: "#1a9850", 2: "#a6d96a", 3: "#fdae61", 4: "#d73027"}  # PAPI-style: green best
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 TARGET_COLOUR = "#d73027"
@@ -32,7 +30,7 @@ def t(key: str, lang: str, **values: Any) -> str:
 
 def _layout(title: str, lang: str, height: int = 380, **extra: Any) -> dict[str, Any]:
     return {"title": {"text": title}, "height": height, "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
-            "legend": {"orientation": "h", "yanchor": "top", "y": -0.15},
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.22},
             "separators": ",." if lang == "vi" else ".,", **extra}
 
 

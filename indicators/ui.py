@@ -151,7 +151,6 @@ def download(frame: pd.DataFrame, file_name: str, lang: str, key: str) -> None:
 def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
     """The judged targets as one colour-coded table (status, province, indicator, requirement, deadline,
     latest figure, plan, a link to its chart, the plan's sentence) with its CSV download."""
-    from .charts import STATUS_MARKS
     from .i18n import format_value
 
     name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
@@ -170,14 +169,26 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("col_chart", lang): links,
         label("col_quote", lang): judged.source_quote,
     })
-    # Colour by a coloured mark beside the status word (the colours of the charts): a pandas Styler
-    # would colour the cell, but renders every cell on the server (about 0.2 s for 60 targets).
-    shown = table.copy()
-    shown.insert(0, " ", [STATUS_MARKS[s] for s in judged.status])
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        " ": st.column_config.TextColumn(width=36, help=label("status_marks_help", lang)),
+    st.dataframe(status_tags(table, lang), hide_index=True, width="stretch", column_config={
+        **status_column(lang),
         label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
     download(table, file_name, lang, key=key)
+
+
+def status_tags(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table`` with its status column as one-tag lists, for :func:`status_column`."""
+    column = label("col_status", lang)
+    return table.assign(**{column: [[text] for text in table[column]]})
+
+
+def status_column(lang: str) -> dict[str, Any]:
+    """The status column as a coloured tag in the charts' colours (a read-only ``MultiselectColumn``).
+    A pandas Styler would colour the cell but renders every cell on the server (0.2 s for 60 targets);
+    emoji marks would need a colour-emoji font."""
+    from .charts import STATUS_COLOURS
+
+    return {label("col_status", lang): st.column_config.MultiselectColumn(
+        options=[label(s, lang) for s in STATUS_COLOURS], color=list(STATUS_COLOURS.values()), disabled=True)}
 
 
 def plans_table(plans: pd.DataFrame, lang: str) -> None:
@@ -201,6 +212,20 @@ def chart(figure: go.Figure, key: str) -> None:
 
 def this_year() -> int:
     return date.today().year
+
+
+def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, Any]:
+    """Tabs of which only the chosen one is computed and drawn (``st.tabs`` with ``on_change="rerun"``),
+    kept in the URL by its code (``?tab=ranks``) so a link opens the same tab in either language.
+    Returns the chosen code and its container."""
+    codes = list(codes)
+    current = from_url(name, codes[0])
+    current = current if current in codes else codes[0]
+    labels = [label(f"tab_{code}", lang) for code in codes]
+    tabs = st.tabs(labels, default=labels[codes.index(current)], key=f"{name}_{lang}", on_change="rerun")
+    chosen = next((code for code, tab in zip(codes, tabs) if tab.open), current)
+    remember(name, chosen, codes[0])
+    return chosen, tabs[codes.index(chosen)]
 
 
 def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year", text_key: str = "year") -> int:

@@ -5,8 +5,8 @@ import streamlit as st
 
 from indicators.charts import rank_chart, small_multiples
 from indicators.i18n import format_number, format_value, label
-from indicators.ui import (chart, download, from_url, get_dataset, language, province_options,
-                           remember, this_year, view)
+from indicators.ui import (chart, download, from_url, get_dataset, language, lazy_tabs, province_options,
+                           remember, status_column, status_tags, this_year, view)
 from indicators.views import key_text, parse_key_text, peers, province_label
 
 lang = language()
@@ -19,6 +19,7 @@ wanted = [k for k in (from_url("provinces") or ",".join(default)).split(",") if 
 if "compare_provinces" not in st.session_state:
     st.session_state.compare_provinces = wanted
 chosen = st.multiselect(label("choose_provinces", lang), options, max_selections=6, key="compare_provinces",
+                        placeholder=label("choose", lang),
                         format_func=lambda k: province_label(ds, parse_key_text(ds, k), lang))
 remember("provinces", chosen, default)
 
@@ -47,40 +48,45 @@ candidates += [c for c in ds.indicators.code if c not in candidates and c in mea
                and not c.endswith("_rank") and c != "pci_tier"]
 default_indicators = ["papi_total", "pci_total"]
 wanted_indicators = [c for c in (from_url("indicators") or ",".join(default_indicators)).split(",") if c in candidates]
-indicators = st.multiselect(label("choose_indicators", lang), candidates, default=wanted_indicators or default_indicators,
-                            max_selections=8, format_func=lambda c: names[c], key="compare_indicators")
-remember("indicators", indicators, default_indicators)
+# One tab at a time (only the open tab is computed and drawn): small multiples, ranks, gaps to target.
+tab, container = lazy_tabs(lang, ["multiples", "ranks", "gaps"])
+with container:
+    if tab == "multiples":
+        indicators = st.multiselect(label("choose_indicators", lang), candidates,
+                                    default=wanted_indicators or default_indicators, max_selections=8, placeholder=label("choose", lang), format_func=lambda c: names[c],
+                                    key="compare_indicators")
+        remember("indicators", indicators, default_indicators)
 
-frames = {c: view("province_series", tuple(keys), c, lang) for c in indicators}
-if indicators:
-    chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
-    download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
-             "so-sanh.csv", lang, key="download_compare")
-
-rank_options = [c for c in ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank") if c in measured]
-rank_default = rank_options[0]
-current = from_url("rank", rank_default)
-rank_code = st.selectbox(label("rank_indicator", lang), rank_options,
-                         index=rank_options.index(current if current in rank_options else rank_default),
-                         format_func=lambda c: names[c], key="rank_indicator")
-remember("rank", rank_code, rank_default)
-ranks = view("province_series", tuple(keys), rank_code, lang)
-chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
-
-st.subheader(label("gap_title", lang))
-gaps = view("gap_table", tuple(keys), this_year())
-if gaps.empty:
-    st.info(label("no_targets", lang))
-else:
-    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
-    table = pd.DataFrame({
-        label("province", lang): gaps.province_name,
-        "ID": gaps.target_id,
-        label("indicator", lang): gaps[name_col],
-        label("col_requirement", lang): gaps.requirement,
-        label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(gaps.actual, gaps.unit)],
-        label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],
-        label("col_status", lang): [label(s, lang) for s in gaps.status],
-    })
-    st.dataframe(table, hide_index=True, width="stretch")
-    download(table, "khoang-cach-muc-tieu.csv", lang, key="download_gaps")
+        frames = {c: view("province_series", tuple(keys), c, lang) for c in indicators}
+        if indicators:
+            chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
+            download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
+                     "so-sanh.csv", lang, key="download_compare")
+    elif tab == "ranks":
+        rank_options = [c for c in ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank") if c in measured]
+        rank_default = rank_options[0]
+        current = from_url("rank", rank_default)
+        rank_code = st.selectbox(label("rank_indicator", lang), rank_options,
+                                 index=rank_options.index(current if current in rank_options else rank_default),
+                                 format_func=lambda c: names[c], key="rank_indicator")
+        remember("rank", rank_code, rank_default)
+        ranks = view("province_series", tuple(keys), rank_code, lang)
+        chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
+    else:
+        gaps = view("gap_table", tuple(keys), this_year())
+        if gaps.empty:
+            st.info(label("no_targets", lang))
+        else:
+            name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+            table = pd.DataFrame({
+                label("province", lang): gaps.province_name,
+                "ID": gaps.target_id,
+                label("indicator", lang): gaps[name_col],
+                label("col_requirement", lang): gaps.requirement,
+                label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(gaps.actual, gaps.unit)],
+                label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],
+                label("col_status", lang): [label(s, lang) for s in gaps.status],
+            })
+            st.dataframe(status_tags(table, lang), hide_index=True, width="stretch",
+                         column_config=status_column(lang))
+            download(table, "khoang-cach-muc-tieu.csv", lang, key="download_gaps")

@@ -23,16 +23,17 @@ judged = judged.assign(family=judged.indicator_code.map(families),
 provinces = sorted(set(judged.province_name))
 c1, c2, c3, c4 = st.columns(4)
 wanted = [p for p in (from_url("provinces") or "").split(",") if p in provinces]
-chosen_provinces = c1.multiselect(label("province", lang), provinces, default=wanted, key="plan_provinces")
+chosen_provinces = c1.multiselect(label("province", lang), provinces, default=wanted, key="plan_provinces",
+                                  placeholder=label("all", lang))
 remember("provinces", chosen_provinces, [])
 family_options = sorted(set(judged.family))
 wanted = [f for f in (from_url("families") or "").split(",") if f in family_options]
 chosen_families = c2.multiselect(label("filter_family", lang), family_options, default=wanted,
-                                 format_func=lambda f: family_names[f], key="plan_families")
+                                 placeholder=label("all", lang), format_func=lambda f: family_names[f], key="plan_families")
 remember("families", chosen_families, [])
 wanted = [s for s in (from_url("status") or "").split(",") if s in STATUS_ORDER]
 chosen_status = c3.multiselect(label("status", lang), list(STATUS_ORDER), default=wanted,
-                               format_func=lambda s: label(s, lang), key="plan_status")
+                               placeholder=label("all", lang), format_func=lambda s: label(s, lang), key="plan_status")
 remember("status", chosen_status, [])
 low, high = int(judged.deadline_year.min()), int(judged.deadline_year.max())
 asked = (from_url("deadline") or "").split("-")

@@ -5,8 +5,8 @@ import streamlit as st
 from indicators.charts import spider_chart, trend_chart
 from indicators.i18n import label
 from indicators.scorecard import requirement_text
-from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, province_picker,
-                           remember, targets_table, this_year, view, year_picker)
+from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, lazy_tabs,
+                           province_picker, remember, targets_table, this_year, view, year_picker)
 from indicators.views import MERGER_DAY, key_text, parse_key_text, province_label, scope, summarise_sources
 
 lang = language()
@@ -20,52 +20,54 @@ if key[1] == MERGER_DAY and len(keys) > 1:
     olds = ", ".join(province_label(ds, k, lang) for k in keys[1:])
     st.info(label("merged_note", lang, name=ds.registry.name(key), olds=olds))
 
-available = view("indicators_with_data", tuple(keys)) or ["papi_total"]
-default_indicator = "papi_total" if "papi_total" in available else available[0]
-current = from_url("indicator", default_indicator)
-current = current if current in available else default_indicator
-names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
-indicator_code = st.selectbox(label("indicator", lang), available, index=available.index(current),
-                              format_func=lambda c: names[c], key="indicator")
-remember("indicator", indicator_code, default_indicator)
-meta = ds.indicator(indicator_code)
+# One tab at a time (only the open tab is computed and drawn); a target's link opens the first.
+tab, container = lazy_tabs(lang, ["trend", "papi", "targets"])
+with container:
+    if tab == "trend":
+        available = view("indicators_with_data", tuple(keys)) or ["papi_total"]
+        default_indicator = "papi_total" if "papi_total" in available else available[0]
+        current = from_url("indicator", default_indicator)
+        current = current if current in available else default_indicator
+        names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+        indicator_code = st.selectbox(label("indicator", lang), available, index=available.index(current),
+                                      format_func=lambda c: names[c], key="indicator")
+        remember("indicator", indicator_code, default_indicator)
+        meta = ds.indicator(indicator_code)
 
-series = view("province_series", tuple(keys), indicator_code, lang)
-targets = view("threshold_for", tuple(keys), indicator_code).copy()
-targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
-references = view("reference_lines", indicator_code)
-if series.empty and targets.empty:
-    st.info(label("no_series", lang))
-else:
-    breaks = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])].from_year
-    chart(trend_chart(series, targets, references, meta, lang, breaks=list(breaks)), key="trend")
-    sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
-    st.caption(label("sources_caption", lang, sources=sources))
-    changes = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
-    for _, change in changes.iterrows():
-        st.caption(label("method_note", lang, note=change.note_vi if lang == "vi" else change.note_en))
-    download(series[["label", "indicator_code", "period", "value", "source"]],
-             f"{chosen}-{indicator_code}.csv", lang, key="download_series")
-
-st.subheader(label("spider_title", lang))
-papi_years = sorted({int(p) for p in ds.actuals[ds.actuals.indicator_code == "papi_d1_participation"].period})
-spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")
-with_data = [k for k in keys if not view("papi_dimensions", k, spider_year).value.isna().all()]
-if with_data:
-    spider_key = with_data[0]
-    if len(with_data) > 1:
-        spider_key = st.selectbox(label("spider_for", lang), with_data,
-                                  format_func=lambda k: province_label(ds, k, lang), key="spider_province")
-    dims = view("papi_dimensions", spider_key, spider_year)
-    chart(spider_chart(dims, ds.registry.name(spider_key), spider_year, lang), key="spider")
-    st.caption(label("papi_break", lang))
-else:
-    st.info(label("no_series", lang))
-
-st.subheader(label("targets_of_province", lang))
-as_of = this_year()
-judged = cached_judged(tuple(keys), as_of)
-if judged.empty:
-    st.info(label("no_targets", lang))
-else:
-    targets_table(judged, lang, f"muc-tieu-{key_text(key)}.csv", key="download_targets")
+        series = view("province_series", tuple(keys), indicator_code, lang)
+        targets = view("threshold_for", tuple(keys), indicator_code).copy()
+        targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
+        references = view("reference_lines", indicator_code)
+        if series.empty and targets.empty:
+            st.info(label("no_series", lang))
+        else:
+            changes = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
+            breaks = changes.from_year
+            chart(trend_chart(series, targets, references, meta, lang, breaks=list(breaks)), key="trend")
+            sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
+            st.caption(label("sources_caption", lang, sources=sources))
+            for _, change in changes.iterrows():
+                st.caption(label("method_note", lang, note=change.note_vi if lang == "vi" else change.note_en))
+            download(series[["label", "indicator_code", "period", "value", "source"]],
+                     f"{chosen}-{indicator_code}.csv", lang, key="download_series")
+    elif tab == "papi":
+        papi_years = sorted({int(p) for p in ds.actuals[ds.actuals.indicator_code == "papi_d1_participation"].period})
+        spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")
+        with_data = [k for k in keys if not view("papi_dimensions", k, spider_year).value.isna().all()]
+        if with_data:
+            spider_key = with_data[0]
+            if len(with_data) > 1:
+                spider_key = st.selectbox(label("spider_for", lang), with_data,
+                                          format_func=lambda k: province_label(ds, k, lang), key="spider_province")
+            dims = view("papi_dimensions", spider_key, spider_year)
+            chart(spider_chart(dims, ds.registry.name(spider_key), spider_year, lang), key="spider")
+            st.caption(label("papi_break", lang))
+        else:
+            st.info(label("no_series", lang))
+    else:
+        as_of = this_year()
+        judged = cached_judged(tuple(keys), as_of)
+        if judged.empty:
+            st.info(label("no_targets", lang))
+        else:
+            targets_table(judged, lang, f"muc-tieu-{key_text(key)}.csv", key="download_targets")

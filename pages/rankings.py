@@ -5,8 +5,8 @@ import streamlit as st
 
 from indicators.charts import choropleth, ranking_bar
 from indicators.i18n import format_number, label
-from indicators.ui import (boundaries, chart, download, from_url, get_dataset, language, province_picker,
-                           remember, view, year_picker)
+from indicators.ui import (boundaries, chart, download, from_url, get_dataset, language, lazy_tabs,
+                           province_picker, remember, view, year_picker)
 from indicators.views import parse_key_text, scope, threshold_for
 
 lang = language()
@@ -35,27 +35,25 @@ key = parse_key_text(ds, highlight)
 thresholds = threshold_for(ds, scope(ds, key), indicator_code)
 highlighted = {f"{k[0]}@{k[1]}" for k in scope(ds, key)}
 
-# One view at a time: the bars or the map (drawing both doubles the browser's work).
-views = ["bars", "map"]
-current_view = from_url("view", "bars")
-shown = st.segmented_control(label("show", lang), views, default=current_view if current_view in views else "bars",
-                             format_func=lambda v: label(f"view_{v}", lang), key="view") or "bars"
-remember("view", shown, "bars")
+# One view at a time, as tabs of which only the open one is computed and drawn (?view=bars|map|table).
+shown, container = lazy_tabs(lang, ["bars", "map", "table"], name="view")
 era = "34" if year >= 2025 else "63"
-if shown == "bars":
-    chart(ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars")
-else:
-    st.subheader(label("map_era", lang, n=era))
-    chart(choropleth(rows, boundaries(), era, meta, lang), key="map")
-    st.caption(label("map_title", lang) + " · " + label("geo_source", lang))
-if not rows.empty:
-    st.caption(label("sources_caption", lang, sources="; ".join(sorted(set(rows.source)))))
-    table = pd.DataFrame({
-        label("col_rank", lang): range(1, len(rows) + 1),
-        label("province", lang): rows.province_name,
-        label("col_value", lang): [format_number(v, int(meta.decimals), lang, meta.unit) for v in rows.value],
-        label("col_quartile", lang): rows.quartile,
-        label("col_source", lang): rows.source,
-    })
-    st.dataframe(table, hide_index=True, width="stretch")
-    download(table, f"xep-hang-{indicator_code}-{year}.csv", lang, key="download_ranking")
+with container:
+    if shown == "bars":
+        chart(ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars")
+    elif shown == "map":
+        st.subheader(label("map_era", lang, n=era))
+        chart(choropleth(rows, boundaries(), era, meta, lang), key="map")
+        st.caption(label("map_title", lang) + " · " + label("geo_source", lang))
+    if not rows.empty:
+        st.caption(label("sources_caption", lang, sources="; ".join(sorted(set(rows.source)))))
+        table = pd.DataFrame({
+            label("col_rank", lang): range(1, len(rows) + 1),
+            label("province", lang): rows.province_name,
+            label("col_value", lang): [format_number(v, int(meta.decimals), lang, meta.unit) for v in rows.value],
+            label("col_quartile", lang): rows.quartile,
+            label("col_source", lang): rows.source,
+        })
+        if shown == "table":
+            st.dataframe(table, hide_index=True, width="stretch")
+        download(table, f"xep-hang-{indicator_code}-{year}.csv", lang, key="download_ranking")

@@ -69,7 +69,9 @@ def test_overview_counts_the_statuses_of_the_whole_country(app):
     assert metrics["Chậm tiến độ"] == "6" and metrics["Đã đạt"] == "2"
     assert sum(int(v) for v in metrics.values()) == 60
     urgent = at.dataframe[1].value
-    assert urgent["Trạng thái"].iloc[0] == "Chậm tiến độ"
+    assert list(urgent["Trạng thái"].iloc[0]) == ["Chậm tiến độ"]  # a coloured tag
+    tags = json.loads(at.dataframe[1].proto.columns)["Trạng thái"]["type_config"]["options"]
+    assert {"value": "Chậm tiến độ", "color": "#d73027"} in tags and len(tags) == 6
     assert len(charts(at)) == 1
 
 
@@ -94,7 +96,9 @@ def test_profile_draws_the_history_of_the_old_provinces_of_a_new_one(app):
     assert "Long An" in at.info[0].value and "Tây Ninh" in at.info[0].value
     names = trace_names(charts(at)[0])
     assert "Long An (đến 30/06/2025)" in names and "Tây Ninh (đến 30/06/2025)" in names
-    assert len(at.dataframe[0].value) == 11  # old Tây Ninh's targets
+    at.query_params["tab"] = "targets"
+    at.run()
+    assert not charts(at) and len(at.dataframe[0].value) == 11  # old Tây Ninh's targets
 
 
 def test_profile_switches_indicator(app):
@@ -104,11 +108,28 @@ def test_profile_switches_indicator(app):
     assert any("HT239-03" in (n or "") for n in trace_names(charts(at)[0]))
 
 
-def test_compare_draws_small_multiples_ranks_and_gaps(app):
+def test_compare_draws_small_multiples_ranks_and_gaps_one_tab_at_a_time(app):
     at = open_page(app, "pages/compare.py", provinces="42@2004,40@2004")
-    assert not at.exception and len(charts(at)) == 2
+    assert not at.exception and len(charts(at)) == 1 and not at.dataframe  # only the open tab is drawn
+    assert len({axis for axis in spec(charts(at)[0])["layout"] if axis.startswith("xaxis")}) == 2  # 2 indicators
+    assert "tab" not in at.query_params  # the first tab is the default
+
+    at.query_params["tab"] = "ranks"
+    at.run()
+    assert not at.exception and len(charts(at)) == 1 and not at.dataframe
+    assert spec(charts(at)[0])["layout"]["yaxis"]["autorange"] == "reversed"  # rank 1 on top
+
+    at.query_params["tab"] = "gaps"
+    at.run()
+    assert not at.exception and not charts(at)
     gaps = at.dataframe[0].value
     assert set(gaps.iloc[:, 0]) == {"Hà Tĩnh"}
+    assert at.query_params["tab"] == ["gaps"] or at.query_params["tab"] == "gaps"
+
+
+def test_compare_tab_link_opens_in_english_too(app):
+    at = open_page(app, "pages/compare.py", provinces="42@2004,40@2004", tab="gaps", lang="en")
+    assert not at.exception and at.dataframe and not charts(at)
 
 
 def test_compare_asks_for_two_provinces(app):
@@ -118,11 +139,12 @@ def test_compare_asks_for_two_provinces(app):
 
 def test_rankings_has_bars_with_the_target_line(app):
     at = open_page(app, "pages/rankings.py", indicator="papi_d2_transparency_rank", year="2020", province="42@2004")
-    assert len(charts(at)) == 1
-    table = at.dataframe[0].value
-    assert len(table) == 63
+    assert len(charts(at)) == 1 and not at.dataframe  # the bars tab only
     shapes = spec(charts(at)[0])["layout"]["shapes"]
     assert shapes[0]["x0"] == 5  # Hà Tĩnh's top-5 target
+    at.query_params["view"] = "table"
+    at.run()
+    assert not charts(at) and len(at.dataframe[0].value) == 63
 
 
 def test_rankings_map_is_the_63_province_list_before_2025(app):
@@ -132,10 +154,17 @@ def test_rankings_map_is_the_63_province_list_before_2025(app):
     assert trace["type"] == "choroplethmap" and len(trace["locations"]) == 63
 
 
+def test_profile_shows_the_papi_dimensions_in_their_tab(app):
+    at = open_page(app, "pages/profile.py", province="42@2004", tab="papi", papi_year="2020")
+    assert not at.exception and len(charts(at)) == 1
+    traces = spec(charts(at)[0])["data"]
+    assert traces[0]["type"] == "scatterpolar" and len(traces[0]["r"]) >= 8
+
+
 def test_plans_filters_by_status(app):
     at = open_page(app, "pages/plans.py", status="achieved")
     targets = at.dataframe[1].value
-    assert len(targets) == 2 and set(targets["Trạng thái"]) == {"Đã đạt"}
+    assert len(targets) == 2 and {tag for tags in targets["Trạng thái"] for tag in tags} == {"Đã đạt"}
     assert targets.iloc[0]["Biểu đồ"].startswith("./profile?province=")
 
 
