@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 FILTER_CHANGES = [
     ("pages/overview.py", "province", "42@2025"),
     ("pages/profile.py", "indicator", "pci_total"),
-    ("pages/compare.py", "rank_indicator", "pci_rank"),
+    ("pages/compare.py", "compare_indicators", ["papi_total", "pci_total", "papi_d5_procedures"]),
     ("pages/rankings.py", "year", 2020),
     ("pages/plans.py", "plan_status", ["off_track"]),
     ("pages/home.py", "plan", "ha-tinh-239-kh-ubnd-2016"),
