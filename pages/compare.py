@@ -53,7 +53,8 @@ tab, container = lazy_tabs(lang, ["multiples", "ranks", "gaps"])
 with container:
     if tab == "multiples":
         indicators = st.multiselect(label("choose_indicators", lang), candidates,
-                                    default=wanted_indicators or default_indicators, max_selections=8, placeholder=label("choose", lang), format_func=lambda c: names[c],
+                                    default=wanted_indicators or default_indicators, max_selections=8,
+                                    placeholder=label("choose", lang), format_func=lambda c: names[c],
                                     key="compare_indicators")
         remember("indicators", indicators, default_indicators)
 

@@ -29,7 +29,8 @@ remember("provinces", chosen_provinces, [])
 family_options = sorted(set(judged.family))
 wanted = [f for f in (from_url("families") or "").split(",") if f in family_options]
 chosen_families = c2.multiselect(label("filter_family", lang), family_options, default=wanted,
-                                 placeholder=label("all", lang), format_func=lambda f: family_names[f], key="plan_families")
+                                 placeholder=label("all", lang), format_func=lambda f: family_names[f],
+                                 key="plan_families")
 remember("families", chosen_families, [])
 wanted = [s for s in (from_url("status") or "").split(",") if s in STATUS_ORDER]
 chosen_status = c3.multiselect(label("status", lang), list(STATUS_ORDER), default=wanted,
