@@ -1,16 +1,21 @@
-"""Command line: ``python -m indicators build | export KIND | status --province CODE``."""
+"""Command line: ``python -m indicators build | export | status | import | undo | history | lock | users …``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from .database import Store, default_db_path, open_read_only
+from .auth import User, add_user, authenticate, set_user
+from .database import Store, default_db_path, open_read_only, open_writable
 from .exporting import to_csv
+from .reader import LIMITS
 from .reference import ReferenceDataError
 from .registry import Registry, UnknownProvince
 from .scorecard import province_scope, status_table
@@ -34,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args.db = getattr(args, "db", None)  # --db may stand before or after the command
     try:
         return args.run(args)
-    except (ReferenceDataError, UnknownProvince, ValueError) as exc:
+    except (ReferenceDataError, UnknownProvince, ValueError, PermissionError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -61,12 +66,235 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--year", type=int, default=None, help="judge as of the end of this year (default: this year)")
     status.add_argument("--format", choices=["table", "csv"], default="table")
     status.set_defaults(run=_status)
+
+    imp = sub.add_parser("import", parents=[common], help="import actuals or targets from a .csv or .xlsx file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and compare only; write nothing")
+    imp.add_argument("--replace", action="store_true", help="allow changing figures already stored")
+    imp.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
+    imp.add_argument("--indicator", help="indicator code of a wide sheet without an indicator column")
+    imp.add_argument("--source", help="source of every figure whose row has none")
+    imp.add_argument("--lang", choices=["vi", "en"], default="en", help="language of the messages")
+    _user_option(imp)
+    imp.set_defaults(run=_import)
+    undo = sub.add_parser("undo", parents=[common], help="take back a whole import batch")
+    undo.add_argument("batch_id", type=int)
+    _user_option(undo)
+    undo.set_defaults(run=_undo)
+    hist = sub.add_parser("history", parents=[common], help="the audit trail of actuals as CSV on stdout")
+    hist.add_argument("--batch", type=int, help="only this batch")
+    hist.set_defaults(run=_history)
+    listing = sub.add_parser("batches", parents=[common], help="the import batches as CSV on stdout")
+    listing.set_defaults(run=_batches)
+    template = sub.add_parser("template", parents=[common], help="write the import template (.csv or .xlsx)")
+    template.add_argument("output", type=Path)
+    template.set_defaults(run=_template)
+    for name, helptext in (("lock", "lock a province's period (admins)"), ("unlock", "unlock it again (admins)")):
+        locking = sub.add_parser(name, parents=[common], help=helptext)
+        locking.add_argument("province", help="code or name, as meant in the period")
+        locking.add_argument("period", help="2024, 2024-H1, 2024-Q3 or 2024-05")
+        locking.add_argument("--note")
+        _user_option(locking)
+        locking.set_defaults(run=_lock, unlock=name == "unlock")
+    users = sub.add_parser("users", parents=[common], help="list, add or change users")
+    users_sub = users.add_subparsers(required=True, metavar="ACTION")
+    users_list = users_sub.add_parser("list", parents=[common])
+    users_list.set_defaults(run=_users_list)
+    users_add = users_sub.add_parser("add", parents=[common],
+                                     help="add a user; the very first one (an admin) needs no --user")
+    users_add.add_argument("name")
+    users_add.add_argument("--role", choices=["viewer", "analyst", "admin"], required=True)
+    users_add.add_argument("--display-name")
+    _user_option(users_add, required=False)
+    users_add.set_defaults(run=_users_add)
+    users_set = users_sub.add_parser("set", parents=[common], help="change a user's role, password or access")
+    users_set.add_argument("name")
+    users_set.add_argument("--role", choices=["viewer", "analyst", "admin"])
+    users_set.add_argument("--password", action="store_true", help="set a new password (asked for)")
+    users_set.add_argument("--disable", action="store_true")
+    users_set.add_argument("--enable", action="store_true")
+    _user_option(users_set)
+    users_set.set_defaults(run=_users_set)
     return parser
+
+
+def _user_option(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--user", default=os.environ.get("KPI_USER"),
+                        help="who does it (default $KPI_USER); the password is read from $KPI_PASSWORD or asked for"
+                        + ("" if required else "; not needed for the very first admin"))
+
+
+def _password(prompt: str, variable: str) -> str:
+    if os.environ.get(variable):
+        return os.environ[variable]
+    if not sys.stdin.isatty():
+        raise ValueError(f"no password: set {variable} or run in a terminal")
+    return getpass.getpass(prompt)
+
+
+def _writer(args: argparse.Namespace) -> Store:
+    try:
+        return open_writable(args.db)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ValueError("the database is open in another process (the dashboard server?): use the "
+                             "dashboard's Import page, or stop the server first") from None
+        raise
+
+
+def _signed_in(store: Store, name: str | None) -> User:
+    if not name:
+        raise ValueError("--user is needed")
+    with store.cursor() as cur:
+        user = authenticate(cur, name, _password(f"password of {name}: ", "KPI_PASSWORD"))
+    if user is None:
+        raise ValueError(f"wrong user name or password for '{name}'")
+    return user
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importer import commit, preview
+
+    with args.file.open("rb") as handle:  # never more than the limit (+1, so that the reader can refuse it)
+        content = handle.read(LIMITS.max_bytes + 1)
+    store = _writer(args) if not args.dry_run else _store(args)
+    registry = Registry(store.provinces(), store.province_aliases())
+    with store.cursor() as cur:
+        result = preview(cur, registry, store.indicators(), args.file.name, content, sheet=args.sheet,
+                         indicator=args.indicator, source=args.source)
+    counts = result.counts
+    print(f"{args.file.name}: {result.kind}, {result.layout or '?'} layout — insert {counts['insert']}, "
+          f"change {counts['change']}, unchanged {counts['unchanged']}, rejected {counts['rejected']}", file=sys.stderr)
+    if not result.ok:
+        for problem in result.problems[:200]:
+            print(f"  {problem.text(args.lang)}", file=sys.stderr)
+        if result.problem_count > 200:
+            print(f"  … and {result.problem_count - 200} more", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
+    changes = result.rows("change")
+    if len(changes):
+        shown = changes.head(50)
+        for r in shown.itertuples():
+            print(f"  row {r.row}: {_describe_change(r)}", file=sys.stderr)
+        if len(changes) > 50:
+            print(f"  … and {len(changes) - 50} more changes", file=sys.stderr)
+        if not args.replace:
+            print("these rows would change stored figures: add --replace to overwrite them; nothing was written",
+                  file=sys.stderr)
+            return 1
+    if args.dry_run:
+        print("dry run: nothing was written", file=sys.stderr)
+        return 0
+    user = _signed_in(store, args.user)
+    with store.cursor() as cur:
+        done = commit(cur, result, user, replace=args.replace, channel="cli")
+    if done.batch_id is None:
+        print(f"nothing to write: all {done.unchanged} rows are already stored", file=sys.stderr)
+    else:
+        print(f"batch {done.batch_id}: inserted {done.inserted}, replaced {done.replaced}, unchanged {done.unchanged}"
+              f" (undo with: python3 -m indicators undo {done.batch_id})", file=sys.stderr)
+    return 0
+
+
+def _describe_change(r) -> str:
+    if hasattr(r, "indicator_code") and hasattr(r, "old_value"):
+        where = f"{getattr(r, 'province_code', '')} {r.indicator_code} {getattr(r, 'period', getattr(r, 'deadline_period', ''))}"
+        return f"{where}: {r.old_value:g} → {getattr(r, 'value', getattr(r, 'target_value', float('nan'))):g}"
+    return str(r)
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from .importer import undo
+
+    store = _writer(args)
+    user = _signed_in(store, args.user)
+    with store.cursor() as cur:
+        restored = undo(cur, args.batch_id, user)
+    print(f"batch {args.batch_id} undone: {restored} rows restored", file=sys.stderr)
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .importer import history
+
+    with _store(args).cursor() as cur:
+        sys.stdout.write(to_csv(history(cur, args.batch)))
+    return 0
+
+
+def _batches(args: argparse.Namespace) -> int:
+    from .importer import batches
+
+    with _store(args).cursor() as cur:
+        sys.stdout.write(to_csv(batches(cur)))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from .templates import template_bytes
+
+    store = _store(args)
+    kind = "xlsx" if args.output.suffix.lower() == ".xlsx" else "csv"
+    args.output.write_bytes(template_bytes(store.indicators(), kind))
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _lock(args: argparse.Namespace) -> int:
+    from .importer import lock_period, unlock_period
+    from .periods import parse_period
+
+    store = _writer(args)
+    period = parse_period(args.period)
+    registry = Registry(store.provinces(), store.province_aliases())
+    key = registry.resolve_in_period(args.province, period.start, period.end)
+    user = _signed_in(store, args.user)
+    with store.cursor() as cur:
+        (unlock_period if args.unlock else lock_period)(cur, user, key, period.text, args.note)
+    print(f"{'unlocked' if args.unlock else 'locked'} {registry.name(key)} ({key[0]}) {period.text}", file=sys.stderr)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    sys.stdout.write(to_csv(store.query(
+        "SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name")))
+    return 0
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    store = _writer(args)
+    with store.cursor() as cur:
+        first = cur.execute("SELECT count(*) FROM app_user").fetchone()[0] == 0
+    acting = None if first else _signed_in(store, args.user)
+    password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD")
+    with store.cursor() as cur:
+        user = add_user(cur, acting, args.name, password, args.role, args.display_name)
+    print(f"added {user.name} ({user.role})", file=sys.stderr)
+    return 0
+
+
+def _users_set(args: argparse.Namespace) -> int:
+    store = _writer(args)
+    acting = _signed_in(store, args.user)
+    password = _password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD") if args.password else None
+    disabled = True if args.disable else (False if args.enable else None)
+    with store.cursor() as cur:
+        set_user(cur, acting, args.name, role=args.role, password=password, disabled=disabled)
+    print(f"updated {args.name}", file=sys.stderr)
+    return 0
 
 
 def _store(args: argparse.Namespace) -> Store:
     """A read-only store for the reading commands, built first if the file is new."""
-    return open_read_only(args.db)
+    try:
+        return open_read_only(args.db)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ValueError("the database is open for writing in another process (the dashboard server?): use "
+                             "the dashboard's downloads, or stop the server first") from None
+        raise
 
 
 def _build(args: argparse.Namespace) -> int:

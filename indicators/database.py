@@ -24,7 +24,7 @@ from .actual_files import ActualFile, load_actual_files
 from .reference import DATA_DIR, ReferenceData, load_reference, province_keys
 
 DEFAULT_DB = DATA_DIR / "kpi.duckdb"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -80,16 +80,49 @@ CREATE TABLE IF NOT EXISTS actual (
     period_start DATE NOT NULL, period_end DATE NOT NULL,
     value DOUBLE NOT NULL, source VARCHAR, batch_id BIGINT NOT NULL, note VARCHAR,
     PRIMARY KEY (province_code, province_valid_from, indicator_code, period));
+CREATE SEQUENCE IF NOT EXISTS history_id START 1;
+CREATE TABLE IF NOT EXISTS actual_history (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+    indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL,
+    old_value DOUBLE, old_source VARCHAR, old_note VARCHAR, old_batch_id BIGINT,
+    new_value DOUBLE, new_source VARCHAR, new_note VARCHAR,
+    changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS target_history (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+    target_id VARCHAR NOT NULL, old_row VARCHAR, new_row VARCHAR,
+    changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS period_lock (
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, period VARCHAR NOT NULL,
+    period_start DATE NOT NULL, period_end DATE NOT NULL, locked_by VARCHAR NOT NULL,
+    locked_at TIMESTAMP NOT NULL, note VARCHAR,
+    PRIMARY KEY (province_code, province_valid_from, period));
+CREATE TABLE IF NOT EXISTS lock_history (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), action VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, period VARCHAR NOT NULL,
+    changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL, note VARCHAR);
+CREATE TABLE IF NOT EXISTS app_user (
+    name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+    password_hash VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+    disabled BOOLEAN NOT NULL DEFAULT false);
 CREATE TABLE IF NOT EXISTS national_value (
     indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, statistic VARCHAR NOT NULL,
     period_end DATE NOT NULL, value DOUBLE NOT NULL, source VARCHAR NOT NULL, batch_id BIGINT NOT NULL,
     PRIMARY KEY (indicator_code, period, statistic));
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'actuals';
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS sheet VARCHAR;
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS undone_by VARCHAR;
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS undone_at TIMESTAMP;
+ALTER TABLE plan ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'reference';
+ALTER TABLE plan ADD COLUMN IF NOT EXISTS batch_id BIGINT;
+ALTER TABLE target ADD COLUMN IF NOT EXISTS batch_id BIGINT;
 """
 
 # Reference tables, in the order they are emptied and refilled by build().
 REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
                     "indicator_method_change", "plan", "task")
-ALL_TABLES = ("meta", *REFERENCE_TABLES, "target", "import_batch", "actual", "national_value")
+ALL_TABLES = ("meta", *REFERENCE_TABLES, "target", "import_batch", "actual", "national_value", "actual_history",
+              "target_history", "period_lock", "lock_history", "app_user")
 
 
 def default_db_path() -> Path:
@@ -117,6 +150,19 @@ def open_read_only(path: Path | str | None = None) -> "Store":
     finally:
         writer.close()
     return Store(reader.path, read_only=True)
+
+
+def open_writable(path: Path | str | None = None) -> "Store":
+    """The read-write store on ``path`` (built first if the file is new or from an older schema): the
+    dashboard server's single connection, or a CLI command that writes while the server is stopped."""
+    store = Store(path)
+    try:
+        if not store.is_built():
+            store.build()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 @dataclass(frozen=True)
@@ -182,7 +228,7 @@ class Store:
             try:
                 _refuse_orphans(cur, reference)
                 for table in REFERENCE_TABLES:
-                    cur.execute(f"DELETE FROM {table}")
+                    cur.execute(f"DELETE FROM {table}" + (" WHERE origin = 'reference'" if table == "plan" else ""))
                 cur.execute("DELETE FROM target WHERE origin = 'reference'")
                 _insert_reference(cur, reference)
                 _sync_actual_files(cur, actual_files)
@@ -311,6 +357,7 @@ class Store:
                 ).fetchone()[0]
                 if len(frame):
                     _insert_actuals(cur, frame, batch_id)
+                    _log_inserts(cur, batch_id, imported_by, now)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -393,8 +440,18 @@ def _sync_actual_files(cur: duckdb.DuckDBPyConnection, files: list[ActualFile]) 
         if shipped.scope == "province":
             _refuse_clashes(cur, shipped)
             _insert_actuals(cur, _actual_frame(shipped.rows), batch_id)
+            _log_inserts(cur, batch_id, "build", now)
         else:
             _insert_national(cur, shipped.rows, batch_id)
+
+
+def _log_inserts(cur: duckdb.DuckDBPyConnection, batch_id: int, who: str, when: datetime) -> None:
+    """The history rows of a batch whose actuals were all new."""
+    cur.execute("""
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code,
+                                    period, new_value, new_source, new_note, changed_by, changed_at)
+        SELECT batch_id, 'insert', province_code, province_valid_from, indicator_code, period, value, source,
+               note, ?, ? FROM actual WHERE batch_id = ?""", [who, when, batch_id])
 
 
 def _insert_national(cur: duckdb.DuckDBPyConnection, rows: pd.DataFrame, batch_id: int) -> None:
@@ -426,6 +483,11 @@ def _refuse_clashes(cur: duckdb.DuckDBPyConnection, shipped: ActualFile) -> None
 
 
 def _drop_batch(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    cur.execute("""
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
+                                    old_value, old_source, old_note, old_batch_id, changed_by, changed_at)
+        SELECT batch_id, 'drop', province_code, province_valid_from, indicator_code, period, value, source, note,
+               batch_id, 'build', now()::TIMESTAMP FROM actual WHERE batch_id = ?""", [batch_id])
     cur.execute("DELETE FROM actual WHERE batch_id = ?", [batch_id])
     cur.execute("DELETE FROM national_value WHERE batch_id = ?", [batch_id])
     cur.execute("DELETE FROM import_batch WHERE id = ?", [batch_id])
@@ -437,7 +499,16 @@ def _refuse_orphans(cur: duckdb.DuckDBPyConnection, reference: ReferenceData) ->
     known_provinces = {(p["code"], p["valid_from"]) for p in reference.provinces}
     used_indicators = {r[0] for r in cur.execute(
         "SELECT indicator_code FROM actual UNION SELECT indicator_code FROM national_value").fetchall()}
-    used_provinces = set(cur.execute("SELECT DISTINCT province_code, province_valid_from FROM actual").fetchall())
+    used_indicators |= {r[0] for r in cur.execute(
+        "SELECT indicator_code FROM target WHERE origin <> 'reference'").fetchall()}
+    used_provinces = set(cur.execute(
+        "SELECT DISTINCT province_code, province_valid_from FROM actual UNION SELECT province_code, province_valid_from"
+        " FROM target WHERE origin <> 'reference' UNION SELECT province_code, province_valid_from FROM period_lock"
+        ).fetchall())
+    clashing = sorted({r[0] for r in cur.execute("SELECT id FROM plan WHERE origin <> 'reference'").fetchall()}
+                      & {p["id"] for p in reference.plans})
+    if clashing:
+        raise ValueError(f"plans {clashing} were entered by an analyst and are now also in data/plans")
     missing = sorted(used_indicators - known_indicators) + sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
     if missing:
         raise ValueError(f"stored actuals refer to {missing}, which the reference data no longer has")
@@ -467,7 +538,9 @@ def _insert_reference(cur: duckdb.DuckDBPyConnection, ref: ReferenceData) -> Non
         cur.executemany("INSERT INTO indicator_method_change VALUES (?, ?, ?, ?)", changes)
     for plan in ref.plans:
         province = plan["province"]
-        cur.execute("INSERT INTO plan VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        cur.execute("INSERT INTO plan (id, number, doc_type, issuer, province_code, province_valid_from, issued_on,"
+                    " period_start, period_end, title, source_file, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                    " 'reference')",
                     [plan["id"], plan["number"], plan["doc_type"], plan["issuer"], province["code"],
                      province["valid_from"], plan["issued_on"], plan["period_start"], plan["period_end"],
                      plan["title"], plan["source_file"]])

@@ -27,7 +27,8 @@ def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
     for column in safe.columns:
         series = safe[column]
         if pd.api.types.is_datetime64_any_dtype(series):
-            safe[column] = series.dt.strftime("%Y-%m-%d")
+            timed = bool((series.dropna() != series.dropna().dt.normalize()).any())
+            safe[column] = series.dt.strftime("%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d")
         elif series.dtype == object or pd.api.types.is_string_dtype(series):
             safe[column] = series.map(lambda v: escape_cell(v.isoformat() if isinstance(v, (date, datetime)) else v))
     buffer = io.StringIO()

@@ -96,6 +96,10 @@ class Registry:
         match = p[(p.successor_code == key[0]) & (p.successor_valid_from.dt.date == key[1])]
         return [_key(r) for _, r in match.sort_values("code").iterrows()]
 
+    def eras(self, text: str) -> list[_Era]:
+        """Every province (of any era) that ``text`` has named: code, validity, name, successor."""
+        return self._candidates(str(text).strip())
+
     def _candidates(self, text: str) -> list[_Era]:
         if text.isdigit():
             return [e for (code, _), e in self._eras.items() if code == text.zfill(2)]

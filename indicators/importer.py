@@ -1,0 +1,803 @@
+"""The import engine: one path from an analyst's file to the database, for the upload page and the CLI.
+
+1. :func:`preview` reads the file (:mod:`indicators.reader`), recognises its layout — the project's template
+   (long: province, indicator, period, value, source, note), a wide sheet (provinces as rows, periods as
+   columns, one indicator) or a target sheet (:mod:`indicators.target_import`) — checks every row and
+   compares it with the database: rows to insert, to change (old → new), unchanged, rejected. Nothing is
+   written.
+2. :func:`commit` writes a preview in one transaction, as one batch, after checking the user's role in the
+   database, refusing a file with any rejected row, refusing changes unless ``replace`` was chosen, and
+   refusing when the database moved since the preview (another import): all or nothing. Every insert and
+   change goes into the append-only ``actual_history`` with old and new value, who, when and the batch
+   (whose row holds the file's name and SHA-256).
+3. :func:`undo` takes a whole batch back, row for row, as long as no later batch has changed those rows
+   and no period it touches is locked; the undo is itself written to the history.
+4. :func:`lock_period` / :func:`unlock_period`: an admin closes a province's period once its report is approved;
+   imports and undos into it are refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .auth import PermissionDenied, User, require
+from .periods import Period, PeriodError, parse_period
+from .reader import (LIMITS, Cell, FileRefused, Limits, Problem, Table, cell_text, column_letter, header_key,
+                     is_mojibake, mojibake_problem, read_table)
+from .registry import Registry
+from .templates import EXAMPLE_SOURCE
+from .values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
+
+MAX_PROBLEMS = 1000  # problems kept (and shown) per file; the total is counted
+
+# Header cells (folded by reader.header_key) that name each column, in Vietnamese and English.
+ALIASES: dict[str, set[str]] = {
+    "province": {"province", "provincecode", "provincename", "tinh", "matinh", "tentinh", "tinhthanh",
+                 "tinhthanhpho", "donvi"},
+    "indicator": {"indicator", "indicatorcode", "chitieu", "machitieu", "mach tieu", "chiso"},
+    "period": {"period", "ky", "kybaocao", "thoiky", "kydulieu"},
+    "value": {"value", "giatri", "solieu", "ketqua"},
+    "source": {"source", "nguon", "nguonsolieu", "nguondulieu"},
+    "note": {"note", "ghichu"},
+}
+LONG_REQUIRED = ("province", "indicator", "period", "value")
+_PERIOD_HEADER = re.compile(r"^(\d{4})(h[12]|q[1-4]|(0[1-9]|1[0-2]))?$")
+
+
+class ConflictError(RuntimeError):
+    """The database changed under a preview, or a later batch holds rows an undo would take back."""
+
+    def __init__(self, vi: str, en: str):
+        self.vi, self.en = vi, en
+        super().__init__(en)
+
+
+class ImportRefused(ValueError):
+    """A commit or an undo that cannot go ahead; ``vi`` and ``en`` say why."""
+
+    def __init__(self, vi: str, en: str):
+        self.vi, self.en = vi, en
+        super().__init__(en)
+
+
+@dataclass
+class Preview:
+    """What importing a file would do; nothing is written until :func:`commit`."""
+
+    file_name: str
+    sha256: str
+    kind: str = "actuals"             # or "targets"
+    layout: str | None = None         # "long", "wide" or "targets"
+    sheet: str | None = None
+    rows_read: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    diff: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per valid row, with its status
+    default_source: str | None = None
+    payload: Any = None               # the target import's own plan (targets only)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def rows(self, status: str) -> pd.DataFrame:
+        return self.diff[self.diff.status == status] if len(self.diff) else self.diff
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = self.diff.status.value_counts().to_dict() if len(self.diff) else {}
+        return {"insert": int(counts.get("insert", 0)), "change": int(counts.get("change", 0)),
+                "unchanged": int(counts.get("unchanged", 0)), "rejected": self.problem_count}
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    def fingerprint(self) -> tuple:
+        """What the analyst saw: the rows per status (to detect an import that ran in between)."""
+        if not len(self.diff):
+            return ()
+        return tuple(sorted((s, int(n), int(r)) for (s, n, r) in zip(*_per_status(self.diff))))
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: int | None  # None: nothing to write (every row unchanged)
+    inserted: int
+    replaced: int
+    unchanged: int
+
+
+def file_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+# --- preview ---------------------------------------------------------------------------------------------
+
+def preview(cur: duckdb.DuckDBPyConnection, registry: Registry, indicators: pd.DataFrame, name: str,
+            content: bytes, *, sheet: str | None = None, indicator: str | None = None, source: str | None = None,
+            today: date | None = None, limits: Limits = LIMITS) -> Preview:
+    """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database."""
+    result = Preview(name, file_digest(content), sheet=sheet, default_source=(source or "").strip() or None)
+    try:
+        table = read_table(name, content, _is_header, sheet=sheet, limits=limits)
+    except FileRefused as refused:
+        for problem in refused.problems:
+            result.add(problem)
+        return result
+    result.sheet = table.sheet
+    keys = [header_key(h) for h in table.header]
+    if _targets_header(keys):
+        from .target_import import preview_targets  # noqa: PLC0415
+
+        return preview_targets(cur, registry, indicators, table, result, today or date.today())
+    checker = _ActualChecker(registry, indicators, table, result, today or date.today(), indicator)
+    frame = checker.frame()
+    if frame is not None and len(frame):
+        _refuse_locked(cur, frame, table, result)
+        result.diff = _compare(cur, frame)
+    result.problems.sort(key=lambda p: p.row or 0)
+    return result
+
+
+def _is_header(keys: list[str]) -> bool:
+    roles = {_role(k) for k in keys}
+    if set(LONG_REQUIRED) <= roles or _targets_header(keys):
+        return True
+    return "province" in roles and any(_PERIOD_HEADER.match(k) for k in keys)
+
+
+def _targets_header(keys: list[str]) -> bool:
+    from .target_import import is_target_header  # noqa: PLC0415
+
+    return is_target_header(keys)
+
+
+def _role(key: str) -> str | None:
+    for role, names in ALIASES.items():
+        if key in names:
+            return role
+    return None
+
+
+class _ActualChecker:
+    """Turns a table of actuals (long or wide) into checked rows; every problem goes to the preview."""
+
+    def __init__(self, registry: Registry, indicators: pd.DataFrame, table: Table, result: Preview, today: date,
+                 indicator: str | None):
+        self.registry, self.table, self.result, self.today = registry, table, result, today
+        self.catalogue = indicators.set_index("code")
+        self.by_name = {header_key(n): c for c, n_vi, n_en in zip(indicators.code, indicators.name_vi, indicators.name_en)
+                        for n in (c, n_vi, n_en)}
+        self.fixed_indicator = indicator
+
+    def frame(self) -> pd.DataFrame | None:
+        raw = self._raw()
+        if raw is None or not len(raw):
+            if raw is not None and self.result.ok:
+                self.result.add(Problem("tệp không có dòng số liệu nào dưới dòng tiêu đề",
+                                        "the file has no data rows under its header", row=self.table.header_row))
+            return None
+        return self._checked(raw)
+
+    # the layout: which cell of each row is what
+    def _raw(self) -> pd.DataFrame | None:
+        table, result = self.table, self.result
+        keys = [header_key(h) for h in table.header]
+        roles = [_role(k) for k in keys]
+        for index, (key, role) in enumerate(zip(keys, roles)):
+            if key and roles.count(role) > 1 and role is not None and roles.index(role) != index:
+                result.add(Problem(f"cột '{table.header[index]}' lặp lại", f"column '{table.header[index]}' appears twice",
+                                   row=table.header_row, column=table.column_name(index)))
+        long = set(LONG_REQUIRED) <= set(roles)
+        result.layout = "long" if long else "wide"
+        period_columns: list[int] = []
+        for index, (key, role) in enumerate(zip(keys, roles)):
+            if not key:
+                if any(index < len(c) and cell_text(c[index]) for _, c in table.rows[:50]):
+                    result.add(Problem("cột có số liệu nhưng không có tiêu đề", "a column with figures but no header",
+                                       row=table.header_row, column=column_letter(index)))
+                continue
+            if role is None:
+                if not long and _PERIOD_HEADER.match(key):
+                    period_columns.append(index)
+                    continue
+                expected = ", ".join(LONG_REQUIRED + ("source", "note"))
+                result.add(Problem(f"cột không được nhận: '{table.header[index]}' (các cột: {expected})",
+                                   f"unknown column '{table.header[index]}' (expected: {expected})",
+                                   row=table.header_row, column=column_letter(index)))
+        if not long:
+            if "indicator" not in roles and not self.fixed_indicator:
+                sheet_code = header_key(table.sheet or "")
+                if sheet_code in self.by_name:
+                    self.fixed_indicator = self.by_name[sheet_code]
+                else:
+                    result.add(Problem(
+                        "bảng dạng ngang cần cột 'indicator' hoặc chọn chỉ tiêu khi nhập (--indicator)",
+                        "a wide sheet needs an 'indicator' column, or the indicator chosen on import (--indicator)",
+                        row=table.header_row))
+        if not result.ok:
+            return None
+        width = len(table.header)
+        at = {role: roles.index(role) for role in ALIASES if role in roles}
+        records: list[tuple] = []
+        is_csv = table.sheet is None
+        for row_no, cells in table.rows:
+            if not any(cell_text(c) for c in cells):
+                continue
+            extra = [i for i in range(width, len(cells)) if cell_text(cells[i])]
+            if extra or (is_csv and len(cells) != width):
+                result.add(Problem(f"dòng có {len(cells)} ô, dòng tiêu đề có {width}",
+                                   f"the row has {len(cells)} cells, the header has {width}", row=row_no,
+                                   column=column_letter(extra[0]) if extra else None))
+                continue
+            get = (lambda i: cells[i] if i is not None and i < len(cells) else None)  # noqa: E731
+            base = (row_no, get(at.get("province")), get(at.get("indicator")), get(at.get("source")), get(at.get("note")))
+            if long:
+                records.append(base + (get(at["period"]), get(at["value"]), at["value"]))
+            else:
+                for index in period_columns:
+                    value = get(index)
+                    if cell_text(value) != "":  # a blank cell of a wide sheet is a period not reported
+                        records.append(base + (table.header[index], value, index))
+        raw = pd.DataFrame.from_records(records, columns=["row", "province", "indicator", "source", "note", "period",
+                                                          "value", "value_col"])
+        if self.fixed_indicator:
+            raw["indicator"] = raw["indicator"].where(raw["indicator"].map(cell_text) != "", self.fixed_indicator)
+        return raw
+
+    def _column(self, role: str, index: int | None = None) -> str:
+        header = [header_key(h) for h in self.table.header]
+        if index is None:
+            for i, key in enumerate(header):
+                if _role(key) == role:
+                    return self.table.column_name(i)
+            return role
+        return self.table.column_name(index)
+
+    def _checked(self, raw: pd.DataFrame) -> pd.DataFrame | None:
+        result, n = self.result, len(raw)
+        bad = np.zeros(n, dtype=bool)
+
+        def fail(mask: np.ndarray, make: Callable[[int], Problem]) -> None:
+            nonlocal bad
+            for position in np.flatnonzero(mask & ~bad):
+                result.add(make(int(position)))
+            bad |= mask
+
+        rows = raw["row"].to_numpy()
+        texts = {c: _texts(raw[c]) for c in ("province", "indicator", "source", "note")}
+        for column in ("province", "indicator", "source", "note"):
+            garbled = texts[column].map(_mojibake_cached).to_numpy(dtype=bool)
+            fail(garbled, lambda i, c=column: mojibake_problem(int(rows[i]), self._column(c), texts[c].iat[i]))
+
+        # indicator
+        codes = texts["indicator"].map(lambda t: self.by_name.get(header_key(t)) if t else None)
+        missing = codes.isna().to_numpy()
+        fail(missing, lambda i: Problem("không phải mã chỉ tiêu đã biết (xem mẫu)", "is not a known indicator code (see the template)",
+                                        int(rows[i]), self._column("indicator"), texts["indicator"].iat[i]))
+        # period
+        periods, period_errors = _unique_map(raw["period"], _period_of)
+        period_texts = periods.map(lambda p: p.text if p is not None else None)
+        errors = periods.isna().to_numpy()
+        period_column = [self._column("period") if self.result.layout == "long" else self.table.column_name(int(c))
+                         for c in raw["value_col"]]
+        fail(errors, lambda i: _problem(period_errors[_hashable(raw["period"].iat[i])], int(rows[i]), period_column[i],
+                                        cell_text(raw["period"].iat[i])))
+        future = periods.map(lambda p: p is not None and p.start > self.today).to_numpy(dtype=bool)
+        fail(future, lambda i: Problem(f"kỳ {period_texts.iat[i]} chưa bắt đầu (hôm nay {self.today:%d/%m/%Y})",
+                                       f"period {period_texts.iat[i]} has not started yet (today is {self.today})",
+                                       int(rows[i]), period_column[i], period_texts.iat[i]))
+        catalogue = self.catalogue
+        first_year = codes.map(catalogue["first_year"]).to_numpy(dtype=float)
+        years = periods.map(lambda p: p.year if p is not None else np.nan).to_numpy(dtype=float)
+        early = ~np.isnan(first_year) & (years < first_year)
+        fail(early, lambda i: Problem(f"chỉ tiêu {codes.iat[i]} chỉ có từ năm {int(first_year[i])}",
+                                      f"indicator {codes.iat[i]} starts in {int(first_year[i])}",
+                                      int(rows[i]), period_column[i], period_texts.iat[i]))
+        # province, as meant in the row's period
+        pairs = list(zip(texts["province"], period_texts))
+        keys, province_errors = _unique_map(pd.Series(pairs, dtype=object), self._province_of)
+        unresolved = keys.isna().to_numpy() & ~bad
+        fail(unresolved, lambda i: _problem(province_errors.get(pairs[i], ValueProblem("ô trống", "blank")),
+                                            int(rows[i]), self._column("province"), texts["province"].iat[i]))
+        # value, per unit
+        units = codes.map(catalogue["unit"]).fillna("point")
+        percent = [(int(r), int(c)) in self.table.percent_cells for r, c in zip(rows, raw["value_col"])] \
+            if self.table.percent_cells else None
+        values, value_errors = _values(raw["value"], units, percent)
+        value_bad = np.isnan(values) & ~bad
+        value_column = [self.table.column_name(int(c)) for c in raw["value_col"]]
+        fail(value_bad, lambda i: _problem(value_errors.get(i, ValueProblem("không phải là số", "is not a number")),
+                                           int(rows[i]), value_column[i], cell_text(raw["value"].iat[i])))
+        low = codes.map(catalogue["min_value"]).to_numpy(dtype=float)
+        high = codes.map(catalogue["max_value"]).fillna(np.inf).to_numpy(dtype=float)
+        outside = ~np.isnan(values) & ((values < low) | (values > high))
+        fail(outside, lambda i: Problem(
+            f"ngoài khoảng hợp lệ của {codes.iat[i]} ({_num(low[i])}–{_num(high[i])})",
+            f"outside the valid range of {codes.iat[i]} ({_num(low[i])}–{_num(high[i])})",
+            int(rows[i]), value_column[i], cell_text(raw["value"].iat[i])))
+        # source: the row's or the batch's
+        sources = texts["source"].where(texts["source"] != "", result.default_source or "")
+        no_source = (sources == "").to_numpy()
+        fail(no_source, lambda i: Problem("mỗi số liệu cần nguồn: điền cột source hoặc nhập nguồn chung",
+                                          "every figure needs its source: fill the source column or give one for the file",
+                                          int(rows[i]), self._column("source")))
+        example = (texts["source"] == EXAMPLE_SOURCE).to_numpy()
+        fail(example, lambda i: Problem("đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: "
+                                        "delete it", int(rows[i]), self._column("source"), EXAMPLE_SOURCE))
+        frame = pd.DataFrame({
+            "row": rows, "province_code": keys.map(lambda k: k[0] if k else None),
+            "province_valid_from": keys.map(lambda k: k[1] if k else None),
+            "indicator_code": codes, "period": period_texts, "value": values,
+            "source": sources, "note": texts["note"].replace("", None)})
+        frame = frame[~bad]
+        # duplicate keys within the file
+        key_columns = ["province_code", "province_valid_from", "indicator_code", "period"]
+        duplicated = frame.duplicated(key_columns, keep=False)
+        if duplicated.any():
+            first_rows = frame[duplicated].groupby(key_columns, sort=False)["row"].transform("min")
+            for row, first in zip(frame.loc[duplicated, "row"], first_rows):
+                if row != first:
+                    result.add(Problem(f"trùng tỉnh, chỉ tiêu và kỳ với dòng {first}",
+                                       f"same province, indicator and period as row {first}", int(row)))
+            frame = frame[~duplicated]
+        if not result.ok:
+            return frame.iloc[0:0]
+        periods_parsed = {p: parse_period(p) for p in frame["period"].unique()}
+        frame = frame.assign(
+            period_kind=frame["period"].map(lambda p: periods_parsed[p].kind),
+            period_start=pd.to_datetime(frame["period"].map(lambda p: periods_parsed[p].start)),
+            period_end=pd.to_datetime(frame["period"].map(lambda p: periods_parsed[p].end)),
+            province_valid_from=pd.to_datetime(frame["province_valid_from"]))
+        return frame.reset_index(drop=True)
+
+    def _province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
+        text, period_text = pair
+        if not text:
+            raise ValueProblem("ô tỉnh trống", "the province cell is blank")
+        if not isinstance(period_text, str):
+            raise ValueProblem("không xác định được tỉnh khi kỳ sai", "cannot tell the province without a valid period")
+        period = parse_period(period_text)
+        eras = self.registry.eras(text)
+        if not eras:
+            raise ValueProblem("không phải mã hoặc tên tỉnh đã biết", "is not a known province code or name")
+        try:
+            return self.registry.resolve_in_period(text, period.start, period.end)
+        except LookupError:
+            pass
+        latest = max(eras, key=lambda e: e.valid_from)
+        if latest.valid_to is not None and period.start > latest.valid_to:
+            successor = self.registry.eras(latest.successor_code) if latest.successor_code else []
+            after = [e for e in successor if e.valid_from > latest.valid_to]
+            name = after[0].name if after else latest.successor_code
+            return_vi = (f"{latest.name} không còn là tỉnh sau {latest.valid_to:%d/%m/%Y}; kỳ {period_text} thuộc "
+                         f"{name} (mã {latest.successor_code})")
+            return_en = (f"{latest.name} ceased to be a province on {latest.valid_to}; for {period_text} use its "
+                         f"successor {name} (code {latest.successor_code})")
+            raise ValueProblem(return_vi, return_en)
+        first = min(eras, key=lambda e: e.valid_from)
+        raise ValueProblem(f"{first.name} chưa là tỉnh trong kỳ {period_text}",
+                           f"{first.name} was not a province in {period_text}")
+
+
+# --- cells ------------------------------------------------------------------------------------------------
+
+def _texts(series: pd.Series) -> pd.Series:
+    """Cells as NFC text, computed once per distinct cell."""
+    mapping = {}
+    for value in pd.unique(series.map(_hashable)):
+        mapping[value] = cell_text(value)
+    return series.map(_hashable).map(mapping).fillna("").astype(object)
+
+
+def _hashable(value: Cell) -> Cell:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+_MOJIBAKE_CACHE: dict[str, bool] = {}
+
+
+def _mojibake_cached(text: str) -> bool:
+    if text.isascii():
+        return False
+    found = _MOJIBAKE_CACHE.get(text)
+    if found is None:
+        found = is_mojibake(text)
+        if len(_MOJIBAKE_CACHE) < 100_000:
+            _MOJIBAKE_CACHE[text] = found
+    return found
+
+
+def _period_of(cell: Cell) -> Period:
+    if isinstance(cell, datetime) or isinstance(cell, date):
+        day = cell.date() if isinstance(cell, datetime) else cell
+        if day.day != 1:
+            raise ValueProblem("ngày không phải là kỳ: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
+                               "a date is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05")
+        return parse_period(f"{day.year}-{day.month:02d}")
+    text = cell_text(cell).upper().replace(" ", "").replace("/", "-")
+    if is_missing(text):
+        raise ValueProblem("ô kỳ trống", "the period cell is blank")
+    try:
+        return parse_period(text)
+    except PeriodError:
+        raise ValueProblem("không phải kỳ báo cáo: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
+                           "is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05") from None
+
+
+def _unique_map(series: pd.Series, function: Callable[[Any], Any]) -> tuple[pd.Series, dict[Any, ValueProblem]]:
+    """``function`` of each distinct cell (once), and the problem of each cell it refused."""
+    results: dict[Any, Any] = {}
+    errors: dict[Any, ValueProblem] = {}
+    hashed = series.map(_hashable)
+    for value in pd.unique(hashed):
+        try:
+            results[value] = function(value)
+        except ValueProblem as problem:
+            errors[value] = problem
+    mapped = pd.Series([results.get(v) for v in hashed], index=series.index, dtype=object)
+    return mapped, errors
+
+
+_INTEGER = re.compile(r"^[+-]?\d{1,15}$")
+_DECIMAL = re.compile(r"^[+-]?\d{1,15}\.\d{1,15}$")
+
+
+def _values(cells: pd.Series, units: pd.Series, percent: list[bool] | None) -> tuple[np.ndarray, dict[int, ValueProblem]]:
+    """Figures of the value cells, each read for its indicator's unit; NaN where a cell is refused."""
+    out = np.full(len(cells), np.nan)
+    errors: dict[int, ValueProblem] = {}
+    whole = units.isin(WHOLE_UNITS).to_numpy()
+    for i, (cell, unit) in enumerate(zip(cells, units)):
+        try:
+            if isinstance(cell, bool):
+                raise ValueProblem("không phải là số", "is not a number")
+            if isinstance(cell, (int, float)):
+                value = float(cell)
+                if percent is not None and percent[i]:
+                    if unit != "percent":
+                        raise ValueProblem(f"ô định dạng % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
+                                           f"the cell is formatted as % but the indicator is measured in '{unit}'")
+                    value = float(f"{value * 100:.12g}")
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueProblem("không phải là số", "is not a number")
+                if whole[i] and not value.is_integer():
+                    raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
+                out[i] = value
+                continue
+            text = "" if cell is None else str(cell).strip()
+            if _INTEGER.match(text) or (not whole[i] and _DECIMAL.match(text)):
+                out[i] = float(text)
+            else:
+                out[i] = parse_number(text, unit)
+        except ValueProblem as problem:
+            errors[i] = problem
+    return out, errors
+
+
+def _problem(reason: ValueProblem, row: int, column: str, value: str) -> Problem:
+    return Problem(reason.vi, reason.en, row=row, column=column, value=value)
+
+
+def _num(value: float) -> str:
+    return "∞" if value == np.inf else f"{value:g}"
+
+
+# --- comparing with the database ---------------------------------------------------------------------------
+
+_KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(i.province_valid_from AS DATE)"
+             " AND a.indicator_code = i.indicator_code AND a.period = i.period")
+
+
+def _compare(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each incoming row with the stored one (if any) and its status: insert, change or unchanged."""
+    cur.register("incoming_rows", frame)
+    try:
+        return cur.execute(f"""
+            SELECT i.row, i.province_code, CAST(i.province_valid_from AS DATE) AS province_valid_from,
+                   i.indicator_code, i.period, i.period_kind, CAST(i.period_start AS DATE) AS period_start,
+                   CAST(i.period_end AS DATE) AS period_end, i.value, i.source, i.note,
+                   a.value AS old_value, a.source AS old_source, a.note AS old_note, a.batch_id AS old_batch_id,
+                   CASE WHEN a.value IS NULL THEN 'insert'
+                        WHEN a.value = i.value AND a.source IS NOT DISTINCT FROM i.source
+                             AND a.note IS NOT DISTINCT FROM i.note THEN 'unchanged'
+                        ELSE 'change' END AS status
+            FROM incoming_rows i LEFT JOIN actual a ON {_KEY_JOIN}
+            ORDER BY i.row""").df()
+    finally:
+        cur.unregister("incoming_rows")
+
+
+def _per_status(diff: pd.DataFrame) -> tuple:
+    grouped = diff.groupby("status")["row"].agg(["count", "sum"])
+    return tuple(grouped.index), tuple(grouped["count"]), tuple(grouped["sum"])
+
+
+def _refuse_locked(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, table: Table, result: Preview) -> None:
+    for row, period, locked_period, by, at in _locked_rows(cur, frame):
+        result.add(Problem(f"kỳ {locked_period} của tỉnh này đã khoá ({by}, {at:%d/%m/%Y}): báo cáo đã duyệt",
+                           f"period {locked_period} of this province is locked (by {by} on {at:%Y-%m-%d}): its report "
+                           f"was approved", row=int(row), value=period))
+
+
+def _locked_rows(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> list[tuple]:
+    if not cur.execute("SELECT count(*) FROM period_lock").fetchone()[0]:
+        return []
+    cur.register("rows_to_check", frame)
+    try:
+        return cur.execute("""
+            SELECT r.row, r.period, l.period, l.locked_by, l.locked_at FROM rows_to_check r
+            JOIN period_lock l ON l.province_code = r.province_code
+             AND l.province_valid_from = CAST(r.province_valid_from AS DATE)
+             AND CAST(r.period_start AS DATE) >= l.period_start AND CAST(r.period_end AS DATE) <= l.period_end
+            ORDER BY r.row""").fetchall()
+    finally:
+        cur.unregister("rows_to_check")
+
+
+# --- commit ------------------------------------------------------------------------------------------------
+
+def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *, replace: bool = False,
+           channel: str = "upload", content: bytes | None = None) -> CommitResult:
+    """Write a checked preview as one batch, in one transaction; see the module docstring."""
+    if not result.ok:
+        raise ImportRefused(f"tệp có {result.problem_count} dòng bị từ chối: không ghi gì",
+                            f"the file has {result.problem_count} rejected rows: nothing was written")
+    if result.kind == "targets":
+        from .target_import import commit_targets  # noqa: PLC0415
+
+        return commit_targets(cur, result, user, replace=replace, channel=channel)
+    counts = result.counts
+    if counts["change"] and not replace:
+        raise ImportRefused(f"{counts['change']} dòng sẽ thay số liệu đã có: chọn 'thay thế' để ghi đè",
+                            f"{counts['change']} rows would change figures already stored: choose 'replace' to "
+                            f"overwrite them")
+    now = _now()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        acting = require(cur, user, "analyst")
+        incoming = result.diff[["row", "province_code", "province_valid_from", "indicator_code", "period",
+                                "period_kind", "period_start", "period_end", "value", "source", "note"]]
+        fresh = _compare(cur, incoming)
+        if tuple(sorted((s, int(n), int(r)) for s, n, r in zip(*_per_status(fresh)))) != result.fingerprint():
+            raise ConflictError("số liệu trong cơ sở dữ liệu đã thay đổi từ lúc xem trước (có người vừa nhập): "
+                                "hãy xem trước lại", "the database changed since the preview (another import ran): "
+                                "preview the file again")
+        locked = _locked_rows(cur, incoming)
+        if locked:
+            raise ConflictError(f"kỳ {locked[0][2]} vừa bị khoá", f"period {locked[0][2]} was locked meanwhile")
+        to_write = fresh[fresh.status != "unchanged"]
+        if not len(to_write):
+            cur.execute("ROLLBACK")
+            return CommitResult(None, 0, 0, len(fresh))
+        batch_id = cur.execute(
+            "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
+            " row_count, note, kind, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'actuals', ?) RETURNING id",
+            [result.default_source or _first_source(to_write), channel, result.file_name, result.sha256,
+             acting.name, now, len(to_write), f"{result.layout} layout", result.sheet]).fetchone()[0]
+        cur.register("rows_to_write", to_write)
+        cur.execute("""
+            INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
+                                        old_value, old_source, old_note, old_batch_id, new_value, new_source,
+                                        new_note, changed_by, changed_at)
+            SELECT ?, CASE status WHEN 'insert' THEN 'insert' ELSE 'replace' END, province_code,
+                   province_valid_from, indicator_code, period, old_value, old_source, old_note, old_batch_id,
+                   value, source, note, ?, ? FROM rows_to_write ORDER BY row""", [batch_id, acting.name, now])
+        cur.execute(f"""
+            UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = ?
+            FROM rows_to_write i WHERE i.status = 'change' AND {_KEY_JOIN}""", [batch_id])
+        cur.execute("""
+            INSERT INTO actual (province_code, province_valid_from, indicator_code, period, period_kind,
+                                period_start, period_end, value, source, batch_id, note)
+            SELECT province_code, province_valid_from, indicator_code, period, period_kind, period_start,
+                   period_end, value, source, ?, note FROM rows_to_write WHERE status = 'insert'""", [batch_id])
+        cur.unregister("rows_to_write")
+        cur.execute("COMMIT")
+    except duckdb.TransactionException as exc:
+        _rollback(cur)
+        raise ConflictError("một lần nhập khác vừa ghi vào cùng các dòng này: hãy xem trước lại",
+                            f"another import wrote to the same rows at the same time: preview again ({exc})") from None
+    except duckdb.ConstraintException as exc:
+        _rollback(cur)
+        raise ConflictError("một lần nhập khác vừa thêm cùng các dòng này: hãy xem trước lại",
+                            f"another import added the same rows at the same time: preview again ({exc})") from None
+    except BaseException:
+        _rollback(cur)
+        raise
+    counts = to_write.status.value_counts()
+    return CommitResult(int(batch_id), int(counts.get("insert", 0)), int(counts.get("change", 0)),
+                        int((fresh.status == "unchanged").sum()))
+
+
+def _first_source(rows: pd.DataFrame) -> str:
+    sources = rows["source"].dropna().unique()
+    return sources[0] if len(sources) == 1 else f"{len(sources)} sources"
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+# --- undo -------------------------------------------------------------------------------------------------
+
+def undo(cur: duckdb.DuckDBPyConnection, batch_id: int, user: User | None) -> int:
+    """Take batch ``batch_id`` back as a whole; returns the number of rows restored."""
+    now = _now()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        acting = require(cur, user, "analyst")
+        batch = cur.execute("SELECT source_kind, imported_by, undone_at, kind FROM import_batch WHERE id = ?",
+                            [batch_id]).fetchone()
+        if batch is None:
+            raise ImportRefused(f"không có lần nhập số {batch_id}", f"there is no batch {batch_id}")
+        source_kind, imported_by, undone_at, kind = batch
+        if source_kind == "reference":
+            raise ImportRefused("lần nhập này là dữ liệu gốc đi kèm bảng điều khiển (data/): sửa tệp rồi build lại",
+                                "this batch is reference data shipped in data/: change the file and rebuild")
+        if undone_at is not None:
+            raise ImportRefused(f"lần nhập {batch_id} đã được hoàn tác", f"batch {batch_id} has already been undone")
+        if imported_by != acting.name and not acting.can("admin"):
+            raise PermissionDenied(f"chỉ {imported_by} hoặc quản trị mới hoàn tác được lần nhập {batch_id}",
+                                   f"only {imported_by} or an admin can undo batch {batch_id}")
+        if kind == "targets":
+            from .target_import import undo_targets  # noqa: PLC0415
+
+            restored = undo_targets(cur, batch_id, acting, now)
+        else:
+            restored = _undo_actuals(cur, batch_id, acting, now)
+        cur.execute("UPDATE import_batch SET undone_by = ?, undone_at = ? WHERE id = ?", [acting.name, now, batch_id])
+        cur.execute("COMMIT")
+    except duckdb.TransactionException as exc:
+        _rollback(cur)
+        raise ConflictError("một lần nhập khác vừa ghi vào cùng các dòng: thử lại",
+                            f"another import wrote to the same rows at the same time: try again ({exc})") from None
+    except BaseException:
+        _rollback(cur)
+        raise
+    return restored
+
+
+def _undo_actuals(cur: duckdb.DuckDBPyConnection, batch_id: int, acting: User, now: datetime) -> int:
+    history_join = ("a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from"
+                    " AND a.indicator_code = h.indicator_code AND a.period = h.period")
+    later = cur.execute(f"""
+        SELECT DISTINCT a.batch_id FROM actual_history h JOIN actual a ON {history_join}
+        WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND a.batch_id <> ? ORDER BY 1""",
+                        [batch_id, batch_id]).fetchall()
+    if later:
+        ids = ", ".join(str(r[0]) for r in later)
+        raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các dòng này: hoàn tác chúng trước",
+                            f"later batches ({ids}) changed these rows: undo them first")
+    gone = cur.execute("""
+        SELECT DISTINCT h.old_batch_id FROM actual_history h WHERE h.batch_id = ? AND h.action = 'replace'
+        AND NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = h.old_batch_id)""", [batch_id]).fetchall()
+    if gone:
+        raise ConflictError("lô chứa số liệu cũ không còn (dữ liệu gốc đã build lại)",
+                            f"the batches that held the old figures no longer exist ({gone}): rebuilt reference data")
+    locked = cur.execute("""
+        SELECT h.period, l.period FROM actual_history h JOIN period_lock l
+          ON l.province_code = h.province_code AND l.province_valid_from = h.province_valid_from
+         AND l.period_start <= (SELECT period_start FROM actual a WHERE a.province_code = h.province_code
+              AND a.province_valid_from = h.province_valid_from AND a.indicator_code = h.indicator_code
+              AND a.period = h.period)
+         AND l.period_end >= (SELECT period_end FROM actual a WHERE a.province_code = h.province_code
+              AND a.province_valid_from = h.province_valid_from AND a.indicator_code = h.indicator_code
+              AND a.period = h.period)
+        WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') LIMIT 1""", [batch_id]).fetchall()
+    if locked:
+        raise ImportRefused(f"kỳ {locked[0][1]} đã khoá: không hoàn tác được", f"period {locked[0][1]} is locked: cannot undo")
+    cur.execute(f"""
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
+                                    old_value, old_source, old_note, old_batch_id, new_value, new_source, new_note,
+                                    changed_by, changed_at)
+        SELECT ?, 'undo', h.province_code, h.province_valid_from, h.indicator_code, h.period,
+               a.value, a.source, a.note, a.batch_id, h.old_value, h.old_source, h.old_note, ?, ?
+        FROM actual_history h JOIN actual a ON {history_join}
+        WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') ORDER BY h.id""",
+                [batch_id, acting.name, now, batch_id])
+    restored = cur.execute(f"""
+        UPDATE actual a SET value = h.old_value, source = h.old_source, note = h.old_note, batch_id = h.old_batch_id
+        FROM actual_history h WHERE h.batch_id = ? AND h.action = 'replace' AND {history_join}""",
+                           [batch_id]).fetchone()[0]
+    deleted = cur.execute("""
+        DELETE FROM actual a USING actual_history h WHERE h.batch_id = ? AND h.action = 'insert'
+          AND a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from
+          AND a.indicator_code = h.indicator_code AND a.period = h.period""", [batch_id]).fetchone()[0]
+    return int(restored) + int(deleted)
+
+
+# --- locks ------------------------------------------------------------------------------------------------
+
+def lock_period(cur: duckdb.DuckDBPyConnection, user: User | None, key: tuple[str, date], period_text: str,
+                note: str | None = None) -> None:
+    period = parse_period(period_text)
+    now = _now()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        acting = require(cur, user, "admin")
+        if cur.execute("SELECT 1 FROM period_lock WHERE province_code = ? AND province_valid_from = ? AND period = ?",
+                       [key[0], key[1], period.text]).fetchone():
+            raise ImportRefused(f"kỳ {period.text} đã khoá", f"period {period.text} is already locked")
+        cur.execute("INSERT INTO period_lock VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key[0], key[1], period.text, period.start, period.end, acting.name, now, note])
+        cur.execute("INSERT INTO lock_history (action, province_code, province_valid_from, period, changed_by,"
+                    " changed_at, note) VALUES ('lock', ?, ?, ?, ?, ?, ?)",
+                    [key[0], key[1], period.text, acting.name, now, note])
+        cur.execute("COMMIT")
+    except BaseException:
+        _rollback(cur)
+        raise
+
+
+def unlock_period(cur: duckdb.DuckDBPyConnection, user: User | None, key: tuple[str, date], period_text: str,
+                  note: str | None = None) -> None:
+    period = parse_period(period_text)
+    now = _now()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        acting = require(cur, user, "admin")
+        removed = cur.execute("DELETE FROM period_lock WHERE province_code = ? AND province_valid_from = ?"
+                              " AND period = ?", [key[0], key[1], period.text]).fetchone()[0]
+        if not removed:
+            raise ImportRefused(f"kỳ {period.text} chưa khoá", f"period {period.text} is not locked")
+        cur.execute("INSERT INTO lock_history (action, province_code, province_valid_from, period, changed_by,"
+                    " changed_at, note) VALUES ('unlock', ?, ?, ?, ?, ?, ?)",
+                    [key[0], key[1], period.text, acting.name, now, note])
+        cur.execute("COMMIT")
+    except BaseException:
+        _rollback(cur)
+        raise
+
+
+# --- reading the trail ---------------------------------------------------------------------------------------
+
+HISTORY_COLUMNS = ["history_id", "batch_id", "action", "province_code", "province_valid_from", "indicator_code",
+                   "period", "old_value", "new_value", "old_source", "new_source", "old_batch_id", "changed_by",
+                   "changed_at", "file_name", "file_sha256"]
+
+
+def history(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.DataFrame:
+    """The audit trail of actuals (every insert, replace, undo and rebuild), oldest first."""
+    return cur.execute("""
+        SELECT h.id AS history_id, h.batch_id, h.action, h.province_code, h.province_valid_from, h.indicator_code,
+               h.period, h.old_value, h.new_value, h.old_source, h.new_source, h.old_batch_id, h.changed_by,
+               h.changed_at, b.file_name, b.file_sha256
+        FROM actual_history h LEFT JOIN import_batch b ON b.id = h.batch_id
+        WHERE (? IS NULL OR h.batch_id = ?) ORDER BY h.id""", [batch_id, batch_id]).df()
+
+
+def batches(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return cur.execute("""
+        SELECT id, kind, source_kind, file_name, sheet, file_sha256, imported_by, imported_at, row_count, source,
+               undone_by, undone_at FROM import_batch ORDER BY id DESC""").df()
+
+
+def locks(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return cur.execute("""
+        SELECT l.province_code, l.province_valid_from, p.name AS province_name, l.period, l.locked_by, l.locked_at,
+               l.note FROM period_lock l JOIN province p ON p.code = l.province_code AND p.valid_from = l.province_valid_from
+        ORDER BY l.locked_at DESC""").df()
+
+
+def data_version(cur: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever an import, an undo, a lock or a rebuild has written: the pages' cache key."""
+    return cur.execute("""
+        SELECT (SELECT coalesce(max(id), 0) FROM import_batch), (SELECT count(undone_at) FROM import_batch),
+               (SELECT coalesce(max(id), 0) FROM lock_history), (SELECT count(*) FROM actual)""").fetchone()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
