@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .database import Store, default_db_path, open_read_only
+from .database import Store, default_db_path, open_writable
+from .auth import User, sign_in_to_read
 from .exporting import to_csv
 from .i18n import LANGUAGES, label, sort_key_vi
 from .reference import DATA_DIR
@@ -21,7 +22,8 @@ from .views import Dataset, judged_targets, key_text, parse_key_text, province_l
 # The pages, in menu order: file, title label, icon, URL path (None: the default page, "/").
 PAGES = [("pages/overview.py", "page_overview", "📊", None), ("pages/profile.py", "page_profile", "📈", "profile"),
          ("pages/compare.py", "page_compare", "⚖️", "compare"), ("pages/rankings.py", "page_rankings", "🏆", "rankings"),
-         ("pages/plans.py", "page_plans", "📋", "plans"), ("pages/home.py", "page_data", "🗂️", "data")]
+         ("pages/plans.py", "page_plans", "📋", "plans"), ("pages/home.py", "page_data", "🗂️", "data"),
+         ("pages/imports.py", "page_import", "📥", "import")]
 ROUTED = "_routed_by_app"
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 COUNTRY = "VN"
@@ -29,8 +31,16 @@ COUNTRY = "VN"
 
 @st.cache_resource
 def get_store() -> Store:
-    """The read-only store of this server process, built from data/ first if the file is new."""
-    return open_read_only(default_db_path())
+    """The server's single read-write connection (built from data/ first if the file is new). DuckDB lets one
+    process write a file; every query and every import runs on a cursor of its own (``Store.cursor``)."""
+    return open_writable(default_db_path())
+
+
+def refresh_after_write() -> None:
+    """Drop every cached table and view after an import, an undo or a lock: the server is the only process
+    that can write the database (it holds DuckDB's write lock), so clearing its caches is enough."""
+    for cached in (get_dataset, cached_table, cached_counts, view, cached_judged, _sorted_keys):
+        cached.clear()
 
 
 @st.cache_resource
@@ -94,7 +104,60 @@ def language() -> str:
                               format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
                               horizontal=True, key="lang")
     remember("lang", chosen, "vi")
+    if sign_in_to_read() and current_user() is None:
+        st.info(label("needs_sign_in_to_read", chosen))
+        sign_in_form(chosen)
+        st.stop()
     return chosen
+
+
+USER = "_user"
+FAILURES = "_sign_in_failures"
+
+
+def current_user() -> User | None:
+    """The user signed in in this browser session (kept in the session: a reload signs out)."""
+    return st.session_state.get(USER)
+
+
+def sign_in_form(lang: str, where: Any = None) -> User | None:
+    """A sign-in form (in ``where``, default the page); after five failures it waits 30 s per attempt."""
+    import time
+
+    from .auth import authenticate
+
+    where = where or st
+    with where.form("sign_in", clear_on_submit=True):
+        name = st.text_input(label("user_name", lang), key="sign_in_name")
+        password = st.text_input(label("password", lang), type="password", key="sign_in_password")
+        submitted = st.form_submit_button(label("sign_in", lang))
+    if not submitted:
+        return None
+    failures, last = st.session_state.get(FAILURES, (0, 0.0))
+    wait = 30 - (time.monotonic() - last)
+    if failures >= 5 and wait > 0:
+        st.error(label("sign_in_wait", lang, seconds=int(wait) + 1))
+        return None
+    with get_store().cursor() as cur:
+        user = authenticate(cur, name, password)
+    if user is None:
+        st.session_state[FAILURES] = (failures + 1, time.monotonic())
+        st.error(label("sign_in_failed", lang))
+        return None
+    st.session_state[FAILURES] = (0, 0.0)
+    st.session_state[USER] = user
+    st.rerun()
+
+
+def user_box(lang: str) -> User | None:
+    """Who is signed in, with a sign-out button, in the sidebar."""
+    user = current_user()
+    if user is not None:
+        st.sidebar.markdown(label("signed_in_as", lang, name=user.display_name, role=user.role))
+        if st.sidebar.button(label("sign_out", lang), key="sign_out"):
+            del st.session_state[USER]
+            st.rerun()
+    return user
 
 
 def remember(name: str, value: Any, default: Any = None) -> None:

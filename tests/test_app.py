@@ -1,6 +1,7 @@
 """AppTest of every page: it runs, shows what it should, follows the language and the URL."""
 
 import json
+import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -8,12 +9,15 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 
 PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/rankings.py", "pages/plans.py",
-         "pages/home.py"]
+         "pages/home.py", "pages/imports.py"]
 
 
 @pytest.fixture
-def app(built_db, monkeypatch):
-    monkeypatch.setenv("KPI_DB", str(built_db))
+def app(built_db, tmp_path, monkeypatch):
+    """The app on its own copy of the database: the server opens it for writing."""
+    db = tmp_path / "kpi.duckdb"
+    shutil.copyfile(built_db, db)
+    monkeypatch.setenv("KPI_DB", str(db))
     from indicators import ui
     for cached in (ui.get_store, ui.get_dataset, ui.cached_table, ui.cached_counts, ui.cached_judged, ui._sorted_keys):
         cached.clear()

@@ -1,0 +1,230 @@
+"""Import: analysts upload actuals or targets (preview, confirm, undo); admins lock periods and manage users.
+
+Everything that writes goes through indicators.importer / indicators.auth, which check the user's role in the
+database inside the transaction: hiding a button here is a courtesy, not the protection.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from indicators import importer
+from indicators.auth import ROLES, PermissionDenied, UserError, add_user, set_user
+from indicators.i18n import label
+from indicators.importer import ConflictError, ImportRefused
+from indicators.periods import PeriodError, parse_period
+from indicators.templates import indicator_list, template_bytes
+from indicators.ui import (download, get_dataset, get_store, language, lazy_tabs, province_picker,
+                           refresh_after_write, sign_in_form, user_box)
+from indicators.views import parse_key_text
+
+lang = language()
+st.title(label("page_import", lang))
+user = user_box(lang)
+if user is None or not user.can("analyst"):
+    st.warning(label("needs_analyst", lang))
+    if user is None:
+        sign_in_form(lang)
+    st.stop()
+
+ds = get_dataset()
+store = get_store()
+
+
+def say(error: Exception) -> None:
+    """An engine refusal in the page's language."""
+    st.error(getattr(error, lang, None) or str(error))
+
+
+codes = ["upload", "batches", "templates"] + (["locks", "users"] if user.can("admin") else [])
+tab, box = lazy_tabs(lang, codes)
+
+if tab == "upload":
+    with box:
+        st.caption(label("import_intro", lang))
+        uploaded = st.file_uploader(label("upload_file", lang), type=["csv", "xlsx"], key="upload")
+        left, right = st.columns(2)
+        source = left.text_input(label("batch_source", lang), help=label("batch_source_help", lang), key="batch_source")
+        names = dict(zip(ds.indicators.code, ds.indicators["name_vi" if lang == "vi" else "name_en"]))
+        indicator = right.selectbox(label("wide_indicator", lang), [""] + sorted(names), key="wide_indicator",
+                                    format_func=lambda c: f"{c} — {names[c]}" if c else "—")
+        if uploaded is not None:
+            content = uploaded.getvalue()
+            sheet = None
+            if uploaded.name.lower().endswith(".xlsx"):
+                sheet = st.text_input(label("sheet", lang), key="sheet").strip() or None
+            options = (importer.file_digest(content), uploaded.name, sheet, indicator, source.strip())
+            with store.cursor() as cur:
+                version = importer.data_version(cur)
+            if st.session_state.get("_preview_key") != (options, version):
+                with store.cursor() as cur:
+                    st.session_state["_preview"] = importer.preview(
+                        cur, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
+                        indicator=indicator or None, source=source)
+                st.session_state["_preview_key"] = (options, version)
+            result = st.session_state["_preview"]
+            counts = result.counts
+            cards = st.columns(4)
+            for card, name in zip(cards, ("insert", "change", "unchanged", "rejected")):
+                card.metric(label(f"count_{name}", lang), f"{counts[name]:,}".replace(",", "." if lang == "vi" else ","))
+            if not result.ok:
+                st.error(label("rejected_title", lang, shown=len(result.problems), total=result.problem_count))
+                problems = pd.DataFrame({
+                    label("col_row", lang): [p.row for p in result.problems],
+                    label("col_column", lang): [p.column or "" for p in result.problems],
+                    label("col_value", lang): [p.value or "" for p in result.problems],
+                    label("col_reason", lang): [p.vi if lang == "vi" else p.en for p in result.problems]})
+                st.dataframe(problems, hide_index=True, width="stretch")
+                download(problems, "rejected-rows.csv", lang, key="download_problems")
+            else:
+                value = "value" if result.kind == "actuals" else "target_value"
+                period = "period" if result.kind == "actuals" else "deadline_period"
+                changes = result.rows("change")
+                if len(changes):
+                    st.subheader(label("changes_title", lang))
+                    st.dataframe(pd.DataFrame({
+                        label("col_row", lang): changes.row, label("province", lang): changes.province_code,
+                        label("indicator", lang): changes.indicator_code, label("col_period_short", lang): changes[period],
+                        label("col_old", lang): changes.old_value, label("col_new", lang): changes[value]}).head(500),
+                        hide_index=True, width="stretch")
+                inserts = result.rows("insert")
+                if len(inserts):
+                    st.subheader(label("inserts_title", lang))
+                    st.dataframe(pd.DataFrame({
+                        label("col_row", lang): inserts.row, label("province", lang): inserts.province_code,
+                        label("indicator", lang): inserts.indicator_code, label("col_period_short", lang): inserts[period],
+                        label("col_new", lang): inserts[value]}).head(500), hide_index=True, width="stretch")
+                replace = st.checkbox(label("replace_confirm", lang, n=len(changes)), key="replace") if len(changes) else False
+                if counts["insert"] + counts["change"] == 0:
+                    st.info(label("nothing_to_write", lang))
+                elif st.button(label("commit", lang), type="primary", disabled=bool(len(changes)) and not replace,
+                               key="commit"):
+                    try:
+                        with store.cursor() as cur:
+                            done = importer.commit(cur, result, user, replace=replace, channel="upload")
+                    except (ConflictError, ImportRefused, PermissionDenied) as error:
+                        say(error)
+                    else:
+                        refresh_after_write()
+                        st.session_state.pop("_preview_key", None)
+                        st.session_state["_done"] = label("committed", lang, batch=done.batch_id, inserted=done.inserted,
+                                                          replaced=done.replaced, unchanged=done.unchanged)
+                        st.rerun()
+        if st.session_state.get("_done"):
+            st.success(st.session_state.pop("_done"))
+
+elif tab == "batches":
+    with box:
+        with store.cursor() as cur:
+            batches = importer.batches(cur)
+        mine = batches[(batches.source_kind != "reference") & batches.undone_at.isna()
+                       & ((batches.imported_by == user.name) | user.can("admin"))]
+        if len(mine):
+            left, right = st.columns([3, 1])
+            chosen = left.selectbox(label("undo_batch", lang), list(mine.id), key="undo_choice",
+                                    format_func=lambda b: "{} — {} ({}, {:%d/%m/%Y %H:%M}, {} rows)".format(
+                                        b, *mine.set_index("id").loc[b, ["file_name", "imported_by", "imported_at",
+                                                                          "row_count"]]))
+            if right.button(label("undo", lang), key="undo"):
+                try:
+                    with store.cursor() as cur:
+                        restored = importer.undo(cur, int(chosen), user)
+                except (ConflictError, ImportRefused, PermissionDenied) as error:
+                    say(error)
+                else:
+                    refresh_after_write()
+                    st.session_state["_done"] = label("undone", lang, batch=chosen, n=restored)
+                    st.rerun()
+        if st.session_state.get("_done"):
+            st.success(st.session_state.pop("_done"))
+        st.dataframe(batches, hide_index=True, width="stretch")
+        with store.cursor() as cur:
+            trail = importer.history(cur)
+        download(trail[trail.changed_by != "build"], "history.csv", lang, key="download_history")
+
+elif tab == "templates":
+    with box:
+        st.caption(label("templates_help", lang))
+        st.download_button(label("template_csv", lang), template_bytes(ds.indicators, "csv"),
+                           file_name="mau-nhap-so-lieu.csv", mime="text/csv", key="template_csv")
+        st.download_button(label("template_xlsx", lang), template_bytes(ds.indicators, "xlsx", ds.provinces),
+                           file_name="mau-nhap-so-lieu.xlsx", key="template_xlsx")
+        st.download_button(label("target_template", lang), template_bytes(ds.indicators, "xlsx", ds.provinces, targets=True),
+                           file_name="mau-muc-tieu.xlsx", key="target_template")
+        download(indicator_list(ds.indicators), "indicator-codes.csv", lang, key="indicator_codes")
+
+elif tab == "locks":
+    with box:
+        with st.form("lock_form"):
+            key_text = province_picker(ds, lang, name="lock_province", default="42@2025", key="lock_province")
+            period_text = st.text_input(label("period_text", lang), key="lock_period")
+            note = st.text_input(label("note", lang), key="lock_note")
+            locking = st.form_submit_button(label("lock", lang))
+        if locking:
+            try:
+                period = parse_period(period_text.strip().upper())
+                with store.cursor() as cur:
+                    importer.lock_period(cur, user, parse_key_text(ds, key_text), period.text, note or None)
+            except PeriodError as error:
+                st.error(str(error))
+            except (ImportRefused, PermissionDenied) as error:
+                say(error)
+            else:
+                refresh_after_write()
+                st.success(label("locked", lang, period=period.text, province=key_text))
+        with store.cursor() as cur:
+            locks = importer.locks(cur)
+        if locks.empty:
+            st.info(label("no_locks", lang))
+        else:
+            st.dataframe(locks, hide_index=True, width="stretch")
+            choices = [f"{r.province_code}@{r.province_valid_from:%Y}|{r.period}" for r in locks.itertuples()]
+            left, right = st.columns([3, 1])
+            chosen = left.selectbox(label("unlock", lang), choices, key="unlock_choice")
+            if right.button(label("unlock", lang), key="unlock"):
+                key_part, period_part = chosen.split("|")
+                try:
+                    with store.cursor() as cur:
+                        importer.unlock_period(cur, user, parse_key_text(ds, key_part), period_part)
+                except (ImportRefused, PermissionDenied) as error:
+                    say(error)
+                else:
+                    refresh_after_write()
+                    st.rerun()
+
+elif tab == "users":
+    with box:
+        users = store.query("SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name")
+        st.dataframe(users, hide_index=True, width="stretch")
+        with st.form("add_user", clear_on_submit=True):
+            st.markdown(f"**{label('add_user', lang)}**")
+            name = st.text_input(label("user_name", lang), key="new_name")
+            display = st.text_input(label("display_name", lang), key="new_display")
+            role = st.selectbox(label("role", lang), ROLES, index=1, key="new_role")
+            password = st.text_input(label("password", lang), type="password", key="new_password")
+            adding = st.form_submit_button(label("add_user", lang))
+        if adding:
+            try:
+                with store.cursor() as cur:
+                    add_user(cur, user, name, password, role, display or None)
+            except (UserError, PermissionDenied) as error:
+                say(error)
+            else:
+                st.session_state["_done"] = label("user_added", lang, name=name)
+                st.rerun()
+        with st.form("change_user"):
+            st.markdown(f"**{label('change_user', lang)}**")
+            who = st.selectbox(label("user_name", lang), list(users.name), key="change_name")
+            new_role = st.selectbox(label("role", lang), ROLES, key="change_role")
+            disabled = st.checkbox(label("disabled", lang), key="change_disabled")
+            saving = st.form_submit_button(label("save", lang))
+        if saving:
+            try:
+                with store.cursor() as cur:
+                    set_user(cur, user, who, role=new_role, disabled=disabled)
+            except (UserError, PermissionDenied) as error:
+                say(error)
+            else:
+                st.session_state["_done"] = label("saved", lang)
+                st.rerun()
+        if st.session_state.get("_done"):
+            st.success(st.session_state.pop("_done"))

@@ -1,0 +1,94 @@
+"""AppTest of the import page: a viewer is refused, an analyst previews, confirms and undoes."""
+
+import pytest
+
+from indicators.auth import add_user
+from indicators.database import Store
+from tests.test_app import app, open_page  # noqa: F401 - the fixture
+
+PASSWORD = "correct horse battery"
+GOOD = ("province,indicator,period,value,source\n"
+        "Hà Tĩnh,satisfaction_procedures_pct,2024,\"85,5\",Báo cáo 12/BC-UBND\n"
+        "Nghệ An,satisfaction_procedures_pct,2024,88.1,Báo cáo 12/BC-UBND\n").encode("utf-8")
+
+
+@pytest.fixture
+def users(app, monkeypatch):  # noqa: F811
+    import os
+
+    store = Store(os.environ["KPI_DB"])
+    with store.cursor() as cur:
+        admin = add_user(cur, None, "admin", PASSWORD, "admin")
+        add_user(cur, admin, "analyst", PASSWORD, "analyst")
+        add_user(cur, admin, "viewer", PASSWORD, "viewer")
+    store.close()
+    return app
+
+
+def sign_in(at, name):
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    return at.get("form_submit_button")[0].click().run()
+
+
+def test_without_sign_in_the_page_shows_no_upload(users):
+    at = open_page(users, "pages/imports.py", lang="en")
+    assert not at.exception
+    assert "analyst" in at.warning[0].value
+    assert not at.get("file_uploader")
+
+
+def test_a_viewer_is_refused(users):
+    at = sign_in(open_page(users, "pages/imports.py", lang="en"), "viewer")
+    assert not at.exception
+    assert "Signed in" in at.sidebar.markdown[0].value
+    assert "analyst" in at.warning[0].value
+    assert not at.get("file_uploader")
+
+
+def test_a_wrong_password_is_refused(users):
+    at = open_page(users, "pages/imports.py", lang="en")
+    at.text_input(key="sign_in_name").input("analyst")
+    at.text_input(key="sign_in_password").input("wrong password!")
+    at = at.get("form_submit_button")[0].click().run()
+    assert "Wrong user name or password" in at.error[0].value
+    assert not at.get("file_uploader")
+
+
+def test_an_analyst_previews_confirms_and_undoes(users):
+    at = sign_in(open_page(users, "pages/imports.py", lang="en"), "analyst")
+    assert not at.exception
+    at.get("file_uploader")[0].set_value(("sipas.csv", GOOD, "text/csv"))
+    at = at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"To insert": "2", "To change": "0", "Unchanged": "0", "Rejected": "0"}
+    at = at.button(key="commit").click().run()
+    assert not at.exception
+    assert "Batch" in at.success[0].value and "2 inserted" in at.success[0].value
+    # the same file again: nothing to write
+    assert {m.label: m.value for m in at.metric}["Unchanged"] == "2"
+    assert "Nothing to write" in at.info[0].value
+    # the dashboard sees the new figure
+    from indicators import ui
+    assert (ui.get_dataset().actuals.indicator_code == "satisfaction_procedures_pct").sum() >= 2
+    # undo it from the batches tab
+    at = open_page(at, "pages/imports.py", tab="batches", lang="en")
+    at = at.button(key="undo").click().run()
+    assert not at.exception
+    assert "undone" in at.success[0].value
+    actuals = ui.get_dataset().actuals
+    assert not (actuals.source == "Báo cáo 12/BC-UBND").any()
+
+
+def test_a_rejected_file_lists_row_column_and_reason_and_offers_no_commit(users):
+    at = sign_in(open_page(users, "pages/imports.py", lang="vi"), "analyst")
+    bad = GOOD.replace(b'"85,5"', b"N/A").replace("Nghệ An".encode(), "Yên Bái".encode()).replace(b"2024,88", b"2026,88")
+    at.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv"))
+    at = at.run()
+    assert not at.exception
+    assert "không ghi gì" in at.error[0].value
+    table = at.dataframe[0].value
+    assert list(table["Dòng"]) == [2, 3]
+    assert "Lào Cai" in table["Lý do"].iloc[1]
+    assert not [b for b in at.button if b.key == "commit"]
