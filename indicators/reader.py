@@ -208,20 +208,13 @@ def _xlsx_rows(content: bytes, sheet: str | None, limits: Limits):
         grid: list[tuple[int, list[Cell]]] = []
         percent_cells: set[tuple[int, int]] = set()
         problems: list[Problem] = []
-        for value_row, formula_row in zip(values.iter_rows(), formulas.iter_rows()):
-            if not value_row:
-                continue
-            row_no = value_row[0].row
-            if row_no is None:
-                continue
+        # read-only sheets yield every row from the first, gaps filled, and every cell from column A
+        for row_no, (value_row, formula_row) in enumerate(zip(values.iter_rows(), formulas.iter_rows()), start=1):
             if len(grid) > limits.max_rows + limits.header_search_rows:
                 raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
                                            f"the sheet has more than {limits.max_rows:,} rows")])
             cells: list[Cell] = []
-            for cell, formula in zip(value_row, formula_row):
-                index = (cell.column or len(cells) + 1) - 1
-                while len(cells) < index:
-                    cells.append(None)
+            for index, (cell, formula) in enumerate(zip(value_row, formula_row)):
                 value = cell.value
                 if value is None and isinstance(formula.value, str) and formula.value.startswith("="):
                     problems.append(Problem(
@@ -232,9 +225,11 @@ def _xlsx_rows(content: bytes, sheet: str | None, limits: Limits):
                     raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
                                                f"a cell is longer than {limits.max_cell_chars:,} characters",
                                                row=row_no, column=column_letter(index))])
-                if isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
+                if isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", None) or ""):
                     percent_cells.add((row_no, index))
                 cells.append(value)
+            while cells and cells[-1] is None:
+                cells.pop()
             grid.append((row_no, cells))
         if problems:
             raise FileRefused(problems)

@@ -54,3 +54,41 @@ def ds(built_db):
     store = Store(built_db, read_only=True)
     yield Dataset.load(store)
     store.close()
+
+
+PASSWORD = "correct horse battery"
+USERS = (("admin", "admin"), ("lan", "analyst"), ("minh", "analyst"), ("viewer", "viewer"))
+
+
+@pytest.fixture(scope="session")
+def users_db(built_db, tmp_path_factory) -> Path:
+    """The built database with an admin, two analysts (lan, minh) and a viewer, all with PASSWORD
+    (bcrypt hashing is slow on purpose, so it is done once)."""
+    from indicators.auth import User, add_user
+
+    path = tmp_path_factory.mktemp("users") / "kpi.duckdb"
+    shutil.copyfile(built_db, path)
+    store = Store(path)
+    with store.cursor() as cur:
+        admin = add_user(cur, None, "admin", PASSWORD, "admin")
+        for name, role in USERS[1:]:
+            add_user(cur, admin, name, PASSWORD, role)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def engine(tmp_path, users_db):
+    """A writable copy of ``users_db`` with what the import engine needs: ``users`` by name, the province
+    ``registry`` and the indicator ``catalogue``."""
+    from indicators.auth import User
+    from indicators.registry import Registry
+
+    path = tmp_path / "engine.duckdb"
+    shutil.copyfile(users_db, path)
+    s = Store(path)
+    s.users = {name: User(name, name, role) for name, role in USERS}
+    s.registry = Registry(s.provinces(), s.province_aliases())
+    s.catalogue = s.indicators()
+    yield s
+    s.close()

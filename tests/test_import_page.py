@@ -2,26 +2,20 @@
 
 import pytest
 
-from indicators.auth import add_user
-from indicators.database import Store
+from tests.conftest import PASSWORD
 from tests.test_app import app, open_page  # noqa: F401 - the fixture
-
-PASSWORD = "correct horse battery"
 GOOD = ("province,indicator,period,value,source\n"
         "Hà Tĩnh,satisfaction_procedures_pct,2024,\"85,5\",Báo cáo 12/BC-UBND\n"
         "Nghệ An,satisfaction_procedures_pct,2024,88.1,Báo cáo 12/BC-UBND\n").encode("utf-8")
 
 
 @pytest.fixture
-def users(app, monkeypatch):  # noqa: F811
+def users(app, users_db):  # noqa: F811
+    """The app on a copy of the database that has users."""
     import os
+    import shutil
 
-    store = Store(os.environ["KPI_DB"])
-    with store.cursor() as cur:
-        admin = add_user(cur, None, "admin", PASSWORD, "admin")
-        add_user(cur, admin, "analyst", PASSWORD, "analyst")
-        add_user(cur, admin, "viewer", PASSWORD, "viewer")
-    store.close()
+    shutil.copyfile(users_db, os.environ["KPI_DB"])
     return app
 
 
@@ -48,7 +42,7 @@ def test_a_viewer_is_refused(users):
 
 def test_a_wrong_password_is_refused(users):
     at = open_page(users, "pages/imports.py", lang="en")
-    at.text_input(key="sign_in_name").input("analyst")
+    at.text_input(key="sign_in_name").input("lan")
     at.text_input(key="sign_in_password").input("wrong password!")
     at = at.get("form_submit_button")[0].click().run()
     assert "Wrong user name or password" in at.error[0].value
@@ -56,7 +50,7 @@ def test_a_wrong_password_is_refused(users):
 
 
 def test_an_analyst_previews_confirms_and_undoes(users):
-    at = sign_in(open_page(users, "pages/imports.py", lang="en"), "analyst")
+    at = sign_in(open_page(users, "pages/imports.py", lang="en"), "lan")
     assert not at.exception
     at.get("file_uploader")[0].set_value(("sipas.csv", GOOD, "text/csv"))
     at = at.run()
@@ -82,7 +76,7 @@ def test_an_analyst_previews_confirms_and_undoes(users):
 
 
 def test_a_rejected_file_lists_row_column_and_reason_and_offers_no_commit(users):
-    at = sign_in(open_page(users, "pages/imports.py", lang="vi"), "analyst")
+    at = sign_in(open_page(users, "pages/imports.py", lang="vi"), "lan")
     bad = GOOD.replace(b'"85,5"', b"N/A").replace("Nghệ An".encode(), "Yên Bái".encode()).replace(b"2024,88", b"2026,88")
     at.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv"))
     at = at.run()
