@@ -83,6 +83,7 @@ class Preview:
     diff: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per valid row, with its status
     default_source: str | None = None
     payload: Any = None               # the target import's own plan (targets only)
+    version: tuple | None = None      # the database's data_version when the preview was made
 
     @property
     def ok(self) -> bool:
@@ -144,6 +145,7 @@ def preview(cur: duckdb.DuckDBPyConnection, registry: Registry, indicators: pd.D
     frame = checker.frame()
     if frame is not None and len(frame):
         _refuse_locked(cur, frame, table, result)
+        result.version = data_version(cur)
         result.diff = _compare(cur, frame)
     result.problems.sort(key=lambda p: p.row or 0)
     return result
@@ -194,16 +196,18 @@ class _ActualChecker:
         table, result = self.table, self.result
         keys = [header_key(h) for h in table.header]
         roles = [_role(k) for k in keys]
-        for index, (key, role) in enumerate(zip(keys, roles)):
-            if key and roles.count(role) > 1 and role is not None and roles.index(role) != index:
+        for index, role in enumerate(roles):
+            if role is not None and roles.index(role) != index:
                 result.add(Problem(f"cột '{table.header[index]}' lặp lại", f"column '{table.header[index]}' appears twice",
                                    row=table.header_row, column=table.column_name(index)))
         long = set(LONG_REQUIRED) <= set(roles)
         result.layout = "long" if long else "wide"
+        body, width = table.body, len(table.header)
+        filled = _filled(body)
         period_columns: list[int] = []
         for index, (key, role) in enumerate(zip(keys, roles)):
             if not key:
-                if any(index < len(c) and cell_text(c[index]) for _, c in table.rows[:50]):
+                if index < body.shape[1] and filled[index].any():
                     result.add(Problem("cột có số liệu nhưng không có tiêu đề", "a column with figures but no header",
                                        row=table.header_row, column=column_letter(index)))
                 continue
@@ -215,54 +219,61 @@ class _ActualChecker:
                 result.add(Problem(f"cột không được nhận: '{table.header[index]}' (các cột: {expected})",
                                    f"unknown column '{table.header[index]}' (expected: {expected})",
                                    row=table.header_row, column=column_letter(index)))
-        if not long:
-            if "indicator" not in roles and not self.fixed_indicator:
-                sheet_code = header_key(table.sheet or "")
-                if sheet_code in self.by_name:
-                    self.fixed_indicator = self.by_name[sheet_code]
-                else:
-                    result.add(Problem(
-                        "bảng dạng ngang cần cột 'indicator' hoặc chọn chỉ tiêu khi nhập (--indicator)",
-                        "a wide sheet needs an 'indicator' column, or the indicator chosen on import (--indicator)",
-                        row=table.header_row))
+        if not long and "indicator" not in roles and not self.fixed_indicator:
+            sheet_code = header_key(table.sheet or "")
+            if sheet_code in self.by_name:
+                self.fixed_indicator = self.by_name[sheet_code]
+            else:
+                result.add(Problem(
+                    "bảng dạng ngang cần cột 'indicator' hoặc chọn chỉ tiêu khi nhập (--indicator)",
+                    "a wide sheet needs an 'indicator' column, or the indicator chosen on import (--indicator)",
+                    row=table.header_row))
         if not result.ok:
             return None
-        width = len(table.header)
+        # rows: blank ones skipped, ragged ones refused
+        in_row = filled.any(axis=1).to_numpy()
+        if table.lengths is not None:
+            ragged = in_row & (table.lengths != width)
+        else:
+            ragged = filled.iloc[:, width:].any(axis=1).to_numpy() if body.shape[1] > width else np.zeros(len(body), bool)
+        for position in np.flatnonzero(ragged):
+            count = int(table.lengths[position]) if table.lengths is not None else \
+                int(np.flatnonzero(filled.iloc[position].to_numpy()).max()) + 1
+            result.add(Problem(f"dòng có {count} ô, dòng tiêu đề có {width}", f"the row has {count} cells, the header has {width}",
+                               row=int(table.row_numbers[position]),
+                               column=column_letter(width) if count > width else None))
+        keep = in_row & ~ragged
         at = {role: roles.index(role) for role in ALIASES if role in roles}
-        records: list[tuple] = []
-        is_csv = table.sheet is None
-        for row_no, cells in table.rows:
-            if not any(cell_text(c) for c in cells):
-                continue
-            extra = [i for i in range(width, len(cells)) if cell_text(cells[i])]
-            if extra or (is_csv and len(cells) != width):
-                result.add(Problem(f"dòng có {len(cells)} ô, dòng tiêu đề có {width}",
-                                   f"the row has {len(cells)} cells, the header has {width}", row=row_no,
-                                   column=column_letter(extra[0]) if extra else None))
-                continue
-            get = (lambda i: cells[i] if i is not None and i < len(cells) else None)  # noqa: E731
-            base = (row_no, get(at.get("province")), get(at.get("indicator")), get(at.get("source")), get(at.get("note")))
-            if long:
-                records.append(base + (get(at["period"]), get(at["value"]), at["value"]))
-            else:
-                for index in period_columns:
-                    value = get(index)
-                    if cell_text(value) != "":  # a blank cell of a wide sheet is a period not reported
-                        records.append(base + (table.header[index], value, index))
-        raw = pd.DataFrame.from_records(records, columns=["row", "province", "indicator", "source", "note", "period",
-                                                          "value", "value_col"])
+        rows = body[keep]
+
+        def column(role: str) -> pd.Series:
+            return rows[at[role]] if role in at else pd.Series([None] * len(rows), index=rows.index, dtype=object)
+
+        if long:
+            raw = pd.DataFrame({"row": table.row_numbers[keep], "province": column("province"),
+                                "indicator": column("indicator"), "source": column("source"), "note": column("note"),
+                                "period": column("period"), "value": column("value"), "value_col": at["value"]})
+        else:
+            parts = []
+            for index in period_columns:
+                present = filled[index].to_numpy()[keep]  # a blank cell of a wide sheet is a period not reported
+                parts.append(pd.DataFrame({
+                    "row": table.row_numbers[keep][present], "province": column("province")[present],
+                    "indicator": column("indicator")[present], "source": column("source")[present],
+                    "note": column("note")[present], "period": table.header[index],
+                    "value": rows[index][present], "value_col": index}))
+            raw = pd.concat(parts).sort_values(["row", "value_col"], kind="stable") if parts else pd.DataFrame(
+                columns=["row", "province", "indicator", "source", "note", "period", "value", "value_col"])
+        raw = raw.reset_index(drop=True)
         if self.fixed_indicator:
-            raw["indicator"] = raw["indicator"].where(raw["indicator"].map(cell_text) != "", self.fixed_indicator)
+            raw["indicator"] = raw["indicator"].where(_filled(raw[["indicator"]])["indicator"], self.fixed_indicator)
         return raw
 
-    def _column(self, role: str, index: int | None = None) -> str:
-        header = [header_key(h) for h in self.table.header]
-        if index is None:
-            for i, key in enumerate(header):
-                if _role(key) == role:
-                    return self.table.column_name(i)
-            return role
-        return self.table.column_name(index)
+    def _column(self, role: str) -> str:
+        for index, key in enumerate(header_key(h) for h in self.table.header):
+            if _role(key) == role:
+                return self.table.column_name(index)
+        return role
 
     def _checked(self, raw: pd.DataFrame) -> pd.DataFrame | None:
         result, n = self.result, len(raw)
@@ -275,75 +286,110 @@ class _ActualChecker:
             bad |= mask
 
         rows = raw["row"].to_numpy()
-        texts = {c: _texts(raw[c]) for c in ("province", "indicator", "source", "note")}
-        for column in ("province", "indicator", "source", "note"):
-            garbled = texts[column].map(_mojibake_cached).to_numpy(dtype=bool)
-            fail(garbled, lambda i, c=column: mojibake_problem(int(rows[i]), self._column(c), texts[c].iat[i]))
+        value_cols = raw["value_col"].to_numpy()
+        column_names = {int(c): self.table.column_name(int(c)) for c in np.unique(value_cols)}
+        period_name = self._column("period")
 
+        def period_column(i: int) -> str:
+            return period_name if self.result.layout == "long" else column_names[int(value_cols[i])]
+
+        texts = {c: _texts(raw[c]) for c in ("province", "indicator", "source", "note")}
+        for name in ("province", "indicator", "source", "note"):
+            garbled = _per_unique(texts[name], _is_garbled, default=False)[0].astype(bool)
+            fail(garbled, lambda i, c=name: mojibake_problem(int(rows[i]), self._column(c), texts[c][i]))
         # indicator
-        codes = texts["indicator"].map(lambda t: self.by_name.get(header_key(t)) if t else None)
-        missing = codes.isna().to_numpy()
-        fail(missing, lambda i: Problem("không phải mã chỉ tiêu đã biết (xem mẫu)", "is not a known indicator code (see the template)",
-                                        int(rows[i]), self._column("indicator"), texts["indicator"].iat[i]))
+        codes = _per_unique(texts["indicator"], lambda t: self.by_name.get(header_key(t)) if t else None)[0]
+        fail(pd.isna(codes), lambda i: Problem("không phải mã chỉ tiêu đã biết (xem mẫu)",
+                                               "is not a known indicator code (see the template)",
+                                               int(rows[i]), self._column("indicator"), texts["indicator"][i]))
         # period
-        periods, period_errors = _unique_map(raw["period"], _period_of)
-        period_texts = periods.map(lambda p: p.text if p is not None else None)
-        errors = periods.isna().to_numpy()
-        period_column = [self._column("period") if self.result.layout == "long" else self.table.column_name(int(c))
-                         for c in raw["value_col"]]
-        fail(errors, lambda i: _problem(period_errors[_hashable(raw["period"].iat[i])], int(rows[i]), period_column[i],
-                                        cell_text(raw["period"].iat[i])))
-        future = periods.map(lambda p: p is not None and p.start > self.today).to_numpy(dtype=bool)
-        fail(future, lambda i: Problem(f"kỳ {period_texts.iat[i]} chưa bắt đầu (hôm nay {self.today:%d/%m/%Y})",
-                                       f"period {period_texts.iat[i]} has not started yet (today is {self.today})",
-                                       int(rows[i]), period_column[i], period_texts.iat[i]))
+        periods, period_codes, period_errors = _per_unique(raw["period"], _period_of)
+        fail(pd.isna(periods), lambda i: _problem(period_errors[period_codes[i]], int(rows[i]), period_column(i),
+                                                  cell_text(raw["period"].iat[i])))
+        distinct = {}  # each distinct period once: its text, kind, first and last day, year
+        for code in np.unique(period_codes):
+            p = periods[np.argmax(period_codes == code)]
+            distinct[int(code)] = (p.text, p.kind, p.start, p.end, p.year) if p is not None else \
+                (None, None, date.max, date.max, np.nan)
+        table = [distinct.get(c, (None, None, date.max, date.max, np.nan)) for c in range(int(period_codes.max()) + 1)] \
+            if n else []
+        period_texts = np.array([t[0] for t in table], dtype=object)[period_codes] if n else np.array([], dtype=object)
+        future = np.array([t[2] > self.today for t in table], dtype=bool)[period_codes] if n else np.zeros(0, bool)
+        fail(future, lambda i: Problem(f"kỳ {period_texts[i]} chưa bắt đầu (hôm nay {self.today:%d/%m/%Y})",
+                                       f"period {period_texts[i]} has not started yet (today is {self.today})",
+                                       int(rows[i]), period_column(i), period_texts[i]))
         catalogue = self.catalogue
-        first_year = codes.map(catalogue["first_year"]).to_numpy(dtype=float)
-        years = periods.map(lambda p: p.year if p is not None else np.nan).to_numpy(dtype=float)
+        code_series = pd.Series(codes, dtype=object)
+        first_year = code_series.map(catalogue["first_year"]).to_numpy(dtype=float)
+        years = np.array([t[4] for t in table], dtype=float)[period_codes] if n else np.zeros(0)
         early = ~np.isnan(first_year) & (years < first_year)
-        fail(early, lambda i: Problem(f"chỉ tiêu {codes.iat[i]} chỉ có từ năm {int(first_year[i])}",
-                                      f"indicator {codes.iat[i]} starts in {int(first_year[i])}",
-                                      int(rows[i]), period_column[i], period_texts.iat[i]))
+        fail(early, lambda i: Problem(f"chỉ tiêu {codes[i]} chỉ có từ năm {int(first_year[i])}",
+                                      f"indicator {codes[i]} starts in {int(first_year[i])}",
+                                      int(rows[i]), period_column(i), period_texts[i]))
         # province, as meant in the row's period
-        pairs = list(zip(texts["province"], period_texts))
-        keys, province_errors = _unique_map(pd.Series(pairs, dtype=object), self._province_of)
-        unresolved = keys.isna().to_numpy() & ~bad
-        fail(unresolved, lambda i: _problem(province_errors.get(pairs[i], ValueProblem("ô trống", "blank")),
-                                            int(rows[i]), self._column("province"), texts["province"].iat[i]))
+        province_codes, province_uniques = pd.factorize(texts["province"])
+        pairs = province_codes.astype(np.int64) * (int(period_codes.max()) + 2 if n else 1) + period_codes
+        pair_codes, pair_uniques = pd.factorize(pairs)
+        first_of_pair = np.zeros(len(pair_uniques), dtype=np.int64)
+        first_of_pair[pair_codes[::-1]] = np.arange(n)[::-1]
+        keys = np.empty(len(pair_uniques), dtype=object)
+        province_errors: dict[int, ValueProblem] = {}
+        for j, i in enumerate(first_of_pair):
+            try:
+                keys[j] = self._province_of((texts["province"][i], period_texts[i]))
+            except ValueProblem as problem:
+                keys[j] = None
+                province_errors[j] = problem
+        keys = keys[pair_codes]
+        fail(pd.isna(keys), lambda i: _problem(province_errors.get(pair_codes[i], ValueProblem("ô trống", "blank")),
+                                               int(rows[i]), self._column("province"), texts["province"][i]))
         # value, per unit
-        units = codes.map(catalogue["unit"]).fillna("point")
-        percent = [(int(r), int(c)) in self.table.percent_cells for r, c in zip(rows, raw["value_col"])] \
+        units = code_series.map(catalogue["unit"]).fillna("point").to_numpy(dtype=object)
+        percent = np.array([(int(r), int(c)) in self.table.percent_cells for r, c in zip(rows, value_cols)]) \
             if self.table.percent_cells else None
         values, value_errors = _values(raw["value"], units, percent)
-        value_bad = np.isnan(values) & ~bad
-        value_column = [self.table.column_name(int(c)) for c in raw["value_col"]]
-        fail(value_bad, lambda i: _problem(value_errors.get(i, ValueProblem("không phải là số", "is not a number")),
-                                           int(rows[i]), value_column[i], cell_text(raw["value"].iat[i])))
-        low = codes.map(catalogue["min_value"]).to_numpy(dtype=float)
-        high = codes.map(catalogue["max_value"]).fillna(np.inf).to_numpy(dtype=float)
+        fail(np.isnan(values), lambda i: _problem(value_errors.get(i, ValueProblem("không phải là số", "is not a number")),
+                                                  int(rows[i]), column_names[int(value_cols[i])],
+                                                  cell_text(raw["value"].iat[i])))
+        low = code_series.map(catalogue["min_value"]).to_numpy(dtype=float)
+        high = code_series.map(catalogue["max_value"]).fillna(np.inf).to_numpy(dtype=float)
         outside = ~np.isnan(values) & ((values < low) | (values > high))
         fail(outside, lambda i: Problem(
-            f"ngoài khoảng hợp lệ của {codes.iat[i]} ({_num(low[i])}–{_num(high[i])})",
-            f"outside the valid range of {codes.iat[i]} ({_num(low[i])}–{_num(high[i])})",
-            int(rows[i]), value_column[i], cell_text(raw["value"].iat[i])))
-        # source: the row's or the batch's
-        sources = texts["source"].where(texts["source"] != "", result.default_source or "")
-        no_source = (sources == "").to_numpy()
-        fail(no_source, lambda i: Problem("mỗi số liệu cần nguồn: điền cột source hoặc nhập nguồn chung",
-                                          "every figure needs its source: fill the source column or give one for the file",
-                                          int(rows[i]), self._column("source")))
-        example = (texts["source"] == EXAMPLE_SOURCE).to_numpy()
-        fail(example, lambda i: Problem("đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: "
-                                        "delete it", int(rows[i]), self._column("source"), EXAMPLE_SOURCE))
+            f"ngoài khoảng hợp lệ của {codes[i]} ({_num(low[i])}–{_num(high[i])})",
+            f"outside the valid range of {codes[i]} ({_num(low[i])}–{_num(high[i])})",
+            int(rows[i]), column_names[int(value_cols[i])], cell_text(raw["value"].iat[i])))
+        # source: the row's or the file's
+        sources = texts["source"].copy()
+        sources[sources == ""] = result.default_source or ""
+        fail(sources == "", lambda i: Problem("mỗi số liệu cần nguồn: điền cột source hoặc nhập nguồn chung",
+                                              "every figure needs its source: fill the source column or give one for "
+                                              "the file", int(rows[i]), self._column("source")))
+        fail(texts["source"] == EXAMPLE_SOURCE, lambda i: Problem(
+            "đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: delete it",
+            int(rows[i]), self._column("source"), EXAMPLE_SOURCE))
+        good = ~bad
+        notes = texts["note"][good]
+        key_codes = pd.factorize(keys[good])  # few distinct provinces: split each key once
+        code_of = np.array([k[0] for k in key_codes[1]], dtype=object)
+        since_of = np.array([k[1] for k in key_codes[1]], dtype="datetime64[D]")
+        kept_periods = period_codes[good]
+
+        def text_column(values: np.ndarray) -> pd.Series:
+            return pd.Series(values, dtype=object)
+
         frame = pd.DataFrame({
-            "row": rows, "province_code": keys.map(lambda k: k[0] if k else None),
-            "province_valid_from": keys.map(lambda k: k[1] if k else None),
-            "indicator_code": codes, "period": period_texts, "value": values,
-            "source": sources, "note": texts["note"].replace("", None)})
-        frame = frame[~bad]
+            "row": rows[good], "province_code": text_column(code_of[key_codes[0]]),
+            "province_valid_from": since_of[key_codes[0]], "indicator_code": text_column(codes[good]),
+            "period": text_column(period_texts[good]), "value": values[good], "source": text_column(sources[good]),
+            "note": text_column(np.where(notes == "", None, notes)),
+            "period_kind": text_column(np.array([t[1] for t in table], dtype=object)[kept_periods]),
+            "period_start": np.array([t[2] if t[0] else date(1970, 1, 1) for t in table],
+                                     dtype="datetime64[D]")[kept_periods],
+            "period_end": np.array([t[3] if t[0] else date(1970, 1, 1) for t in table],
+                                   dtype="datetime64[D]")[kept_periods]})
         # duplicate keys within the file
         key_columns = ["province_code", "province_valid_from", "indicator_code", "period"]
-        duplicated = frame.duplicated(key_columns, keep=False)
+        duplicated = frame.duplicated(key_columns, keep=False).to_numpy()
         if duplicated.any():
             first_rows = frame[duplicated].groupby(key_columns, sort=False)["row"].transform("min")
             for row, first in zip(frame.loc[duplicated, "row"], first_rows):
@@ -353,12 +399,6 @@ class _ActualChecker:
             frame = frame[~duplicated]
         if not result.ok:
             return frame.iloc[0:0]
-        periods_parsed = {p: parse_period(p) for p in frame["period"].unique()}
-        frame = frame.assign(
-            period_kind=frame["period"].map(lambda p: periods_parsed[p].kind),
-            period_start=pd.to_datetime(frame["period"].map(lambda p: periods_parsed[p].start)),
-            period_end=pd.to_datetime(frame["period"].map(lambda p: periods_parsed[p].end)),
-            province_valid_from=pd.to_datetime(frame["province_valid_from"]))
         return frame.reset_index(drop=True)
 
     def _province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
@@ -392,30 +432,57 @@ class _ActualChecker:
 
 # --- cells ------------------------------------------------------------------------------------------------
 
-def _texts(series: pd.Series) -> pd.Series:
-    """Cells as NFC text, computed once per distinct cell."""
-    mapping = {}
-    for value in pd.unique(series.map(_hashable)):
-        mapping[value] = cell_text(value)
-    return series.map(_hashable).map(mapping).fillna("").astype(object)
+class _Constant:
+    """The same value at every index (the period column of a long table)."""
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __getitem__(self, _: int) -> str:
+        return self.value
+
+
+def _filled(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell holds something (not None, not NaN, not only spaces)."""
+    values = frame.to_numpy(dtype=object)
+    filled = np.zeros(values.shape, dtype=bool)
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        has = np.array([cell_text(u) != "" for u in uniques] + [False], dtype=bool)
+        filled[:, j] = has[codes]  # code -1 (missing) takes the last entry, False
+    return pd.DataFrame(filled, index=frame.index, columns=frame.columns)
+
+
+def _per_unique(values: Any, function: Callable[[Any], Any], default: Any = None
+                ) -> tuple[np.ndarray, np.ndarray, dict[int, ValueProblem]]:
+    """``function`` applied once per distinct value: (result per row, code per row, problem per code)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    if (codes < 0).any():  # None and NaN: one more distinct value, an empty cell
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = list(uniques) + [""]
+    results = np.empty(len(uniques), dtype=object)
+    errors: dict[int, ValueProblem] = {}
+    for j, value in enumerate(uniques):
+        try:
+            results[j] = function(value)
+        except ValueProblem as problem:
+            results[j] = default
+            errors[j] = problem
+    return results[codes], codes, errors
+
+
+def _texts(series: pd.Series) -> np.ndarray:
+    """Cells as NFC text (numbers without ``.0``), computed once per distinct cell."""
+    return _per_unique(series, cell_text)[0]
 
 
 def _hashable(value: Cell) -> Cell:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
 
 
-_MOJIBAKE_CACHE: dict[str, bool] = {}
-
-
-def _mojibake_cached(text: str) -> bool:
-    if text.isascii():
-        return False
-    found = _MOJIBAKE_CACHE.get(text)
-    if found is None:
-        found = is_mojibake(text)
-        if len(_MOJIBAKE_CACHE) < 100_000:
-            _MOJIBAKE_CACHE[text] = found
-    return found
+def _is_garbled(text: str) -> bool:
+    return bool(text) and not text.isascii() and is_mojibake(text)
 
 
 def _period_of(cell: Cell) -> Period:
@@ -449,39 +516,55 @@ def _unique_map(series: pd.Series, function: Callable[[Any], Any]) -> tuple[pd.S
     return mapped, errors
 
 
-_INTEGER = re.compile(r"^[+-]?\d{1,15}$")
-_DECIMAL = re.compile(r"^[+-]?\d{1,15}\.\d{1,15}$")
+_PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?")
+_ALL_PLAIN = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,15})?(?:\n[+-]?\d{1,15}(?:\.\d{1,15})?)*")
 
 
-def _values(cells: pd.Series, units: pd.Series, percent: list[bool] | None) -> tuple[np.ndarray, dict[int, ValueProblem]]:
-    """Figures of the value cells, each read for its indicator's unit; NaN where a cell is refused."""
+def _values(cells: pd.Series, units: np.ndarray, percent: np.ndarray | None) -> tuple[np.ndarray, dict[int, ValueProblem]]:
+    """Figures of the value cells, each read for its indicator's unit; NaN where a cell is refused.
+
+    Plain numbers (``85.5``, ``-3``; for whole-number units only digits) are read at once; every other cell
+    (decimal comma, thousands, ``%``, Excel numbers, blanks) goes through :func:`parse_number` one by one."""
     out = np.full(len(cells), np.nan)
     errors: dict[int, ValueProblem] = {}
-    whole = units.isin(WHOLE_UNITS).to_numpy()
-    for i, (cell, unit) in enumerate(zip(cells, units)):
+    whole = np.isin(units, list(WHOLE_UNITS))
+    text = cells.to_numpy(dtype=object)
+    is_text = np.fromiter((isinstance(c, str) for c in text), dtype=bool, count=len(text))
+    plain = np.zeros(len(text), dtype=bool)
+    if is_text.any():
+        texts = text[is_text].tolist()
+        joined = "\n".join(texts)
+        if _ALL_PLAIN.fullmatch(joined):  # the usual case: every cell a plain number, checked in one pass
+            matches = np.ones(len(texts), dtype=bool)
+        else:
+            matches = np.fromiter((_PLAIN.fullmatch(t) is not None for t in texts), dtype=bool, count=len(texts))
+        if "." in joined and whole.any():
+            dotted = np.fromiter(("." in t for t in texts), dtype=bool, count=len(texts))
+            matches &= ~(dotted & whole[is_text])
+        plain[np.flatnonzero(is_text)[matches]] = True
+        if plain.any():
+            out[plain] = pd.to_numeric(pd.Series(text[plain], dtype=object)).to_numpy(dtype=float)
+    for i in np.flatnonzero(~plain):
+        cell, unit = text[i], units[i]
         try:
             if isinstance(cell, bool):
                 raise ValueProblem("không phải là số", "is not a number")
             if isinstance(cell, (int, float)):
                 value = float(cell)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueProblem("ô trống hoặc không phải số", "blank or not a number")
                 if percent is not None and percent[i]:
                     if unit != "percent":
                         raise ValueProblem(f"ô định dạng % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
                                            f"the cell is formatted as % but the indicator is measured in '{unit}'")
                     value = float(f"{value * 100:.12g}")
-                if value != value or value in (float("inf"), float("-inf")):
-                    raise ValueProblem("không phải là số", "is not a number")
                 if whole[i] and not value.is_integer():
                     raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
                 out[i] = value
-                continue
-            text = "" if cell is None else str(cell).strip()
-            if _INTEGER.match(text) or (not whole[i] and _DECIMAL.match(text)):
-                out[i] = float(text)
             else:
-                out[i] = parse_number(text, unit)
+                out[i] = parse_number("" if cell is None else str(cell), unit)
         except ValueProblem as problem:
-            errors[i] = problem
+            errors[int(i)] = problem
     return out, errors
 
 
@@ -500,22 +583,46 @@ _KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST
 
 
 def _compare(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
-    """Each incoming row with the stored one (if any) and its status: insert, change or unchanged."""
-    cur.register("incoming_rows", frame)
+    """``frame`` with the stored row of each key (if any) and its status: insert, change or unchanged."""
+    keys = pd.DataFrame({"position": np.arange(len(frame)), "province_code": frame["province_code"].to_numpy(object),
+                         "province_valid_from": frame["province_valid_from"].to_numpy(),
+                         "indicator_code": frame["indicator_code"].to_numpy(object),
+                         "period": frame["period"].to_numpy(object)})
+    cur.register("incoming_keys", keys)
     try:
-        return cur.execute(f"""
-            SELECT i.row, i.province_code, CAST(i.province_valid_from AS DATE) AS province_valid_from,
-                   i.indicator_code, i.period, i.period_kind, CAST(i.period_start AS DATE) AS period_start,
-                   CAST(i.period_end AS DATE) AS period_end, i.value, i.source, i.note,
-                   a.value AS old_value, a.source AS old_source, a.note AS old_note, a.batch_id AS old_batch_id,
-                   CASE WHEN a.value IS NULL THEN 'insert'
-                        WHEN a.value = i.value AND a.source IS NOT DISTINCT FROM i.source
-                             AND a.note IS NOT DISTINCT FROM i.note THEN 'unchanged'
-                        ELSE 'change' END AS status
-            FROM incoming_rows i LEFT JOIN actual a ON {_KEY_JOIN}
-            ORDER BY i.row""").df()
+        stored = cur.execute(f"""
+            SELECT i.position, a.value AS old_value, a.source AS old_source, a.note AS old_note,
+                   a.batch_id AS old_batch_id
+            FROM incoming_keys i JOIN actual a ON {_KEY_JOIN}""").df()
     finally:
-        cur.unregister("incoming_rows")
+        cur.unregister("incoming_keys")
+    out = frame.drop(columns=[c for c in ("old_value", "old_source", "old_note", "old_batch_id", "status")
+                              if c in frame.columns]).reset_index(drop=True)
+    old_value = np.full(len(out), np.nan)
+    old_source = np.full(len(out), None, dtype=object)
+    old_note = np.full(len(out), None, dtype=object)
+    old_batch = np.full(len(out), np.nan)
+    at = stored["position"].to_numpy()
+    old_value[at] = stored["old_value"].to_numpy(dtype=float)
+    old_source[at] = stored["old_source"].to_numpy(dtype=object)
+    old_note[at] = stored["old_note"].to_numpy(dtype=object)
+    old_batch[at] = stored["old_batch_id"].to_numpy(dtype=float)
+    status = np.full(len(out), "insert", dtype=object)
+    exists = np.zeros(len(out), dtype=bool)
+    exists[at] = True
+    same = exists & (old_value == out["value"].to_numpy(dtype=float)) & _same_text(old_source, out["source"]) \
+        & _same_text(old_note, out["note"])
+    status[exists] = "change"
+    status[same] = "unchanged"
+    return out.assign(old_value=old_value, old_source=old_source, old_note=old_note,
+                      old_batch_id=pd.Series(old_batch).astype("Int64"), status=status)
+
+
+def _same_text(left: np.ndarray, right: pd.Series) -> np.ndarray:
+    """Element-wise equality of two text columns where None equals None."""
+    a = np.array(["\x00" if v is None or v != v else v for v in left], dtype=object)
+    b = np.array(["\x00" if v is None or v != v else v for v in right.to_numpy(dtype=object)], dtype=object)
+    return a == b
 
 
 def _per_status(diff: pd.DataFrame) -> tuple:
@@ -568,7 +675,8 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
         acting = require(cur, user, "analyst")
         incoming = result.diff[["row", "province_code", "province_valid_from", "indicator_code", "period",
                                 "period_kind", "period_start", "period_end", "value", "source", "note"]]
-        fresh = _compare(cur, incoming)
+        # unchanged data version: nothing was written since the preview, whose comparison still holds
+        fresh = result.diff if data_version(cur) == result.version else _compare(cur, incoming)
         if tuple(sorted((s, int(n), int(r)) for s, n, r in zip(*_per_status(fresh)))) != result.fingerprint():
             raise ConflictError("số liệu trong cơ sở dữ liệu đã thay đổi từ lúc xem trước (có người vừa nhập): "
                                 "hãy xem trước lại", "the database changed since the preview (another import ran): "
@@ -585,14 +693,17 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
             " row_count, note, kind, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'actuals', ?) RETURNING id",
             [result.default_source or _first_source(to_write), channel, result.file_name, result.sha256,
              acting.name, now, len(to_write), f"{result.layout} layout", result.sheet]).fetchone()[0]
-        cur.register("rows_to_write", to_write)
+        cur.register("rows_to_write", _arrow(to_write[["row", "province_code", "province_valid_from", "indicator_code",
+                                                       "period", "period_kind", "period_start", "period_end", "value",
+                                                       "source", "note", "old_value", "old_source", "old_note",
+                                                       "old_batch_id", "status"]]))
         cur.execute("""
             INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
                                         old_value, old_source, old_note, old_batch_id, new_value, new_source,
                                         new_note, changed_by, changed_at)
             SELECT ?, CASE status WHEN 'insert' THEN 'insert' ELSE 'replace' END, province_code,
                    province_valid_from, indicator_code, period, old_value, old_source, old_note, old_batch_id,
-                   value, source, note, ?, ? FROM rows_to_write ORDER BY row""", [batch_id, acting.name, now])
+                   value, source, note, ?, ? FROM rows_to_write""", [batch_id, acting.name, now])
         cur.execute(f"""
             UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = ?
             FROM rows_to_write i WHERE i.status = 'change' AND {_KEY_JOIN}""", [batch_id])
@@ -617,6 +728,13 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
     counts = to_write.status.value_counts()
     return CommitResult(int(batch_id), int(counts.get("insert", 0)), int(counts.get("change", 0)),
                         int((fresh.status == "unchanged").sum()))
+
+
+def _arrow(frame: pd.DataFrame):
+    """``frame`` as an Arrow table, which DuckDB scans without converting Python objects one by one."""
+    import pyarrow as pa  # noqa: PLC0415 - a dependency of Streamlit
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _first_source(rows: pd.DataFrame) -> str:

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from .text import fold_ascii, nfc
 
 Cell = Any  # str, int, float, datetime or None
@@ -80,15 +83,36 @@ class FileRefused(ValueError):
 
 @dataclass
 class Table:
+    """The rows under the header, column by column: ``body[i]`` is the i-th column (A = 0), ``row_numbers`` the
+    row of each as a spreadsheet shows it, ``lengths`` how many cells each CSV row had (None for .xlsx)."""
+
     file_name: str
     sheet: str | None
     header_row: int
     header: list[str]
-    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    body: pd.DataFrame
+    row_numbers: np.ndarray
+    lengths: np.ndarray | None = None
     percent_cells: set[tuple[int, int]] = field(default_factory=set)  # (row, column index) formatted as %
 
     def column_name(self, index: int) -> str:
         return f"{column_letter(index)} ({self.header[index]})" if index < len(self.header) else column_letter(index)
+
+    @property
+    def rows(self) -> list[tuple[int, list[Cell]]]:
+        """Row by row (for the small layouts: wide sheets, target sheets)."""
+        values = self.body.astype(object).where(self.body.notna(), None).values.tolist()
+        if self.lengths is not None:
+            values = [cells[:n] for cells, n in zip(values, self.lengths)]
+        else:
+            values = [_trimmed(cells) for cells in values]
+        return list(zip(self.row_numbers.tolist(), values))
+
+
+def _trimmed(cells: list[Cell]) -> list[Cell]:
+    while cells and cells[-1] is None:
+        cells = cells[:-1]
+    return cells
 
 
 def column_letter(index: int) -> str:
@@ -120,21 +144,23 @@ def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
     lower = name.lower()
     if lower.endswith(".xlsx") or lower.endswith(".xlsm"):
         grid, percent_cells, sheet_name = _xlsx_rows(content, sheet, limits)
+        return _with_header(name, sheet_name, grid, percent_cells, header_test, limits)
     elif lower.endswith(".csv") or lower.endswith(".txt"):
         if sheet:
             raise FileRefused([Problem("tệp CSV không có trang tính", "a CSV file has no sheets")])
-        grid, percent_cells, sheet_name = _csv_rows(content, limits), set(), None
+        return _csv_table(name, content, header_test, limits)
     elif lower.endswith(".xls"):
         raise FileRefused([Problem("tệp .xls (Excel 97–2003) không được nhận: lưu lại thành .xlsx hoặc CSV UTF-8",
                                    "old .xls files are not accepted: save as .xlsx or CSV UTF-8")])
     else:
         raise FileRefused([Problem("chỉ nhận tệp .csv hoặc .xlsx", "only .csv and .xlsx files are accepted")])
-    return _with_header(name, sheet_name, grid, percent_cells, header_test, limits)
 
 
 # --- CSV -------------------------------------------------------------------------------------------------
 
-def _csv_rows(content: bytes, limits: Limits) -> list[tuple[int, list[Cell]]]:
+def _csv_table(name: str, content: bytes, header_test, limits: Limits) -> Table:
+    """CSV through pandas' C parser (one row per record, blank lines kept, so row numbers are Excel's); the
+    number of cells of each row is counted separately, so that a short row is told from trailing blanks."""
     if content.count(b"\n") > limits.max_rows + limits.header_search_rows:
         raise FileRefused([Problem(f"tệp có hơn {limits.max_rows:,} dòng", f"the file has more than {limits.max_rows:,} rows")])
     try:
@@ -151,29 +177,79 @@ def _csv_rows(content: bytes, limits: Limits) -> list[tuple[int, list[Cell]]]:
                                    "the file contains NUL characters (a binary or UTF-16 file?)")])
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
+    lengths = _field_counts(text, delimiter, limits)
+    if not len(lengths) or not text.strip():
+        raise FileRefused([Problem("tệp không có dòng nào", "the file has no rows")])
+    too_wide = np.flatnonzero(lengths > limits.max_columns)
+    if len(too_wide):
+        raise FileRefused([Problem(f"dòng có {lengths[too_wide[0]]} cột, vượt giới hạn {limits.max_columns}",
+                                   f"the row has {lengths[too_wide[0]]} columns, over the limit of {limits.max_columns}",
+                                   row=int(too_wide[0]) + 1)])
+    width = int(lengths.max())
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
+                        keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", quotechar='"',
+                        doublequote=True)
+    if text.endswith("\n") and len(frame) == len(lengths) + 1:
+        frame = frame.iloc[:-1]
+    if len(frame) != len(lengths):  # pandas and the csv module disagree: trust the csv module
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=range(width), dtype=object)
+    header_at = None
+    for position in range(min(len(frame), limits.header_search_rows)):
+        cells = frame.iloc[position, :lengths[position]].tolist()
+        if not any(c.strip() for c in cells):
+            continue
+        above = frame.iloc[position - 1, :lengths[position - 1]].tolist() if position else []
+        for header in (cells, [c or (above[i] if i < len(above) else "") for i, c in enumerate(cells)]):
+            if header_test([header_key(h) for h in header]):
+                header_at = position, [nfc(h) for h in header]
+                break
+        if header_at:
+            break
+    if header_at is None:
+        first = next((frame.iloc[i, :lengths[i]].tolist() for i in range(len(frame))
+                      if any(c.strip() for c in frame.iloc[i, :lengths[i]])), [])
+        raise FileRefused([Problem(
+            f"không tìm thấy dòng tiêu đề trong {limits.header_search_rows} dòng đầu; tải mẫu trên trang Nhập số liệu",
+            f"no header row found in the first {limits.header_search_rows} rows; download the template from the import page",
+            row=1, value=", ".join(first[:8]))])
+    position, header = header_at
+    while header and not header[-1]:
+        header.pop()
+    _refuse_mojibake_header(header, position + 1)
+    body = frame.iloc[position + 1:].reset_index(drop=True)
+    return Table(name, None, position + 1, header, body, np.arange(position + 2, position + 2 + len(body)),
+                 lengths[position + 1:])
+
+
+def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
+    """The number of cells of every CSV row (record); over-long cells are refused here, before parsing."""
+    if '"' not in text:
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        longest = max(map(len, lines), default=0)
+        if longest > limits.max_cell_chars:
+            for number, line in enumerate(lines, start=1):
+                if any(len(cell) > limits.max_cell_chars for cell in line.split(delimiter)):
+                    raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
+                                               f"a cell is longer than {limits.max_cell_chars:,} characters", row=number)])
+        return np.fromiter((line.count(delimiter) + 1 if line.strip("\r") else 0 for line in lines), dtype=np.int64,
+                           count=len(lines))
     previous = csv.field_size_limit()
     csv.field_size_limit(limits.max_cell_chars)
-    grid: list[tuple[int, list[Cell]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    row_no = 0
+    counts: list[int] = []
     try:
-        for row_no, cells in enumerate(reader, start=1):
-            if len(cells) > limits.max_columns:
-                raise FileRefused([Problem(f"dòng có {len(cells)} cột, vượt giới hạn {limits.max_columns}",
-                                           f"the row has {len(cells)} columns, over the limit of {limits.max_columns}",
-                                           row=row_no)])
-            grid.append((row_no, cells))
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            counts.append(len(cells))
     except csv.Error as exc:
-        reason_vi = (f"ô dài hơn {limits.max_cell_chars:,} ký tự" if "field larger" in str(exc)
-                     else f"dòng CSV hỏng ({exc})")
-        reason_en = (f"a cell is longer than {limits.max_cell_chars:,} characters" if "field larger" in str(exc)
-                     else f"broken CSV line ({exc})")
-        raise FileRefused([Problem(reason_vi, reason_en, row=row_no + 1)]) from None
+        long_cell = "field larger" in str(exc)
+        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự" if long_cell else f"dòng CSV hỏng ({exc})",
+                                   f"a cell is longer than {limits.max_cell_chars:,} characters" if long_cell
+                                   else f"broken CSV line ({exc})", row=len(counts) + 1)]) from None
     finally:
         csv.field_size_limit(previous)
-    if len(grid) > limits.max_rows + limits.header_search_rows:
-        raise FileRefused([Problem(f"tệp có hơn {limits.max_rows:,} dòng", f"the file has more than {limits.max_rows:,} rows")])
-    return grid
+    return np.asarray(counts, dtype=np.int64)
 
 
 # --- XLSX ------------------------------------------------------------------------------------------------
@@ -262,7 +338,12 @@ def _check_zip(content: bytes, limits: Limits) -> None:
 
 def _with_header(name: str, sheet: str | None, grid: list[tuple[int, list[Cell]]], percent_cells: set,
                  header_test, limits: Limits) -> Table:
-    non_empty = [(n, cells) for n, cells in grid if any(_text(c) for c in cells)]
+    non_empty = []
+    for n, cells in grid:  # only the first rows: the header is among them
+        if any(_text(c) for c in cells):
+            non_empty.append((n, cells))
+            if len(non_empty) > limits.header_search_rows:
+                break
     if not non_empty:
         raise FileRefused([Problem("tệp không có dòng nào", "the file has no rows")])
     previous: list[str] = []
@@ -277,9 +358,12 @@ def _with_header(name: str, sheet: str | None, grid: list[tuple[int, list[Cell]]
             if header_test([header_key(h) for h in header]):
                 while header and not header[-1]:
                     header.pop()
-                rows = [(n, c) for n, c in grid if n > row_no]
+                rows = grid[next(i for i, (n, _) in enumerate(grid) if n == row_no) + 1:]
                 _refuse_mojibake_header(header, row_no)
-                return Table(name, sheet, row_no, [nfc(h) for h in header], rows, percent_cells)
+                width = max([len(c) for _, c in rows] + [len(header)])
+                body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
+                return Table(name, sheet, row_no, [nfc(h) for h in header], body,
+                             np.asarray([n for n, _ in rows], dtype=np.int64), None, percent_cells)
         previous = own
     raise FileRefused([Problem(
         f"không tìm thấy dòng tiêu đề trong {limits.header_search_rows} dòng đầu; tải mẫu trên trang Nhập số liệu",

@@ -101,6 +101,13 @@ class Registry:
         return self._candidates(str(text).strip())
 
     def _candidates(self, text: str) -> list[_Era]:
+        cache = self.__dict__.setdefault("_candidate_cache", {})
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = self._find(text)
+        return found
+
+    def _find(self, text: str) -> list[_Era]:
         if text.isdigit():
             return [e for (code, _), e in self._eras.items() if code == text.zfill(2)]
         return [self._eras[k] for k in self._by_alias.get(name_key(text), [])]
