@@ -86,3 +86,12 @@ def test_a_rejected_file_lists_row_column_and_reason_and_offers_no_commit(users)
     assert list(table["Dòng"]) == [2, 3]
     assert "Lào Cai" in table["Lý do"].iloc[1]
     assert not [b for b in at.button if b.key == "commit"]
+
+
+def test_reading_can_require_sign_in(users, monkeypatch):
+    monkeypatch.setenv("KPI_SIGN_IN_TO_READ", "1")
+    at = open_page(users, "pages/overview.py", lang="en")
+    assert not at.exception
+    assert "sign in" in at.info[0].value and not at.get("plotly_chart")
+    at = sign_in(at, "viewer")
+    assert not at.exception and at.get("plotly_chart")
