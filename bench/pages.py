@@ -32,7 +32,7 @@ FILTER_CHANGES = [
     ("pages/compare.py", "compare_indicators", ["papi_total", "pci_total", "papi_d5_procedures"]),
     ("pages/rankings.py", "year", 2020),
     ("pages/plans.py", "plan_status", ["off_track"]),
-    ("pages/home.py", "plan", "ha-tinh-239-kh-ubnd-2016"),
+    ("pages/data.py", "plan", "ha-tinh-239-kh-ubnd-2016"),
 ]
 BROWSER_PAGES = [("", "overview"), ("profile", "profile"), ("compare", "compare"), ("rankings", "rankings"),
                  ("plans", "plans"), ("data", "data")]

@@ -805,16 +805,12 @@ def _undo_actuals(cur: duckdb.DuckDBPyConnection, batch_id: int, acting: User, n
     if gone:
         raise ConflictError("lô chứa số liệu cũ không còn (dữ liệu gốc đã build lại)",
                             f"the batches that held the old figures no longer exist ({gone}): rebuilt reference data")
-    locked = cur.execute("""
-        SELECT h.period, l.period FROM actual_history h JOIN period_lock l
-          ON l.province_code = h.province_code AND l.province_valid_from = h.province_valid_from
-         AND l.period_start <= (SELECT period_start FROM actual a WHERE a.province_code = h.province_code
-              AND a.province_valid_from = h.province_valid_from AND a.indicator_code = h.indicator_code
-              AND a.period = h.period)
-         AND l.period_end >= (SELECT period_end FROM actual a WHERE a.province_code = h.province_code
-              AND a.province_valid_from = h.province_valid_from AND a.indicator_code = h.indicator_code
-              AND a.period = h.period)
-        WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') LIMIT 1""", [batch_id]).fetchall()
+    locked = cur.execute(f"""
+        SELECT h.period, l.period FROM actual_history h JOIN actual a ON {history_join}
+        JOIN period_lock l ON l.province_code = h.province_code AND l.province_valid_from = h.province_valid_from
+         AND l.period_start <= a.period_start AND a.period_end <= l.period_end
+        WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') LIMIT 1""", [batch_id]).fetchall() \
+        if cur.execute("SELECT count(*) FROM period_lock").fetchone()[0] else []
     if locked:
         raise ImportRefused(f"kỳ {locked[0][1]} đã khoá: không hoàn tác được", f"period {locked[0][1]} is locked: cannot undo")
     cur.execute(f"""

@@ -19,11 +19,13 @@ from .reference import DATA_DIR
 from .registry import ProvinceKey
 from .views import Dataset, judged_targets, key_text, parse_key_text, province_label
 
-# The pages, in menu order: file, title label, icon, URL path (None: the default page, "/").
+# The pages, in menu order: file, title label, icon, URL path (None: the default page, "/"). The URL path is the
+# file's stem: a link opened first after the server starts is served by Streamlit's file-based router, which
+# knows pages by file name (another path would show "Page not found" over the page).
 PAGES = [("pages/overview.py", "page_overview", "📊", None), ("pages/profile.py", "page_profile", "📈", "profile"),
          ("pages/compare.py", "page_compare", "⚖️", "compare"), ("pages/rankings.py", "page_rankings", "🏆", "rankings"),
-         ("pages/plans.py", "page_plans", "📋", "plans"), ("pages/home.py", "page_data", "🗂️", "data"),
-         ("pages/imports.py", "page_import", "📥", "import")]
+         ("pages/plans.py", "page_plans", "📋", "plans"), ("pages/data.py", "page_data", "🗂️", "data"),
+         ("pages/imports.py", "page_import", "📥", "imports")]
 ROUTED = "_routed_by_app"
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 COUNTRY = "VN"

@@ -76,23 +76,28 @@ if tab == "upload":
                 st.dataframe(problems, hide_index=True, width="stretch")
                 download(problems, "rejected-rows.csv", lang, key="download_problems")
             else:
+                def names(rows: pd.DataFrame) -> list[str]:
+                    return [ds.registry.name((c, pd.Timestamp(d).date())) for c, d in
+                            zip(rows.province_code, rows.province_valid_from)]
+
                 value = "value" if result.kind == "actuals" else "target_value"
                 period = "period" if result.kind == "actuals" else "deadline_period"
                 changes = result.rows("change")
+                shown = changes.head(500)  # the first 500: a preview, the counts above are complete
                 if len(changes):
                     st.subheader(label("changes_title", lang))
                     st.dataframe(pd.DataFrame({
-                        label("col_row", lang): changes.row, label("province", lang): changes.province_code,
-                        label("indicator", lang): changes.indicator_code, label("col_period_short", lang): changes[period],
-                        label("col_old", lang): changes.old_value, label("col_new", lang): changes[value]}).head(500),
+                        label("col_row", lang): shown.row, label("province", lang): names(shown),
+                        label("indicator", lang): shown.indicator_code, label("col_period_short", lang): shown[period],
+                        label("col_old", lang): shown.old_value, label("col_new", lang): shown[value]}),
                         hide_index=True, width="stretch")
-                inserts = result.rows("insert")
+                inserts = result.rows("insert").head(500)
                 if len(inserts):
                     st.subheader(label("inserts_title", lang))
                     st.dataframe(pd.DataFrame({
-                        label("col_row", lang): inserts.row, label("province", lang): inserts.province_code,
+                        label("col_row", lang): inserts.row, label("province", lang): names(inserts),
                         label("indicator", lang): inserts.indicator_code, label("col_period_short", lang): inserts[period],
-                        label("col_new", lang): inserts[value]}).head(500), hide_index=True, width="stretch")
+                        label("col_new", lang): inserts[value]}), hide_index=True, width="stretch")
                 replace = st.checkbox(label("replace_confirm", lang, n=len(changes)), key="replace") if len(changes) else False
                 if counts["insert"] + counts["change"] == 0:
                     st.info(label("nothing_to_write", lang))

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 
 PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/rankings.py", "pages/plans.py",
-         "pages/home.py", "pages/imports.py"]
+         "pages/data.py", "pages/imports.py"]
 
 
 @pytest.fixture
@@ -179,7 +179,15 @@ def test_plans_lists_the_tasks(app):
 
 
 def test_data_page_shows_what_the_database_holds(app):
-    at = open_page(app, "pages/home.py")
+    at = open_page(app, "pages/data.py")
     metrics = [m.value for m in at.metric]
     assert metrics[:5] == ["98", "101", "5", "60", "78"]
     assert int(metrics[5].replace(".", "")) > 20000  # Vietnamese thousands separator
+
+
+def test_every_url_path_is_the_file_name_so_a_first_link_is_found():
+    """Before any session has run app.py, Streamlit routes by file name: /data must be pages/data.py."""
+    from pathlib import Path as _Path
+
+    from indicators.ui import PAGES
+    assert all(url is None or _Path(path).stem == url for path, _, _, url in PAGES)

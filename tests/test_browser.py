@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import PASSWORD, REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -32,13 +32,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(built_db, tmp_path_factory):
+def server(users_db, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed; the README test command installs it")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     db = tmp_path_factory.mktemp("browser") / "kpi.duckdb"
-    shutil.copyfile(built_db, db)
+    shutil.copyfile(users_db, db)  # the built database with an admin, analysts and a viewer
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
@@ -125,4 +125,52 @@ def test_english_is_kept_in_the_url(server, browser):
     page.goto(server + "rankings?lang=en")
     page.wait_for_selector("h1", timeout=30000)
     assert page.locator("h1").first.inner_text() == "Rankings"
+    page.close()
+
+
+def _settled(page) -> None:
+    """Wait until the page's script run has finished (Streamlit's running indicator is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => document.querySelector('h1') && !document.querySelector("
+                           "'[data-testid=\"stStatusWidget\"]')", timeout=30000)
+
+
+def _sign_in(page, url: str, name: str) -> None:
+    page.goto(url)
+    _settled(page)
+    page.get_by_role("textbox", name="User name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in").wait_for(timeout=30000)
+
+
+def test_an_analyst_imports_a_file_and_the_dashboard_shows_it(server, browser, tmp_path):
+    """The analyst's journey: sign in, upload, read the preview, confirm; the profile then draws the figure."""
+    upload = tmp_path / "so-lieu.csv"
+    upload.write_text("tỉnh;chỉ tiêu;kỳ;giá trị;nguồn\n"
+                      "Hà Tĩnh;satisfaction_procedures_pct;2023;\"86,5\";Báo cáo 321/BC-UBND (browser test)\n",
+                      encoding="utf-8-sig")
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    _sign_in(page, server + "imports?lang=en", "lan")
+    page.wait_for_selector("[data-testid='stFileUploader'] input[type=file]", state="attached", timeout=30000)
+    page.set_input_files("[data-testid='stFileUploader'] input[type=file]", str(upload))
+    page.get_by_role("button", name="Write to the database").wait_for(timeout=30000)
+    _settled(page)
+    assert page.locator("[data-testid='stMetricValue']").all_inner_texts() == ["1", "0", "0", "0"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "import-preview.png"))
+    page.get_by_role("button", name="Write to the database").click()
+    page.get_by_text("1 inserted").wait_for(timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "import-done.png"))
+    page.goto(server + "profile?lang=en&province=42@2004&indicator=satisfaction_procedures_pct")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    values = page.evaluate("() => document.querySelector('.js-plotly-plot').data.flatMap(t => t.y || [])")
+    assert 86.5 in values
+    page.close()
+
+
+def test_a_viewer_cannot_reach_the_upload(server, browser):
+    page = browser.new_page()
+    _sign_in(page, server + "imports?lang=en", "viewer")
+    assert page.locator("[data-testid='stFileUploader']").count() == 0
     page.close()
