@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 import bcrypt
 import duckdb
 
+from .errors import Bilingual
+
 ROLES = ("viewer", "analyst", "admin")
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
@@ -24,18 +26,12 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 _DUMMY_HASH = bcrypt.hashpw(b"not-a-user-password", bcrypt.gensalt(12))
 
 
-class PermissionDenied(PermissionError):
-    """The user may not do this; the message says which role it needs, in both languages."""
-
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
+class PermissionDenied(Bilingual, PermissionError):
+    """The user may not do this; the message says which role it needs."""
 
 
-class UserError(ValueError):
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
+class UserError(Bilingual, ValueError):
+    """A user name, role or password that cannot be taken."""
 
 
 @dataclass(frozen=True)

@@ -133,12 +133,18 @@ def _password(prompt: str, variable: str) -> str:
 
 
 def _writer(args: argparse.Namespace) -> Store:
+    """The read-write store for the commands that write."""
+    return _opened(open_writable, args.db, "the dashboard's Import page")
+
+
+def _opened(opener, path: Path | None, instead: str) -> Store:
+    """``opener(path)``, saying what to do when another process (the dashboard server) holds the file."""
     try:
-        return open_writable(args.db)
+        return opener(path)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise ValueError("the database is open in another process (the dashboard server?): use the "
-                             "dashboard's Import page, or stop the server first") from None
+            raise ValueError(f"the database is open in another process (the dashboard server?): use {instead}, "
+                             "or stop the server first") from None
         raise
 
 
@@ -288,13 +294,7 @@ def _users_set(args: argparse.Namespace) -> int:
 
 def _store(args: argparse.Namespace) -> Store:
     """A read-only store for the reading commands, built first if the file is new."""
-    try:
-        return open_read_only(args.db)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise ValueError("the database is open for writing in another process (the dashboard server?): use "
-                             "the dashboard's downloads, or stop the server first") from None
-        raise
+    return _opened(open_read_only, args.db, "the dashboard's downloads")
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from .auth import PermissionDenied, User, require
+from .errors import Bilingual
 from .periods import Period, PeriodError, parse_period
 from .reader import (LIMITS, Cell, FileRefused, Limits, Problem, Table, cell_text, column_letter, header_key,
                      is_mojibake, mojibake_problem, read_table)
@@ -52,20 +54,12 @@ LONG_REQUIRED = ("province", "indicator", "period", "value")
 _PERIOD_HEADER = re.compile(r"^(\d{4})(h[12]|q[1-4]|(0[1-9]|1[0-2]))?$")
 
 
-class ConflictError(RuntimeError):
+class ConflictError(Bilingual, RuntimeError):
     """The database changed under a preview, or a later batch holds rows an undo would take back."""
 
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
 
-
-class ImportRefused(ValueError):
-    """A commit or an undo that cannot go ahead; ``vi`` and ``en`` say why."""
-
-    def __init__(self, vi: str, en: str):
-        self.vi, self.en = vi, en
-        super().__init__(en)
+class ImportRefused(Bilingual, ValueError):
+    """A commit or an undo that cannot go ahead."""
 
 
 @dataclass
@@ -670,8 +664,7 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
                             f"{counts['change']} rows would change figures already stored: choose 'replace' to "
                             f"overwrite them")
     now = _now()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         acting = require(cur, user, "analyst")
         incoming = result.diff[["row", "province_code", "province_valid_from", "indicator_code", "period",
                                 "period_kind", "period_start", "period_end", "value", "source", "note"]]
@@ -686,8 +679,7 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
             raise ConflictError(f"kỳ {locked[0][2]} vừa bị khoá", f"period {locked[0][2]} was locked meanwhile")
         to_write = fresh[fresh.status != "unchanged"]
         if not len(to_write):
-            cur.execute("ROLLBACK")
-            return CommitResult(None, 0, 0, len(fresh))
+            return CommitResult(None, 0, 0, len(fresh))  # an empty transaction: nothing was written
         batch_id = cur.execute(
             "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
             " row_count, note, kind, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'actuals', ?) RETURNING id",
@@ -713,18 +705,6 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
             SELECT province_code, province_valid_from, indicator_code, period, period_kind, period_start,
                    period_end, value, source, ?, note FROM rows_to_write WHERE status = 'insert'""", [batch_id])
         cur.unregister("rows_to_write")
-        cur.execute("COMMIT")
-    except duckdb.TransactionException as exc:
-        _rollback(cur)
-        raise ConflictError("một lần nhập khác vừa ghi vào cùng các dòng này: hãy xem trước lại",
-                            f"another import wrote to the same rows at the same time: preview again ({exc})") from None
-    except duckdb.ConstraintException as exc:
-        _rollback(cur)
-        raise ConflictError("một lần nhập khác vừa thêm cùng các dòng này: hãy xem trước lại",
-                            f"another import added the same rows at the same time: preview again ({exc})") from None
-    except BaseException:
-        _rollback(cur)
-        raise
     counts = to_write.status.value_counts()
     return CommitResult(int(batch_id), int(counts.get("insert", 0)), int(counts.get("change", 0)),
                         int((fresh.status == "unchanged").sum()))
@@ -742,6 +722,24 @@ def _first_source(rows: pd.DataFrame) -> str:
     return sources[0] if len(sources) == 1 else f"{len(sources)} sources"
 
 
+@contextmanager
+def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back on any error; DuckDB's write conflicts
+    (another import wrote the same rows meanwhile) become a :class:`ConflictError`."""
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        cur.execute("COMMIT")
+    except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+        _rollback(cur)
+        raise ConflictError("một lần nhập khác vừa ghi vào cùng các dòng này: hãy xem trước rồi thử lại",
+                            f"another import wrote the same rows at the same time: preview and try again ({exc})"
+                            ) from None
+    except BaseException:
+        _rollback(cur)
+        raise
+
+
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     try:
         cur.execute("ROLLBACK")
@@ -754,8 +752,7 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
 def undo(cur: duckdb.DuckDBPyConnection, batch_id: int, user: User | None) -> int:
     """Take batch ``batch_id`` back as a whole; returns the number of rows restored."""
     now = _now()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         acting = require(cur, user, "analyst")
         batch = cur.execute("SELECT source_kind, imported_by, undone_at, kind FROM import_batch WHERE id = ?",
                             [batch_id]).fetchone()
@@ -777,14 +774,6 @@ def undo(cur: duckdb.DuckDBPyConnection, batch_id: int, user: User | None) -> in
         else:
             restored = _undo_actuals(cur, batch_id, acting, now)
         cur.execute("UPDATE import_batch SET undone_by = ?, undone_at = ? WHERE id = ?", [acting.name, now, batch_id])
-        cur.execute("COMMIT")
-    except duckdb.TransactionException as exc:
-        _rollback(cur)
-        raise ConflictError("một lần nhập khác vừa ghi vào cùng các dòng: thử lại",
-                            f"another import wrote to the same rows at the same time: try again ({exc})") from None
-    except BaseException:
-        _rollback(cur)
-        raise
     return restored
 
 
@@ -837,43 +826,36 @@ def _undo_actuals(cur: duckdb.DuckDBPyConnection, batch_id: int, acting: User, n
 
 def lock_period(cur: duckdb.DuckDBPyConnection, user: User | None, key: tuple[str, date], period_text: str,
                 note: str | None = None) -> None:
-    period = parse_period(period_text)
-    now = _now()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        acting = require(cur, user, "admin")
-        if cur.execute("SELECT 1 FROM period_lock WHERE province_code = ? AND province_valid_from = ? AND period = ?",
-                       [key[0], key[1], period.text]).fetchone():
-            raise ImportRefused(f"kỳ {period.text} đã khoá", f"period {period.text} is already locked")
-        cur.execute("INSERT INTO period_lock VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [key[0], key[1], period.text, period.start, period.end, acting.name, now, note])
-        cur.execute("INSERT INTO lock_history (action, province_code, province_valid_from, period, changed_by,"
-                    " changed_at, note) VALUES ('lock', ?, ?, ?, ?, ?, ?)",
-                    [key[0], key[1], period.text, acting.name, now, note])
-        cur.execute("COMMIT")
-    except BaseException:
-        _rollback(cur)
-        raise
+    """Close a province's period (and every period inside it) to imports and undos; admins only."""
+    _change_lock(cur, user, key, period_text, note, lock=True)
 
 
 def unlock_period(cur: duckdb.DuckDBPyConnection, user: User | None, key: tuple[str, date], period_text: str,
                   note: str | None = None) -> None:
+    _change_lock(cur, user, key, period_text, note, lock=False)
+
+
+def _change_lock(cur: duckdb.DuckDBPyConnection, user: User | None, key: tuple[str, date], period_text: str,
+                 note: str | None, *, lock: bool) -> None:
     period = parse_period(period_text)
     now = _now()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         acting = require(cur, user, "admin")
-        removed = cur.execute("DELETE FROM period_lock WHERE province_code = ? AND province_valid_from = ?"
-                              " AND period = ?", [key[0], key[1], period.text]).fetchone()[0]
-        if not removed:
-            raise ImportRefused(f"kỳ {period.text} chưa khoá", f"period {period.text} is not locked")
+        where = [key[0], key[1], period.text]
+        exists = cur.execute("SELECT 1 FROM period_lock WHERE province_code = ? AND province_valid_from = ?"
+                             " AND period = ?", where).fetchone() is not None
+        if exists == lock:
+            raise ImportRefused(f"kỳ {period.text} {'đã' if lock else 'chưa'} khoá",
+                                f"period {period.text} is {'already' if lock else 'not'} locked")
+        if lock:
+            cur.execute("INSERT INTO period_lock VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        where + [period.start, period.end, acting.name, now, note])
+        else:
+            cur.execute("DELETE FROM period_lock WHERE province_code = ? AND province_valid_from = ? AND period = ?",
+                        where)
         cur.execute("INSERT INTO lock_history (action, province_code, province_valid_from, period, changed_by,"
-                    " changed_at, note) VALUES ('unlock', ?, ?, ?, ?, ?, ?)",
-                    [key[0], key[1], period.text, acting.name, now, note])
-        cur.execute("COMMIT")
-    except BaseException:
-        _rollback(cur)
-        raise
+                    " changed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ["lock" if lock else "unlock"] + where + [acting.name, now, note])
 
 
 # --- reading the trail ---------------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ def _row_json(row: dict[str, Any], keep_id: bool = True) -> str:
 
 
 def commit_targets(cur: duckdb.DuckDBPyConnection, result, user: User | None, *, replace: bool, channel: str):
-    from .importer import CommitResult, ConflictError, ImportRefused, _now, _rollback  # noqa: PLC0415
+    from .importer import CommitResult, ConflictError, ImportRefused, _now, transaction  # noqa: PLC0415
 
     counts = result.counts
     if counts["change"] and not replace:
@@ -305,8 +305,7 @@ def commit_targets(cur: duckdb.DuckDBPyConnection, result, user: User | None, *,
     if not len(to_write):
         return CommitResult(None, 0, 0, counts["unchanged"])
     now = _now()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         acting = require(cur, user, "analyst")
         batch_id = cur.execute(
             "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
@@ -347,10 +346,6 @@ def commit_targets(cur: duckdb.DuckDBPyConnection, result, user: User | None, *,
                 cur.execute("INSERT INTO target_history (batch_id, action, target_id, old_row, new_row, changed_by,"
                             " changed_at) VALUES (?, 'replace', ?, ?, ?, ?, ?)",
                             [batch_id, r["id"], old_json, new, acting.name, now])
-        cur.execute("COMMIT")
-    except BaseException:
-        _rollback(cur)
-        raise
     return CommitResult(int(batch_id), int((to_write.status == "insert").sum()),
                         int((to_write.status == "change").sum()), counts["unchanged"])
 
