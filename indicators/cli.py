@@ -83,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     undo.set_defaults(run=_undo)
     hist = sub.add_parser("history", parents=[common], help="the audit trail of actuals as CSV on stdout")
     hist.add_argument("--batch", type=int, help="only this batch")
+    hist.add_argument("--targets", action="store_true", help="the trail of targets and plans instead of actuals")
     hist.set_defaults(run=_history)
     listing = sub.add_parser("batches", parents=[common], help="the import batches as CSV on stdout")
     listing.set_defaults(run=_batches)
@@ -222,10 +223,10 @@ def _undo(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from .importer import history
+    from .importer import history, target_history
 
     with _store(args).cursor() as cur:
-        sys.stdout.write(to_csv(history(cur, args.batch)))
+        sys.stdout.write(to_csv((target_history if args.targets else history)(cur, args.batch)))
     return 0
 
 

@@ -875,6 +875,15 @@ def history(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.D
         WHERE (? IS NULL OR h.batch_id = ?) ORDER BY h.id""", [batch_id, batch_id]).df()
 
 
+def target_history(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.DataFrame:
+    """The audit trail of targets and analyst-entered plans (rows as JSON), oldest first."""
+    return cur.execute("""
+        SELECT h.id AS history_id, h.batch_id, h.action, h.target_id, h.old_row, h.new_row, h.changed_by,
+               h.changed_at, b.file_name, b.file_sha256
+        FROM target_history h LEFT JOIN import_batch b ON b.id = h.batch_id
+        WHERE (? IS NULL OR h.batch_id = ?) ORDER BY h.id""", [batch_id, batch_id]).df()
+
+
 def batches(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return cur.execute("""
         SELECT id, kind, source_kind, file_name, sheet, file_sha256, imported_by, imported_at, row_count, source,

@@ -136,3 +136,38 @@ def test_status_of_ha_tinh_judges_its_papi_rank_targets_on_the_real_ranks(capsys
     assert code == 0
     assert transparency == [("2016", "10.0", "off_track"), ("2017", "3.0", "achieved"), ("2018", "7.0", "off_track"),
                             ("2019", "19.0", "off_track"), ("2020", "9.0", "off_track")]
+
+
+def test_import_dry_run_import_history_and_undo_from_the_command_line(capsys, tmp_path, users_db, monkeypatch):
+    import shutil
+
+    from tests.conftest import PASSWORD
+
+    db = tmp_path / "cli.duckdb"
+    shutil.copyfile(users_db, db)
+    good = tmp_path / "so-lieu.csv"
+    good.write_text("tỉnh;chỉ tiêu;kỳ;giá trị;nguồn\nHà Tĩnh;sipas;2023;\"81,5\";BC 9\n", encoding="utf-8")
+    bad = tmp_path / "sai.csv"
+    bad.write_text("province,indicator,period,value,source\nAtlantis,sipas,2023,81,BC\nHà Tĩnh,sipas,2023,abc,BC\n")
+    code, _, err = run(capsys, "import", str(bad), "--dry-run", "--db", str(db))
+    assert code == 1 and "row 2, column A (province)" in err and "row 3, column D (value)" in err
+    assert "nothing was written" in err
+    code, _, err = run(capsys, "import", str(good), "--dry-run", "--db", str(db))
+    assert code == 0 and "insert 1" in err and "dry run" in err
+    monkeypatch.setenv("KPI_PASSWORD", "not the password")
+    code, _, err = run(capsys, "import", str(good), "--user", "lan", "--db", str(db))
+    assert code == 2 and "wrong user name or password" in err
+    monkeypatch.setenv("KPI_PASSWORD", PASSWORD)
+    code, _, err = run(capsys, "import", str(good), "--user", "viewer", "--db", str(db))
+    assert code == 2 and "viewer" in err
+    code, _, err = run(capsys, "import", str(good), "--user", "lan", "--db", str(db))
+    assert code == 0 and "inserted 1" in err
+    batch = int(err.split("batch ")[1].split(":")[0])
+    code, out, _ = run(capsys, "history", "--batch", str(batch), "--db", str(db))
+    trail = rows(out)
+    assert [(r["action"], r["new_value"], r["changed_by"], r["file_name"]) for r in trail] == [
+        ("insert", "81.5", "lan", "so-lieu.csv")]
+    code, _, err = run(capsys, "undo", str(batch), "--user", "lan", "--db", str(db))
+    assert code == 0 and "1 rows restored" in err
+    code, out, _ = run(capsys, "batches", "--db", str(db))
+    assert rows(out)[0]["undone_by"] == "lan"
