@@ -116,6 +116,7 @@ ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS undone_at TIMESTAMP;
 ALTER TABLE plan ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'reference';
 ALTER TABLE plan ADD COLUMN IF NOT EXISTS batch_id BIGINT;
 ALTER TABLE target ADD COLUMN IF NOT EXISTS batch_id BIGINT;
+ALTER TABLE actual_history ADD COLUMN IF NOT EXISTS new_batch_id BIGINT;
 """
 
 # Reference tables, in the order they are emptied and refilled by build().
@@ -232,6 +233,7 @@ class Store:
                 cur.execute("DELETE FROM target WHERE origin = 'reference'")
                 _insert_reference(cur, reference)
                 _sync_actual_files(cur, actual_files)
+                _backfill_history(cur)
                 cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
                 cur.execute("COMMIT")
             except BaseException:
@@ -449,9 +451,19 @@ def _log_inserts(cur: duckdb.DuckDBPyConnection, batch_id: int, who: str, when: 
     """The history rows of a batch whose actuals were all new."""
     cur.execute("""
         INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code,
-                                    period, new_value, new_source, new_note, changed_by, changed_at)
+                                    period, new_value, new_source, new_note, new_batch_id, changed_by, changed_at)
         SELECT batch_id, 'insert', province_code, province_valid_from, indicator_code, period, value, source,
-               note, ?, ? FROM actual WHERE batch_id = ?""", [who, when, batch_id])
+               note, batch_id, ?, ? FROM actual WHERE batch_id = ?""", [who, when, batch_id])
+
+
+def _backfill_history(cur: duckdb.DuckDBPyConnection) -> None:
+    """Actuals of a batch that has no history at all (stored before the history existed) get their insert
+    rows, so that replaying the history always gives the stored actuals."""
+    for (batch_id, who, when) in cur.execute("""
+            SELECT b.id, b.imported_by, b.imported_at FROM import_batch b
+            WHERE EXISTS (SELECT 1 FROM actual a WHERE a.batch_id = b.id)
+              AND NOT EXISTS (SELECT 1 FROM actual_history h WHERE h.batch_id = b.id)""").fetchall():
+        _log_inserts(cur, batch_id, who, when)
 
 
 def _insert_national(cur: duckdb.DuckDBPyConnection, rows: pd.DataFrame, batch_id: int) -> None:

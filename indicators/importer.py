@@ -692,10 +692,10 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
         cur.execute("""
             INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
                                         old_value, old_source, old_note, old_batch_id, new_value, new_source,
-                                        new_note, changed_by, changed_at)
+                                        new_note, new_batch_id, changed_by, changed_at)
             SELECT ?, CASE status WHEN 'insert' THEN 'insert' ELSE 'replace' END, province_code,
                    province_valid_from, indicator_code, period, old_value, old_source, old_note, old_batch_id,
-                   value, source, note, ?, ? FROM rows_to_write""", [batch_id, acting.name, now])
+                   value, source, note, ?, ?, ? FROM rows_to_write""", [batch_id, batch_id, acting.name, now])
         cur.execute(f"""
             UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = ?
             FROM rows_to_write i WHERE i.status = 'change' AND {_KEY_JOIN}""", [batch_id])
@@ -805,9 +805,9 @@ def _undo_actuals(cur: duckdb.DuckDBPyConnection, batch_id: int, acting: User, n
     cur.execute(f"""
         INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
                                     old_value, old_source, old_note, old_batch_id, new_value, new_source, new_note,
-                                    changed_by, changed_at)
+                                    new_batch_id, changed_by, changed_at)
         SELECT ?, 'undo', h.province_code, h.province_valid_from, h.indicator_code, h.period,
-               a.value, a.source, a.note, a.batch_id, h.old_value, h.old_source, h.old_note, ?, ?
+               a.value, a.source, a.note, a.batch_id, h.old_value, h.old_source, h.old_note, h.old_batch_id, ?, ?
         FROM actual_history h JOIN actual a ON {history_join}
         WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') ORDER BY h.id""",
                 [batch_id, acting.name, now, batch_id])
@@ -873,6 +873,23 @@ def history(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.D
                h.changed_at, b.file_name, b.file_sha256
         FROM actual_history h LEFT JOIN import_batch b ON b.id = h.batch_id
         WHERE (? IS NULL OR h.batch_id = ?) ORDER BY h.id""", [batch_id, batch_id]).df()
+
+
+def replay_differences(cur: duckdb.DuckDBPyConnection) -> int:
+    """How many actuals differ between the table and a replay of ``actual_history`` (0 when the trail is
+    complete): the last event of each key gives its value, source, note and batch, or its absence."""
+    return cur.execute("""
+        WITH last AS (
+            SELECT province_code, province_valid_from, indicator_code, period, new_value, new_source, new_note,
+                   new_batch_id
+            FROM actual_history
+            QUALIFY row_number() OVER (PARTITION BY province_code, province_valid_from, indicator_code, period
+                                       ORDER BY id DESC) = 1),
+        replayed AS (SELECT * FROM last WHERE new_value IS NOT NULL),
+        stored AS (SELECT province_code, province_valid_from, indicator_code, period, value, source, note, batch_id
+                   FROM actual)
+        SELECT (SELECT count(*) FROM (SELECT * FROM replayed EXCEPT SELECT * FROM stored))
+             + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM replayed))""").fetchone()[0]
 
 
 def target_history(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.DataFrame:

@@ -415,4 +415,20 @@ def test_import_twice_equals_import_once_and_undo_restores_the_exact_state(engin
             importer.undo(cur, two.batch_id, engine.users["lan"])
         assert state(engine).equals(after_one)
         importer.undo(cur, one.batch_id, engine.users["lan"])
+        assert importer.replay_differences(cur) == 0
     assert state(engine).equals(start)
+
+
+def test_replaying_the_history_gives_the_stored_actuals(engine):
+    with engine.cursor() as cur:
+        assert importer.replay_differences(cur) == 0  # the shipped files are in the history from the build
+    first = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023,80,BC 1", "Hà Tĩnh,papi_total,2023,50,BC")),
+                   replace=True)
+    commit(engine, preview(engine, "b.csv", csv_file("Nghệ An,sipas,2023,70,BC 2")))
+    with engine.cursor() as cur:
+        importer.undo(cur, first.batch_id, engine.users["lan"])
+        assert importer.replay_differences(cur) == 0
+    engine.connection.execute("UPDATE actual SET value = value + 1 WHERE province_code = '40' AND period = '2023'"
+                              " AND indicator_code = 'sipas'")  # a write that bypassed the engine is found
+    with engine.cursor() as cur:
+        assert importer.replay_differences(cur) == 2
