@@ -97,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
         locking.add_argument("--note")
         _user_option(locking)
         locking.set_defaults(run=_lock, unlock=name == "unlock")
+    backup = sub.add_parser("backup", parents=[common], help="copy the whole database to a new file")
+    backup.add_argument("target", type=Path, nargs="?",
+                        help="the new file (default: backups/<name>-<time>.duckdb beside the database)")
+    backup.set_defaults(run=_backup)
+    restore = sub.add_parser("restore", parents=[common],
+                             help="replace the database by a checked backup (server stopped); the current file is kept")
+    restore.add_argument("backup", type=Path)
+    restore.set_defaults(run=_restore)
     users = sub.add_parser("users", parents=[common], help="list, add or change users")
     users_sub = users.add_subparsers(required=True, metavar="ACTION")
     users_list = users_sub.add_parser("list", parents=[common])
@@ -260,6 +268,42 @@ def _lock(args: argparse.Namespace) -> int:
     with store.cursor() as cur:
         (unlock_period if args.unlock else lock_period)(cur, user, key, period.text, args.note)
     print(f"{'unlocked' if args.unlock else 'locked'} {registry.name(key)} ({key[0]}) {period.text}", file=sys.stderr)
+    return 0
+
+
+def default_backup_path(db: Path) -> Path:
+    from datetime import datetime, timezone
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    folder = Path(os.environ.get("KPI_BACKUP_DIR") or db.resolve().parent / "backups")
+    return folder / f"{db.stem}-{stamp}.duckdb"
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from .database import check_backup
+
+    store = _writer(args)
+    target = store.backup(args.target or default_backup_path(store.path))
+    store.close()
+    counts = check_backup(target)
+    print(f"backup written and checked: {target} ({counts['actual']} actuals, {counts['import_batch']} batches)",
+          file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .database import check_backup, restore
+
+    path = args.db or default_db_path()
+    try:
+        kept = restore(args.backup, path)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise ValueError("the database is open in another process (the dashboard server?): stop it first") from None
+        raise
+    counts = check_backup(path)
+    print(f"restored {path} from {args.backup} ({counts['actual']} actuals); the previous file is kept as {kept}",
+          file=sys.stderr)
     return 0
 
 

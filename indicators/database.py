@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -366,6 +367,27 @@ class Store:
                 raise
         return int(batch_id)
 
+    def backup(self, target: Path | str) -> Path:
+        """A consistent copy of the whole database (tables, sequences, constraints) in a new file ``target``,
+        made through this connection, so the running server can make it. Written under a temporary name and
+        renamed when complete: a half-written backup never carries the final name."""
+        target = Path(target).resolve()
+        if target.exists():
+            raise ValueError(f"{target} exists already; a backup never overwrites a file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        with self.cursor() as cur:
+            source = cur.execute("SELECT current_database()").fetchone()[0]
+            # ATTACH takes no parameters: the path is quoted as an SQL string literal, the name as an identifier
+            cur.execute(f"ATTACH {_sql_string(str(partial))} AS kpi_backup_target")
+            try:
+                cur.execute(f'COPY FROM DATABASE "{source.replace(chr(34), chr(34) * 2)}" TO kpi_backup_target')
+            finally:
+                cur.execute("DETACH kpi_backup_target")
+        os.replace(partial, target)
+        return target
+
     def integrity_problems(self) -> list[str]:
         """Rows that point at something missing (the schema declares no foreign keys)."""
         checks = {
@@ -388,6 +410,54 @@ class Store:
             if n:
                 found.append(f"{label}: {n}")
         return found
+
+
+def _sql_string(text: str) -> str:
+    """``text`` as an SQL string literal (for the few statements that take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def check_backup(path: Path | str) -> dict[str, int]:
+    """Open a backup read-only and check it is a whole database of this schema: built, every reference
+    intact, its history replaying to its actuals. Returns its table counts; raises ValueError otherwise."""
+    from .importer import replay_differences  # noqa: PLC0415
+
+    store = Store(path, read_only=True)
+    try:
+        if not store.is_built():
+            raise ValueError(f"{path} is not a database of this dashboard (schema {SCHEMA_VERSION})")
+        problems = store.integrity_problems()
+        with store.cursor() as cur:
+            differences = replay_differences(cur)
+        if problems or differences:
+            raise ValueError(f"{path} is damaged: {problems or ''} {differences} actuals differ from their history")
+        return store.table_counts()
+    except duckdb.Error as exc:
+        raise ValueError(f"{path} cannot be opened as a database: {exc}") from None
+    finally:
+        store.close()
+
+
+def restore(backup: Path | str, path: Path | str | None = None) -> Path:
+    """Replace the database at ``path`` by ``backup`` after checking the backup; the current file (and its
+    write-ahead log) is kept beside it as ``<name>.before-restore-<time>``. The server must be stopped."""
+    backup = Path(backup)
+    path = Path(path) if path else default_db_path()
+    check_backup(backup)
+    if path.exists():
+        probe = duckdb.connect(str(path))  # fails while another process (the server) holds the file
+        probe.close()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    kept = path.with_name(f"{path.name}.before-restore-{stamp}")
+    incoming = path.with_name(path.name + ".restoring")
+    shutil.copyfile(backup, incoming)
+    if path.exists():
+        os.replace(path, kept)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            os.replace(wal, kept.with_name(kept.name + ".wal"))
+    os.replace(incoming, path)
+    return kept
 
 
 def _actual_frame(rows: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,75 @@
+"""Backup and restore: a restore drill on a database that has moved on since its backup."""
+
+import shutil
+
+import pytest
+
+from indicators import importer
+from indicators.database import Store, check_backup
+from tests.conftest import PASSWORD
+from tests.test_cli import run
+
+
+def _actuals(path):
+    store = Store(path, read_only=True)
+    try:
+        return store.query("SELECT * FROM actual ORDER BY ALL"), store.query("SELECT * FROM import_batch ORDER BY id")
+    finally:
+        store.close()
+
+
+def _import(capsys, db, tmp_path, name, line):
+    csv = tmp_path / name
+    csv.write_text("province,indicator,period,value,source\n" + line + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(csv), "--user", "lan", "--db", str(db), "--replace")
+    assert code == 0, err
+
+
+def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
+    monkeypatch.setenv("KPI_PASSWORD", PASSWORD)
+    db = tmp_path / "kpi.duckdb"
+    shutil.copyfile(users_db, db)
+    _import(capsys, db, tmp_path, "a.csv", "Hà Tĩnh,sipas,2023,80,BC 1")
+    backup = tmp_path / "backups" / "kpi-drill.duckdb"
+    code, _, err = run(capsys, "backup", str(backup), "--db", str(db))
+    assert code == 0 and "written and checked" in err
+    at_backup = _actuals(backup)
+    # the database moves on: another batch, a replaced figure
+    _import(capsys, db, tmp_path, "b.csv", "Hà Tĩnh,sipas,2023,90,BC 2")
+    assert not _actuals(db)[0].equals(at_backup[0])
+    code, _, err = run(capsys, "restore", str(backup), "--db", str(db))
+    assert code == 0 and "previous file is kept" in err
+    restored = _actuals(db)
+    assert restored[0].equals(at_backup[0]) and restored[1].equals(at_backup[1])
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("kpi.duckdb.before-restore-")]
+    assert len(kept) == 1 and _actuals(kept[0])[0]["value"].max() >= 90  # nothing thrown away
+    # the restored database works: the sequence goes on, imports and undo work
+    _import(capsys, db, tmp_path, "c.csv", "Nghệ An,sipas,2023,70,BC 3")
+    store = Store(db)
+    with store.cursor() as cur:
+        assert importer.replay_differences(cur) == 0
+    assert store.scalar("SELECT count(DISTINCT id) FROM import_batch") == store.scalar("SELECT count(*) FROM import_batch")
+    store.close()
+
+
+def test_a_backup_never_overwrites_and_a_damaged_backup_is_not_restored(capsys, tmp_path, users_db):
+    db = tmp_path / "kpi.duckdb"
+    shutil.copyfile(users_db, db)
+    target = tmp_path / "b.duckdb"
+    target.write_bytes(b"something precious")
+    code, _, err = run(capsys, "backup", str(target), "--db", str(db))
+    assert code == 2 and "never overwrites" in err and target.read_bytes() == b"something precious"
+    code, _, err = run(capsys, "restore", str(target), "--db", str(db))
+    assert code == 2 and "not a database of this dashboard" in err
+    assert check_backup(db)["actual"] > 0  # the database was left as it was
+
+
+def test_the_running_server_can_make_a_backup(tmp_path, users_db):
+    db = tmp_path / "kpi.duckdb"
+    shutil.copyfile(users_db, db)
+    server = Store(db)  # holds the write lock, as the dashboard does
+    try:
+        target = server.backup(tmp_path / "online.duckdb")
+    finally:
+        server.close()
+    assert check_backup(target)["actual"] == check_backup(db)["actual"]
