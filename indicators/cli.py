@@ -271,16 +271,8 @@ def _lock(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_backup_path(db: Path) -> Path:
-    from datetime import datetime, timezone
-
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    folder = Path(os.environ.get("KPI_BACKUP_DIR") or db.resolve().parent / "backups")
-    return folder / f"{db.stem}-{stamp}.duckdb"
-
-
 def _backup(args: argparse.Namespace) -> int:
-    from .database import check_backup
+    from .database import check_backup, default_backup_path
 
     store = _writer(args)
     target = store.backup(args.target or default_backup_path(store.path))

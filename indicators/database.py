@@ -417,6 +417,16 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def backup_folder(db: Path) -> Path:
+    """``$KPI_BACKUP_DIR``, or ``backups/`` beside the database."""
+    return Path(os.environ.get("KPI_BACKUP_DIR") or Path(db).resolve().parent / "backups")
+
+
+def default_backup_path(db: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return backup_folder(db) / f"{Path(db).stem}-{stamp}.duckdb"
+
+
 def check_backup(path: Path | str) -> dict[str, int]:
     """Open a backup read-only and check it is a whole database of this schema: built, every reference
     intact, its history replaying to its actuals. Returns its table counts; raises ValueError otherwise."""

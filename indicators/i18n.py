@@ -264,4 +264,13 @@ LABELS.update({
     "disabled": {"vi": "Khoá tài khoản", "en": "Disabled"},
     "save": {"vi": "Lưu", "en": "Save"},
     "saved": {"vi": "Đã lưu.", "en": "Saved."},
+    "tab_backup": {"vi": "Sao lưu", "en": "Backup"},
+    "backup_help": {"vi": "Bản sao toàn bộ cơ sở dữ liệu, làm khi máy chủ đang chạy. Khôi phục: dừng máy chủ rồi chạy "
+                          "`python3 -m indicators restore TỆP` (tệp hiện tại được giữ lại).",
+                    "en": "A copy of the whole database, made while the server runs. To restore, stop the server and run "
+                          "`python3 -m indicators restore FILE` (the current file is kept)."},
+    "make_backup": {"vi": "Sao lưu ngay", "en": "Back up now"},
+    "backup_done": {"vi": "Đã sao lưu và kiểm tra: {path} ({actuals} số liệu).",
+                    "en": "Backup written and checked: {path} ({actuals} actuals)."},
+    "col_file": {"vi": "Tệp", "en": "File"},
 })

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from indicators import importer
-from indicators.auth import ROLES, PermissionDenied, UserError, add_user, set_user
+from indicators.auth import ROLES, PermissionDenied, UserError, add_user, require, set_user
+from indicators.database import backup_folder, check_backup, default_backup_path
 from indicators.i18n import label
 from indicators.importer import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
@@ -35,7 +36,7 @@ def say(error: Exception) -> None:
     st.error(getattr(error, lang, None) or str(error))
 
 
-codes = ["upload", "batches", "templates"] + (["locks", "users"] if user.can("admin") else [])
+codes = ["upload", "batches", "templates"] + (["locks", "users", "backup"] if user.can("admin") else [])
 tab, box = lazy_tabs(lang, codes)
 
 if tab == "upload":
@@ -233,3 +234,18 @@ elif tab == "users":
                 st.rerun()
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
+
+elif tab == "backup":
+    with box:
+        st.caption(label("backup_help", lang))
+        if st.button(label("make_backup", lang), key="make_backup"):
+            with store.cursor() as cur:  # the role is checked where it matters: only admins see this tab
+                require(cur, user, "admin")
+            target = store.backup(default_backup_path(store.path))
+            counts = check_backup(target)
+            st.success(label("backup_done", lang, path=str(target), actuals=counts["actual"]))
+        folder = backup_folder(store.path)
+        made = sorted(folder.glob("*.duckdb"), reverse=True) if folder.exists() else []
+        st.dataframe(pd.DataFrame({label("col_file", lang): [p.name for p in made],
+                                   "MB": [round(p.stat().st_size / 1e6, 1) for p in made]}),
+                     hide_index=True, width="stretch")

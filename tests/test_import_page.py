@@ -95,3 +95,12 @@ def test_reading_can_require_sign_in(users, monkeypatch):
     assert "sign in" in at.info[0].value and not at.get("plotly_chart")
     at = sign_in(at, "viewer")
     assert not at.exception and at.get("plotly_chart")
+
+
+def test_an_admin_makes_a_backup_from_the_page(users, tmp_path, monkeypatch):
+    monkeypatch.setenv("KPI_BACKUP_DIR", str(tmp_path / "backups"))
+    at = sign_in(open_page(users, "pages/imports.py", lang="en", tab="backup"), "admin")
+    at = at.button(key="make_backup").click().run()
+    assert not at.exception
+    assert "Backup written and checked" in at.success[0].value
+    assert len(list((tmp_path / "backups").glob("*.duckdb"))) == 1
