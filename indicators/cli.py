@@ -25,7 +25,7 @@ EXPORT_COLUMNS = {
                 "comparator", "target_value", "target_high", "baseline_period", "baseline_value",
                 "start_period", "deadline_period", "recurring", "plan_number", "plan_id", "source_quote", "note"],
     "actuals": ["province_code", "province_valid_from", "province_name", "indicator_code", "period",
-                "value", "source", "batch_id"],
+                "value", "source", "note", "batch_id"],
     "provinces": ["code", "name", "full_name", "name_ascii", "valid_from", "valid_to", "successor_code",
                   "successor_valid_from", "region_code"],
     "indicators": ["code", "name_vi", "name_en", "unit", "decimals", "direction", "min_value", "max_value",

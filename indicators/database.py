@@ -314,7 +314,7 @@ class Store:
         sql = """
             SELECT a.province_code, p.name AS province_name, a.province_valid_from, a.indicator_code,
                    a.period, a.period_kind, a.period_end, a.value,
-                   coalesce(a.source, b.source) AS source, a.batch_id
+                   coalesce(a.source, b.source) AS source, a.note, a.batch_id
             FROM actual a
             JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
             JOIN import_batch b ON b.id = a.batch_id

@@ -42,14 +42,18 @@ MAX_PROBLEMS = 1000  # problems kept (and shown) per file; the total is counted
 
 # Header cells (folded by reader.header_key) that name each column, in Vietnamese and English.
 ALIASES: dict[str, set[str]] = {
-    "province": {"province", "provincecode", "provincename", "tinh", "matinh", "tentinh", "tinhthanh",
-                 "tinhthanhpho", "donvi"},
+    "province": {"province", "provincecode", "tinh", "matinh", "tinhthanh", "tinhthanhpho", "donvi"},
     "indicator": {"indicator", "indicatorcode", "chitieu", "machitieu", "mach tieu", "chiso"},
     "period": {"period", "ky", "kybaocao", "thoiky", "kydulieu"},
     "value": {"value", "giatri", "solieu", "ketqua"},
     "source": {"source", "nguon", "nguonsolieu", "nguondulieu"},
     "note": {"note", "ghichu"},
+    # what `python -m indicators export actuals` writes beside them, so that an export imports back as it was:
+    "province_since": {"provincevalidfrom", "validfrom", "hieuluctu"},  # pins the province's era
+    "province_name": {"provincename", "tentinh"},  # with a code column: checked against it
+    "batch_id": {"batchid"},  # the batch it came from: information only
 }
+NAME_COLUMNS = ALIASES["province_name"]
 LONG_REQUIRED = ("province", "indicator", "period", "value")
 _PERIOD_HEADER = re.compile(r"^(\d{4})(h[12]|q[1-4]|(0[1-9]|1[0-2]))?$")
 
@@ -146,7 +150,7 @@ def preview(cur: duckdb.DuckDBPyConnection, registry: Registry, indicators: pd.D
 
 
 def _is_header(keys: list[str]) -> bool:
-    roles = {_role(k) for k in keys}
+    roles = set(_roles(keys))
     if set(LONG_REQUIRED) <= roles or _targets_header(keys):
         return True
     return "province" in roles and any(_PERIOD_HEADER.match(k) for k in keys)
@@ -163,6 +167,14 @@ def _role(key: str) -> str | None:
         if key in names:
             return role
     return None
+
+
+def _roles(keys: list[str]) -> list[str | None]:
+    """The role of each header cell; a province name column alone is the province column."""
+    roles = [_role(k) for k in keys]
+    if "province" not in roles and "province_name" in roles:
+        roles[roles.index("province_name")] = "province"
+    return roles
 
 
 class _ActualChecker:
@@ -189,7 +201,7 @@ class _ActualChecker:
     def _raw(self) -> pd.DataFrame | None:
         table, result = self.table, self.result
         keys = [header_key(h) for h in table.header]
-        roles = [_role(k) for k in keys]
+        roles = _roles(keys)
         for index, role in enumerate(roles):
             if role is not None and roles.index(role) != index:
                 result.add(Problem(f"cột '{table.header[index]}' lặp lại", f"column '{table.header[index]}' appears twice",
@@ -243,8 +255,13 @@ class _ActualChecker:
         def column(role: str) -> pd.Series:
             return rows[at[role]] if role in at else pd.Series([None] * len(rows), index=rows.index, dtype=object)
 
+        province = column("province")
+        if "province_since" in at or "province_name" in at:  # one text per distinct (province, era, name)
+            province = pd.Series([_SEP.join((cell_text(p), cell_text(v), cell_text(m))) for p, v, m in
+                                  zip(province, column("province_since"), column("province_name"))],
+                                 index=rows.index, dtype=object)
         if long:
-            raw = pd.DataFrame({"row": table.row_numbers[keep], "province": column("province"),
+            raw = pd.DataFrame({"row": table.row_numbers[keep], "province": province,
                                 "indicator": column("indicator"), "source": column("source"), "note": column("note"),
                                 "period": column("period"), "value": column("value"), "value_col": at["value"]})
         else:
@@ -252,7 +269,7 @@ class _ActualChecker:
             for index in period_columns:
                 present = filled[index].to_numpy()[keep]  # a blank cell of a wide sheet is a period not reported
                 parts.append(pd.DataFrame({
-                    "row": table.row_numbers[keep][present], "province": column("province")[present],
+                    "row": table.row_numbers[keep][present], "province": province[present],
                     "indicator": column("indicator")[present], "source": column("source")[present],
                     "note": column("note")[present], "period": table.header[index],
                     "value": rows[index][present], "value_col": index}))
@@ -397,6 +414,8 @@ class _ActualChecker:
 
     def _province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
         text, period_text = pair
+        if _SEP in text:
+            return self._pinned_province(text, period_text)
         if not text:
             raise ValueProblem("ô tỉnh trống", "the province cell is blank")
         if not isinstance(period_text, str):
@@ -422,6 +441,38 @@ class _ActualChecker:
         first = min(eras, key=lambda e: e.valid_from)
         raise ValueProblem(f"{first.name} chưa là tỉnh trong kỳ {period_text}",
                            f"{first.name} was not a province in {period_text}")
+
+
+    def _pinned_province(self, combined: str, period_text: str | None) -> tuple[str, date]:
+        """A province given with its era (``province_valid_from``) and/or its name, as exports write it."""
+        parts = combined.split(_SEP)
+        if len(parts) != 3:
+            raise ValueProblem("ô tỉnh chứa ký tự điều khiển", "the province cell holds a control character")
+        text, since, name = parts
+        if since:
+            try:
+                day = date.fromisoformat(since[:10])
+            except ValueError:
+                raise ValueProblem("ngày hiệu lực của tỉnh không hợp lệ (YYYY-MM-DD)",
+                                   "the province's valid_from is not a date (YYYY-MM-DD)") from None
+            eras = [e for e in self.registry.eras(text) if e.valid_from == day]
+            if not eras:
+                raise ValueProblem(f"không có tỉnh này hiệu lực từ {day:%d/%m/%Y}", f"no such province valid from {day}")
+            key = (eras[0].code, eras[0].valid_from)
+            if isinstance(period_text, str):
+                period = parse_period(period_text)
+                if not eras[0].overlaps(period.start, period.end):
+                    raise ValueProblem(f"{eras[0].name} không là tỉnh trong kỳ {period_text}",
+                                       f"{eras[0].name} was not a province in {period_text}")
+        else:
+            key = self._province_of((text, period_text))
+        if name and key not in [(e.code, e.valid_from) for e in self.registry.eras(name)]:
+            raise ValueProblem(f"tên '{name}' không phải tỉnh mã {key[0]} (từ {key[1]:%d/%m/%Y})",
+                               f"the name '{name}' is not province {key[0]} valid from {key[1]}")
+        return key
+
+
+_SEP = "\x1f"  # joins a province cell with its era and name cells (a control character no real name contains)
 
 
 # --- cells ------------------------------------------------------------------------------------------------

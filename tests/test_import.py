@@ -432,3 +432,33 @@ def test_replaying_the_history_gives_the_stored_actuals(engine):
                               " AND indicator_code = 'sipas'")  # a write that bypassed the engine is found
     with engine.cursor() as cur:
         assert importer.replay_differences(cur) == 2
+
+
+def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users_db, tmp_path):
+    """Round trip: the analysts' figures (one of them a 2025 figure of Yên Bái, whose code 15 and year 2025 alone
+    would mean the new Lào Cai) are exported, and imported into a database built afresh from data/."""
+    import shutil
+
+    from indicators.cli import EXPORT_COLUMNS
+    from indicators.exporting import to_csv
+
+    commit(engine, preview(engine, "a.csv", csv_file("Yên Bái,sipas,2025,77,BC 1", "15,sipas,2025-Q4,79,BC 1",
+                                                     "Hà Tĩnh,papi_total,2023,50,BC 2", "Nghệ An,sipas,2021-H1,66,BC 3")),
+           replace=True)
+    exported = to_csv(engine.actuals()[EXPORT_COLUMNS["actuals"]]).encode("utf-8")  # what `export actuals` prints
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copyfile(users_db, fresh)  # built afresh from data/, with its users
+    from indicators.database import Store
+    target = Store(fresh)
+    with target.cursor() as cur:
+        result = importer.preview(cur, engine.registry, engine.catalogue, "actuals.csv", exported,
+                                  today=date(2026, 11, 23))
+        assert result.ok, [p.text() for p in result.problems[:5]]
+        assert result.counts["insert"] == 3 and result.counts["change"] == 1  # the replaced PAPI figure
+        importer.commit(cur, result, engine.users["lan"], replace=True)
+    columns = "province_code, province_valid_from, indicator_code, period, period_kind, value, source, note"
+    before = engine.query(f"SELECT {columns} FROM actual ORDER BY ALL")
+    after = target.query(f"SELECT {columns} FROM actual ORDER BY ALL")
+    target.close()
+    assert after.equals(before)
+    assert before[(before.province_code == "15") & (before.period == "2025")].province_valid_from.dt.year.tolist() == [2004]
