@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="10,000 rows, 2 runs (CI)")
+    parser.add_argument("--db", type=Path, help="start from this database (e.g. bench/generate.py's) instead of "
+                                                "one built from data/")
     args = parser.parse_args()
     if args.quick:
         args.rows, args.runs = 10_000, 2
@@ -103,10 +105,14 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-import-"))
     try:
         base = work / "base.duckdb"
+        if args.db:
+            shutil.copyfile(args.db, base)
         store = Store(base)
-        store.build()
+        if not args.db:
+            store.build()
         with store.cursor() as cur:
-            add_user(cur, None, "bench", "benchmark-password", "admin")
+            if not cur.execute("SELECT count(*) FROM app_user").fetchone()[0]:
+                add_user(cur, None, "bench", "benchmark-password", "admin")
         csv_path = work / "actuals.csv"
         rows = make_csv(store, args.rows, csv_path)
         store.close()

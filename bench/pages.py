@@ -174,10 +174,22 @@ def measure_browser(runs: int) -> list[tuple[str, list[float]]]:
                 clicks = [("hello-world Streamlit page (floor)", links[0][1])]
                 clicks += [(f"menu click: {name}", times) for name, times in times_by_page.items()]
                 browser.close()
+            PEAK_RSS["server"] = peak_rss(servers[2][0].pid)
         finally:
             for process, _ in servers:
                 os.killpg(process.pid, signal.SIGTERM)
     return links, clicks
+
+
+PEAK_RSS: dict[str, int] = {}
+
+
+def peak_rss(pid: int) -> int:
+    """The peak resident memory (VmHWM) of a process, in bytes (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def report(title: str, rows: list[tuple[str, list[float]]], unit: str = "ms") -> None:
@@ -197,19 +209,28 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 runs each, for CI (under a minute)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--db", type=Path, help="the database to measure (default: $KPI_DB or data/kpi.duckdb)")
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
+    if args.db:
+        os.environ["KPI_DB"] = str(args.db)
+    from indicators import ui
     from indicators.database import default_db_path, open_read_only
 
     open_read_only(default_db_path()).close()  # build data/kpi.duckdb if it is new
-    print(f"machine: {os.cpu_count()} cores; runs per measure: {runs} (after one warm-up)")
+    print(f"machine: {os.cpu_count()} cores; database: {default_db_path()}; runs per measure: {runs} "
+          "(after one warm-up)")
     report("Server time of a rerun after a filter change (AppTest); goal < 150 ms", measure_reruns(runs))
+    ui.get_store().close()  # the AppTest runs opened the database for writing: free it for the server
+    ui.get_store.clear()
     if not args.no_browser:
         links, clicks = measure_browser(runs)
         report("Time to interactive in headless Chromium, opening a link (full load, warm browser cache)\n"
                "(run finished, title shown, first chart or table drawn); goal < 2 s", links, unit="s")
         report("Time to interactive in headless Chromium, moving through the menu (same session)\n"
                "(run finished, title shown, first chart or table drawn); goal < 2 s", clicks, unit="s")
+        print(f"\npeak memory (RSS) of the dashboard server after every page: "
+              f"{PEAK_RSS.get('server', 0) / 2**20:.0f} MB (goal < 1 GB)")
 
 
 if __name__ == "__main__":

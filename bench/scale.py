@@ -1,0 +1,45 @@
+"""The benchmark suite at reference scale: generate the synthetic database, then measure the pages (rerun,
+time to interactive, server memory) and the import on it, each against its floor.
+
+    python3 bench/scale.py [--quick] [--keep DIR]
+
+Reference scale (bench/generate.py): 98 province eras × 200 indicators × 240 months ≈ 4.7 million actuals.
+``--quick`` uses the small synthetic database and two runs of each measure (CI runs it; it fails only if
+something crashes). Goals on the 2-core machine: rerun < 150 ms, interactive within 2 s and 1.5× the
+hello-world floor, import within 3× DuckDB's own, server RSS < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--keep", type=Path, help="generate into (or reuse) DIR/reference.duckdb")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="kpi-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / ("quick.duckdb" if args.quick else "reference.duckdb")
+    quick = ["--quick"] if args.quick else []
+    try:
+        if not db.exists():
+            subprocess.run([sys.executable, str(BENCH / "generate.py"), str(db), *quick], check=True)
+        subprocess.run([sys.executable, str(BENCH / "pages.py"), "--db", str(db), *quick], check=True)
+        subprocess.run([sys.executable, str(BENCH / "imports.py"), "--db", str(db), *quick], check=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
