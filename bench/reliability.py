@@ -24,7 +24,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path

@@ -477,16 +477,6 @@ _SEP = "\x1f"  # joins a province cell with its era and name cells (a control ch
 
 # --- cells ------------------------------------------------------------------------------------------------
 
-class _Constant:
-    """The same value at every index (the period column of a long table)."""
-
-    def __init__(self, value: str):
-        self.value = value
-
-    def __getitem__(self, _: int) -> str:
-        return self.value
-
-
 def _filled(frame: pd.DataFrame) -> pd.DataFrame:
     """True where a cell holds something (not None, not NaN, not only spaces)."""
     values = frame.to_numpy(dtype=object)
@@ -522,10 +512,6 @@ def _texts(series: pd.Series) -> np.ndarray:
     return _per_unique(series, cell_text)[0]
 
 
-def _hashable(value: Cell) -> Cell:
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else value
-
-
 def _is_garbled(text: str) -> bool:
     return bool(text) and not text.isascii() and is_mojibake(text)
 
@@ -545,20 +531,6 @@ def _period_of(cell: Cell) -> Period:
     except PeriodError:
         raise ValueProblem("không phải kỳ báo cáo: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
                            "is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05") from None
-
-
-def _unique_map(series: pd.Series, function: Callable[[Any], Any]) -> tuple[pd.Series, dict[Any, ValueProblem]]:
-    """``function`` of each distinct cell (once), and the problem of each cell it refused."""
-    results: dict[Any, Any] = {}
-    errors: dict[Any, ValueProblem] = {}
-    hashed = series.map(_hashable)
-    for value in pd.unique(hashed):
-        try:
-            results[value] = function(value)
-        except ValueProblem as problem:
-            errors[value] = problem
-    mapped = pd.Series([results.get(v) for v in hashed], index=series.index, dtype=object)
-    return mapped, errors
 
 
 _PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?")

@@ -64,7 +64,7 @@ USERS = (("admin", "admin"), ("lan", "analyst"), ("minh", "analyst"), ("viewer",
 def users_db(built_db, tmp_path_factory) -> Path:
     """The built database with an admin, two analysts (lan, minh) and a viewer, all with PASSWORD
     (bcrypt hashing is slow on purpose, so it is done once)."""
-    from indicators.auth import User, add_user
+    from indicators.auth import add_user
 
     path = tmp_path_factory.mktemp("users") / "kpi.duckdb"
     shutil.copyfile(built_db, path)

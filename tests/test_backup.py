@@ -2,7 +2,6 @@
 
 import shutil
 
-import pytest
 
 from indicators import importer
 from indicators.database import Store, check_backup

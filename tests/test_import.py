@@ -7,7 +7,6 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest

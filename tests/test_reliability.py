@@ -1,7 +1,6 @@
 """The reliability report's live parts, small: the server SIGKILLed during imports made on the Import page, and
 viewer sessions rerunning while an import runs (bench/reliability.py runs them at full size)."""
 
-import shutil
 import sys
 from pathlib import Path
 
