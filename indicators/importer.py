@@ -330,8 +330,14 @@ class _ActualChecker:
                                        f"period {period_texts[i]} has not started yet (today is {self.today})",
                                        int(rows[i]), period_column(i), period_texts[i]))
         catalogue = self.catalogue
-        code_series = pd.Series(codes, dtype=object)
-        first_year = code_series.map(catalogue["first_year"]).to_numpy(dtype=float)
+        code_of_row, distinct_codes = pd.factorize(np.asarray(codes, dtype=object), use_na_sentinel=False)
+
+        def per_code(column: str, missing: Any) -> np.ndarray:
+            """A catalogue column for each row's indicator, looked up once per distinct indicator."""
+            looked = [catalogue[column].get(c, missing) if isinstance(c, str) else missing for c in distinct_codes]
+            return np.array([missing if v is None or pd.isna(v) else v for v in looked], dtype=object)[code_of_row]
+
+        first_year = per_code("first_year", np.nan).astype(float)
         years = np.array([t[4] for t in table], dtype=float)[period_codes] if n else np.zeros(0)
         early = ~np.isnan(first_year) & (years < first_year)
         fail(early, lambda i: Problem(f"chỉ tiêu {codes[i]} chỉ có từ năm {int(first_year[i])}",
@@ -355,15 +361,15 @@ class _ActualChecker:
         fail(pd.isna(keys), lambda i: _problem(province_errors.get(pair_codes[i], ValueProblem("ô trống", "blank")),
                                                int(rows[i]), self._column("province"), texts["province"][i]))
         # value, per unit
-        units = code_series.map(catalogue["unit"]).fillna("point").to_numpy(dtype=object)
+        units = per_code("unit", "point")
         percent = np.array([(int(r), int(c)) in self.table.percent_cells for r, c in zip(rows, value_cols)]) \
             if self.table.percent_cells else None
         values, value_errors = _values(raw["value"], units, percent)
         fail(np.isnan(values), lambda i: _problem(value_errors.get(i, ValueProblem("không phải là số", "is not a number")),
                                                   int(rows[i]), column_names[int(value_cols[i])],
                                                   cell_text(raw["value"].iat[i])))
-        low = code_series.map(catalogue["min_value"]).to_numpy(dtype=float)
-        high = code_series.map(catalogue["max_value"]).fillna(np.inf).to_numpy(dtype=float)
+        low = per_code("min_value", np.nan).astype(float)
+        high = per_code("max_value", np.inf).astype(float)
         outside = ~np.isnan(values) & ((values < low) | (values > high))
         fail(outside, lambda i: Problem(
             f"ngoài khoảng hợp lệ của {codes[i]} ({_num(low[i])}–{_num(high[i])})",
@@ -482,11 +488,16 @@ def _filled(frame: pd.DataFrame) -> pd.DataFrame:
     values = frame.to_numpy(dtype=object)
     filled = np.zeros(values.shape, dtype=bool)
     for j in range(values.shape[1]):
-        column = values[:, j]
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        has = np.array([cell_text(u) != "" for u in uniques] + [False], dtype=bool)
-        filled[:, j] = has[codes]  # code -1 (missing) takes the last entry, False
+        filled[:, j] = np.fromiter(map(_holds, values[:, j]), dtype=bool, count=values.shape[0])
     return pd.DataFrame(filled, index=frame.index, columns=frame.columns)
+
+
+def _holds(cell: Cell) -> bool:
+    if isinstance(cell, str):
+        return not cell.isspace() and cell != ""
+    if cell is None:
+        return False
+    return not (isinstance(cell, float) and cell != cell)
 
 
 def _per_unique(values: Any, function: Callable[[Any], Any], default: Any = None
