@@ -33,7 +33,7 @@ from .auth import PermissionDenied, User, require
 from .errors import Bilingual
 from .periods import Period, PeriodError, parse_period
 from .reader import (LIMITS, Cell, FileRefused, Limits, Problem, Table, cell_text, column_letter, header_key,
-                     is_mojibake, mojibake_problem, read_table)
+                     is_mojibake, mojibake_problem, read_table, repeated_columns, role_of)
 from .registry import Registry
 from .templates import EXAMPLE_SOURCE
 from .values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
@@ -163,10 +163,7 @@ def _targets_header(keys: list[str]) -> bool:
 
 
 def _role(key: str) -> str | None:
-    for role, names in ALIASES.items():
-        if key in names:
-            return role
-    return None
+    return role_of(key, ALIASES)
 
 
 def _roles(keys: list[str]) -> list[str | None]:
@@ -202,10 +199,8 @@ class _ActualChecker:
         table, result = self.table, self.result
         keys = [header_key(h) for h in table.header]
         roles = _roles(keys)
-        for index, role in enumerate(roles):
-            if role is not None and roles.index(role) != index:
-                result.add(Problem(f"cột '{table.header[index]}' lặp lại", f"column '{table.header[index]}' appears twice",
-                                   row=table.header_row, column=table.column_name(index)))
+        for problem in repeated_columns(table, roles):
+            result.add(problem)
         long = set(LONG_REQUIRED) <= set(roles)
         result.layout = "long" if long else "wide"
         body, width = table.body, len(table.header)

@@ -130,6 +130,18 @@ def header_key(text: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "", fold_ascii(nfc(str(text or ""))).lower())
 
 
+def role_of(key: str, aliases: dict[str, set[str]]) -> str | None:
+    """The column role whose names (folded header cells) include ``key``."""
+    return next((role for role, names in aliases.items() if key in names), None)
+
+
+def repeated_columns(table: "Table", roles: list[str | None]) -> list[Problem]:
+    """A problem for every header cell whose role an earlier cell already has."""
+    return [Problem(f"cột '{table.header[i]}' lặp lại", f"column '{table.header[i]}' appears twice",
+                    row=table.header_row, column=table.column_name(i))
+            for i, role in enumerate(roles) if role is not None and roles.index(role) != i]
+
+
 def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
                limits: Limits = LIMITS) -> Table:
     """The rows of ``content`` (a file called ``name``) under the first row that ``header_test`` accepts.
@@ -194,32 +206,12 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits) -> Table:
     if len(frame) != len(lengths):  # pandas and the csv module disagree: trust the csv module
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=range(width), dtype=object)
-    header_at = None
-    for position in range(min(len(frame), limits.header_search_rows)):
-        cells = frame.iloc[position, :lengths[position]].tolist()
-        if not any(c.strip() for c in cells):
-            continue
-        above = frame.iloc[position - 1, :lengths[position - 1]].tolist() if position else []
-        for header in (cells, [c or (above[i] if i < len(above) else "") for i, c in enumerate(cells)]):
-            if header_test([header_key(h) for h in header]):
-                header_at = position, [nfc(h) for h in header]
-                break
-        if header_at:
-            break
-    if header_at is None:
-        first = next((frame.iloc[i, :lengths[i]].tolist() for i in range(len(frame))
-                      if any(c.strip() for c in frame.iloc[i, :lengths[i]])), [])
-        raise FileRefused([Problem(
-            f"không tìm thấy dòng tiêu đề trong {limits.header_search_rows} dòng đầu; tải mẫu trên trang Nhập số liệu",
-            f"no header row found in the first {limits.header_search_rows} rows; download the template from the import page",
-            row=1, value=", ".join(first[:8]))])
-    position, header = header_at
-    while header and not header[-1]:
-        header.pop()
-    _refuse_mojibake_header(header, position + 1)
-    body = frame.iloc[position + 1:].reset_index(drop=True)
-    return Table(name, None, position + 1, header, body, np.arange(position + 2, position + 2 + len(body)),
-                 lengths[position + 1:])
+    first_rows = [(i + 1, frame.iloc[i, :lengths[i]].tolist()) for i in range(min(len(frame), limits.header_search_rows))]
+    header_row, header = _find_header(first_rows, header_test, limits)  # rows are numbered from 1
+    _refuse_mojibake_header(header, header_row)
+    body = frame.iloc[header_row:].reset_index(drop=True)
+    return Table(name, None, header_row, header, body, np.arange(header_row + 1, header_row + 1 + len(body)),
+                 lengths[header_row:])
 
 
 def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
@@ -338,37 +330,38 @@ def _check_zip(content: bytes, limits: Limits) -> None:
 
 def _with_header(name: str, sheet: str | None, grid: list[tuple[int, list[Cell]]], percent_cells: set,
                  header_test, limits: Limits) -> Table:
-    non_empty = []
-    for n, cells in grid:  # only the first rows: the header is among them
-        if any(_text(c) for c in cells):
-            non_empty.append((n, cells))
-            if len(non_empty) > limits.header_search_rows:
-                break
+    first_rows = [(n, [_text(c) for c in cells]) for n, cells in grid[:limits.header_search_rows * 5]]
+    row_no, header = _find_header(first_rows, header_test, limits)
+    rows = grid[next(i for i, (n, _) in enumerate(grid) if n == row_no) + 1:]
+    _refuse_mojibake_header(header, row_no)
+    width = max([len(c) for _, c in rows] + [len(header)])
+    body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
+    return Table(name, sheet, row_no, header, body, np.asarray([n for n, _ in rows], dtype=np.int64), None,
+                 percent_cells)
+
+
+def _find_header(first_rows: list[tuple[int, list[str]]], header_test, limits: Limits) -> tuple[int, list[str]]:
+    """The header among the first non-blank rows (row number, cells as text): the first row that ``header_test``
+    accepts, as it is or with each blank cell taking the text of the non-blank row above (merged cells)."""
+    non_empty = [(n, cells) for n, cells in first_rows if any(c.strip() for c in cells)][:limits.header_search_rows]
     if not non_empty:
         raise FileRefused([Problem("tệp không có dòng nào", "the file has no rows")])
     previous: list[str] = []
-    for position, (row_no, cells) in enumerate(non_empty[:limits.header_search_rows]):
-        own = [_text(c) for c in cells]
-        candidates = [own]
-        if previous:  # a header cell left blank under a merged cell takes the text above it
-            width = max(len(own), len(previous))
-            candidates.append([(own[i] if i < len(own) and own[i] else (previous[i] if i < len(previous) else ""))
-                               for i in range(width)])
-        for header in candidates:
+    for row_no, own in non_empty:
+        width = max(len(own), len(previous))
+        merged = [(own[i] if i < len(own) and own[i] else (previous[i] if i < len(previous) else ""))
+                  for i in range(width)]
+        for header in (own, merged):
             if header_test([header_key(h) for h in header]):
+                header = [nfc(h) for h in header]
                 while header and not header[-1]:
                     header.pop()
-                rows = grid[next(i for i, (n, _) in enumerate(grid) if n == row_no) + 1:]
-                _refuse_mojibake_header(header, row_no)
-                width = max([len(c) for _, c in rows] + [len(header)])
-                body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
-                return Table(name, sheet, row_no, [nfc(h) for h in header], body,
-                             np.asarray([n for n, _ in rows], dtype=np.int64), None, percent_cells)
+                return row_no, header
         previous = own
     raise FileRefused([Problem(
         f"không tìm thấy dòng tiêu đề trong {limits.header_search_rows} dòng đầu; tải mẫu trên trang Nhập số liệu",
         f"no header row found in the first {limits.header_search_rows} rows; download the template from the import page",
-        row=non_empty[0][0], value=", ".join(_text(c) for c in non_empty[0][1][:8]))])
+        row=non_empty[0][0], value=", ".join(non_empty[0][1][:8]))])
 
 
 def _refuse_mojibake_header(header: list[str], row_no: int) -> None:

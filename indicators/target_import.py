@@ -23,7 +23,9 @@ import pandas as pd
 
 from .auth import User, require
 from .periods import PeriodError, parse_period
-from .reader import Problem, Table, cell_text, column_letter, header_key, is_mojibake, mojibake_problem
+from .importer import ALIASES as ACTUAL_COLUMNS
+from .reader import (Problem, Table, cell_text, column_letter, header_key, is_mojibake, mojibake_problem,
+                     repeated_columns, role_of)
 from .registry import Registry
 from .templates import EXAMPLE_SOURCE
 from .text import fold_ascii
@@ -31,8 +33,8 @@ from .values import ValueProblem, parse_number
 
 ALIASES: dict[str, set[str]] = {
     "plan": {"plan", "planid", "plannumber", "kehoach", "sokehoach", "vanban", "sovanban", "sohieu"},
-    "province": {"province", "provincecode", "provincename", "tinh", "matinh", "tentinh", "tinhthanhpho"},
-    "indicator": {"indicator", "indicatorcode", "chitieu", "machitieu"},
+    "province": ACTUAL_COLUMNS["province"] | ACTUAL_COLUMNS["province_name"],
+    "indicator": ACTUAL_COLUMNS["indicator"],
     "comparator": {"comparator", "sosanh", "dieukien", "phepso"},
     "value": {"value", "giatri", "muctieu", "target"},
     "value_high": {"valuehigh", "giatritren", "muctren"},
@@ -44,7 +46,7 @@ ALIASES: dict[str, set[str]] = {
     "recurring": {"recurring", "hangnam", "lapla"},
     "plan_title": {"plantitle", "tenkehoach", "trichyeu"},
     "issued_on": {"issuedon", "ngaybanhanh", "ngayky"},
-    "note": {"note", "ghichu"},
+    "note": ACTUAL_COLUMNS["note"],
 }
 REQUIRED = ("plan", "province", "indicator", "comparator", "value", "deadline", "source")
 COMPARATORS = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": "<", "between": "between",
@@ -62,10 +64,7 @@ def is_target_header(keys: list[str]) -> bool:
 
 
 def _role(key: str) -> str | None:
-    for role, names in ALIASES.items():
-        if key in names:
-            return role
-    return None
+    return role_of(key, ALIASES)
 
 
 def preview_targets(cur: duckdb.DuckDBPyConnection, registry: Registry, indicators: pd.DataFrame, table: Table,
@@ -77,9 +76,8 @@ def preview_targets(cur: duckdb.DuckDBPyConnection, registry: Registry, indicato
         if key and role is None:
             result.add(Problem(f"cột không được nhận: '{table.header[index]}'", f"unknown column '{table.header[index]}'",
                                row=table.header_row, column=column_letter(index)))
-        elif role is not None and roles.index(role) != index:
-            result.add(Problem(f"cột '{table.header[index]}' lặp lại", f"column '{table.header[index]}' appears twice",
-                               row=table.header_row, column=column_letter(index)))
+    for problem in repeated_columns(table, roles):
+        result.add(problem)
     for role in REQUIRED:
         if role not in roles:
             result.add(Problem(f"thiếu cột '{role}'", f"the column '{role}' is missing", row=table.header_row))
