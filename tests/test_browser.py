@@ -156,6 +156,8 @@ def test_an_analyst_imports_a_file_and_the_dashboard_shows_it(server, browser, t
     page.set_input_files("[data-testid='stFileUploader'] input[type=file]", str(upload))
     page.get_by_role("button", name="Write to the database").wait_for(timeout=30000)
     _settled(page)
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='stMetricValue']\").length === 4",
+                           timeout=30000)  # the preview's four counts are drawn
     assert page.locator("[data-testid='stMetricValue']").all_inner_texts() == ["1", "0", "0", "0"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "import-preview.png"))
