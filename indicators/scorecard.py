@@ -44,7 +44,8 @@ def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:
 
 def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
     """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
-    return judge_targets(store.targets(keys), store.actuals(), as_of_year)
+    targets = store.targets(keys)
+    return judge_targets(targets, store.actual_series(targets), as_of_year)
 
 
 def judge_targets(targets: pd.DataFrame, actuals: pd.DataFrame, as_of_year: int) -> pd.DataFrame:

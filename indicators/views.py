@@ -1,12 +1,17 @@
-"""What the pages show, computed from the store's frames: pure functions over pandas.
+"""What the pages show, computed from the store's frames: functions over pandas.
 
-A :class:`Dataset` is every table a page needs, read once; the functions here turn it into the
-frames behind each card, table and chart, so that they can be unit-tested without Streamlit.
+A :class:`Dataset` holds the small tables every page needs (provinces, indicators, targets, plans), read once,
+and reads actuals from DuckDB a slice at a time (one indicator, one period, the series of some targets): at ten
+times the country's volume the actual table has 4.7 million rows, which the server must not copy into memory.
+The functions here turn those into the frames behind each card, table and chart, so that they can be
+unit-tested without Streamlit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -22,25 +27,63 @@ STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track", "not_due", "achie
 MERGER_DAY = date(2025, 7, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
+    store: Store
     provinces: pd.DataFrame
     aliases: pd.DataFrame
     indicators: pd.DataFrame
     targets: pd.DataFrame
-    actuals: pd.DataFrame
     national: pd.DataFrame
     plans: pd.DataFrame
     tasks: pd.DataFrame
     method_changes: pd.DataFrame
+    kept: int = 48  # indicators whose actuals stay in memory (the most recently used; ~4 MB each at 10× volume)
+    _slices: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, store: Store) -> "Dataset":
-        actuals, targets = store.actuals(), store.targets()
-        for frame in (actuals, targets):
-            frame["province_key"] = _key_column(frame)
-        return cls(store.provinces(), store.province_aliases(), store.indicators(), targets,
-                   actuals, store.national_values(), store.plans(), store.tasks(), store.method_changes())
+        targets = store.targets()
+        targets["province_key"] = _key_column(targets)
+        return cls(store, store.provinces(), store.province_aliases(), store.indicators(), targets,
+                   store.national_values(), store.plans(), store.tasks(), store.method_changes())
+
+    def actuals(self, indicator_code: str) -> pd.DataFrame:
+        """Every actual of one indicator (all provinces and periods), read on first use and then kept while it
+        is among the ``kept`` most recently used. The frame is shared: callers copy before changing it."""
+        with self._lock:
+            if indicator_code in self._slices:
+                self._slices.move_to_end(indicator_code)
+                return self._slices[indicator_code]
+        frame = self.store.actuals(indicator_code=indicator_code)
+        frame["province_key"] = _key_column(frame)
+        with self._lock:
+            self._slices[indicator_code] = frame
+            while len(self._slices) > self.kept:
+                self._slices.popitem(last=False)
+        return frame
+
+    def actuals_in(self, period: str) -> pd.DataFrame:
+        """Every actual of one period (all indicators and provinces)."""
+        return self.store.actuals(period=period)
+
+    def target_series(self, targets: pd.DataFrame) -> pd.DataFrame:
+        """The actuals each target of ``targets`` is judged on (its province era and indicator)."""
+        return self.store.actual_series(targets)
+
+    @cached_property
+    def coverage(self) -> pd.DataFrame:
+        """How many actuals each indicator has per province era: which indicators have data, and where."""
+        frame = self.store.actual_coverage()
+        frame["province_key"] = _key_column(frame)
+        return frame
+
+    @cached_property
+    def measured(self) -> list[str]:
+        """Indicators with at least one actual, in catalogue order."""
+        used = set(self.coverage.indicator_code)
+        return [c for c in self.indicators.code if c in used]
 
     @cached_property
     def registry(self) -> Registry:
@@ -94,7 +137,7 @@ def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
 def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int) -> pd.DataFrame:
     """The latest judgement of every target of ``keys`` (all provinces when None), most urgent first."""
     targets = ds.targets if keys is None else ds.targets[_in_keys(ds.targets, keys)]
-    judged = judge_targets(targets, ds.actuals, as_of_year)
+    judged = judge_targets(targets, ds.target_series(targets), as_of_year)
     if judged.empty:
         return judged.assign(urgency=pd.Series(dtype=int))
     latest = judged.drop_duplicates("target_id", keep="last").copy()
@@ -158,7 +201,7 @@ def _in_keys(frame: pd.DataFrame, keys: list[ProvinceKey]) -> pd.Series:
 
 
 def _series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
-    a = ds.actuals[ds.actuals.indicator_code == indicator_code]
+    a = ds.actuals(indicator_code)
     return a[_in_keys(a, keys)]
 
 
@@ -167,7 +210,7 @@ def country_composites(ds: Dataset) -> pd.DataFrame:
     number of provinces) and the latest published national mean."""
     rows = []
     for code in COMPOSITES:
-        values = ds.actuals[ds.actuals.indicator_code == code]
+        values = ds.actuals(code)
         counts = values.groupby("period").size()
         full = counts[counts >= 30]
         national = ds.national[(ds.national.indicator_code == code) & (ds.national.statistic == "mean")]
@@ -221,7 +264,7 @@ def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
     for _, r in national.iterrows():
         rows.append({"period": r.period, "period_end": r.period_end, "line": "mean", "value": r.value,
                      "source": r.source, "province_name": None})
-    a = ds.actuals[ds.actuals.indicator_code == indicator_code]
+    a = ds.actuals(indicator_code)
     full_years = a.groupby("period").province_code.transform("count") >= 30  # only where most provinces have a figure
     a = a[full_years]
     if not a.empty:
@@ -234,7 +277,7 @@ def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
 
 def indicators_with_data(ds: Dataset, keys: list[ProvinceKey]) -> list[str]:
     """Indicators that have an actual or a target for ``keys``, in catalogue order."""
-    used = set(ds.actuals[_in_keys(ds.actuals, keys)].indicator_code) | set(ds.targets[_in_keys(ds.targets, keys)].indicator_code)
+    used = set(ds.coverage[_in_keys(ds.coverage, keys)].indicator_code) | set(ds.targets[_in_keys(ds.targets, keys)].indicator_code)
     return [c for c in ds.indicators.code if c in used]
 
 
@@ -243,7 +286,7 @@ def papi_dimensions(ds: Dataset, key: ProvinceKey, year: int) -> pd.DataFrame:
     (the highest PAPI total)."""
     dims = ds.indicators[(ds.indicators.family == "papi") & ds.indicators.code.str.match(r"papi_d\d_[a-z_]+$")
                          & ~ds.indicators.code.str.endswith("_rank")]
-    year_rows = ds.actuals[ds.actuals.period == str(year)]
+    year_rows = ds.actuals_in(str(year))
     totals = year_rows[year_rows.indicator_code == "papi_total"]
     columns = ["indicator_code", "name_vi", "name_en", "value", "best", "best_province"]
     if totals.empty:
@@ -300,7 +343,8 @@ def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int,
 def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
     """Every province's figure for one indicator and year, best first, with its quartile (1 = best)."""
     meta = ds.indicator(indicator_code)
-    rows = ds.actuals[(ds.actuals.indicator_code == indicator_code) & (ds.actuals.period == str(year))].copy()
+    a = ds.actuals(indicator_code)
+    rows = a[a.period == str(year)].copy()
     if rows.empty:
         return rows.assign(quartile=pd.Series(dtype=int), feature_id=pd.Series(dtype=str))
     ascending = meta.direction == "lower"
@@ -312,8 +356,7 @@ def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
 
 
 def years_with_data(ds: Dataset, indicator_code: str) -> list[int]:
-    a = ds.actuals[ds.actuals.indicator_code == indicator_code]
-    return sorted({int(p[:4]) for p in a.period})
+    return sorted({int(p[:4]) for p in ds.actuals(indicator_code).period.unique()})
 
 
 def threshold_for(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:

@@ -51,7 +51,7 @@ with container:
             download(series[["label", "indicator_code", "period", "value", "source"]],
                      f"{chosen}-{indicator_code}.csv", lang, key="download_series")
     elif tab == "papi":
-        papi_years = sorted({int(p) for p in ds.actuals[ds.actuals.indicator_code == "papi_d1_participation"].period})
+        papi_years = view("years_with_data", "papi_d1_participation")
         spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")
         with_data = [k for k in keys if not view("papi_dimensions", k, spider_year).value.isna().all()]
         if with_data:

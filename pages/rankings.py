@@ -14,8 +14,7 @@ ds = get_dataset()
 st.title(label("page_rankings", lang))
 
 names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
-counts = ds.actuals.groupby("indicator_code").period.nunique()
-options = [c for c in ds.indicators.code if c in counts.index]
+options = ds.measured
 default_indicator = "papi_total"
 current = from_url("indicator", default_indicator)
 left, middle, right = st.columns([2, 1, 2])

@@ -65,13 +65,13 @@ def test_an_analyst_previews_confirms_and_undoes(users):
     assert "Nothing to write" in at.info[0].value
     # the dashboard sees the new figure
     from indicators import ui
-    assert (ui.get_dataset().actuals.indicator_code == "satisfaction_procedures_pct").sum() >= 2
+    assert len(ui.get_dataset().actuals("satisfaction_procedures_pct")) >= 2
     # undo it from the batches tab
     at = open_page(at, "pages/imports.py", tab="batches", lang="en")
     at = at.button(key="undo").click().run()
     assert not at.exception
     assert "undone" in at.success[0].value
-    actuals = ui.get_dataset().actuals
+    actuals = ui.get_dataset().actuals("satisfaction_procedures_pct")
     assert not (actuals.source == "Báo cáo 12/BC-UBND").any()
 
 
