@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from .i18n import format_number
 from .i18n import label as i18n_label
+from .periods import position
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
@@ -42,13 +43,30 @@ def _vline(x: float, colour: str, dash: str, text: str) -> tuple[dict[str, Any],
     return shape, note
 
 
+DENSE = 40  # points in a line above which it is drawn without markers (hover still names every point)
+
+
+def _placed(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``x``, each period's place on the axis of years (see periods.position), in that order.
+    The views' series come placed and ordered already (and cached), so this is usually a check."""
+    if "x" not in rows:
+        rows = rows.assign(x=[position(p) for p in rows.period])
+    return rows if rows.x.is_monotonic_increasing else rows.sort_values("x", kind="stable")
+
+
+def _mode(rows: pd.DataFrame) -> str:
+    return "lines" if len(rows) > DENSE else "lines+markers"
+
+
 def _with_breaks(rows: pd.DataFrame, breaks: list[int]) -> pd.DataFrame:
-    """Insert a blank point before each method-change year so the line is not drawn across it."""
+    """``rows`` placed on the axis, with a blank point before each method-change year so the line is not drawn
+    across it."""
+    rows = _placed(rows)
     if not breaks or rows.empty:
         return rows
-    gaps = [pd.DataFrame({"year": [b - 0.5], "value": [None], "period": [""], "source": [""]}) for b in breaks
-            if rows.year.min() < b <= rows.year.max()]
-    return pd.concat([rows, *gaps], ignore_index=True).sort_values("year") if gaps else rows
+    gaps = [pd.DataFrame({"x": [b - 0.5], "value": [None], "period": [""], "source": [""]}) for b in breaks
+            if rows.x.min() < b <= rows.x.max()]
+    return pd.concat([rows, *gaps], ignore_index=True).sort_values("x") if gaps else rows
 
 
 def _values(series: pd.Series) -> list[Any]:
@@ -64,7 +82,7 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
     traces: list[dict[str, Any]] = []
     for i, (label, rows) in enumerate(series.groupby("label", sort=False)):
         rows = _with_breaks(rows, breaks)
-        traces.append({"type": "scatter", "x": list(rows.year), "y": _values(rows.value), "mode": "lines+markers",
+        traces.append({"type": "scatter", "x": rows.x.tolist(), "y": _values(rows.value), "mode": _mode(rows),
                        "name": label, "connectgaps": False,
                        "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
                        "text": [f"{label} · {p}: {format_number(v, decimals, lang)}<br>{t('source', lang)}: {s}"
@@ -74,8 +92,8 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
         ref = references[references.line == line] if not references.empty else references
         if ref.empty:
             continue
-        ref = _with_breaks(ref.assign(year=pd.to_datetime(ref.period_end).dt.year), breaks)
-        traces.append({"type": "scatter", "x": list(ref.year), "y": _values(ref.value), "mode": "lines+markers",
+        ref = _with_breaks(ref, breaks)
+        traces.append({"type": "scatter", "x": ref.x.tolist(), "y": _values(ref.value), "mode": _mode(ref),
                        "name": t(line, lang), "connectgaps": False,
                        "line": {"color": "#636363", "dash": dash, "width": 1.5}, "marker": {"size": 5},
                        "text": [f"{t(line, lang)} {p}: {format_number(v, decimals, lang)}"
@@ -173,8 +191,9 @@ def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lan
                       "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
         for label, part in frames[code].groupby("label", sort=False):
             colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
-            traces.append({"type": "scatter", "x": list(part.year), "y": _values(part.value), "name": label,
-                           "mode": "lines+markers", "legendgroup": label, "showlegend": label not in shown,
+            part = _placed(part)
+            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": label,
+                           "mode": _mode(part), "legendgroup": label, "showlegend": label not in shown,
                            "line": {"color": colour}, "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "text",
                            "text": [f"{label} · {p}: {format_number(v, 2, lang)}<br>{t('source', lang)}: {s}"
                                     for p, v, s in zip(part.period, part.value, part.source)]})
@@ -192,8 +211,9 @@ def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
     """Rank over the years, one line per province, 1 at the top."""
     traces = []
     for i, (label, part) in enumerate(ranks.groupby("label", sort=False)):
-        traces.append({"type": "scatter", "x": list(part.year), "y": _values(part.value), "name": label,
-                       "mode": "lines+markers", "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
+        part = _placed(part)
+        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": label,
+                       "mode": _mode(part), "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
                        "hoverinfo": "text",
                        "hovertext": [f"{label} · {p}: {t('rank', lang)} {int(v)}<br>{t('source', lang)}: {s}"
                                      for p, v, s in zip(part.period, part.value, part.source)]})
@@ -229,7 +249,7 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
         values = [float(rows.value.min()), float(rows.value.max())] + [float(v) for v in thresholds.target_value]
         spread = (max(values) - min(values)) or 1.0
         xaxis = {"range": [max(min(values) - 0.15 * spread, float(indicator.min_value)), max(values) + 0.08 * spread]}
-    name = indicator.name_vi if lang == "vi" else indicator.name_en
+    name = (indicator.name_vi if lang == "vi" else indicator.name_en) + (f" · {rows.period.iloc[0]}" if not rows.empty else "")
     layout = _layout(name, lang, height=max(400, 18 * len(rows) + 120), shapes=shapes, annotations=notes, xaxis=xaxis)
     return go.Figure(data=[trace], layout=layout)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 _PATTERNS = (
@@ -97,6 +98,20 @@ def parse_period(text: str | int, *, allow_span: bool = False) -> Period:
         part = int(match.group(2)) if kind != "year" else 0
         return Period(kind, year, part)
     raise PeriodError(f"'{raw}' is not a period (expected 2024, 2024-H1, 2024-Q3 or 2024-05)")
+
+
+@lru_cache(maxsize=16384)
+def position(text: str) -> float:
+    """Where a period sits on a chart's axis of years: a year at its number, a half, quarter or month at its
+    middle within the year drawn from ``year - 0.5`` to ``year + 0.5`` (so twelve months of 2020 spread around
+    2020 instead of piling up on it), a span at its last year."""
+    period = parse_period(text, allow_span=True)
+    if period.kind == "year":
+        return float(period.year)
+    if period.kind == "span":
+        return float(period.part)
+    parts = 12 // _MONTHS_PER_PART[period.kind]
+    return period.year - 0.5 + (period.part - 0.5) / parts
 
 
 def year_fraction(day: date) -> float:

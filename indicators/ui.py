@@ -208,9 +208,10 @@ def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: 
 
 
 def download(frame: pd.DataFrame, file_name: str, lang: str, key: str) -> None:
-    """A CSV download of ``frame``: UTF-8 with BOM (Excel opens it right), formula cells escaped."""
-    st.download_button(label("download_csv", lang), to_csv(frame, bom=True).encode("utf-8"),
-                       file_name=file_name, mime="text/csv", key=key)
+    """A CSV download of ``frame``: UTF-8 with BOM (Excel opens it right), formula cells escaped. The file is
+    written when the button is clicked, not on every rerun (a page's series can be thousands of rows)."""
+    st.download_button(label("download_csv", lang), lambda: to_csv(frame, bom=True).encode("utf-8"),
+                       file_name=file_name, mime="text/csv", key=key, on_click="ignore")
 
 
 def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> None:

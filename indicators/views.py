@@ -18,6 +18,7 @@ from functools import cached_property
 import pandas as pd
 
 from .database import Store
+from .periods import position
 from .registry import ProvinceKey, Registry
 from .scorecard import judge_targets
 
@@ -43,11 +44,11 @@ class Dataset:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def load(cls, store: Store) -> "Dataset":
+    def load(cls, store: Store, kept: int = 48) -> "Dataset":
         targets = store.targets()
         targets["province_key"] = _key_column(targets)
         return cls(store, store.provinces(), store.province_aliases(), store.indicators(), targets,
-                   store.national_values(), store.plans(), store.tasks(), store.method_changes())
+                   store.national_values(), store.plans(), store.tasks(), store.method_changes(), kept)
 
     def actuals(self, indicator_code: str) -> pd.DataFrame:
         """Every actual of one indicator (all provinces and periods), read on first use and then kept while it
@@ -111,6 +112,14 @@ class Dataset:
 
     def indicator(self, code: str) -> pd.Series:
         return self.indicator_index.loc[code]
+
+    def indicator_names(self, lang: str) -> dict[str, str]:
+        """Indicator code → name in ``lang`` (a dict: select boxes look up every option on every rerun)."""
+        return self._names["vi" if lang == "vi" else "en"]
+
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        return {lang: dict(zip(self.indicators.code, self.indicators[f"name_{lang}"])) for lang in ("vi", "en")}
 
 
 def key_text(key: ProvinceKey) -> str:
@@ -253,7 +262,8 @@ def province_series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, l
     labels = {k: province_label(ds, k, lang) for k in keys}
     series["label"] = [labels[(c, d.date())] for c, d in zip(series.province_code, series.province_valid_from)]
     series["year"] = series.period_end.dt.year
-    return series.sort_values(["label", "period_end"])
+    series["x"] = [position(p) for p in series.period]  # its place on a chart's axis of years
+    return series.sort_values(["label", "x", "period_end"], kind="stable")
 
 
 def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
@@ -272,7 +282,9 @@ def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
         for _, r in best.iterrows():
             rows.append({"period": r.period, "period_end": r.period_end, "line": "best", "value": r.value,
                          "source": r.source, "province_name": r.province_name})
-    return pd.DataFrame(rows, columns=["period", "period_end", "line", "value", "source", "province_name"])
+    lines = pd.DataFrame(rows, columns=["period", "period_end", "line", "value", "source", "province_name"])
+    lines["x"] = [position(p) for p in lines.period]
+    return lines.sort_values(["line", "x"], kind="stable").reset_index(drop=True)
 
 
 def indicators_with_data(ds: Dataset, keys: list[ProvinceKey]) -> list[str]:
@@ -341,10 +353,19 @@ def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int,
 # --- rankings ------------------------------------------------------------------------------------
 
 def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
-    """Every province's figure for one indicator and year, best first, with its quartile (1 = best)."""
+    """Every province's figure for one indicator and year, best first, with its quartile (1 = best).
+
+    The year's own figure where the indicator has one; for an indicator reported monthly, quarterly or by half
+    year, the year's latest period that has figures (``2024-12``), one period for every province so that the
+    figures compare (the ``period`` column says which)."""
     meta = ds.indicator(indicator_code)
     a = ds.actuals(indicator_code)
-    rows = a[a.period == str(year)].copy()
+    in_year = a[a.period.str.startswith(str(year))]
+    rows = in_year[in_year.period == str(year)]
+    if rows.empty and not in_year.empty:
+        last = in_year[in_year.period_end == in_year.period_end.max()]
+        rows = in_year[in_year.period == last.period.mode().iloc[0]]
+    rows = rows.copy()
     if rows.empty:
         return rows.assign(quartile=pd.Series(dtype=int), feature_id=pd.Series(dtype=str))
     ascending = meta.direction == "lower"

@@ -40,7 +40,7 @@ if len(chosen) < 2:
     st.stop()
 
 keys = [parse_key_text(ds, k) for k in chosen]
-names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+names = ds.indicator_names(lang)
 measured = set(ds.measured)
 candidates = [c for c in ("papi_total", "pci_total", "par_index", "sipas", "papi_d5_procedures",
                           "papi_d8_e_governance", "pci_transparency", "pci_time_costs") if c in measured]

@@ -45,7 +45,7 @@ if key is not None:
             column.caption(label("rank_of", lang, rank=int(row["rank"])))
 else:
     summary = view("country_composites")
-    names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+    names = ds.indicator_names(lang)
     st.dataframe(pd.DataFrame({
         label("indicator", lang): summary.indicator_code.map(names),
         label("year", lang): ["—" if pd.isna(v) else str(v) for v in summary.full_year],

@@ -28,7 +28,7 @@ with container:
         default_indicator = "papi_total" if "papi_total" in available else available[0]
         current = from_url("indicator", default_indicator)
         current = current if current in available else default_indicator
-        names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+        names = ds.indicator_names(lang)
         indicator_code = st.selectbox(label("indicator", lang), available, index=available.index(current),
                                       format_func=lambda c: names[c], key="indicator")
         remember("indicator", indicator_code, default_indicator)

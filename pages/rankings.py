@@ -13,7 +13,7 @@ lang = language()
 ds = get_dataset()
 st.title(label("page_rankings", lang))
 
-names = ds.indicators.set_index("code")["name_vi" if lang == "vi" else "name_en"]
+names = ds.indicator_names(lang)
 options = ds.measured
 default_indicator = "papi_total"
 current = from_url("indicator", default_indicator)

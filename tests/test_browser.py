@@ -120,6 +120,24 @@ def test_a_target_chart_link_shows_the_target(server, browser):
     page.close()
 
 
+def test_a_chart_s_figures_download_as_csv(server, browser, tmp_path):
+    """The CSV is written when the button is clicked (not on every rerun); it still arrives whole."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    page.goto(server + "profile?province=42@2004&indicator=papi_total&lang=en")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30000)
+    _settled(page)
+    with page.expect_download(timeout=30000) as info:
+        page.get_by_role("button", name="Download table (CSV)").click()
+    download = info.value
+    assert download.suggested_filename == "42@2004-papi_total.csv"
+    path = tmp_path / "series.csv"
+    download.save_as(path)
+    text = path.read_bytes().decode("utf-8")
+    assert text.startswith("\ufefflabel,indicator_code,period,value,source\n")
+    assert "Hà Tĩnh" in text and ",papi_total,2024," in text
+    page.close()
+
+
 def test_english_is_kept_in_the_url(server, browser):
     page = browser.new_page()
     page.goto(server + "rankings?lang=en")

@@ -95,3 +95,28 @@ def test_rank_chart_puts_rank_one_on_top(ds):
 def test_status_bar_uses_the_status_colours():
     figure = charts.status_bar({"achieved": 2, "off_track": 1}, {"achieved": "Đã đạt", "off_track": "Chậm"})
     assert [tr.marker.color for tr in figure.data] == [charts.STATUS_COLOURS["achieved"], charts.STATUS_COLOURS["off_track"]]
+
+
+def _monthly(label: str, years: range) -> pd.DataFrame:
+    periods = [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
+    return pd.DataFrame({"label": label, "period": periods, "value": [float(i % 7) for i in range(len(periods))],
+                         "source": "test"})
+
+
+def test_monthly_figures_spread_across_their_year_instead_of_piling_up_on_it(ds):
+    series = pd.concat([_monthly("A", range(2020, 2021)),
+                        pd.DataFrame({"label": "B", "period": ["2019", "2020"], "value": [1.0, 2.0], "source": "t"})])
+    figure = charts.trend_chart(series, ds.targets.iloc[:0], reference_lines(ds, "papi_total").iloc[:0],
+                                ds.indicator("papi_total"), "en")
+    months, years = list(figure.data[0].x), list(figure.data[1].x)
+    assert len(set(months)) == 12 and all(2019.5 < x < 2020.5 for x in months) and months == sorted(months)
+    assert years == [2019.0, 2020.0]  # a yearly figure stays on its year
+    assert figure.data[1].mode == "lines+markers"
+
+
+def test_a_dense_series_is_a_line_without_markers_and_keeps_its_hover_text(ds):
+    series = _monthly("A", range(2015, 2025))  # 120 points
+    figure = charts.small_multiples({"papi_total": series}, {"papi_total": "PAPI"}, "en")
+    trace = figure.data[0]
+    assert trace.mode == "lines" and len(trace.x) == 120 and len(trace.text) == 120
+    assert trace.text[0].startswith("A · 2015-01")

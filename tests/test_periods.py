@@ -38,3 +38,12 @@ def test_only_periods_ending_on_31_december_close_a_year():
     assert parse_period("2024-H2").closes_year
     assert parse_period("2024-12").closes_year
     assert not parse_period("2024-Q3").closes_year
+
+
+def test_a_period_sits_at_its_middle_on_the_axis_of_years():
+    from indicators.periods import position
+
+    assert position("2020") == 2020.0 and position("2016..2020") == 2020.0
+    assert position("2020-H1") == 2019.75 and position("2020-H2") == 2020.25
+    assert position("2020-Q1") == 2019.625 and position("2020-Q4") == 2020.375
+    assert position("2020-01") == 2019.5 + 0.5 / 12 and position("2020-12") == 2020.5 - 0.5 / 12

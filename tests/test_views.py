@@ -95,3 +95,28 @@ def test_sources_are_summarised_by_publisher_and_years():
     import pandas as pd
     text = summarise_sources(pd.Series(["PAPI 2011 (UNDP)", "PAPI 2012 (UNDP)", "PCI 2016 (VCCI)"]))
     assert text == "PAPI (UNDP) 2011–2012; PCI (VCCI) 2016"
+
+
+def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_read_fresh(store):
+    from indicators.views import Dataset
+
+    rows = [("42", OLD, "satisfaction_procedures_pct", "2024-11", 90.0),
+            ("42", OLD, "satisfaction_procedures_pct", "2024-12", 91.0),
+            ("40", OLD, "satisfaction_procedures_pct", "2024-12", 95.0),
+            ("38", OLD, "satisfaction_procedures_pct", "2024-11", 99.0)]  # no December figure: left out
+    store.add_batch(pd.DataFrame(rows, columns=["province_code", "province_valid_from", "indicator_code", "period",
+                                                "value"]), source="Báo cáo tháng", source_kind="cli", imported_by="t")
+    ds = Dataset.load(store)
+    ranked = ranking(ds, "satisfaction_procedures_pct", 2024)
+    assert list(ranked.province_code) == ["40", "42"] and set(ranked.period) == {"2024-12"}
+    assert ranking(ds, "satisfaction_procedures_pct", 2023).empty
+    series = province_series(ds, [("42", OLD)], "satisfaction_procedures_pct")
+    assert list(series.period) == ["2024-11", "2024-12"] and series.x.is_monotonic_increasing
+    assert ds.actuals("satisfaction_procedures_pct") is ds.actuals("satisfaction_procedures_pct")  # kept
+    small = Dataset.load(store, kept=2)
+    first = small.actuals("papi_total")
+    small.actuals("pci_total"), small.actuals("sipas")  # papi_total, the least recently used, is dropped
+    assert list(small._slices) == ["pci_total", "sipas"] and small.actuals("papi_total") is not first
+    assert small.actuals("papi_total").equals(first)
+    assert "satisfaction_procedures_pct" in ds.measured
+    assert "satisfaction_procedures_pct" in indicators_with_data(ds, [("38", OLD)])
