@@ -1,5 +1,6 @@
-"""Page speed benchmark: server time of a rerun after a filter change (AppTest), and time to
-interactive in headless Chromium, each against a floor measured in the same run.
+"""Page speed benchmark: server time of a rerun after a filter change (AppTest), what the server reads on
+first use (against DuckDB reading the same rows), time to interactive in headless Chromium and the server's
+peak memory, each against a floor measured in the same run.
 
     python3 bench/pages.py [--quick] [--runs N]
 
@@ -71,6 +72,40 @@ def measure_reruns(runs: int) -> list[tuple[str, list[float]]]:
             times.append(time.perf_counter() - started)
         results.append((f"{page} rerun after changing {key}", times[1:]))
     return results
+
+
+def measure_data_layer(runs: int) -> list[tuple[str, list[float]]]:
+    """What a server pays for data it has not read yet: the small tables every page needs (once per process,
+    and after each import), and an indicator's actuals the first time a page asks for them (then kept)."""
+    from indicators.database import Store, default_db_path
+    from indicators.views import Dataset
+
+    store = Store(default_db_path(), read_only=True)
+    try:
+        codes = store.query("SELECT DISTINCT indicator_code FROM actual ORDER BY 1").indicator_code.tolist()
+        picks = [codes[i * len(codes) // (2 * runs)] for i in range(2 * runs)]  # distinct, so each read is a first
+        raw, load, first, again = [], [], [], []
+        for code in picks[::2]:
+            started = time.perf_counter()
+            store.query("SELECT * FROM actual WHERE indicator_code = ?", [code])
+            raw.append(time.perf_counter() - started)
+        for _ in range(runs):
+            started = time.perf_counter()
+            dataset = Dataset.load(store)
+            load.append(time.perf_counter() - started)
+        for code in picks[1::2]:
+            started = time.perf_counter()
+            dataset.actuals(code)
+            first.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            dataset.actuals(code)
+            again.append(time.perf_counter() - started)
+    finally:
+        store.close()
+    return [("DuckDB: SELECT * of one indicator's actuals (floor)", raw),
+            ("load the small tables every page needs (once per process)", load),
+            ("an indicator's actuals, first read (all provinces and periods)", first),
+            ("the same indicator again (kept in memory)", again)]
 
 
 def _free_port() -> int:
@@ -223,6 +258,7 @@ def main() -> None:
     report("Server time of a rerun after a filter change (AppTest); goal < 150 ms", measure_reruns(runs))
     ui.get_store().close()  # the AppTest runs opened the database for writing: free it for the server
     ui.get_store.clear()
+    report("Data the server reads on first use (pages then use what it keeps)", measure_data_layer(runs))
     if not args.no_browser:
         links, clicks = measure_browser(runs)
         report("Time to interactive in headless Chromium, opening a link (full load, warm browser cache)\n"
