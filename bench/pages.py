@@ -72,7 +72,35 @@ def measure_reruns(runs: int) -> list[tuple[str, list[float]]]:
                 raise RuntimeError(f"{page}: {at.exception[0].value}")
             times.append(time.perf_counter() - started)
         results.append((f"{page} rerun after changing {key}", times[1:]))
+    results.append(("pages/profile.py, an indicator not read since the start", _cold_reruns(runs)))
     return results
+
+
+def _cold_reruns(runs: int) -> list[float]:
+    """The profile page after choosing an indicator whose actuals the server has not read yet (a different one
+    each run): the rerun includes reading that indicator from DuckDB."""
+    from streamlit.testing.v1 import AppTest
+
+    from indicators import ui, views
+
+    times = []
+    for _ in range(runs + 1):
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+        at.run()
+        at.switch_page("pages/profile.py")
+        at.run()
+        ds = ui.get_dataset()
+        key = views.parse_key_text(ds, "42@2025")
+        unread = [c for c in views.indicators_with_data(ds, views.scope(ds, key)) if not ds.is_kept(c)]
+        if not unread:
+            break
+        at.selectbox(key="indicator").set_value(unread[len(unread) // 2])
+        started = time.perf_counter()
+        at.run()
+        if at.exception:
+            raise RuntimeError(f"profile: {at.exception[0].value}")
+        times.append(time.perf_counter() - started)
+    return times[1:] or times
 
 
 def measure_data_layer(runs: int) -> list[tuple[str, list[float]]]:

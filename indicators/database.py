@@ -334,6 +334,21 @@ class Store:
         where = " WHERE " + " AND ".join(filters) if filters else ""
         return self.query(_ACTUAL_SELECT.format(source="actual", where=where), params)
 
+    def indicator_actuals(self, indicator_code: str) -> pd.DataFrame:
+        """One indicator's actuals, every province and period, with only what charts and rankings draw (province
+        and its name, period, value, source): at ten times the country's volume the narrower read takes half the
+        time of :meth:`actuals`, because one indicator's rows are spread over the whole table."""
+        return self.query("""
+            WITH a AS (SELECT province_code, province_valid_from, period, period_end, value, source, batch_id
+                       FROM actual WHERE indicator_code = ?)
+            SELECT a.province_code, p.name AS province_name, a.province_valid_from, ? AS indicator_code, a.period,
+                   a.period_end, a.value, coalesce(a.source, b.source) AS source,
+                   a.province_code || '|' || strftime(a.province_valid_from, '%Y-%m-%d') AS province_key
+            FROM a
+            JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
+            JOIN import_batch b ON b.id = a.batch_id
+            ORDER BY a.province_valid_from, a.province_code, a.period_end, a.period""", [indicator_code, indicator_code])
+
     def actual_series(self, series: pd.DataFrame) -> pd.DataFrame:
         """The actuals of every (province_code, province_valid_from, indicator_code) row of ``series``."""
         if series.empty:

@@ -57,13 +57,17 @@ class Dataset:
             if indicator_code in self._slices:
                 self._slices.move_to_end(indicator_code)
                 return self._slices[indicator_code]
-        frame = self.store.actuals(indicator_code=indicator_code)
-        frame["province_key"] = _key_column(frame)
+        frame = self.store.indicator_actuals(indicator_code)  # with its province_key (see _key_column)
         with self._lock:
             self._slices[indicator_code] = frame
             while len(self._slices) > self.kept:
                 self._slices.popitem(last=False)
         return frame
+
+    def is_kept(self, indicator_code: str) -> bool:
+        """Whether that indicator's actuals are in memory (read and not yet dropped)."""
+        with self._lock:
+            return indicator_code in self._slices
 
     def actuals_in(self, period: str) -> pd.DataFrame:
         """Every actual of one period (all indicators and provinces)."""
@@ -269,20 +273,16 @@ def province_series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, l
 def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
     """National mean (published) and national best (the best province figure stored) per period."""
     meta = ds.indicator(indicator_code)
-    rows = []
+    columns = ["period", "period_end", "line", "value", "source", "province_name"]
     national = ds.national[(ds.national.indicator_code == indicator_code) & (ds.national.statistic == "mean")]
-    for _, r in national.iterrows():
-        rows.append({"period": r.period, "period_end": r.period_end, "line": "mean", "value": r.value,
-                     "source": r.source, "province_name": None})
+    parts = [national.assign(line="mean", province_name=None)[columns]] if not national.empty else []
     a = ds.actuals(indicator_code)
-    full_years = a.groupby("period").province_code.transform("count") >= 30  # only where most provinces have a figure
-    a = a[full_years]
+    a = a[a.groupby("period").province_code.transform("count") >= 30]  # only where most provinces have a figure
     if not a.empty:
-        best = a.loc[a.groupby("period").value.idxmax() if meta.direction == "higher" else a.groupby("period").value.idxmin()]
-        for _, r in best.iterrows():
-            rows.append({"period": r.period, "period_end": r.period_end, "line": "best", "value": r.value,
-                         "source": r.source, "province_name": r.province_name})
-    lines = pd.DataFrame(rows, columns=["period", "period_end", "line", "value", "source", "province_name"])
+        by_period = a.groupby("period").value
+        best = a.loc[by_period.idxmax() if meta.direction == "higher" else by_period.idxmin()]
+        parts.append(best.assign(line="best")[columns])
+    lines = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     lines["x"] = [position(p) for p in lines.period]
     return lines.sort_values(["line", "x"], kind="stable").reset_index(drop=True)
 
