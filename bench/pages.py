@@ -284,7 +284,8 @@ def report(title: str, rows: list[tuple[str, list[float]]], unit: str = "ms") ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="for CI: 2 runs of each server measure, 1 of each browser measure")
+    parser.add_argument("--quick", action="store_true",
+                        help="for CI: 2 runs of each server measure, 1 of each browser measure")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--db", type=Path, help="the database to measure (default: $KPI_DB or data/kpi.duckdb)")

@@ -5,7 +5,8 @@ time to interactive, server memory) and the import on it, each against its floor
 
 Reference scale (bench/generate.py): 98 province eras × 200 indicators × 240 months ≈ 4.7 million actuals.
 ``--quick`` uses the small synthetic database, two runs of each server measure and one of each browser
-measure: under a minute (about 45 s here). CI runs it; it fails only if something crashes. Goals on the 2-core machine: rerun < 150 ms, interactive within 2 s and 1.5× the
+measure: under a minute (about 45 s here). CI runs it; it fails only if something crashes.
+Goals on the 2-core machine: rerun < 150 ms, interactive within 2 s and 1.5× the
 hello-world floor, import within 3× DuckDB's own, server RSS < 1 GB.
 """
 

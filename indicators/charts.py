@@ -249,7 +249,8 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
         values = [float(rows.value.min()), float(rows.value.max())] + [float(v) for v in thresholds.target_value]
         spread = (max(values) - min(values)) or 1.0
         xaxis = {"range": [max(min(values) - 0.15 * spread, float(indicator.min_value)), max(values) + 0.08 * spread]}
-    name = (indicator.name_vi if lang == "vi" else indicator.name_en) + (f" · {rows.period.iloc[0]}" if not rows.empty else "")
+    name = indicator.name_vi if lang == "vi" else indicator.name_en
+    name += f" · {rows.period.iloc[0]}" if not rows.empty else ""  # the year, or the month a monthly figure is of
     layout = _layout(name, lang, height=max(400, 18 * len(rows) + 120), shapes=shapes, annotations=notes, xaxis=xaxis)
     return go.Figure(data=[trace], layout=layout)
 

@@ -336,8 +336,8 @@ class Store:
 
     def indicator_actuals(self, indicator_code: str) -> pd.DataFrame:
         """One indicator's actuals, every province and period, with only what charts and rankings draw (province
-        and its name, period, value, source): at ten times the country's volume the narrower read takes half the
-        time of :meth:`actuals`, because one indicator's rows are spread over the whole table."""
+        and its name, period, value, source): at ten times the country's volume the narrower read takes about two
+        thirds of the time of :meth:`actuals`, because one indicator's rows are spread over the whole table."""
         return self.query("""
             WITH a AS (SELECT province_code, province_valid_from, period, period_end, value, source, batch_id
                        FROM actual WHERE indicator_code = ?)
@@ -347,7 +347,8 @@ class Store:
             FROM a
             JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
             JOIN import_batch b ON b.id = a.batch_id
-            ORDER BY a.province_valid_from, a.province_code, a.period_end, a.period""", [indicator_code, indicator_code])
+            ORDER BY a.province_valid_from, a.province_code, a.period_end, a.period""",
+                          [indicator_code, indicator_code])
 
     def actual_series(self, series: pd.DataFrame) -> pd.DataFrame:
         """The actuals of every (province_code, province_valid_from, indicator_code) row of ``series``."""
@@ -358,8 +359,9 @@ class Store:
         with self.cursor() as cur:
             cur.register("wanted_series", wanted)
             try:
-                source = """(SELECT x.* FROM actual x SEMI JOIN wanted_series w ON x.province_code = w.province_code
-                             AND x.province_valid_from = w.province_valid_from AND x.indicator_code = w.indicator_code)"""
+                source = """(SELECT x.* FROM actual x SEMI JOIN wanted_series w
+                             ON x.province_code = w.province_code AND x.province_valid_from = w.province_valid_from
+                             AND x.indicator_code = w.indicator_code)"""
                 return cur.execute(_ACTUAL_SELECT.format(source=source, where="")).df()
             finally:
                 cur.unregister("wanted_series")

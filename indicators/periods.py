@@ -11,8 +11,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 _PATTERNS = (
     ("year", re.compile(r"^(\d{4})$")),

@@ -289,7 +289,8 @@ def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
 
 def indicators_with_data(ds: Dataset, keys: list[ProvinceKey]) -> list[str]:
     """Indicators that have an actual or a target for ``keys``, in catalogue order."""
-    used = set(ds.coverage[_in_keys(ds.coverage, keys)].indicator_code) | set(ds.targets[_in_keys(ds.targets, keys)].indicator_code)
+    used = set(ds.coverage[_in_keys(ds.coverage, keys)].indicator_code)
+    used |= set(ds.targets[_in_keys(ds.targets, keys)].indicator_code)
     return [c for c in ds.indicators.code if c in used]
 
 
