@@ -173,6 +173,10 @@ class BuildReport:
     counts: dict[str, int]
 
 
+# A province era as one text, ``42|2004-01-01``: what views.py matches rows of several eras on (views._key_column
+# builds the same from a frame).
+_PROVINCE_KEY = "{t}province_code || '|' || strftime({t}province_valid_from, '%Y-%m-%d') AS province_key"
+
 _ACTUAL_SELECT = """
     SELECT a.province_code, p.name AS province_name, a.province_valid_from, a.indicator_code,
            a.period, a.period_kind, a.period_end, a.value,
@@ -342,13 +346,12 @@ class Store:
             WITH a AS (SELECT province_code, province_valid_from, period, period_end, value, source, batch_id
                        FROM actual WHERE indicator_code = ?)
             SELECT a.province_code, p.name AS province_name, a.province_valid_from, ? AS indicator_code, a.period,
-                   a.period_end, a.value, coalesce(a.source, b.source) AS source,
-                   a.province_code || '|' || strftime(a.province_valid_from, '%Y-%m-%d') AS province_key
+                   a.period_end, a.value, coalesce(a.source, b.source) AS source, {key}
             FROM a
             JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
             JOIN import_batch b ON b.id = a.batch_id
-            ORDER BY a.province_valid_from, a.province_code, a.period_end, a.period""",
-                          [indicator_code, indicator_code])
+            ORDER BY a.province_valid_from, a.province_code, a.period_end, a.period""".format(
+            key=_PROVINCE_KEY.format(t="a.")), [indicator_code, indicator_code])
 
     def actual_series(self, series: pd.DataFrame) -> pd.DataFrame:
         """The actuals of every (province_code, province_valid_from, indicator_code) row of ``series``."""
@@ -368,8 +371,9 @@ class Store:
 
     def actual_coverage(self) -> pd.DataFrame:
         """How many actuals each indicator has for each province era (which indicators have data where)."""
-        return self.query("""
-            SELECT indicator_code, province_code, province_valid_from, count(*) AS figures
+        return self.query(f"""
+            SELECT indicator_code, province_code, province_valid_from, count(*) AS figures,
+                   {_PROVINCE_KEY.format(t="")}
             FROM actual GROUP BY ALL ORDER BY ALL""")
 
     def national_values(self, indicator_code: str | None = None) -> pd.DataFrame:

@@ -80,9 +80,7 @@ class Dataset:
     @cached_property
     def coverage(self) -> pd.DataFrame:
         """How many actuals each indicator has per province era: which indicators have data, and where."""
-        frame = self.store.actual_coverage()
-        frame["province_key"] = _key_column(frame)
-        return frame
+        return self.store.actual_coverage()  # with its province_key
 
     @cached_property
     def measured(self) -> list[str]:
@@ -204,6 +202,7 @@ def _comparable(ds: Dataset, code: str, year_a: int, year_b: int) -> bool:
 
 
 def _key_column(frame: pd.DataFrame) -> pd.Series:
+    """``42|2004-01-01`` per row: the province key the store's reads add in SQL (database._PROVINCE_KEY)."""
     return frame.province_code + "|" + frame.province_valid_from.dt.strftime("%Y-%m-%d")
 
 
@@ -265,7 +264,6 @@ def province_series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, l
     series = _series(ds, keys, indicator_code).copy()
     labels = {k: province_label(ds, k, lang) for k in keys}
     series["label"] = [labels[(c, d.date())] for c, d in zip(series.province_code, series.province_valid_from)]
-    series["year"] = series.period_end.dt.year
     series["x"] = [position(p) for p in series.period]  # its place on a chart's axis of years
     return series.sort_values(["label", "x", "period_end"], kind="stable")
 

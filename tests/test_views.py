@@ -116,6 +116,7 @@ def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_rea
     from indicators.views import _key_column
     papi = ds.actuals("papi_total")  # the key DuckDB writes is the one the views build
     assert papi.province_key.equals(_key_column(papi)) and "42|2004-01-01" in set(papi.province_key)
+    assert ds.coverage.province_key.equals(_key_column(ds.coverage))
     small = Dataset.load(store, kept=2)
     first = small.actuals("papi_total")
     small.actuals("pci_total"), small.actuals("sipas")  # papi_total, the least recently used, is dropped
