@@ -2,7 +2,7 @@
 
 Three roles, each including the one before: ``viewer`` (reads; no sign-in is needed to read unless
 ``KPI_SIGN_IN_TO_READ=1``), ``analyst`` (imports figures and targets, undoes their own batches), ``admin``
-(locks and unlocks periods, manages users, undoes any batch). Passwords are stored as bcrypt hashes
+(locks and unlocks periods, manages users, undoes any batch, makes and restores backups, rebuilds). Passwords are stored as bcrypt hashes
 (cost 12). The role is not trusted from the caller: :func:`require` reads it again from the ``app_user``
 table inside the transaction that writes, so a user disabled or demoted a moment ago cannot write.
 """
@@ -54,18 +54,79 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(12)).decode("ascii")
 
 
-def authenticate(cur: duckdb.DuckDBPyConnection, name: str, password: str) -> User | None:
-    """The user when ``password`` is theirs and they are not disabled; else None (same cost either way)."""
+# Sign-in throttling, per account and kept in the database (every session, process and the CLI share it, and a
+# restart does not reset it): after FREE_FAILURES failures in a row, each further attempt must wait
+# FIRST_WAIT seconds after the last failure, doubling with each failure up to MAX_WAIT. An attempt made too
+# early is refused without the password being checked (and is recorded as "throttled").
+FREE_FAILURES = 5
+FIRST_WAIT = 30
+MAX_WAIT = 15 * 60
+
+
+class SignInRefused(Bilingual, PermissionError):
+    """A sign-in that failed: wrong name or password (one message for both), or too many failures."""
+
+    def __init__(self, vi: str, en: str, wait: int = 0):
+        super().__init__(vi, en)
+        self.wait = wait
+
+
+def record(cur: duckdb.DuckDBPyConnection, name: str, action: str, outcome: str, channel: str,
+           detail: str | None = None) -> None:
+    """One row of the audit of sign-ins and of the commands that replace data (build, backup, restore)."""
+    cur.execute("INSERT INTO audit_event (happened_at, name, action, outcome, channel, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                [_now(), name[:64], action, outcome, channel, detail])
+
+
+def wait_before_sign_in(cur: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Seconds ``name`` must still wait before the next sign-in attempt is checked (0: it may try now)."""
+    row = cur.execute("""
+        SELECT count(*), max(happened_at) FROM audit_event
+        WHERE action = 'sign_in' AND name = ? AND outcome = 'failed'
+          AND id > coalesce((SELECT max(id) FROM audit_event WHERE action = 'sign_in' AND name = ?
+                             AND outcome = 'ok'), -1)""", [name, name]).fetchone()
+    failures, last = int(row[0]), row[1]
+    if failures < FREE_FAILURES or last is None:
+        return 0
+    wait = min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), MAX_WAIT)
+    left = wait - (_now() - last).total_seconds()
+    return max(0, int(left + 0.999))
+
+
+def authenticate(cur: duckdb.DuckDBPyConnection, name: str, password: str, channel: str = "web") -> User:
+    """The user when ``password`` is theirs and they are not disabled; :class:`SignInRefused` otherwise.
+    Every attempt is recorded in ``audit_event``; see FREE_FAILURES for the throttle."""
+    name = name.strip().lower()[:64]
+    wait = wait_before_sign_in(cur, name)
+    if wait:
+        record(cur, name, "sign_in", "throttled", channel)
+        raise SignInRefused(f"sai quá nhiều lần: thử lại sau {wait} giây", f"too many failures: try again in {wait} s",
+                            wait)
     row = cur.execute("SELECT name, display_name, role, password_hash, disabled FROM app_user WHERE name = ?",
-                      [name.strip().lower()]).fetchone()
+                      [name]).fetchone()
     stored = row[3].encode("ascii") if row else _DUMMY_HASH
     try:
         ok = bcrypt.checkpw(password.encode("utf-8")[:72], stored)
     except ValueError:
         ok = False
     if not row or not ok or row[4]:
-        return None
+        record(cur, name, "sign_in", "failed", channel,
+               "unknown user" if not row else ("disabled" if ok else "wrong password"))
+        raise SignInRefused("sai tên đăng nhập hoặc mật khẩu", "wrong user name or password")
+    record(cur, name, "sign_in", "ok", channel)
     return User(row[0], row[1], row[2])
+
+
+def current(cur: duckdb.DuckDBPyConnection, user: User) -> User | None:
+    """``user`` as the database holds the account now: None when it was disabled or removed."""
+    row = cur.execute("SELECT name, display_name, role, disabled FROM app_user WHERE name = ?", [user.name]).fetchone()
+    return None if row is None or row[3] else User(row[0], row[1], row[2])
+
+
+def audit(cur: duckdb.DuckDBPyConnection, limit: int = 1000):
+    """The latest sign-ins and data-replacing commands, newest first (a DataFrame)."""
+    return cur.execute("SELECT happened_at, name, action, outcome, channel, detail FROM audit_event ORDER BY id DESC LIMIT ?",
+                       [limit]).df()
 
 
 def require(cur: duckdb.DuckDBPyConnection, user: User | None, role: str) -> User:
@@ -150,3 +211,9 @@ def _check_password(password: str) -> None:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def list_users(cur: duckdb.DuckDBPyConnection):
+    """Every account (no password hashes), as a DataFrame."""
+    return cur.execute("SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name"
+                       ).df()

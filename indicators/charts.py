@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from .i18n import format_number
 from .i18n import label as i18n_label
 from .periods import position
+from .plain import html as h
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
@@ -30,7 +31,7 @@ def t(key: str, lang: str, **values: Any) -> str:
 
 
 def _layout(title: str, lang: str, height: int = 380, **extra: Any) -> dict[str, Any]:
-    return {"title": {"text": title}, "height": height, "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
+    return {"title": {"text": h(title)}, "height": height, "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
             "legend": {"orientation": "h", "yanchor": "top", "y": -0.22},
             "separators": ",." if lang == "vi" else ".,", **extra}
 
@@ -83,9 +84,9 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
     for i, (label, rows) in enumerate(series.groupby("label", sort=False)):
         rows = _with_breaks(rows, breaks)
         traces.append({"type": "scatter", "x": rows.x.tolist(), "y": _values(rows.value), "mode": _mode(rows),
-                       "name": label, "connectgaps": False,
+                       "name": h(label), "connectgaps": False,
                        "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
-                       "text": [f"{label} · {p}: {format_number(v, decimals, lang)}<br>{t('source', lang)}: {s}"
+                       "text": [f"{h(label)} · {p}: {format_number(v, decimals, lang)}<br>{t('source', lang)}: {h(s)}"
                                 if p else "" for p, v, s in zip(rows.period, rows.value, rows.source)],
                        "hoverinfo": "text"})
     for line, dash in (("mean", "dot"), ("best", "dash")):
@@ -97,7 +98,7 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
                        "name": t(line, lang), "connectgaps": False,
                        "line": {"color": "#636363", "dash": dash, "width": 1.5}, "marker": {"size": 5},
                        "text": [f"{t(line, lang)} {p}: {format_number(v, decimals, lang)}"
-                                + (f" ({n})" if isinstance(n, str) else "") + f"<br>{t('source', lang)}: {s}"
+                                + (f" ({h(n)})" if isinstance(n, str) else "") + f"<br>{t('source', lang)}: {h(s)}"
                                 if p else "" for p, v, n, s in zip(ref.period, ref.value, ref.province_name, ref.source)],
                        "hoverinfo": "text"})
     for _, target in targets.iterrows():
@@ -118,8 +119,8 @@ def _target_traces(target: pd.Series, lang: str) -> list[dict[str, Any]]:
     deadline = int(str(target.deadline_period)[:4])
     start = int(str(target.start_period)[:4])
     requirement = target.requirement if "requirement" in target else ""
-    label = f"{t('target', lang)} {target.target_id}: {requirement}"
-    hover = f"{target.target_id} ({target.plan_number})<br>{_wrap(target.source_quote)}"
+    label = h(f"{t('target', lang)} {target.target_id}: {requirement}")
+    hover = f"{h(target.target_id)} ({h(target.plan_number)})<br>{_wrap(target.source_quote)}"
     if target.comparator == "between":
         traces = [{"type": "scatter", "x": [deadline, deadline], "y": [target.target_value, target.target_high],
                    "mode": "lines", "line": {"color": TARGET_COLOUR, "width": 10}, "opacity": 0.5, "name": label,
@@ -141,7 +142,8 @@ def _target_traces(target: pd.Series, lang: str) -> list[dict[str, Any]]:
 
 
 def _wrap(text: str, width: int = 70) -> str:
-    words, lines, line = str(text).split(), [], ""
+    """``text`` as Plotly text (escaped), broken into lines of about ``width`` characters."""
+    words, lines, line = h(text).split(), [], ""
     for word in words:
         if len(line) + len(word) > width:
             lines.append(line)
@@ -158,11 +160,11 @@ def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: 
     values = _values(dimensions.value)
     traces = [
         {"type": "scatterpolar", "r": best + best[:1], "theta": names + names[:1],
-         "name": f"{t('best_province', lang)}: {dimensions.best_province.iloc[0]}" if len(dimensions) else t("best", lang),
+         "name": f"{t('best_province', lang)}: {h(dimensions.best_province.iloc[0])}" if len(dimensions) else t("best", lang),
          "line": {"color": "#636363", "dash": "dash"}, "hoverinfo": "text",
-         "text": [f"{n}: {format_number(v, 2, lang)} ({p})" for n, v, p in
+         "text": [f"{n}: {format_number(v, 2, lang)} ({h(p)})" for n, v, p in
                   zip(names, best, dimensions.best_province)] + [""]},
-        {"type": "scatterpolar", "r": values + values[:1], "theta": names + names[:1], "name": province_name,
+        {"type": "scatterpolar", "r": values + values[:1], "theta": names + names[:1], "name": h(province_name),
          "fill": "toself", "line": {"color": PALETTE[0], "width": 3}, "hoverinfo": "text",
          "text": [f"{n}: {format_number(v, 2, lang)}" for n, v in zip(names, values)] + [""]},
     ]
@@ -187,15 +189,15 @@ def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lan
         y1 = 1 - row * (height + gap_y)
         layout[f"xaxis{axis}"] = {"domain": [_unit(x0), _unit(x0 + width)], "anchor": f"y{axis}", "dtick": 2}
         layout[f"yaxis{axis}"] = {"domain": [_unit(y1 - height), _unit(y1)], "anchor": f"x{axis}"}
-        notes.append({"text": f"<b>{titles[code]}</b>", "xref": "paper", "yref": "paper", "x": x0 + width / 2,
+        notes.append({"text": f"<b>{h(titles[code])}</b>", "xref": "paper", "yref": "paper", "x": x0 + width / 2,
                       "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
         for label, part in frames[code].groupby("label", sort=False):
             colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
             part = _placed(part)
-            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": label,
+            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(label),
                            "mode": _mode(part), "legendgroup": label, "showlegend": label not in shown,
                            "line": {"color": colour}, "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "text",
-                           "text": [f"{label} · {p}: {format_number(v, 2, lang)}<br>{t('source', lang)}: {s}"
+                           "text": [f"{h(label)} · {p}: {format_number(v, 2, lang)}<br>{t('source', lang)}: {h(s)}"
                                     for p, v, s in zip(part.period, part.value, part.source)]})
             shown.add(label)
     layout["annotations"] = notes
@@ -212,10 +214,10 @@ def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
     traces = []
     for i, (label, part) in enumerate(ranks.groupby("label", sort=False)):
         part = _placed(part)
-        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": label,
+        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(label),
                        "mode": _mode(part), "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
                        "hoverinfo": "text",
-                       "hovertext": [f"{label} · {p}: {t('rank', lang)} {int(v)}<br>{t('source', lang)}: {s}"
+                       "hovertext": [f"{h(label)} · {p}: {t('rank', lang)} {int(v)}<br>{t('source', lang)}: {h(s)}"
                                      for p, v, s in zip(part.period, part.value, part.source)]})
     layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": t("rank", lang)}},
                      xaxis={"dtick": 1})
@@ -227,19 +229,19 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
     """Every province's figure, best on top, coloured by quartile, with the selected plan's target line."""
     decimals = int(indicator.decimals)
     ordered = rows.iloc[::-1]
-    trace = {"type": "bar", "x": _values(ordered.value), "y": list(ordered.province_name), "orientation": "h",
+    trace = {"type": "bar", "x": _values(ordered.value), "y": [h(n) for n in ordered.province_name], "orientation": "h",
              "marker": {"color": [QUARTILE_COLOURS[q] for q in ordered.quartile],
                         "line": {"color": ["#000000" if f in highlight else "rgba(0,0,0,0)" for f in ordered.feature_id],
                                  "width": 3}},
              "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
              "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
-             "hovertext": [f"{n}: {format_number(v, decimals, lang)} · {t('quartile', lang, q=q)}<br>"
-                           f"{t('source', lang)}: {s}" for n, v, q, s in
+             "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)} · {t('quartile', lang, q=q)}<br>"
+                           f"{t('source', lang)}: {h(s)}" for n, v, q, s in
                            zip(ordered.province_name, ordered.value, ordered.quartile, ordered.source)],
              "hoverinfo": "text", "showlegend": False}
     shapes, notes = [], []
     for _, target in thresholds.iterrows():
-        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", f"{t('target', lang)} {target.target_id}")
+        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{t('target', lang)} {target.target_id}"))
         shapes.append(shape)
         notes.append(note)
     xaxis: dict[str, Any] = {}
@@ -268,10 +270,10 @@ def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator:
         if fid in found:
             value, quartile = found[fid]
             quartiles.append(int(quartile))
-            hover.append(f"{name}: {format_number(value, decimals, lang)} · {t('quartile', lang, q=int(quartile))}")
+            hover.append(f"{h(name)}: {format_number(value, decimals, lang)} · {t('quartile', lang, q=int(quartile))}")
         else:
             quartiles.append(0)
-            hover.append(f"{name}: {t('no_data', lang)}")
+            hover.append(f"{h(name)}: {t('no_data', lang)}")
     bands = ["#d9d9d9"] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)]  # 0 = no figure
     scale = [pair for i, colour in enumerate(bands) for pair in ([i / 5, colour], [(i + 1) / 5, colour])]
     # Choroplethmap with the "white-bg" style draws the boundaries alone: no tiles and no base map

@@ -20,12 +20,13 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pandas as pd
 
+from .errors import Bilingual
 from .periods import parse_period
 from .actual_files import ActualFile, load_actual_files
 from .reference import DATA_DIR, ReferenceData, load_reference, province_keys
 
 DEFAULT_DB = DATA_DIR / "kpi.duckdb"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -106,6 +107,9 @@ CREATE TABLE IF NOT EXISTS app_user (
     name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
     password_hash VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
     disabled BOOLEAN NOT NULL DEFAULT false);
+CREATE TABLE IF NOT EXISTS audit_event (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), happened_at TIMESTAMP NOT NULL, name VARCHAR NOT NULL,
+    action VARCHAR NOT NULL, outcome VARCHAR NOT NULL, channel VARCHAR NOT NULL, detail VARCHAR);
 CREATE TABLE IF NOT EXISTS national_value (
     indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, statistic VARCHAR NOT NULL,
     period_end DATE NOT NULL, value DOUBLE NOT NULL, source VARCHAR NOT NULL, batch_id BIGINT NOT NULL,
@@ -124,7 +128,7 @@ ALTER TABLE actual_history ADD COLUMN IF NOT EXISTS new_batch_id BIGINT;
 REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
                     "indicator_method_change", "plan", "task")
 ALL_TABLES = ("meta", *REFERENCE_TABLES, "target", "import_batch", "actual", "national_value", "actual_history",
-              "target_history", "period_lock", "lock_history", "app_user")
+              "target_history", "period_lock", "lock_history", "app_user", "audit_event")
 
 
 def default_db_path() -> Path:
@@ -420,22 +424,29 @@ class Store:
     def backup(self, target: Path | str) -> Path:
         """A consistent copy of the whole database (tables, sequences, constraints) in a new file ``target``,
         made through this connection, so the running server can make it. Written under a temporary name and
-        renamed when complete: a half-written backup never carries the final name."""
+        renamed when complete: a half-written backup never carries the final name, and a failed one leaves no
+        file behind (a full disk is not kept full by it)."""
         target = Path(target).resolve()
         if target.exists():
-            raise ValueError(f"{target} exists already; a backup never overwrites a file")
+            raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
+                               f"{target} exists already; a backup never overwrites a file")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
-        with self.cursor() as cur:
-            source = cur.execute("SELECT current_database()").fetchone()[0]
-            # ATTACH takes no parameters: the path is quoted as an SQL string literal, the name as an identifier
-            cur.execute(f"ATTACH {_sql_string(str(partial))} AS kpi_backup_target")
-            try:
-                cur.execute(f'COPY FROM DATABASE "{source.replace(chr(34), chr(34) * 2)}" TO kpi_backup_target')
-            finally:
-                cur.execute("DETACH kpi_backup_target")
-        os.replace(partial, target)
+        try:
+            with self.cursor() as cur:
+                source = cur.execute("SELECT current_database()").fetchone()[0]
+                # ATTACH takes no parameters: the path is quoted as an SQL string literal, the name as an identifier
+                cur.execute(f"ATTACH {_sql_string(str(partial))} AS kpi_backup_target")
+                try:
+                    cur.execute(f'COPY FROM DATABASE "{source.replace(chr(34), chr(34) * 2)}" TO kpi_backup_target')
+                finally:
+                    cur.execute("DETACH kpi_backup_target")
+            os.replace(partial, target)
+        except (duckdb.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+            raise BackupFailed(*storage_failure(exc, "sao lưu", "the backup")) from None
         return target
 
     def integrity_problems(self) -> list[str]:
@@ -460,6 +471,40 @@ class Store:
             if n:
                 found.append(f"{label}: {n}")
         return found
+
+
+class BackupFailed(Bilingual, RuntimeError):
+    """A backup or a restore that could not be made; the message says why and what to do."""
+
+
+class DatabaseUnusable(Bilingual, RuntimeError):
+    """The database file cannot be opened or read (damaged, not a database, disk full); the message says what
+    to do."""
+
+
+def storage_failure(exc: BaseException, what_vi: str, what_en: str) -> tuple[str, str]:
+    """Vietnamese and English messages for a failure of the disk or of the database file while doing ``what``."""
+    text = str(exc)
+    if "No space left" in text or "ENOSPC" in text or getattr(exc, "errno", None) == 28:
+        return (f"{what_vi} không thành công: ổ đĩa đã đầy. Giải phóng dung lượng rồi thử lại; không có gì bị ghi dở.",
+                f"{what_en} failed: the disk is full. Free some space and try again; nothing was left half-written.")
+    return (f"{what_vi} không thành công ({type(exc).__name__}): {text[:200]}",
+            f"{what_en} failed ({type(exc).__name__}): {text[:200]}")
+
+
+def backup_database(store: "Store", user: Any, target: Path | str, channel: str) -> Path:
+    """A backup made by ``user`` (an admin, checked in the database), recorded in the audit."""
+    from .auth import record, require  # noqa: PLC0415 - auth sits beside the store
+
+    with store.cursor() as cur:
+        acting = require(cur, user, "admin")
+        try:
+            path = store.backup(target)
+        except BackupFailed as failed:
+            record(cur, acting.name, "backup", "failed", channel, failed.en[:300])
+            raise
+        record(cur, acting.name, "backup", "ok", channel, path.name)
+    return path
 
 
 def _sql_string(text: str) -> str:

@@ -2,7 +2,8 @@
 
 A text cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
 return) would be run as a formula by Excel or LibreOffice; such cells get a
-leading apostrophe. Numbers are written as numbers and are never touched.
+leading apostrophe (``plain.formula_safe``, which the importer undoes exactly).
+Numbers are written as numbers and are never touched.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from datetime import date, datetime
 
 import pandas as pd
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from .plain import formula_safe as escape_cell
 
 
-def escape_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell formula-escaped: what ``st.dataframe`` is given, so that its toolbar's
+    "Download as CSV" (written by the browser, out of our reach) lets no formula out either."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    if not text:
+        return frame
+    return frame.assign(**{c: frame[c].map(escape_cell) for c in text})
 
 
 def to_csv(frame: pd.DataFrame, *, bom: bool = False) -> str:

@@ -198,6 +198,16 @@ LABELS.update({
     "sign_in_wait": {"vi": "Sai quá nhiều lần: thử lại sau {seconds} giây.", "en": "Too many failures: try again in {seconds} s."},
     "needs_analyst": {"vi": "Chỉ chuyên viên (analyst) hoặc quản trị đã đăng nhập mới nhập được số liệu.",
                       "en": "Only a signed-in analyst or admin can import figures."},
+    "signed_out_other_browser": {"vi": "Phiên đăng nhập đã bị huỷ vì kết nối không đến từ trình duyệt đã đăng nhập: "
+                                       "hãy đăng nhập lại.",
+                                 "en": "You were signed out: this connection does not come from the browser that signed "
+                                       "in. Sign in again."},
+    "signed_out_disabled": {"vi": "Tài khoản này vừa bị khoá hoặc xoá: phiên đăng nhập đã kết thúc.",
+                            "en": "This account was disabled or removed: you have been signed out."},
+    "bad_url_value": {"vi": "Giá trị '{value}' của tham số '{name}' trong đường dẫn không hợp lệ: dùng giá trị mặc định.",
+                      "en": "The link's value '{value}' for '{name}' is not valid: the default is shown instead."},
+    "preview_again": {"vi": "Xem trước lại", "en": "Preview again"},
+    "sign_in_audit": {"vi": "Nhật ký đăng nhập và thao tác quản trị", "en": "Sign-ins and admin commands"},
     "needs_sign_in_to_read": {"vi": "Bảng điều khiển này yêu cầu đăng nhập để xem.", "en": "This dashboard asks you to sign in to read it."},
     "tab_upload": {"vi": "Tải tệp lên", "en": "Upload"},
     "tab_batches": {"vi": "Các lần nhập", "en": "Batches"},

@@ -101,12 +101,6 @@ class Preview:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
 
-    def fingerprint(self) -> tuple:
-        """What the analyst saw: the rows per status (to detect an import that ran in between)."""
-        if not len(self.diff):
-            return ()
-        return tuple(sorted((s, int(n), int(r)) for (s, n, r) in zip(*_per_status(self.diff))))
-
 
 @dataclass(frozen=True)
 class CommitResult:
@@ -648,11 +642,6 @@ def _same_text(left: np.ndarray, right: pd.Series) -> np.ndarray:
     return a == b
 
 
-def _per_status(diff: pd.DataFrame) -> tuple:
-    grouped = diff.groupby("status")["row"].agg(["count", "sum"])
-    return tuple(grouped.index), tuple(grouped["count"]), tuple(grouped["sum"])
-
-
 def _refuse_locked(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, table: Table, result: Preview) -> None:
     for row, period, locked_period, by, at in _locked_rows(cur, frame):
         result.add(Problem(f"kỳ {locked_period} của tỉnh này đã khoá ({by}, {at:%d/%m/%Y}): báo cáo đã duyệt",
@@ -699,10 +688,12 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
                                 "period_kind", "period_start", "period_end", "value", "source", "note"]]
         # unchanged data version: nothing was written since the preview, whose comparison still holds
         fresh = result.diff if data_version(cur) == result.version else _compare(cur, incoming)
-        if tuple(sorted((s, int(n), int(r)) for s, n, r in zip(*_per_status(fresh)))) != result.fingerprint():
-            raise ConflictError("số liệu trong cơ sở dữ liệu đã thay đổi từ lúc xem trước (có người vừa nhập): "
-                                "hãy xem trước lại", "the database changed since the preview (another import ran): "
-                                "preview the file again")
+        changed = _changed_since_preview(result.diff, fresh)
+        if changed is not None:
+            raise ConflictError(
+                f"số liệu đã thay đổi từ lúc bạn xem trước (dòng {changed}: có người vừa ghi vào): không ghi gì, "
+                "hãy xem trước lại", f"changed since your preview (row {changed}: someone wrote to it meanwhile): "
+                "nothing was written; preview the file again")
         locked = _locked_rows(cur, incoming)
         if locked:
             raise ConflictError(f"kỳ {locked[0][2]} vừa bị khoá", f"period {locked[0][2]} was locked meanwhile")
@@ -737,6 +728,21 @@ def commit(cur: duckdb.DuckDBPyConnection, result: Preview, user: User | None, *
     counts = to_write.status.value_counts()
     return CommitResult(int(batch_id), int(counts.get("insert", 0)), int(counts.get("change", 0)),
                         int((fresh.status == "unchanged").sum()))
+
+
+def _changed_since_preview(shown: pd.DataFrame, fresh: pd.DataFrame) -> int | None:
+    """The file row of the first figure whose stored state is not the one the preview showed (a row to insert
+    that now exists, a stored value, source or note replaced meanwhile), or None when every one is as shown."""
+    if fresh is shown:
+        return None
+    same = (shown["status"].to_numpy() == fresh["status"].to_numpy())
+    old, new = shown["old_value"].to_numpy(dtype=float), fresh["old_value"].to_numpy(dtype=float)
+    same &= (old == new) | (np.isnan(old) & np.isnan(new))
+    same &= _same_text(shown["old_source"].to_numpy(dtype=object), fresh["old_source"])
+    same &= _same_text(shown["old_note"].to_numpy(dtype=object), fresh["old_note"])
+    if same.all():
+        return None
+    return int(fresh["row"].to_numpy()[np.flatnonzero(~same)[0]])
 
 
 def _arrow(frame: pd.DataFrame):

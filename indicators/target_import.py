@@ -223,18 +223,21 @@ def preview_targets(cur: duckdb.DuckDBPyConnection, registry: Registry, indicato
                t.comparator AS old_comparator, t.target_high AS old_high, t.source_quote AS old_quote
         FROM target t""").df()
     diff = frame.merge(existing, how="left", on=["plan_id", "indicator_code", "deadline_period"])
-    statuses = []
+    statuses, shown_rows = [], []
     for r in diff.itertuples():
         if pd.isna(r.old_id):
             statuses.append("insert")
+            shown_rows.append(None)
             continue
         stored = cur.execute(f"SELECT {', '.join(TARGET_COLUMNS)} FROM target WHERE id = ?", [r.old_id]).fetchone()
-        same = _row_json(dict(zip(TARGET_COLUMNS, stored)), keep_id=False) == _row_json(r._asdict(), keep_id=False)
+        shown_rows.append(_row_json(dict(zip(TARGET_COLUMNS, stored)), keep_id=False))
+        same = shown_rows[-1] == _row_json(r._asdict(), keep_id=False)
         if r.origin == "reference" and not same:
             result.add(Problem(f"mục tiêu {r.old_id} thuộc kế hoạch đã rà soát (data/plans): sửa trong tệp đó",
                                f"target {r.old_id} belongs to a reviewed plan (data/plans): change it there", row=int(r.row)))
         statuses.append("unchanged" if same else "change")
     diff["status"] = statuses
+    diff["old_row"] = shown_rows  # the stored target as the preview showed it: a commit refuses if it changed
     diff["id"] = diff["old_id"].where(diff["old_id"].notna(), diff["id"])
     result.diff = diff.drop(columns=["old_id", "origin"])
     result.payload = {"new_plans": new_plans}
@@ -338,6 +341,10 @@ def commit_targets(cur: duckdb.DuckDBPyConnection, result, user: User | None, *,
                 stored = cur.execute(f"SELECT {', '.join(TARGET_COLUMNS)}, batch_id FROM target WHERE id = ?",
                                      [r["id"]]).fetchone()
                 old = dict(zip(TARGET_COLUMNS + ["batch_id"], stored))
+                if _row_json(old, keep_id=False) != r["old_row"]:
+                    raise ConflictError(f"mục tiêu {r['id']} đã thay đổi từ lúc bạn xem trước: không ghi gì, hãy xem "
+                                        "trước lại", f"target {r['id']} changed since your preview: nothing was "
+                                        "written; preview the file again")
                 old_json = json.dumps({"row": json.loads(_row_json(old)), "batch_id": old["batch_id"]})
                 cur.execute(f"UPDATE target SET {', '.join(f'{c} = ?' for c in TARGET_COLUMNS[1:])}, batch_id = ?"
                             " WHERE id = ?", [_value(r[c]) for c in TARGET_COLUMNS[1:]] + [batch_id, r["id"]])

@@ -4,6 +4,7 @@ the province picker and the download buttons. Pages lay out widgets; the work is
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any, Sequence
 
@@ -13,8 +14,9 @@ import streamlit as st
 
 from .database import Store, default_db_path, open_writable
 from .auth import User, sign_in_to_read
-from .exporting import to_csv
+from .exporting import safe_frame, to_csv
 from .i18n import LANGUAGES, label, sort_key_vi
+from .plain import md
 from .reference import DATA_DIR
 from .registry import ProvinceKey
 from .views import Dataset, judged_targets, key_text, parse_key_text, province_label
@@ -106,7 +108,8 @@ def language() -> str:
                               format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
                               horizontal=True, key="lang")
     remember("lang", chosen, "vi")
-    if sign_in_to_read() and current_user() is None:
+    user = current_user()  # the account re-read from the database on every rerun
+    if sign_in_to_read() and user is None:
         st.info(label("needs_sign_in_to_read", chosen))
         sign_in_form(chosen)
         st.stop()
@@ -114,40 +117,87 @@ def language() -> str:
 
 
 USER = "_user"
-FAILURES = "_sign_in_failures"
+BOUND = "_user_bound_to"
+NOTICE = "_sign_in_notice"
+XSRF_COOKIE = "_streamlit_xsrf"
+
+
+def browser_token() -> str | None:
+    """A digest of the secret only this browser holds: the token of Streamlit's XSRF cookie (sent with the
+    websocket of every connection, never in a URL). The cookie's text is masked afresh on every page load
+    (``2|mask|masked token|time``), so the token itself is unmasked before it is digested."""
+    import hashlib
+
+    raw = st.context.cookies.get(XSRF_COOKIE)
+    if not isinstance(raw, str) or not raw:
+        return None
+    parts = raw.split("|")
+    try:
+        if parts[0] == "2" and len(parts) >= 3:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            token = bytes(m ^ t for m, t in zip(mask * (len(masked) // max(1, len(mask)) + 1), masked))
+        else:
+            token = raw.encode("utf-8")
+    except ValueError:
+        token = raw.encode("utf-8")
+    return hashlib.sha256(token).hexdigest()
 
 
 def current_user() -> User | None:
-    """The user signed in in this browser session (kept in the session: a reload signs out)."""
-    return st.session_state.get(USER)
+    """The user signed in in this browser session, as the database holds the account now.
+
+    Checked on every rerun: a session whose sign-in was made in another browser (a second connection that
+    named this session's id, which appears in upload URLs) is signed out, and so is an account that was
+    disabled or removed meanwhile; a changed role takes effect at once."""
+    from .auth import current
+
+    user = st.session_state.get(USER)
+    if user is None:
+        return None
+    if st.session_state.get(BOUND) != browser_token():
+        _sign_out("signed_out_other_browser")
+        return None
+    with get_store().cursor() as cur:
+        now = current(cur, user)
+    if now is None:
+        _sign_out("signed_out_disabled")
+        return None
+    if now != user:
+        st.session_state[USER] = now
+    return now
+
+
+def _sign_out(reason: str | None = None) -> None:
+    st.session_state.pop(USER, None)
+    st.session_state.pop(BOUND, None)
+    if reason:
+        st.session_state[NOTICE] = reason
 
 
 def sign_in_form(lang: str, where: Any = None) -> User | None:
-    """A sign-in form (in ``where``, default the page); after five failures it waits 30 s per attempt."""
-    import time
-
-    from .auth import authenticate
+    """A sign-in form (in ``where``, default the page). Failures are throttled per account in the database
+    (``auth.authenticate``), whatever session, process or command they come from, and every attempt is
+    recorded."""
+    from .auth import SignInRefused, authenticate
 
     where = where or st
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.warning(label(notice, lang))
     with where.form("sign_in", clear_on_submit=True):
         name = st.text_input(label("user_name", lang), key="sign_in_name")
         password = st.text_input(label("password", lang), type="password", key="sign_in_password")
         submitted = st.form_submit_button(label("sign_in", lang))
     if not submitted:
         return None
-    failures, last = st.session_state.get(FAILURES, (0, 0.0))
-    wait = 30 - (time.monotonic() - last)
-    if failures >= 5 and wait > 0:
-        st.error(label("sign_in_wait", lang, seconds=int(wait) + 1))
+    try:
+        with get_store().cursor() as cur:
+            user = authenticate(cur, name, password, channel="web")
+    except SignInRefused as refused:
+        st.error(label("sign_in_wait", lang, seconds=refused.wait) if refused.wait else label("sign_in_failed", lang))
         return None
-    with get_store().cursor() as cur:
-        user = authenticate(cur, name, password)
-    if user is None:
-        st.session_state[FAILURES] = (failures + 1, time.monotonic())
-        st.error(label("sign_in_failed", lang))
-        return None
-    st.session_state[FAILURES] = (0, 0.0)
     st.session_state[USER] = user
+    st.session_state[BOUND] = browser_token()
     st.rerun()
 
 
@@ -155,11 +205,39 @@ def user_box(lang: str) -> User | None:
     """Who is signed in, with a sign-out button, in the sidebar."""
     user = current_user()
     if user is not None:
-        st.sidebar.markdown(label("signed_in_as", lang, name=user.display_name, role=user.role))
+        st.sidebar.markdown(label("signed_in_as", lang, name=md(user.display_name), role=user.role))
         if st.sidebar.button(label("sign_out", lang), key="sign_out"):
-            del st.session_state[USER]
+            _sign_out()
             st.rerun()
     return user
+
+
+def data_table(frame: pd.DataFrame, **options: Any) -> None:
+    """``st.dataframe`` of ``frame`` with every text cell formula-escaped: the table's own toolbar writes
+    "Download as CSV" in the browser, so the escaping has to be in what the table holds."""
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    st.dataframe(safe_frame(frame), **options)
+
+
+def notice(key: str, lang: str, **values: Any) -> None:
+    """A notice whose values came from data or from the URL (escaped: plain text)."""
+    st.warning(label(key, lang, **{k: md(v) for k, v in values.items()}))
+
+
+def int_from_url(name: str, allowed: Sequence[int], default: int, lang: str) -> int:
+    """An integer from the URL if it is one of ``allowed`` (ASCII digits only: ``²`` or ``①`` pass
+    ``str.isdigit`` but are no numbers); anything else falls back to ``default`` with a notice."""
+    text = from_url(name)
+    if text is None:
+        return default
+    if ASCII_INT.fullmatch(text) and int(text) in allowed:
+        return int(text)
+    notice("bad_url_value", lang, name=name, value=text[:40])
+    return default
+
+
+ASCII_INT = re.compile(r"-?[0-9]{1,9}")
 
 
 def remember(name: str, value: Any, default: Any = None) -> None:
@@ -235,7 +313,7 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("col_chart", lang): links,
         label("col_quote", lang): judged.source_quote,
     })
-    st.dataframe(status_tags(table, lang), hide_index=True, width="stretch", column_config={
+    data_table(status_tags(table, lang), column_config={
         **status_column(lang),
         label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
     download(table, file_name, lang, key=key)
@@ -261,7 +339,7 @@ def plans_table(plans: pd.DataFrame, lang: str) -> None:
     """The plans: number, province, issue date, period, counts of targets and tasks, title."""
     from .i18n import format_date
 
-    st.dataframe(pd.DataFrame({
+    data_table(pd.DataFrame({
         label("col_number", lang): plans.number,
         label("col_province", lang): plans.province_name,
         label("col_issued", lang): [format_date(d.date(), lang) for d in plans.issued_on],
@@ -269,7 +347,7 @@ def plans_table(plans: pd.DataFrame, lang: str) -> None:
         label("targets", lang): plans.target_count,
         label("tasks", lang): plans.task_count,
         label("col_title", lang): plans.title,
-    }), hide_index=True, width="stretch")
+    }))
 
 
 def chart(figure: go.Figure, key: str) -> None:
@@ -296,8 +374,7 @@ def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, 
 
 def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year", text_key: str = "year") -> int:
     years = list(years)
-    current = from_url(name)
-    chosen_default = int(current) if current and current.isdigit() and int(current) in years else default
+    chosen_default = int_from_url(name, years, default, lang)
     chosen = st.selectbox(label(text_key, lang), years, index=years.index(chosen_default), key=name)
     remember(name, chosen, default)
     return int(chosen)

@@ -5,7 +5,8 @@ import streamlit as st
 
 from indicators.charts import rank_chart, small_multiples
 from indicators.i18n import format_number, format_value, label
-from indicators.ui import (chart, download, from_url, get_dataset, language, lazy_tabs, province_options,
+from indicators.plain import md
+from indicators.ui import (data_table, chart, download, from_url, get_dataset, language, lazy_tabs, province_options,
                            remember, status_column, status_tags, this_year, view)
 from indicators.views import key_text, parse_key_text, peers, province_label
 
@@ -25,11 +26,11 @@ remember("provinces", chosen, default)
 
 if chosen:
     suggestions = peers(ds, parse_key_text(ds, chosen[0]))
-    with st.expander(f"{label('peers', lang)}: {province_label(ds, parse_key_text(ds, chosen[0]), lang)}"):
+    with st.expander(f"{label('peers', lang)}: {md(province_label(ds, parse_key_text(ds, chosen[0]), lang))}"):
         for group in ("merged", "region"):
             if suggestions[group]:
                 names = ", ".join(province_label(ds, k, lang) for k in suggestions[group])
-                st.write(f"**{label('peers_' + group, lang)}**: {names}")
+                st.markdown(f"**{label('peers_' + group, lang)}**: {md(names)}")
                 group_keys = [chosen[0]] + [key_text(k) for k in suggestions[group]][:5]
                 if st.button(label("use_peers", lang), key=f"peers_{group}"):
                     st.session_state.compare_provinces = group_keys
@@ -88,6 +89,6 @@ with container:
                 label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],
                 label("col_status", lang): [label(s, lang) for s in gaps.status],
             })
-            st.dataframe(status_tags(table, lang), hide_index=True, width="stretch",
+            data_table(status_tags(table, lang),
                          column_config=status_column(lang))
             download(table, "khoang-cach-muc-tieu.csv", lang, key="download_gaps")

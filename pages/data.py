@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from indicators.i18n import format_number, label
+from indicators.plain import md
 from indicators.scorecard import requirement_text
-from indicators.ui import cached_counts, cached_table, language, plans_table
+from indicators.ui import data_table, cached_counts, cached_table, language, plans_table
 
 lang = language()
 st.title(label("app_title", lang))
@@ -38,20 +39,20 @@ plan_id = st.selectbox(label("choose_plan", lang), list(choices), index=len(choi
 targets = cached_table("targets")
 targets = targets[targets.plan_id == plan_id]
 name_column = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
-st.dataframe(pd.DataFrame({
+data_table(pd.DataFrame({
     "ID": targets.target_id,
     label("col_indicator", lang): targets[name_column],
     label("col_requirement", lang): [requirement_text(r) for _, r in targets.iterrows()],
     label("col_deadline", lang): targets.deadline_period,
     label("col_recurring", lang): targets.recurring,
     label("col_quote", lang): targets.source_quote,
-}), hide_index=True, width="stretch")
+}))
 source_file = plans.loc[plans.id == plan_id, "source_file"].iloc[0]
-st.caption(label("source_caption", lang, file=source_file))
+st.caption(label("source_caption", lang, file=md(source_file)))
 
 st.subheader(label("indicator_families", lang))
 indicators = cached_table("indicators")
 family_column = "family_vi" if lang == "vi" else "family_en"
 by_family = indicators.groupby(family_column, sort=False).size().reset_index(name=label("col_count", lang))
-st.dataframe(by_family.rename(columns={family_column: label("col_family", lang)}),
+data_table(by_family.rename(columns={family_column: label("col_family", lang)}),
              hide_index=True, width="stretch")

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from indicators import importer
-from indicators.auth import ROLES, PermissionDenied, UserError, add_user, require, set_user
-from indicators.database import backup_folder, check_backup, default_backup_path
+from indicators.auth import ROLES, PermissionDenied, UserError, add_user, audit, list_users, set_user
+from indicators.database import BackupFailed, backup_database, backup_folder, check_backup, default_backup_path
 from indicators.i18n import label
+from indicators.plain import md
 from indicators.importer import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
 from indicators.templates import indicator_list, template_bytes
-from indicators.ui import (download, get_dataset, get_store, language, lazy_tabs, province_picker,
+from indicators.ui import (data_table, download, get_dataset, get_store, language, lazy_tabs, province_picker,
                            refresh_after_write, sign_in_form, user_box)
 from indicators.views import parse_key_text
 
@@ -33,7 +34,7 @@ store = get_store()
 
 def say(error: Exception) -> None:
     """An engine refusal in the page's language."""
-    st.error(getattr(error, lang, None) or str(error))
+    st.error(md(getattr(error, lang, None) or str(error)))
 
 
 codes = ["upload", "batches", "templates"] + (["locks", "users", "backup"] if user.can("admin") else [])
@@ -54,14 +55,14 @@ if tab == "upload":
             if uploaded.name.lower().endswith(".xlsx"):
                 sheet = st.text_input(label("sheet", lang), key="sheet").strip() or None
             options = (importer.file_digest(content), uploaded.name, sheet, indicator, source.strip())
-            with store.cursor() as cur:
-                version = importer.data_version(cur)
-            if st.session_state.get("_preview_key") != (options, version):
+            # One preview per file and options: the confirm button commits exactly the preview on the screen;
+            # if the database changed meanwhile, the engine refuses ("changed since your preview").
+            if st.session_state.get("_preview_key") != options:
                 with store.cursor() as cur:
                     st.session_state["_preview"] = importer.preview(
                         cur, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
                         indicator=indicator or None, source=source)
-                st.session_state["_preview_key"] = (options, version)
+                st.session_state["_preview_key"] = options
             result = st.session_state["_preview"]
             counts = result.counts
             cards = st.columns(4)
@@ -74,7 +75,7 @@ if tab == "upload":
                     label("col_column", lang): [p.column or "" for p in result.problems],
                     label("col_value", lang): [p.value or "" for p in result.problems],
                     label("col_reason", lang): [p.vi if lang == "vi" else p.en for p in result.problems]})
-                st.dataframe(problems, hide_index=True, width="stretch")
+                data_table(problems)
                 download(problems, "rejected-rows.csv", lang, key="download_problems")
             else:
                 def names(rows: pd.DataFrame) -> list[str]:
@@ -87,7 +88,7 @@ if tab == "upload":
                 shown = changes.head(500)  # the first 500: a preview, the counts above are complete
                 if len(changes):
                     st.subheader(label("changes_title", lang))
-                    st.dataframe(pd.DataFrame({
+                    data_table(pd.DataFrame({
                         label("col_row", lang): shown.row, label("province", lang): names(shown),
                         label("indicator", lang): shown.indicator_code, label("col_period_short", lang): shown[period],
                         label("col_old", lang): shown.old_value, label("col_new", lang): shown[value]}),
@@ -95,10 +96,10 @@ if tab == "upload":
                 inserts = result.rows("insert").head(500)
                 if len(inserts):
                     st.subheader(label("inserts_title", lang))
-                    st.dataframe(pd.DataFrame({
+                    data_table(pd.DataFrame({
                         label("col_row", lang): inserts.row, label("province", lang): names(inserts),
                         label("indicator", lang): inserts.indicator_code, label("col_period_short", lang): inserts[period],
-                        label("col_new", lang): inserts[value]}), hide_index=True, width="stretch")
+                        label("col_new", lang): inserts[value]}))
                 replace = st.checkbox(label("replace_confirm", lang, n=len(changes)), key="replace") if len(changes) else False
                 if counts["insert"] + counts["change"] == 0:
                     st.info(label("nothing_to_write", lang))
@@ -107,7 +108,11 @@ if tab == "upload":
                     try:
                         with store.cursor() as cur:
                             done = importer.commit(cur, result, user, replace=replace, channel="upload")
-                    except (ConflictError, ImportRefused, PermissionDenied) as error:
+                    except ConflictError as error:
+                        say(error)
+                        st.session_state.pop("_preview_key", None)  # the next run previews the file afresh
+                        st.button(label("preview_again", lang), key="preview_again")
+                    except (ImportRefused, PermissionDenied) as error:
                         say(error)
                     else:
                         refresh_after_write()
@@ -142,7 +147,7 @@ elif tab == "batches":
                     st.rerun()
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
-        st.dataframe(batches, hide_index=True, width="stretch")
+        data_table(batches)
         with store.cursor() as cur:
             trail = importer.history(cur)
         download(trail[trail.changed_by != "build"], "history.csv", lang, key="download_history")
@@ -171,18 +176,18 @@ elif tab == "locks":
                 with store.cursor() as cur:
                     importer.lock_period(cur, user, parse_key_text(ds, key_text), period.text, note or None)
             except PeriodError as error:
-                st.error(str(error))
+                st.error(md(str(error)))
             except (ImportRefused, PermissionDenied) as error:
                 say(error)
             else:
                 refresh_after_write()
-                st.success(label("locked", lang, period=period.text, province=key_text))
+                st.success(label("locked", lang, period=period.text, province=md(key_text)))
         with store.cursor() as cur:
             locks = importer.locks(cur)
         if locks.empty:
             st.info(label("no_locks", lang))
         else:
-            st.dataframe(locks, hide_index=True, width="stretch")
+            data_table(locks)
             choices = [f"{r.province_code}@{r.province_valid_from:%Y}|{r.period}" for r in locks.itertuples()]
             left, right = st.columns([3, 1])
             chosen = left.selectbox(label("unlock", lang), choices, key="unlock_choice")
@@ -199,8 +204,9 @@ elif tab == "locks":
 
 elif tab == "users":
     with box:
-        users = store.query("SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name")
-        st.dataframe(users, hide_index=True, width="stretch")
+        with store.cursor() as cur:
+            users = list_users(cur)
+        data_table(users)
         with st.form("add_user", clear_on_submit=True):
             st.markdown(f"**{label('add_user', lang)}**")
             name = st.text_input(label("user_name", lang), key="new_name")
@@ -215,23 +221,31 @@ elif tab == "users":
             except (UserError, PermissionDenied) as error:
                 say(error)
             else:
-                st.session_state["_done"] = label("user_added", lang, name=name)
+                st.session_state["_done"] = label("user_added", lang, name=md(name))
                 st.rerun()
+        # The user is chosen outside the form, so that the form shows that user's role and access as they are;
+        # saving sends only what the admin changed.
+        who = st.selectbox(label("change_user", lang), list(users.name), key="change_name")
+        shown = users.set_index("name").loc[who]
         with st.form("change_user"):
-            st.markdown(f"**{label('change_user', lang)}**")
-            who = st.selectbox(label("user_name", lang), list(users.name), key="change_name")
-            new_role = st.selectbox(label("role", lang), ROLES, key="change_role")
-            disabled = st.checkbox(label("disabled", lang), key="change_disabled")
+            new_role = st.selectbox(label("role", lang), ROLES, index=ROLES.index(shown.role), key=f"change_role_{who}")
+            disabled = st.checkbox(label("disabled", lang), value=bool(shown.disabled), key=f"change_disabled_{who}")
             saving = st.form_submit_button(label("save", lang))
         if saving:
+            changes = {"role": new_role if new_role != shown.role else None,
+                       "disabled": disabled if disabled != bool(shown.disabled) else None}
             try:
-                with store.cursor() as cur:
-                    set_user(cur, user, who, role=new_role, disabled=disabled)
+                if any(v is not None for v in changes.values()):
+                    with store.cursor() as cur:
+                        set_user(cur, user, who, **changes)
             except (UserError, PermissionDenied) as error:
                 say(error)
             else:
                 st.session_state["_done"] = label("saved", lang)
                 st.rerun()
+        st.subheader(label("sign_in_audit", lang))
+        with store.cursor() as cur:
+            data_table(audit(cur))
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
 
@@ -239,13 +253,14 @@ elif tab == "backup":
     with box:
         st.caption(label("backup_help", lang))
         if st.button(label("make_backup", lang), key="make_backup"):
-            with store.cursor() as cur:  # the role is checked where it matters: only admins see this tab
-                require(cur, user, "admin")
-            target = store.backup(default_backup_path(store.path))
-            counts = check_backup(target)
-            st.success(label("backup_done", lang, path=str(target), actuals=counts["actual"]))
+            try:
+                target = backup_database(store, user, default_backup_path(store.path), channel="web")
+            except (PermissionDenied, BackupFailed) as error:
+                say(error)
+            else:
+                st.success(label("backup_done", lang, path=md(target.name), actuals=check_backup(target)["actual"]))
         folder = backup_folder(store.path)
         made = sorted(folder.glob("*.duckdb"), reverse=True) if folder.exists() else []
-        st.dataframe(pd.DataFrame({label("col_file", lang): [p.name for p in made],
+        data_table(pd.DataFrame({label("col_file", lang): [p.name for p in made],
                                    "MB": [round(p.stat().st_size / 1e6, 1) for p in made]}),
                      hide_index=True, width="stretch")

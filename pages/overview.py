@@ -5,7 +5,8 @@ import streamlit as st
 
 from indicators.charts import status_bar
 from indicators.i18n import format_number, label
-from indicators.ui import (COUNTRY, cached_judged, chart, get_dataset, language, province_picker,
+from indicators.plain import md
+from indicators.ui import (data_table, COUNTRY, cached_judged, chart, get_dataset, language, province_picker,
                            targets_table, this_year, view, year_picker)
 from indicators.views import STATUS_ORDER, parse_key_text, scope, status_counts
 
@@ -36,17 +37,17 @@ if key is not None:
     for column, (_, row) in zip(columns, summary.iterrows()):
         name = row.name_vi if lang == "vi" else row.name_en
         if row.value is None or pd.isna(row.value):
-            column.metric(name, "—", help=label("no_figure", lang))
+            column.metric(md(name), "—", help=label("no_figure", lang))
             continue
         delta = None if row.change is None or pd.isna(row.change) else format_number(row.change, 2, lang)
-        column.metric(f"{name} · {row.period}", format_number(row.value, 2, lang), delta=delta,
-                      help=f"{row.province_name} · {label('col_source', lang)}: {row.source}")
+        column.metric(md(f"{name} · {row.period}"), format_number(row.value, 2, lang), delta=delta,
+                      help=md(f"{row.province_name} · {label('col_source', lang)}: {row.source}"))
         if row["rank"] is not None and not pd.isna(row["rank"]):
             column.caption(label("rank_of", lang, rank=int(row["rank"])))
 else:
     summary = view("country_composites")
     names = ds.indicator_names(lang)
-    st.dataframe(pd.DataFrame({
+    data_table(pd.DataFrame({
         label("indicator", lang): summary.indicator_code.map(names),
         label("year", lang): ["—" if pd.isna(v) else str(v) for v in summary.full_year],
         label("col_provinces_with_data", lang): ["—" if pd.isna(v) else str(int(v)) for v in summary.provinces],
@@ -55,7 +56,7 @@ else:
         label("col_mean", lang): [f"{format_number(m, 2, lang)} ({p})" if isinstance(p, str) else "—"
                                   for m, p in zip(summary["mean"], summary.mean_period)],
         label("col_source", lang): summary.source.fillna("—"),
-    }), hide_index=True, width="stretch")
+    }))
     st.caption(label("country_note", lang))
 
 st.subheader(label("urgent", lang))

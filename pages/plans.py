@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.i18n import label
-from indicators.ui import (cached_judged, download, from_url, get_dataset, language, plans_table, remember,
+from indicators.ui import (data_table, cached_judged, download, from_url, get_dataset, language, plans_table, remember,
                            targets_table, this_year)
 from indicators.views import STATUS_ORDER
 
@@ -74,5 +74,5 @@ task_table = pd.DataFrame({
     label("col_start", lang): tasks.start_period,
     label("col_deadline", lang): tasks.deadline_period,
 })
-st.dataframe(task_table, hide_index=True, width="stretch")
+data_table(task_table)
 download(task_table, "nhiem-vu.csv", lang, key="download_tasks")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from indicators.charts import spider_chart, trend_chart
 from indicators.i18n import label
+from indicators.plain import md
 from indicators.scorecard import requirement_text
 from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, lazy_tabs,
                            province_picker, remember, targets_table, this_year, view, year_picker)
@@ -18,7 +19,7 @@ key = parse_key_text(ds, chosen)
 keys = scope(ds, key)
 if key[1] == MERGER_DAY and len(keys) > 1:
     olds = ", ".join(province_label(ds, k, lang) for k in keys[1:])
-    st.info(label("merged_note", lang, name=ds.registry.name(key), olds=olds))
+    st.info(label("merged_note", lang, name=md(ds.registry.name(key)), olds=md(olds)))
 
 # One tab at a time (only the open tab is computed and drawn); a target's link opens the first.
 tab, container = lazy_tabs(lang, ["trend", "papi", "targets"])
@@ -45,9 +46,9 @@ with container:
             breaks = changes.from_year
             chart(trend_chart(series, targets, references, meta, lang, breaks=list(breaks)), key="trend")
             sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
-            st.caption(label("sources_caption", lang, sources=sources))
+            st.caption(label("sources_caption", lang, sources=md(sources)))
             for _, change in changes.iterrows():
-                st.caption(label("method_note", lang, note=change.note_vi if lang == "vi" else change.note_en))
+                st.caption(label("method_note", lang, note=md(change.note_vi if lang == "vi" else change.note_en)))
             download(series[["label", "indicator_code", "period", "value", "source"]],
                      f"{chosen}-{indicator_code}.csv", lang, key="download_series")
     elif tab == "papi":

@@ -5,7 +5,8 @@ import streamlit as st
 
 from indicators.charts import choropleth, ranking_bar
 from indicators.i18n import format_number, label
-from indicators.ui import (boundaries, chart, download, from_url, get_dataset, language, lazy_tabs,
+from indicators.plain import md
+from indicators.ui import (data_table, boundaries, chart, download, from_url, get_dataset, language, lazy_tabs,
                            province_picker, remember, view, year_picker)
 from indicators.views import parse_key_text, scope, threshold_for
 
@@ -45,7 +46,7 @@ with container:
         chart(choropleth(rows, boundaries(), era, meta, lang), key="map")
         st.caption(label("map_title", lang) + " · " + label("geo_source", lang))
     if not rows.empty:
-        st.caption(label("sources_caption", lang, sources="; ".join(sorted(set(rows.source)))))
+        st.caption(label("sources_caption", lang, sources=md("; ".join(sorted(set(rows.source))))))
         table = pd.DataFrame({
             label("col_rank", lang): range(1, len(rows) + 1),
             label("province", lang): rows.province_name,
@@ -54,5 +55,5 @@ with container:
             label("col_source", lang): rows.source,
         })
         if shown == "table":
-            st.dataframe(table, hide_index=True, width="stretch")
+            data_table(table)
         download(table, f"xep-hang-{indicator_code}-{year}.csv", lang, key="download_ranking")
