@@ -55,7 +55,7 @@ ALIASES: dict[str, set[str]] = {
 }
 NAME_COLUMNS = ALIASES["province_name"]
 LONG_REQUIRED = ("province", "indicator", "period", "value")
-_PERIOD_HEADER = re.compile(r"^(\d{4})(h[12]|q[1-4]|(0[1-9]|1[0-2]))?$")
+_PERIOD_HEADER = re.compile(r"^(\d{4})(h[12]|q[1-4]|(0[1-9]|1[0-2]))?$", re.ASCII)
 
 
 class ConflictError(Bilingual, RuntimeError):
@@ -122,7 +122,7 @@ def preview(cur: duckdb.DuckDBPyConnection, registry: Registry, indicators: pd.D
     """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database."""
     result = Preview(name, file_digest(content), sheet=sheet, default_source=(source or "").strip() or None)
     try:
-        table = read_table(name, content, _is_header, sheet=sheet, limits=limits)
+        table = read_table(name, content, _is_header, sheet=sheet, limits=limits, header_check=_unknown_columns)
     except FileRefused as refused:
         for problem in refused.problems:
             result.add(problem)
@@ -148,6 +148,21 @@ def _is_header(keys: list[str]) -> bool:
     if set(LONG_REQUIRED) <= roles or _targets_header(keys):
         return True
     return "province" in roles and any(_PERIOD_HEADER.match(k) for k in keys)
+
+
+def _unknown_columns(header: list[str], row: int) -> list[Problem]:
+    """A problem for every header cell of an actuals layout that names no column the layouts know (checked as
+    soon as the header is read, before the rest of the file is)."""
+    keys = [header_key(h) for h in header]
+    if _targets_header(keys):
+        return []
+    roles = _roles(keys)
+    long = set(LONG_REQUIRED) <= set(roles)
+    expected = ", ".join(LONG_REQUIRED + ("source", "note"))
+    return [Problem(f"cột không được nhận: '{header[index]}' (các cột: {expected})",
+                    f"unknown column '{header[index]}' (expected: {expected})", row=row, column=column_letter(index))
+            for index, (key, role) in enumerate(zip(keys, roles))
+            if key and role is None and (long or not _PERIOD_HEADER.match(key))]
 
 
 def _targets_header(keys: list[str]) -> bool:
@@ -206,14 +221,10 @@ class _ActualChecker:
                     result.add(Problem("cột có số liệu nhưng không có tiêu đề", "a column with figures but no header",
                                        row=table.header_row, column=column_letter(index)))
                 continue
-            if role is None:
-                if not long and _PERIOD_HEADER.match(key):
-                    period_columns.append(index)
-                    continue
-                expected = ", ".join(LONG_REQUIRED + ("source", "note"))
-                result.add(Problem(f"cột không được nhận: '{table.header[index]}' (các cột: {expected})",
-                                   f"unknown column '{table.header[index]}' (expected: {expected})",
-                                   row=table.header_row, column=column_letter(index)))
+            if role is None and not long and _PERIOD_HEADER.match(key):
+                period_columns.append(index)
+        for problem in _unknown_columns(table.header, table.header_row):
+            result.add(problem)
         if not long and "indicator" not in roles and not self.fixed_indicator:
             sheet_code = header_key(table.sheet or "")
             if sheet_code in self.by_name:
@@ -533,8 +544,8 @@ def _period_of(cell: Cell) -> Period:
                            "is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05") from None
 
 
-_PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?")
-_ALL_PLAIN = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,15})?(?:\n[+-]?\d{1,15}(?:\.\d{1,15})?)*")
+_PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?", re.ASCII)
+_ALL_PLAIN = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,15})?(?:\n[+-]?\d{1,15}(?:\.\d{1,15})?)*", re.ASCII)
 
 
 def _values(cells: pd.Series, units: np.ndarray, percent: np.ndarray | None) -> tuple[np.ndarray, dict[int, ValueProblem]]:

@@ -15,11 +15,11 @@ from datetime import date
 from functools import lru_cache
 
 _PATTERNS = (
-    ("year", re.compile(r"^(\d{4})$")),
-    ("half", re.compile(r"^(\d{4})-H([12])$")),
-    ("quarter", re.compile(r"^(\d{4})-Q([1-4])$")),
-    ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")),
-    ("span", re.compile(r"^(\d{4})\.\.(\d{4})$")),
+    ("year", re.compile(r"^(\d{4})$", re.ASCII)),
+    ("half", re.compile(r"^(\d{4})-H([12])$", re.ASCII)),
+    ("quarter", re.compile(r"^(\d{4})-Q([1-4])$", re.ASCII)),
+    ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)),
+    ("span", re.compile(r"^(\d{4})\.\.(\d{4})$", re.ASCII)),
 )
 _MONTHS_PER_PART = {"half": 6, "quarter": 3, "month": 1}
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .plain import formula_unsafe
 from .text import fold_ascii, nfc
 
 Cell = Any  # str, int, float, datetime or None
@@ -40,6 +41,7 @@ class Limits:
     max_rows: int = 200_000
     max_columns: int = 400
     max_cell_chars: int = 2_000
+    max_cells: int = 2_000_000                # filled cells of a sheet (200,000 rows of ten columns)
     max_unzipped_bytes: int = 200 * 1024 * 1024
     max_zip_ratio: int = 200
     header_search_rows: int = 20
@@ -143,10 +145,12 @@ def repeated_columns(table: "Table", roles: list[str | None]) -> list[Problem]:
 
 
 def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
-               limits: Limits = LIMITS) -> Table:
+               limits: Limits = LIMITS, header_check=None) -> Table:
     """The rows of ``content`` (a file called ``name``) under the first row that ``header_test`` accepts.
 
-    ``header_test(keys)`` gets the folded header cells of a candidate row and says whether it is the header.
+    ``header_test(keys)`` gets the folded header cells of a candidate row and says whether it is the header;
+    ``header_check(header, row)`` (optional) returns the problems of the header found (unknown or missing
+    columns), which refuse the file at once, before the rest of it is read.
     """
     if not content:
         raise FileRefused([Problem("tệp rỗng", "the file is empty")])
@@ -155,12 +159,11 @@ def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
                                    f"the file has {len(content):,} bytes, over the limit of {limits.max_bytes:,}")])
     lower = name.lower()
     if lower.endswith(".xlsx") or lower.endswith(".xlsm"):
-        grid, percent_cells, sheet_name = _xlsx_rows(content, sheet, limits)
-        return _with_header(name, sheet_name, grid, percent_cells, header_test, limits)
+        return _xlsx_table(name, content, sheet, header_test, header_check, limits)
     elif lower.endswith(".csv") or lower.endswith(".txt"):
         if sheet:
             raise FileRefused([Problem("tệp CSV không có trang tính", "a CSV file has no sheets")])
-        return _csv_table(name, content, header_test, limits)
+        return _csv_table(name, content, header_test, limits, header_check)
     elif lower.endswith(".xls"):
         raise FileRefused([Problem("tệp .xls (Excel 97–2003) không được nhận: lưu lại thành .xlsx hoặc CSV UTF-8",
                                    "old .xls files are not accepted: save as .xlsx or CSV UTF-8")])
@@ -170,10 +173,12 @@ def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
 
 # --- CSV -------------------------------------------------------------------------------------------------
 
-def _csv_table(name: str, content: bytes, header_test, limits: Limits) -> Table:
+def _csv_table(name: str, content: bytes, header_test, limits: Limits, header_check=None) -> Table:
     """CSV through pandas' C parser (one row per record, blank lines kept, so row numbers are Excel's); the
     number of cells of each row is counted separately, so that a short row is told from trailing blanks."""
-    if content.count(b"\n") > limits.max_rows + limits.header_search_rows:
+    # records as the parser sees them: a lone carriage return ends a line too (old Mac files), so it is counted
+    lines = content.count(b"\n") + content.count(b"\r") - content.count(b"\r\n")
+    if lines > limits.max_rows + limits.header_search_rows:
         raise FileRefused([Problem(f"tệp có hơn {limits.max_rows:,} dòng", f"the file has more than {limits.max_rows:,} rows")])
     try:
         text = content.decode("utf-8-sig")
@@ -184,6 +189,8 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits) -> Table:
             "'CSV UTF-8 (Comma delimited)'",
             "the file is not UTF-8 (probably Windows-1258 or TCVN3): in Excel, Save As → 'CSV UTF-8 (Comma delimited)'",
             row=row, value=content[max(0, exc.start - 12):exc.start + 12].decode("latin-1"))]) from None
+    if "\r" in text:  # one line ending for the parser, the cell counts and the row numbers alike
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         raise FileRefused([Problem("tệp chứa ký tự NUL (tệp nhị phân hoặc UTF-16?)",
                                    "the file contains NUL characters (a binary or UTF-16 file?)")])
@@ -206,9 +213,15 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits) -> Table:
     if len(frame) != len(lengths):  # pandas and the csv module disagree: trust the csv module
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], columns=range(width), dtype=object)
+    if "'" in text:  # a cell the dashboard formula-escaped on export ('=…) comes back exactly as it was
+        for column in frame.columns:
+            escaped = frame[column].str.match(r"'+[=+\-@\t\r]")
+            if escaped.any():
+                frame.loc[escaped, column] = frame.loc[escaped, column].map(formula_unsafe)
     first_rows = [(i + 1, frame.iloc[i, :lengths[i]].tolist()) for i in range(min(len(frame), limits.header_search_rows))]
     header_row, header = _find_header(first_rows, header_test, limits)  # rows are numbered from 1
     _refuse_mojibake_header(header, header_row)
+    _check_header(header_check, header, header_row)
     body = frame.iloc[header_row:].reset_index(drop=True)
     return Table(name, None, header_row, header, body, np.arange(header_row + 1, header_row + 1 + len(body)),
                  lengths[header_row:])
@@ -246,18 +259,31 @@ def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
 
 # --- XLSX ------------------------------------------------------------------------------------------------
 
-def _xlsx_rows(content: bytes, sheet: str | None, limits: Limits):
+def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, header_check, limits: Limits) -> Table:
+    """An .xlsx sheet read row by row (openpyxl, read-only, XML through defusedxml).
+
+    The sheet's declared ``<dimension>`` is never trusted: it is reset, so every row the sheet holds is read,
+    and the limits are counted on the rows as they come. The header is looked for in the first rows and
+    checked as soon as it is found, so a file with the wrong columns is refused before the rest is read.
+    Cells are read once with their formulas; only when a formula is found is the workbook read a second time
+    for the values Excel saved (a formula without a saved value is refused)."""
     _check_zip(content, limits)
     import openpyxl  # noqa: PLC0415 - only for .xlsx files
 
+    def opened(data_only: bool):
+        try:
+            return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+        except FileRefused:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+            raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
+                                       f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]) from None
+
+    book = opened(False)
     try:
-        values_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        formulas_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
-                                   f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]) from None
-    try:
-        names = values_book.sheetnames
+        names = book.sheetnames
+        if not names:
+            raise FileRefused([Problem("tệp Excel không có trang tính nào", "the Excel file has no sheets")])
         if sheet is None:
             sheet_name = names[0]
         elif sheet in names:
@@ -265,46 +291,121 @@ def _xlsx_rows(content: bytes, sheet: str | None, limits: Limits):
         else:
             raise FileRefused([Problem(f"không có trang tính '{sheet}' (có: {', '.join(names)})",
                                        f"there is no sheet '{sheet}' (there are: {', '.join(names)})")])
-        values, formulas = values_book[sheet_name], formulas_book[sheet_name]
-        declared = values.max_row or 0
-        if declared > limits.max_rows + limits.header_search_rows:
-            raise FileRefused([Problem(f"trang tính có {declared:,} dòng, vượt giới hạn {limits.max_rows:,}",
-                                       f"the sheet has {declared:,} rows, over the limit of {limits.max_rows:,}")])
-        if (values.max_column or 0) > limits.max_columns:
-            raise FileRefused([Problem(f"trang tính có {values.max_column} cột, vượt giới hạn {limits.max_columns}",
-                                       f"the sheet has {values.max_column} columns, over the limit of {limits.max_columns}")])
-        grid: list[tuple[int, list[Cell]]] = []
-        percent_cells: set[tuple[int, int]] = set()
-        problems: list[Problem] = []
-        # read-only sheets yield every row from the first, gaps filled, and every cell from column A
-        for row_no, (value_row, formula_row) in enumerate(zip(values.iter_rows(), formulas.iter_rows()), start=1):
-            if len(grid) > limits.max_rows + limits.header_search_rows:
+        grid, percent_cells, formulas, header = _stream_sheet(book, sheet_name, header_test, header_check, limits)
+    finally:
+        book.close()
+    if formulas:
+        values_book = opened(True)
+        try:
+            saved = _saved_values(values_book[sheet_name], formulas)
+        finally:
+            values_book.close()
+        problems = []
+        for (row_no, index), formula in sorted(formulas.items()):
+            value = saved.get((row_no, index))
+            if value is None:
+                problems.append(Problem(
+                    f"ô công thức {formula} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
+                    f"formula {formula} has no saved value: open the file in Excel and save it",
+                    row=row_no, column=column_letter(index)))
+        if problems:
+            raise FileRefused(problems)
+        rows_at = {n: i for i, (n, _) in enumerate(grid)}
+        for (row_no, index), value in saved.items():
+            cells = grid[rows_at[row_no]][1]
+            cells[index] = value
+            if not isinstance(value, (int, float)):
+                percent_cells.discard((row_no, index))
+    header_row, header_cells = header
+    rows = [(n, c) for n, c in grid if n > header_row]
+    width = max([len(c) for _, c in rows] + [len(header_cells)])
+    body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
+    return Table(name, sheet_name, header_row, header_cells, body, np.asarray([n for n, _ in rows], dtype=np.int64),
+                 None, percent_cells)
+
+
+def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limits):
+    worksheet = book[sheet_name]
+    worksheet.reset_dimensions()  # a lying <dimension> must not cut the sheet short
+    grid: list[tuple[int, list[Cell]]] = []
+    percent_cells: set[tuple[int, int]] = set()
+    formulas: dict[tuple[int, int], str] = {}
+    header: tuple[int, list[str]] | None = None
+    search = limits.header_search_rows * 5
+    cells_read = 0
+    row_no = 0
+    try:
+        for row_no, row in enumerate(worksheet.iter_rows(), start=1):
+            if row_no > limits.max_rows + limits.header_search_rows:
                 raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
-                                           f"the sheet has more than {limits.max_rows:,} rows")])
+                                           f"the sheet has more than {limits.max_rows:,} rows", row=row_no)])
+            if len(row) > limits.max_columns:
+                raise FileRefused([Problem(f"dòng có {len(row)} cột, vượt giới hạn {limits.max_columns}",
+                                           f"the row has {len(row)} columns, over the limit of {limits.max_columns}",
+                                           row=row_no)])
             cells: list[Cell] = []
-            for index, (cell, formula) in enumerate(zip(value_row, formula_row)):
+            for index, cell in enumerate(row):
                 value = cell.value
-                if value is None and isinstance(formula.value, str) and formula.value.startswith("="):
-                    problems.append(Problem(
-                        f"ô công thức {formula.value} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
-                        f"formula {formula.value} has no saved value: open the file in Excel and save it",
-                        row=row_no, column=column_letter(index)))
-                if isinstance(value, str) and len(value) > limits.max_cell_chars:
-                    raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                               f"a cell is longer than {limits.max_cell_chars:,} characters",
-                                               row=row_no, column=column_letter(index))])
-                if isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", None) or ""):
+                if isinstance(value, str):
+                    if len(value) > limits.max_cell_chars:
+                        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
+                                                   f"a cell is longer than {limits.max_cell_chars:,} characters",
+                                                   row=row_no, column=column_letter(index))])
+                    if value.startswith("=") and getattr(cell, "data_type", None) == "f":
+                        formulas[(row_no, index)] = value
+                        if "%" in (getattr(cell, "number_format", None) or ""):
+                            percent_cells.add((row_no, index))  # kept only if the saved value is a number
+                        value = None
+                elif isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", None) or ""):
                     percent_cells.add((row_no, index))
                 cells.append(value)
             while cells and cells[-1] is None:
                 cells.pop()
+            cells_read += len(cells)
+            if cells_read > limits.max_cells:
+                raise FileRefused([Problem(f"trang tính có hơn {limits.max_cells:,} ô có dữ liệu",
+                                           f"the sheet has more than {limits.max_cells:,} filled cells", row=row_no)])
             grid.append((row_no, cells))
+            if header is None and (row_no == search or sum(1 for _, c in grid if c) >= limits.header_search_rows):
+                header = _header_of(grid, header_test, header_check, limits)
+    except FileRefused:
+        raise
+    except Exception as exc:  # broken sheet XML, a part the workbook names but lacks, …
+        raise FileRefused([Problem(f"trang tính hỏng, không đọc tiếp được sau dòng {row_no} ({type(exc).__name__})",
+                                   f"the sheet is broken and cannot be read past row {row_no} "
+                                   f"({type(exc).__name__}: {_clip(str(exc))})", row=row_no + 1)]) from None
+    if header is None:
+        header = _header_of(grid, header_test, header_check, limits)
+    return grid, percent_cells, formulas, header
+
+
+def _header_of(grid, header_test, header_check, limits: Limits) -> tuple[int, list[str]]:
+    first_rows = [(n, [_text(c) for c in cells]) for n, cells in grid[:limits.header_search_rows * 5]]
+    row_no, header = _find_header(first_rows, header_test, limits)
+    _refuse_mojibake_header(header, row_no)
+    _check_header(header_check, header, row_no)
+    return row_no, header
+
+
+def _check_header(header_check, header: list[str], row_no: int) -> None:
+    if header_check is not None:
+        problems = header_check(header, row_no)
         if problems:
             raise FileRefused(problems)
-        return grid, percent_cells, sheet_name
-    finally:
-        values_book.close()
-        formulas_book.close()
+
+
+def _saved_values(worksheet, formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], Cell]:
+    """The values Excel saved for the formula cells (read-only, every row: the dimension is reset here too)."""
+    worksheet.reset_dimensions()
+    wanted_rows = {r for r, _ in formulas}
+    last = max(wanted_rows)
+    saved: dict[tuple[int, int], Cell] = {}
+    for row_no, row in enumerate(worksheet.iter_rows(max_row=last), start=1):
+        if row_no in wanted_rows:
+            for index, cell in enumerate(row):
+                if (row_no, index) in formulas:
+                    saved[(row_no, index)] = cell.value
+    return saved
 
 
 def _check_zip(content: bytes, limits: Limits) -> None:
@@ -327,18 +428,6 @@ def _check_zip(content: bytes, limits: Limits) -> None:
 
 
 # --- header and cells -------------------------------------------------------------------------------------
-
-def _with_header(name: str, sheet: str | None, grid: list[tuple[int, list[Cell]]], percent_cells: set,
-                 header_test, limits: Limits) -> Table:
-    first_rows = [(n, [_text(c) for c in cells]) for n, cells in grid[:limits.header_search_rows * 5]]
-    row_no, header = _find_header(first_rows, header_test, limits)
-    rows = grid[next(i for i, (n, _) in enumerate(grid) if n == row_no) + 1:]
-    _refuse_mojibake_header(header, row_no)
-    width = max([len(c) for _, c in rows] + [len(header)])
-    body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
-    return Table(name, sheet, row_no, header, body, np.asarray([n for n, _ in rows], dtype=np.int64), None,
-                 percent_cells)
-
 
 def _find_header(first_rows: list[tuple[int, list[str]]], header_test, limits: Limits) -> tuple[int, list[str]]:
     """The header among the first non-blank rows (row number, cells as text): the first row that ``header_test``

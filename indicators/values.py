@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from .text import nfc
 
 MISSING = {"", "n/a", "na", "n.a.", "-", "—", "–", "..", "không có", "chưa có", "kxđ"}
-_GROUPED = re.compile(r"^\d{1,3}([.,])\d{3}(\1\d{3})*$")  # 1.234 / 1,234,567 (one separator, groups of 3)
+_GROUPED = re.compile(r"^\d{1,3}([.,])\d{3}(\1\d{3})*$", re.ASCII)  # 1.234 / 1,234,567 (one separator, groups of 3)
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$", re.ASCII)
 WHOLE_UNITS = {"count", "rank", "months", "tier"}
 
 
@@ -56,6 +56,9 @@ def parse_number(text: str, unit: str) -> float:
             raise ValueProblem("có nhiều dấu phẩy", "has more than one comma")
         body = body.replace(",", ".")
     if not _NUMBER.match(body):
+        if any(ch.isdigit() and not ch.isascii() for ch in body):
+            raise ValueProblem("chữ số không phải 0–9 (chữ số toàn độ rộng hoặc Ả Rập): gõ lại bằng chữ số thường",
+                               "digits other than 0–9 (full-width or Arabic-Indic): type them as plain digits")
         raise ValueProblem("không phải là số", "is not a number")
     value = float(body)
     if unit in WHOLE_UNITS and value != int(value):
