@@ -12,8 +12,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .auth import User, add_user, authenticate, set_user
-from .database import Store, default_db_path, open_read_only, open_writable
+from .auth import User, add_user, audit, authenticate, record, require, set_user
+from .database import (SCHEMA_VERSION, BackupFailed, Store, backup_database, default_db_path, open_read_only,
+                       open_writable)
 from .exporting import to_csv
 from .reader import LIMITS
 from .reference import ReferenceDataError
@@ -39,9 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     args.db = getattr(args, "db", None)  # --db may stand before or after the command
     try:
         return args.run(args)
-    except (ReferenceDataError, UnknownProvince, ValueError, PermissionError, RuntimeError) as exc:
+    except (ReferenceDataError, UnknownProvince, ValueError, PermissionError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except duckdb.Error as exc:  # anything the store did not name itself: say what it is, never a traceback
+        print(f"error: the database refused the command ({type(exc).__name__}: {str(exc)[:300]})", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing more was written", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
                                      description="Administrative-reform targets and actuals.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    build = sub.add_parser("build", parents=[common], help="(re)create the database from data/")
+    build = sub.add_parser("build", parents=[common],
+                           help="(re)create the reference tables from data/ (admins, once the database has users)")
+    build.add_argument("--if-needed", action="store_true",
+                       help="only build a new file or one of an older schema (what the server does at start)")
+    _user_option(build, required=False)
     build.set_defaults(run=_build)
     export = sub.add_parser("export", parents=[common], help="CSV on stdout")
     export.add_argument("kind", choices=sorted(EXPORT_COLUMNS))
@@ -100,10 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", parents=[common], help="copy the whole database to a new file")
     backup.add_argument("target", type=Path, nargs="?",
                         help="the new file (default: backups/<name>-<time>.duckdb beside the database)")
+    _user_option(backup)
     backup.set_defaults(run=_backup)
     restore = sub.add_parser("restore", parents=[common],
                              help="replace the database by a checked backup (server stopped); the current file is kept")
     restore.add_argument("backup", type=Path)
+    _user_option(restore, required=False)
     restore.set_defaults(run=_restore)
     users = sub.add_parser("users", parents=[common], help="list, add or change users")
     users_sub = users.add_subparsers(required=True, metavar="ACTION")
@@ -116,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     users_add.add_argument("--display-name")
     _user_option(users_add, required=False)
     users_add.set_defaults(run=_users_add)
+    audit = users_sub.add_parser("audit", parents=[common], help="sign-ins and admin commands as CSV (admins)")
+    _user_option(audit)
+    audit.set_defaults(run=_users_audit)
     users_set = users_sub.add_parser("set", parents=[common], help="change a user's role, password or access")
     users_set.add_argument("name")
     users_set.add_argument("--role", choices=["viewer", "analyst", "admin"])
@@ -133,12 +149,16 @@ def _user_option(parser: argparse.ArgumentParser, required: bool = True) -> None
                         + ("" if required else "; not needed for the very first admin"))
 
 
-def _password(prompt: str, variable: str) -> str:
+def _password(prompt: str, variable: str, twice: bool = False) -> str:
+    """A password from ``variable`` or, in a terminal, typed (a new one ``twice``, so a typo is caught)."""
     if os.environ.get(variable):
         return os.environ[variable]
     if not sys.stdin.isatty():
         raise ValueError(f"no password: set {variable} or run in a terminal")
-    return getpass.getpass(prompt)
+    password = getpass.getpass(prompt)
+    if twice and getpass.getpass("the same password again: ") != password:
+        raise ValueError("the two passwords differ: nothing was changed")
+    return password
 
 
 def _writer(args: argparse.Namespace) -> Store:
@@ -157,14 +177,19 @@ def _opened(opener, path: Path | None, instead: str) -> Store:
         raise
 
 
-def _signed_in(store: Store, name: str | None) -> User:
+def _signed_in(store: Store, name: str | None, role: str = "viewer") -> User:
+    """The user ``name`` after their password (throttled and recorded like every sign-in), holding ``role``."""
     if not name:
-        raise ValueError("--user is needed")
+        raise ValueError("--user is needed (or $KPI_USER)")
+    password = _password(f"password of {name}: ", "KPI_PASSWORD")
     with store.cursor() as cur:
-        user = authenticate(cur, name, _password(f"password of {name}: ", "KPI_PASSWORD"))
-    if user is None:
-        raise ValueError(f"wrong user name or password for '{name}'")
-    return user
+        user = authenticate(cur, name, password, channel="cli")
+        return require(cur, user, role)
+
+
+def _has_users(store: Store) -> bool:
+    with store.cursor() as cur:
+        return cur.execute("SELECT count(*) FROM app_user").fetchone()[0] > 0
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -274,8 +299,9 @@ def _lock(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from .database import check_backup, default_backup_path
 
-    store = _writer(args)
-    target = store.backup(args.target or default_backup_path(store.path))
+    store = _opened(open_writable, args.db, "the Backup tab of the Import page")
+    user = _signed_in(store, args.user, "admin")
+    target = backup_database(store, user, args.target or default_backup_path(store.path), channel="cli")
     store.close()
     counts = check_backup(target)
     print(f"backup written and checked: {target} ({counts['actual']} actuals, {counts['import_batch']} batches)",
@@ -284,18 +310,37 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
+    """Replace the database by a checked backup: an admin of the current database must sign in (when it has
+    users), and the restore is recorded in both the file kept aside and the restored database."""
     from .database import check_backup, restore
 
-    path = args.db or default_db_path()
+    path = Path(args.db or default_db_path())
+    check_backup(args.backup)
+    who = "(no users yet)"
+    if path.exists():
+        current = _opened(open_writable, path, "nothing: stop the server first")
+        try:
+            if _has_users(current):
+                who = _signed_in(current, args.user, "admin").name
+            with current.cursor() as cur:
+                record(cur, who, "restore", "replaced", "cli", f"by {args.backup.name}")
+        finally:
+            current.close()
     try:
         kept = restore(args.backup, path)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise ValueError("the database is open in another process (the dashboard server?): stop it first") from None
         raise
+    restored = Store(path)
+    try:
+        with restored.cursor() as cur:
+            record(cur, who, "restore", "ok", "cli", f"from {args.backup.name}; previous file kept as {kept.name}")
+    finally:
+        restored.close()
     counts = check_backup(path)
-    print(f"restored {path} from {args.backup} ({counts['actual']} actuals); the previous file is kept as {kept}",
-          file=sys.stderr)
+    print(f"restored {path} from {args.backup} ({counts['actual']} actuals) by {who}; the previous file is kept as "
+          f"{kept}", file=sys.stderr)
     return 0
 
 
@@ -310,8 +355,8 @@ def _users_add(args: argparse.Namespace) -> int:
     store = _writer(args)
     with store.cursor() as cur:
         first = cur.execute("SELECT count(*) FROM app_user").fetchone()[0] == 0
-    acting = None if first else _signed_in(store, args.user)
-    password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD")
+    acting = None if first else _signed_in(store, args.user, "admin")
+    password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD", twice=True)
     with store.cursor() as cur:
         user = add_user(cur, acting, args.name, password, args.role, args.display_name)
     print(f"added {user.name} ({user.role})", file=sys.stderr)
@@ -321,7 +366,7 @@ def _users_add(args: argparse.Namespace) -> int:
 def _users_set(args: argparse.Namespace) -> int:
     store = _writer(args)
     acting = _signed_in(store, args.user)
-    password = _password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD") if args.password else None
+    password = _password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD", twice=True) if args.password else None
     disabled = True if args.disable else (False if args.enable else None)
     with store.cursor() as cur:
         set_user(cur, acting, args.name, role=args.role, password=password, disabled=disabled)
@@ -329,13 +374,45 @@ def _users_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_audit(args: argparse.Namespace) -> int:
+    store = _writer(args)
+    _signed_in(store, args.user, "admin")
+    with store.cursor() as cur:
+        sys.stdout.write(to_csv(audit(cur, 100_000)))
+    return 0
+
+
 def _store(args: argparse.Namespace) -> Store:
-    """A read-only store for the reading commands, built first if the file is new."""
-    return _opened(open_read_only, args.db, "the dashboard's downloads")
+    """A read-only store for the reading commands: a read never writes (a missing, unbuilt or damaged file is
+    refused with what to do)."""
+    return _opened(lambda path: open_read_only(path, build=False), args.db, "the dashboard's downloads")
 
 
 def _build(args: argparse.Namespace) -> int:
-    report = Store(args.db).build()
+    """Build the reference tables. A new file (or one of an older schema) is built by anyone, as the server does
+    at start; rebuilding a database that has users needs an admin, and is recorded."""
+    path = Path(args.db or default_db_path())
+    store = _opened(Store, path, "nothing: stop the server first, or let it rebuild at its next start")
+    try:
+        built = store.is_built()
+    except duckdb.Error as exc:
+        store.close()
+        if "lock" in str(exc).lower():
+            raise ValueError("the database is open in another process (the dashboard server?): stop the server "
+                             "first; it builds a new or older database by itself when it starts") from None
+        raise ValueError(f"{path} cannot be opened (damaged, or not a database): move it aside or restore a "
+                         f"backup with `python3 -m indicators restore <file>` ({type(exc).__name__})") from None
+    if built and args.if_needed:
+        print(f"{path} is built (schema {SCHEMA_VERSION}): nothing to do", file=sys.stderr)
+        store.close()
+        return 0
+    who = "(no users yet)"
+    if built and _has_users(store):
+        who = _signed_in(store, args.user, "admin").name
+    report = store.build()
+    with store.cursor() as cur:
+        record(cur, who, "build", "ok", "cli", None)
+    store.close()
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "meta")
     print(f"built {report.path}: {counts}", file=sys.stderr)
     return 0

@@ -136,39 +136,72 @@ def default_db_path() -> Path:
     return Path(os.environ.get("KPI_DB") or DEFAULT_DB)
 
 
-def open_read_only(path: Path | str | None = None) -> "Store":
-    """A read-only store on ``path``, building the database first if the file is new.
-
-    An existing, built file is opened read-only straight away, so any number of readers (the
-    server, the CLI) can share it; only a missing or unbuilt file takes the write lock to build.
-    """
+def open_read_only(path: Path | str | None = None, build: bool = True) -> "Store":
+    """A read-only store on ``path``. With ``build`` (the default), a missing or unbuilt file is built first
+    (that takes the write lock); without it, a reading command never writes: a missing, unbuilt or damaged
+    file is a :class:`DatabaseUnusable` that says what to do."""
     reader = Store(path, read_only=True)
     if reader.path.exists():
         try:
             if reader.is_built():
                 return reader
-        except duckdb.Error:
-            pass
+        except duckdb.Error as exc:
+            reader.close()
+            if not _is_damage(exc):
+                raise
+            raise DatabaseUnusable(*_unusable(reader.path, exc)) from None
         reader.close()
-    writer = Store(reader.path)
-    try:
-        writer.build()
-    finally:
-        writer.close()
+        if not build:
+            raise DatabaseUnusable(
+                f"{reader.path} chưa được dựng hoặc thuộc phiên bản cũ: chạy `python3 -m indicators build --if-needed`",
+                f"{reader.path} is not built, or was built by an older version: run "
+                "`python3 -m indicators build --if-needed`")
+    elif not build:
+        raise DatabaseUnusable(f"không có cơ sở dữ liệu {reader.path}: chạy `python3 -m indicators build --if-needed`",
+                               f"there is no database at {reader.path}: run `python3 -m indicators build --if-needed`")
+    writer = open_writable(reader.path)
+    writer.close()
     return Store(reader.path, read_only=True)
 
 
 def open_writable(path: Path | str | None = None) -> "Store":
     """The read-write store on ``path`` (built first if the file is new or from an older schema): the
-    dashboard server's single connection, or a CLI command that writes while the server is stopped."""
+    dashboard server's single connection, or a CLI command that writes while the server is stopped.
+    A damaged file is a :class:`DatabaseUnusable`; a file held by another process keeps DuckDB's lock error."""
     store = Store(path)
     try:
         if not store.is_built():
             store.build()
+    except duckdb.Error as exc:
+        store.close()
+        if not _is_damage(exc):
+            raise
+        raise DatabaseUnusable(*_unusable(store.path, exc)) from None
     except BaseException:
         store.close()
         raise
     return store
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """Whether DuckDB's error says the file itself is unusable (not a lock held by another process, nor a second
+    connection of this process)."""
+    text = str(exc)
+    if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
+        return False
+    return isinstance(exc, (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)) \
+        or "not a valid DuckDB database" in text or "orrupt" in text
+
+
+def _unusable(path: Path, exc: BaseException) -> tuple[str, str]:
+    if "No space left" in str(exc):
+        return storage_failure(exc, "mở cơ sở dữ liệu", "opening the database")
+    return (f"không mở được cơ sở dữ liệu {path.name}: tệp bị hỏng hoặc không phải cơ sở dữ liệu của bảng điều khiển "
+            f"({type(exc).__name__}). Khôi phục bản sao lưu gần nhất: `python3 -m indicators restore <tệp>`; "
+            "không có gì được ghi.",
+            f"the database {path.name} cannot be opened: the file is damaged or not a database of this dashboard "
+            f"({type(exc).__name__}). Restore the latest backup with `python3 -m indicators restore <file>`; "
+            "nothing was written.")
 
 
 @dataclass(frozen=True)
@@ -264,9 +297,11 @@ class Store:
         return {t: int(self.scalar(f"SELECT count(*) FROM {t}")) for t in ALL_TABLES}
 
     def is_built(self) -> bool:
+        """Whether the file holds this schema's tables (False for a new or older file; a file that cannot be
+        opened at all raises DuckDB's error)."""
         try:
             return self.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == SCHEMA_VERSION
-        except duckdb.Error:
+        except duckdb.CatalogException:
             return False
 
     # --- reads ------------------------------------------------------------------------
@@ -475,6 +510,10 @@ class Store:
 
 class BackupFailed(Bilingual, RuntimeError):
     """A backup or a restore that could not be made; the message says why and what to do."""
+
+
+class StorageFailed(Bilingual, RuntimeError):
+    """A write that the disk refused (full, read-only, failing): nothing of it was kept."""
 
 
 class DatabaseUnusable(Bilingual, RuntimeError):

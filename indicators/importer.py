@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .auth import PermissionDenied, User, require
+from .database import StorageFailed, storage_failure
 from .errors import Bilingual
 from .periods import Period, PeriodError, parse_period
 from .reader import (LIMITS, Cell, FileRefused, Limits, Problem, Table, cell_text, column_letter, header_key,
@@ -776,8 +777,10 @@ def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
         cur.execute("COMMIT")
-    except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+    except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.IOException) as exc:
         _rollback(cur)
+        if isinstance(exc, duckdb.IOException) or "No space left" in str(exc):  # the disk, not another writer
+            raise StorageFailed(*storage_failure(exc, "ghi", "writing")) from None
         raise ConflictError("một lần nhập khác vừa ghi vào cùng các dòng này: hãy xem trước rồi thử lại",
                             f"another import wrote the same rows at the same time: preview and try again ({exc})"
                             ) from None

@@ -103,8 +103,14 @@ def test_status_of_an_unknown_province_fails_with_a_message(capsys, built_db):
 
 def test_the_module_runs_as_a_command_and_honours_kpi_db(tmp_path):
     db = tmp_path / "env.duckdb"
+    env = {"KPI_DB": str(db), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-m", "indicators", "export", "indicators"], cwd=REPO,
-                            capture_output=True, text=True, env={"KPI_DB": str(db), "PATH": "/usr/bin:/bin"})
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 2 and "build --if-needed" in result.stderr  # a read never writes (builds)
+    assert not db.exists()
+    subprocess.run([sys.executable, "-m", "indicators", "build", "--if-needed"], cwd=REPO, check=True, env=env)
+    result = subprocess.run([sys.executable, "-m", "indicators", "export", "indicators"], cwd=REPO,
+                            capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("code,name_vi,name_en")
     assert db.exists()
