@@ -238,6 +238,21 @@ def int_from_url(name: str, allowed: Sequence[int], default: int, lang: str) -> 
 
 
 ASCII_INT = re.compile(r"-?[0-9]{1,9}")
+YEAR_SPAN = re.compile(r"([0-9]{4})-([0-9]{4})")
+
+
+def year_span_from_url(name: str, low: int, high: int, lang: str) -> tuple[int, int]:
+    """A span of years ``2021-2025`` from the URL, clipped to ``low``–``high``; anything else falls back to the
+    whole span with a notice."""
+    text = from_url(name)
+    if text is None:
+        return low, high
+    found = YEAR_SPAN.fullmatch(text)
+    if not found or int(found[1]) > int(found[2]):
+        notice("bad_url_value", lang, name=name, value=text[:40])
+        return low, high
+    first, last = int(found[1]), int(found[2])
+    return max(low, min(first, high)), max(low, min(last, high))
 
 
 def remember(name: str, value: Any, default: Any = None) -> None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from indicators.i18n import label
 from indicators.ui import (data_table, cached_judged, download, from_url, get_dataset, language, plans_table, remember,
-                           targets_table, this_year)
+                           targets_table, this_year, year_span_from_url)
 from indicators.views import STATUS_ORDER
 
 lang = language()
@@ -37,8 +37,7 @@ chosen_status = c3.multiselect(label("status", lang), list(STATUS_ORDER), defaul
                                placeholder=label("all", lang), format_func=lambda s: label(s, lang), key="plan_status")
 remember("status", chosen_status, [])
 low, high = int(judged.deadline_year.min()), int(judged.deadline_year.max())
-asked = (from_url("deadline") or "").split("-")
-initial = (int(asked[0]), int(asked[1])) if len(asked) == 2 and all(a.isdigit() for a in asked) else (low, high)
+initial = year_span_from_url("deadline", low, high, lang)
 initial = (max(low, min(initial[0], high)), max(low, min(initial[1], high)))
 span = c4.slider(label("filter_deadline", lang), low, high, initial, key="plan_deadline")
 remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
