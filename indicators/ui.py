@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .database import Store, default_db_path, open_writable
+from .database import DatabaseUnusable, Store, default_db_path, open_writable
 from .auth import User, sign_in_to_read
 from .exporting import safe_frame, to_csv
 from .i18n import LANGUAGES, label, sort_key_vi
@@ -108,6 +108,11 @@ def language() -> str:
                               format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
                               horizontal=True, key="lang")
     remember("lang", chosen, "vi")
+    try:
+        get_store()
+    except DatabaseUnusable as unusable:  # a damaged file: say what to do, to every viewer, once per rerun
+        st.error(md(unusable.vi if chosen == "vi" else unusable.en))
+        st.stop()
     user = current_user()  # the account re-read from the database on every rerun
     if sign_in_to_read() and user is None:
         st.info(label("needs_sign_in_to_read", chosen))
