@@ -5,5 +5,5 @@ import streamlit as st
 
 from indicators.ui import navigation
 
-st.set_page_config(page_title="CCHC – mục tiêu và kết quả", page_icon="📊", layout="wide")
+st.set_page_config(page_title="CCHC – mục tiêu và kết quả", page_icon=":material/dashboard:", layout="wide")
 navigation("en" if st.query_params.get("lang") == "en" else "vi").run()

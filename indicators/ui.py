@@ -15,7 +15,7 @@ import streamlit as st
 from .database import DatabaseUnusable, Store, default_db_path, open_writable
 from .auth import User, sign_in_to_read
 from .exporting import safe_frame, to_csv
-from .i18n import LANGUAGES, label, sort_key_vi
+from .i18n import LANGUAGES, label, vietnamese_order
 from .plain import md
 from .reference import DATA_DIR
 from .registry import ProvinceKey
@@ -24,10 +24,15 @@ from .views import Dataset, judged_targets, key_text, parse_key_text, province_l
 # The pages, in menu order: file, title label, icon, URL path (None: the default page, "/"). The URL path is the
 # file's stem: a link opened first after the server starts is served by Streamlit's file-based router, which
 # knows pages by file name (another path would show "Page not found" over the page).
-PAGES = [("pages/overview.py", "page_overview", "📊", None), ("pages/profile.py", "page_profile", "📈", "profile"),
-         ("pages/compare.py", "page_compare", "⚖️", "compare"), ("pages/rankings.py", "page_rankings", "🏆", "rankings"),
-         ("pages/plans.py", "page_plans", "📋", "plans"), ("pages/data.py", "page_data", "🗂️", "data"),
-         ("pages/imports.py", "page_import", "📥", "imports")]
+# Icons are Streamlit's bundled Material Symbols (a web font shipped with Streamlit): emoji would show as empty
+# boxes where no colour-emoji font is installed (Debian's default).
+PAGES = [("pages/overview.py", "page_overview", ":material/dashboard:", None),
+         ("pages/profile.py", "page_profile", ":material/show_chart:", "profile"),
+         ("pages/compare.py", "page_compare", ":material/compare_arrows:", "compare"),
+         ("pages/rankings.py", "page_rankings", ":material/leaderboard:", "rankings"),
+         ("pages/plans.py", "page_plans", ":material/checklist:", "plans"),
+         ("pages/data.py", "page_data", ":material/database:", "data"),
+         ("pages/imports.py", "page_import", ":material/upload_file:", "imports")]
 ROUTED = "_routed_by_app"
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 COUNTRY = "VN"
@@ -287,7 +292,7 @@ def _sorted_keys() -> list[str]:
     ds = get_dataset()
     p = ds.provinces.copy()
     p["current"] = p.valid_to.isna()
-    p["sort"] = p.name.map(sort_key_vi)
+    p["sort"] = p.name.map(vietnamese_order(p.name))
     p = p.sort_values(["current", "sort"], ascending=[False, True])
     return [key_text((r.code, r.valid_from.date())) for r in p.itertuples()]
 

@@ -367,3 +367,22 @@ def test_the_lock_message_is_kept_for_conflicts(engine):
     with pytest.raises(ConflictError, match="another import"):
         with importer.transaction(Cursor()):
             pass
+
+
+# --- what a new user tripped on ---------------------------------------------------------------------------------
+
+def test_vietnamese_order_comes_from_duckdb_not_a_compiled_library():
+    from indicators.i18n import vietnamese_order
+
+    names = ["Đà Nẵng", "Cà Mau", "Bắc Giang", "Bạc Liêu", "An Giang", "Điện Biên", "Yên Bái"]
+    order = vietnamese_order(names)
+    assert sorted(names, key=order.get) == ["An Giang", "Bạc Liêu", "Bắc Giang", "Cà Mau", "Đà Nẵng", "Điện Biên",
+                                            "Yên Bái"]
+    assert "PyICU" not in (REPO / "requirements.txt").read_text()
+
+
+def test_menu_icons_are_material_symbols_not_emoji():
+    from indicators.ui import PAGES
+
+    assert all(icon.startswith(":material/") for _, _, icon, _ in PAGES)
+    assert ':material/' in (REPO / "app.py").read_text()
