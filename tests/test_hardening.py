@@ -188,8 +188,12 @@ def test_the_header_is_checked_before_the_rest_of_the_sheet_is_read(engine):
              + "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in
                        zip("ABCDEF", HEADER + ["colour"]))
              + "</row>" + rows + '<row r="6000"><c r="A6000"')  # cut off: broken XML
+    formula = '<row r="2"><c r="A2"><f>1+1</f><v>2</v></c></row>'  # a formula: the sheet is read row by row
+    sheet = sheet.replace('<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>', formula, 1)
     result = preview(engine, "header.xlsx", _xlsx([["x"]], sheet_xml=sheet))
     assert [p.column for p in result.problems] == ["F"] and "unknown column" in result.problems[0].en
+    plain = _xlsx([HEADER + ["colour"], ["Hà Tĩnh", "sipas", "2023", 80, "BC", "red"]])  # read at once (calamine)
+    assert [p.column for p in preview(engine, "plain.xlsx", plain).problems] == ["F"]
 
 
 @pytest.mark.parametrize("breakage", ["truncated", "invalid", "missing part"])
@@ -203,7 +207,7 @@ def test_a_broken_xlsx_is_a_refusal_not_a_traceback(engine, breakage):
             if item.filename == "xl/worksheets/sheet1.xml":
                 if breakage == "missing part":
                     continue
-                data = data[: len(data) // 2] if breakage == "truncated" else data.replace(b"<row", b"<row <<", 1)
+                data = data[: len(data) // 2] if breakage == "truncated" else data.replace(b"</v>", b"</x>", 1)
             target.writestr(item, data)
     result = preview(engine, "broken.xlsx", out.getvalue())
     assert not result.ok and result.problems[0].en
