@@ -27,6 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from streamlit import logger as _streamlit_logger  # noqa: E402
+
+_streamlit_logger.set_log_level("error")  # AppTest outside a server warns on every cached call: not news here
+
 # page, widget key, new value (a filter change a user makes)
 FILTER_CHANGES = [
     ("pages/overview.py", "province", "42@2025"),
@@ -291,6 +295,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="the database to measure (default: $KPI_DB or data/kpi.duckdb)")
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
+    if args.quick:
+        print("--quick: two runs and one browser run per measure, a smoke run; the goals are stated for the full "
+              "runs (and, for scale, for the reference database of bench/scale.py)")
     if args.db:
         os.environ["KPI_DB"] = str(args.db)
     from indicators import ui

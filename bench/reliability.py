@@ -30,6 +30,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from streamlit import logger as _streamlit_logger  # noqa: E402
+
+_streamlit_logger.set_log_level("error")  # AppTest outside a server warns on every cached call: not news here
 sys.path.insert(0, str(REPO / "bench"))
 
 from pages import _serve  # noqa: E402 - bench/pages.py, beside this file
@@ -320,6 +324,111 @@ def nothing_lost(work: Path, base: Path) -> None:
     record("history replay", "reproduces the current actuals" if not replayed else f"{replayed} differ", not replayed)
 
 
+def security(work: Path, base: Path, quick: bool) -> None:
+    """The attacks of issue 12 (bench/security.py): attempts and how many got through, per category."""
+    import security as attacks  # bench/security.py
+
+    steps = [
+        ("markdown/HTML injection (payloads × pages)", lambda: attacks.injection(work, base)),
+        ("password guessing on one account", lambda: attacks.guessing(work, base, 30 if quick else 200)),
+        ("lost updates (preview, another write, confirm)", lambda: attacks.lost_updates(work, base, 5 if quick else 50)),
+        ("hostile files (lying dimensions, CR-only rows, broken XML, digits, …)",
+         lambda: attacks.hostile_files(work, base)),
+        ("URL-parameter fuzzing (pages × parameters × values)", lambda: attacks.url_fuzzing(work, base)),
+        ("unauthenticated writing commands", lambda: attacks.writing_commands(work, base)),
+    ]
+    if quick:
+        steps = [s for s in steps if not s[0].startswith("URL")] + [
+            ("URL-parameter fuzzing (quick: the overview only)", lambda: _quick_fuzz(attacks, work, base))]
+    for name, run in steps:
+        started = time.monotonic()
+        outcome = run()
+        attempts, through = outcome[0], outcome[1]
+        extra = f"; {outcome[2]} guesses checked in a simulated hour" if len(outcome) > 2 else ""
+        record(f"security: {name}", f"{attempts} attempts, {through} through{extra} ({time.monotonic() - started:.0f} s)",
+               through == 0)
+
+
+def _quick_fuzz(attacks, work: Path, base: Path) -> tuple[int, int]:
+    attacks.PARAMS = {"pages/overview.py": attacks.PARAMS["pages/overview.py"],
+                      "pages/plans.py": ["deadline"]}
+    return attacks.url_fuzzing(work, base)
+
+
+def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
+    """Other sessions' rerun p95 while the largest allowed .csv and .xlsx are previewed on the Import page."""
+    import openpyxl
+    from playwright.sync_api import sync_playwright
+
+    db = work / "stall.duckdb"
+    shutil.copyfile(base, db)
+    csv = figures_file(work / "largest.csv", rows, 0)
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    from indicators.reader import LIMITS
+
+    fitting, size = [], 0
+    for line in lines:  # the largest CSV the upload limit lets in
+        size += len(line.encode("utf-8")) + 1
+        if size > LIMITS.max_bytes - 1024:
+            break
+        fitting.append(line)
+    csv.write_text("\n".join(fitting) + "\n", encoding="utf-8")
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for line in lines:
+        cells = line.split(",")
+        sheet.append(cells[:3] + ([float(cells[3])] if cells[3][:1].isdigit() else [cells[3]]) + cells[4:])
+    xlsx = work / "largest.xlsx"
+    book.save(xlsx)
+    process, url = _serve(REPO / "app.py", REPO, {**os.environ, "KPI_DB": str(db)})
+    results = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            viewers = [browser.new_page() for _ in range(sessions)]
+            for n, page in enumerate(viewers):
+                page.goto(url + ["", "profile", "rankings", "plans"][n % 4])
+            for page in viewers:
+                page.wait_for_selector("h1", timeout=120000)
+            analyst = browser.new_page()
+            sign_in(analyst, url, "lan")
+
+            def reruns(until) -> list[float]:
+                times, round_no = [], 0
+                while not until():
+                    round_no += 1
+                    for page in viewers:
+                        started = time.monotonic()
+                        page.get_by_text("English" if round_no % 2 else "Tiếng Việt", exact=True).first.click()
+                        page.wait_for_function(
+                            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300000)
+                        times.append(time.monotonic() - started)
+                return times
+
+            quiet_until = time.monotonic() + 10
+            results["none (baseline)"] = reruns(lambda: time.monotonic() > quiet_until)
+            for name, path in ((f"{len(fitting) - 1:,}-row .csv ({csv.stat().st_size / 1e6:.1f} MB)", csv),
+                               (f"{rows:,}-row .xlsx ({xlsx.stat().st_size / 1e6:.1f} MB)", xlsx)):
+                started = time.monotonic()
+                analyst.set_input_files("[data-testid='stFileUploader'] input[type=file]", str(path))
+                done = analyst.get_by_role("button", name="Write to the database")
+                results[name] = reruns(lambda: done.count() > 0 and time.monotonic() - started > 2)
+                results[name + " previewed in"] = [time.monotonic() - started]
+            browser.close()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+    for name, times in results.items():
+        if name.endswith("previewed in"):
+            continue
+        ordered = sorted(times)
+        p95 = ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
+        took = results.get(name + " previewed in", [None])[0]
+        record(f"other sessions' reruns while previewing: {name}",
+               f"{len(times)} reruns, p95 {p95:.2f} s, median {statistics.median(times):.2f} s"
+               + (f"; preview shown after {took:.1f} s" if took else ""), bool(times))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 kills, 5 sessions, small files (CI)")
@@ -336,7 +445,11 @@ def main() -> int:
         print("nothing lost", file=sys.stderr)
         nothing_lost(work, base)
         restore_drill(work, base)
+        print("security", file=sys.stderr)
+        security(work, base, args.quick)
         if Path(CHROMIUM).exists():
+            print("previews of the largest files", file=sys.stderr)
+            stall(work, base, 3 if args.quick else 8, 20_000 if args.quick else 180_000)
             print("faults", file=sys.stderr)
             faults(work, base, kills, rows)
             print("load", file=sys.stderr)
