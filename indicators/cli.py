@@ -299,6 +299,8 @@ def _lock(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from .database import check_backup, default_backup_path
 
+    if args.target and Path(args.target).exists():
+        raise ValueError(f"{args.target} exists already; a backup never overwrites a file")
     store = _opened(open_writable, args.db, "the Backup tab of the Import page")
     user = _signed_in(store, args.user, "admin")
     target = backup_database(store, user, args.target or default_backup_path(store.path), channel="cli")

@@ -577,7 +577,7 @@ def check_backup(path: Path | str) -> dict[str, int]:
             raise ValueError(f"{path} is damaged: {problems or ''} {differences} actuals differ from their history")
         return store.table_counts()
     except duckdb.Error as exc:
-        raise ValueError(f"{path} cannot be opened as a database: {exc}") from None
+        raise ValueError(f"{path} is not a database of this dashboard: it cannot be opened ({exc})") from None
     finally:
         store.close()
 

@@ -31,12 +31,14 @@ def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
     _import(capsys, db, tmp_path, "a.csv", "Hà Tĩnh,sipas,2023,80,BC 1")
     backup = tmp_path / "backups" / "kpi-drill.duckdb"
     code, _, err = run(capsys, "backup", str(backup), "--db", str(db))
+    assert code == 2 and "--user is needed" in err  # an admin's command (issue 12)
+    code, _, err = run(capsys, "backup", str(backup), "--db", str(db), "--user", "admin")
     assert code == 0 and "written and checked" in err
     at_backup = _actuals(backup)
     # the database moves on: another batch, a replaced figure
     _import(capsys, db, tmp_path, "b.csv", "Hà Tĩnh,sipas,2023,90,BC 2")
     assert not _actuals(db)[0].equals(at_backup[0])
-    code, _, err = run(capsys, "restore", str(backup), "--db", str(db))
+    code, _, err = run(capsys, "restore", str(backup), "--db", str(db), "--user", "admin")
     assert code == 0 and "previous file is kept" in err
     restored = _actuals(db)
     assert restored[0].equals(at_backup[0]) and restored[1].equals(at_backup[1])

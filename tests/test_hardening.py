@@ -263,7 +263,7 @@ def test_build_backup_and_restore_need_an_admin_and_are_recorded(engine, tmp_pat
     engine.close()
     backup = tmp_path / "b.duckdb"
     shutil.copyfile(db, backup)
-    for args in (["build"], ["backup", str(backup)], ["restore", str(backup)]):
+    for args in (["build"], ["backup", str(tmp_path / "attempt.duckdb")], ["restore", str(backup)]):
         done = cli(*args, "--db", db)
         assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
         done = cli(*args, "--db", db, "--user", "lan", env={"KPI_PASSWORD": PASSWORD})

@@ -34,6 +34,9 @@ def plant(db: str) -> None:
                     [HOSTILE, FORMULA, "+1+cmd|' /C calc'!A0", "@SUM(1+1)"])
         cur.execute("UPDATE app_user SET display_name = ?", [HOSTILE])
     store.close()
+    from indicators import ui
+
+    ui.view.clear()  # views cached by earlier tests of this process
 
 
 def markdown_texts(at) -> list[str]:
