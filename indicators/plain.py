@@ -6,7 +6,8 @@ brought in — is passed through one of these before it is written where markup 
 - :func:`md` for Streamlit's markdown (captions, ``st.markdown``, messages, metric labels and ``help``
   tooltips): every ASCII punctuation character is backslash-escaped (CommonMark lets any of them be), so
   ``[text](url)``, ``![x](src)``, ``**bold**``, ``:red[...]``, ``$math$``, ``<tags>`` and ``&entities;`` show
-  as the characters they are; line breaks become spaces (no new block can start).
+  as the characters they are; line breaks become spaces (no new block can start); bare addresses
+  (``https://…``, ``www.…``, ``name@host``) get an invisible word joiner, so no autolink is made of them.
 - :func:`html` for Plotly (titles, labels, hover text), which renders a subset of HTML (``<a>``, ``<b>``,
   ``<br>``): ``&``, ``<`` and ``>`` become entities, which Plotly draws as the characters.
 - :func:`formula_safe` / :func:`formula_unsafe` for spreadsheets (every CSV and table the dashboard lets out):
@@ -22,6 +23,11 @@ import string
 
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# Streamlit's renderer turns bare addresses into links (GFM autolinks: ``https://…``, ``www.…``, ``a@b.c``) even
+# when every character is escaped; an invisible word joiner before the character that completes one keeps the
+# text as it reads and makes no link.
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?:https?|ftp|mailto|file|data|javascript):|www\.|@")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED_FORMULA = re.compile(r"^'+[=+\-@\t\r]")
 _NEEDS_APOSTROPHE = re.compile(r"^'*[=+\-@\t\r]")
@@ -30,7 +36,8 @@ _NEEDS_APOSTROPHE = re.compile(r"^'*[=+\-@\t\r]")
 def md(value: object) -> str:
     """``value`` as markdown that renders as exactly its text."""
     text = "" if value is None else str(value)
-    return _MD_SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", text))
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _JOINER + m.group(0)[-1], _BREAKS.sub(" ", text))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def html(value: object) -> str:

@@ -1,0 +1,130 @@
+"""Browser tests of issue 12 against a real `streamlit run`: planted text is plain in the rendered pages (no link,
+image or request made from it), and a signed-in session cannot be taken over by a second connection that names
+its session id (as an upload URL shows it to any proxy log)."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _settled, _sign_in
+from tests.test_hardening_pages import plant
+
+
+@pytest.fixture(scope="module")
+def planted_server(users_db, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed; the README test command installs it")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    db = tmp_path_factory.mktemp("planted") / "kpi.duckdb"
+    shutil.copyfile(users_db, db)
+    plant(str(db))
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true"],
+        cwd=REPO, env={**os.environ, "KPI_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def chromium(planted_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.mark.parametrize("path", ["?lang=en&province=42@2025", "profile?lang=en&province=42@2004",
+                                  "rankings?lang=en&view=table", "plans?lang=en", "data?lang=en"])
+def test_planted_text_renders_as_plain_text_in_the_browser(planted_server, chromium, path):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1400})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(planted_server + path)
+    _settled(page)
+    page.wait_for_timeout(1500)  # charts and tables drawn
+    made = page.evaluate("""() => ({
+        links: document.querySelectorAll('a[href*="evil.example"]').length,
+        images: document.querySelectorAll('img[src*="host.example"]').length,
+        svg: [...document.querySelectorAll('svg a, svg b')].filter(e => /evil|đậm/.test(e.textContent)).length,
+        styled: [...document.querySelectorAll('[data-testid="stMarkdownContainer"] span, strong, b')]
+                   .filter(e => /CẢNH BÁO/.test(e.textContent) && !/\\:red\\[/.test(e.textContent)).length,
+        text: document.body.innerText.replaceAll('\u2060', '')})""")
+    assert (made["links"], made["images"], made["svg"], made["styled"]) == (0, 0, 0, 0)
+    assert not [u for u in requests if "host.example" in u or "evil.example" in u]
+    if path.startswith(("profile", "data")):  # where a caption shows it (the overview has it in a tooltip)
+        assert ":red[**CẢNH BÁO: số liệu sai**]" in made["text"]  # shown as the characters it is
+    page.close()
+
+
+def _session_id_of_an_upload(page, server: str, tmp_path: Path) -> str:
+    seen = []
+    page.on("request", lambda request: seen.append(request.url))
+    upload = tmp_path / "x.csv"
+    upload.write_text("province,indicator,period,value,source\nHà Tĩnh,sipas,2023,80,BC\n", encoding="utf-8")
+    page.wait_for_selector("[data-testid='stFileUploader'] input[type=file]", state="attached", timeout=30000)
+    page.set_input_files("[data-testid='stFileUploader'] input[type=file]", str(upload))
+    page.get_by_role("button", name="Write to the database").wait_for(timeout=30000)
+    found = [re.search(r"/_stcore/upload_file/([^/]+)/", u) for u in seen]
+    return next(m.group(1) for m in found if m)
+
+
+def _rerun_as(server: str, session_id: str, query: str) -> str:
+    """A second connection naming ``session_id`` (what an attacker who read a proxy log can do): it asks for a
+    rerun of the import page and returns everything the server sent back, as text."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.sync.client import connect
+
+    ws_url = server.replace("http://", "ws://") + "_stcore/stream"
+    texts = []
+    with connect(ws_url, subprotocols=["streamlit", "xsrf-unknown", session_id], origin=server.rstrip("/"),
+                 open_timeout=20) as socket:
+        back = BackMsg()
+        back.rerun_script.query_string = query
+        back.rerun_script.page_name = "imports"
+        socket.send(back.SerializeToString())
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                data = socket.recv(timeout=5)
+            except TimeoutError:
+                break
+            message = ForwardMsg.FromString(data)
+            texts.append(str(message))
+            if message.HasField("script_finished"):
+                break
+    return "\n".join(texts)
+
+
+def test_a_second_connection_naming_a_signed_in_session_is_not_signed_in(planted_server, chromium, tmp_path):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1200})
+    _sign_in(page, planted_server + "imports?lang=en", "admin")
+    session_id = _session_id_of_an_upload(page, planted_server, tmp_path)
+    seen = _rerun_as(planted_server, session_id, "lang=en&tab=users")
+    assert "Signed in" not in seen and "make_backup" not in seen and "add_user" not in seen
+    assert "does not come from the browser" in seen  # the session was signed out, and says why
+    page.close()
