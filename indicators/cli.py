@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from .auth import User, add_user, audit, authenticate, record, require, set_user
-from .database import (SCHEMA_VERSION, BackupFailed, Store, backup_database, default_db_path, open_read_only,
+from .database import (SCHEMA_VERSION, Store, backup_database, default_db_path, open_read_only,
                        open_writable)
 from .exporting import to_csv
 from .reader import LIMITS

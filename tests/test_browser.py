@@ -1,6 +1,7 @@
 """Browser test: a real `streamlit run` on 127.0.0.1 with its own database, driven by Playwright in
 Debian's Chromium (never a downloaded browser). Screenshots go to test-artifacts/browser/."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -31,14 +32,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(users_db, tmp_path_factory):
+def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed; the README test command installs it")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    db = tmp_path_factory.mktemp("browser") / "kpi.duckdb"
-    shutil.copyfile(users_db, db)  # the built database with an admin, analysts and a viewer
+
+
+@contextlib.contextmanager
+def serve(db: Path):
+    """A real `streamlit run app.py` on 127.0.0.1 and a free port, on the database ``db``; yields its URL."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
@@ -56,9 +59,20 @@ def server(users_db, tmp_path_factory):
     else:
         os.killpg(process.pid, signal.SIGTERM)
         pytest.fail("the server did not come up: " + process.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(users_db, tmp_path_factory):
+    require_chromium()
+    db = tmp_path_factory.mktemp("browser") / "kpi.duckdb"
+    shutil.copyfile(users_db, db)  # the built database with an admin, analysts and a viewer
+    with serve(db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

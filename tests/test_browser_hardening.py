@@ -2,49 +2,25 @@
 image or request made from it), and a signed-in session cannot be taken over by a second connection that names
 its session id (as an upload URL shows it to any proxy log)."""
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _settled, _sign_in
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _settled, _sign_in, require_chromium, serve
 from tests.test_hardening_pages import plant
 
 
 @pytest.fixture(scope="module")
 def planted_server(users_db, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed; the README test command installs it")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    require_chromium()
     db = tmp_path_factory.mktemp("planted") / "kpi.duckdb"
     shutil.copyfile(users_db, db)
     plant(str(db))
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
-        cwd=REPO, env={**os.environ, "KPI_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(url + "_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    with serve(db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

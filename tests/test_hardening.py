@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 
 import duckdb
 import openpyxl
@@ -21,7 +21,7 @@ from indicators.importer import ConflictError
 from indicators.plain import formula_safe, formula_unsafe, html, md
 from indicators.reader import Limits
 from tests.conftest import PASSWORD, REPO
-from tests.test_import import CSV, HT, commit, csv_file, preview, stored
+from tests.test_import import HT, commit, csv_file, preview, stored
 
 HOSTILE = ("[Phiên đăng nhập hết hạn – bấm để đăng nhập lại](https://evil.example) ![x](http://host.example/pixel) "
            ":red[**CẢNH BÁO: số liệu sai**] <a href=\"https://evil.example\">x</a> <b>đậm</b> $x^2$ &amp; "

@@ -216,7 +216,6 @@ def test_saving_the_users_form_changes_only_what_the_admin_changed(users):  # no
     at = at.selectbox(key="change_name").select("lan").run()
     at = at.get("form_submit_button")[1].click().run()  # saved untouched
     assert not at.exception
-    store_users = lambda: Store(os.environ["KPI_DB"], read_only=False)  # noqa: E731
     from indicators import ui
 
     roles = ui.get_store().query("SELECT name, role, disabled FROM app_user").set_index("name")
@@ -226,7 +225,6 @@ def test_saving_the_users_form_changes_only_what_the_admin_changed(users):  # no
     at = at.get("form_submit_button")[1].click().run()
     roles = ui.get_store().query("SELECT name, role, disabled FROM app_user").set_index("name")
     assert roles.loc["lan"].role == "analyst" and bool(roles.loc["lan"].disabled)
-    del store_users
 
 
 def test_sign_in_failures_carry_over_to_a_new_session(users):  # noqa: F811
