@@ -136,12 +136,15 @@ def browser_token() -> str | None:
     """A digest of the secret only this browser holds: the token of Streamlit's XSRF cookie (sent with the
     websocket of every connection, never in a URL). The cookie's text is masked afresh on every page load
     (``2|mask|masked token|time``), so the token itself is unmasked before it is digested."""
+    raw = st.context.cookies.get(XSRF_COOKIE)
+    return token_digest(raw) if isinstance(raw, str) and raw else None
+
+
+def token_digest(raw: str) -> str:
+    """The SHA-256 of the token inside an XSRF cookie's text, whatever mask it was written with."""
     import hashlib
 
-    raw = st.context.cookies.get(XSRF_COOKIE)
-    if not isinstance(raw, str) or not raw:
-        return None
-    parts = raw.split("|")
+    parts = raw.strip("\"'").split("|")
     try:
         if parts[0] == "2" and len(parts) >= 3:
             mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])

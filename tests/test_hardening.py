@@ -391,3 +391,18 @@ def test_menu_icons_are_material_symbols_not_emoji():
 
     assert all(icon.startswith(":material/") for _, _, icon, _ in PAGES)
     assert ':material/' in (REPO / "app.py").read_text()
+
+
+def test_the_browser_token_is_the_same_under_every_mask_and_differs_between_browsers():
+    import secrets
+
+    from indicators.ui import token_digest
+
+    def cookie(token: bytes) -> str:
+        mask = secrets.token_bytes(4)
+        masked = bytes(t ^ mask[i % 4] for i, t in enumerate(token))
+        return f"2|{mask.hex()}|{masked.hex()}|1764620000"
+
+    mine, theirs = secrets.token_bytes(32), secrets.token_bytes(32)
+    assert token_digest(cookie(mine)) == token_digest('"' + cookie(mine) + '"')
+    assert token_digest(cookie(mine)) != token_digest(cookie(theirs))
