@@ -2,8 +2,8 @@
 
 Three roles, each including the one before: ``viewer`` (reads; no sign-in is needed to read unless
 ``KPI_SIGN_IN_TO_READ=1``), ``analyst`` (imports figures and targets, undoes their own batches), ``admin``
-(locks and unlocks periods, manages users, undoes any batch, makes and restores backups, rebuilds). Passwords are stored as bcrypt hashes
-(cost 12). The role is not trusted from the caller: :func:`require` reads it again from the ``app_user``
+(locks and unlocks periods, manages users, undoes any batch, makes and restores backups, rebuilds).
+Passwords are stored as bcrypt hashes (cost 12). The role is not trusted from the caller: :func:`require` reads it again from the ``app_user``
 table inside the transaction that writes, so a user disabled or demoted a moment ago cannot write.
 """
 
@@ -74,8 +74,8 @@ class SignInRefused(Bilingual, PermissionError):
 def record(cur: duckdb.DuckDBPyConnection, name: str, action: str, outcome: str, channel: str,
            detail: str | None = None) -> None:
     """One row of the audit of sign-ins and of the commands that replace data (build, backup, restore)."""
-    cur.execute("INSERT INTO audit_event (happened_at, name, action, outcome, channel, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                [_now(), name[:64], action, outcome, channel, detail])
+    cur.execute("INSERT INTO audit_event (happened_at, name, action, outcome, channel, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?)", [_now(), name[:64], action, outcome, channel, detail])
 
 
 def wait_before_sign_in(cur: duckdb.DuckDBPyConnection, name: str) -> int:
@@ -100,8 +100,8 @@ def authenticate(cur: duckdb.DuckDBPyConnection, name: str, password: str, chann
     wait = wait_before_sign_in(cur, name)
     if wait:
         record(cur, name, "sign_in", "throttled", channel)
-        raise SignInRefused(f"sai quá nhiều lần: thử lại sau {wait} giây", f"too many failures: try again in {wait} s",
-                            wait)
+        raise SignInRefused(f"sai quá nhiều lần: thử lại sau {wait} giây",
+                            f"too many failures: try again in {wait} s", wait)
     row = cur.execute("SELECT name, display_name, role, password_hash, disabled FROM app_user WHERE name = ?",
                       [name]).fetchone()
     stored = row[3].encode("ascii") if row else _DUMMY_HASH
@@ -125,8 +125,8 @@ def current(cur: duckdb.DuckDBPyConnection, user: User) -> User | None:
 
 def audit(cur: duckdb.DuckDBPyConnection, limit: int = 1000):
     """The latest sign-ins and data-replacing commands, newest first (a DataFrame)."""
-    return cur.execute("SELECT happened_at, name, action, outcome, channel, detail FROM audit_event ORDER BY id DESC LIMIT ?",
-                       [limit]).df()
+    return cur.execute("SELECT happened_at, name, action, outcome, channel, detail FROM audit_event"
+                       " ORDER BY id DESC LIMIT ?", [limit]).df()
 
 
 def require(cur: duckdb.DuckDBPyConnection, user: User | None, role: str) -> User:

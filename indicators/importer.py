@@ -34,7 +34,7 @@ from .database import StorageFailed, storage_failure
 from .errors import Bilingual
 from .periods import Period, PeriodError, parse_period
 from .reader import (LIMITS, Cell, FileRefused, Limits, Problem, Table, cell_text, column_letter, header_key,
-                     is_mojibake, mojibake_problem, read_table, repeated_columns, role_of)
+                     is_mojibake, mojibake_problem, read_table, read_table_apart, repeated_columns, role_of)
 from .registry import Registry
 from .templates import EXAMPLE_SOURCE
 from .values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
@@ -119,11 +119,13 @@ def file_digest(content: bytes) -> str:
 
 def preview(cur: duckdb.DuckDBPyConnection, registry: Registry, indicators: pd.DataFrame, name: str,
             content: bytes, *, sheet: str | None = None, indicator: str | None = None, source: str | None = None,
-            today: date | None = None, limits: Limits = LIMITS) -> Preview:
-    """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database."""
+            today: date | None = None, limits: Limits = LIMITS, apart: bool = False) -> Preview:
+    """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database.
+    ``apart``: the file is parsed in a process of its own (the dashboard server, where other sessions run)."""
     result = Preview(name, file_digest(content), sheet=sheet, default_source=(source or "").strip() or None)
     try:
-        table = read_table(name, content, _is_header, sheet=sheet, limits=limits, header_check=_unknown_columns)
+        table = (read_table_apart if apart else read_table)(name, content, _is_header, sheet=sheet, limits=limits,
+                                                            header_check=_unknown_columns)
     except FileRefused as refused:
         for problem in refused.problems:
             result.add(problem)

@@ -83,6 +83,9 @@ class FileRefused(ValueError):
         self.problems = problems
         super().__init__("; ".join(p.text("en") for p in problems[:5]))
 
+    def __reduce__(self):  # crosses from the reading process with its problems, not only its message
+        return FileRefused, (self.problems,)
+
 
 @dataclass
 class Table:
@@ -170,6 +173,31 @@ def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
                                    "old .xls files are not accepted: save as .xlsx or CSV UTF-8")])
     else:
         raise FileRefused([Problem("chỉ nhận tệp .csv hoặc .xlsx", "only .csv and .xlsx files are accepted")])
+
+
+def read_table_apart(name: str, content: bytes, header_test, sheet: str | None = None, limits: Limits = LIMITS,
+                     header_check=None) -> Table:
+    """:func:`read_table` of an .xlsx in a process of its own (one, started on first use and kept): parsing a
+    large sheet holds Python's lock for seconds (calamine's parse is one long call), which would stall every
+    other session of the dashboard server meanwhile. ``header_test`` and ``header_check`` must be module-level functions.
+    A CSV is read here: pandas' C parser is quick, and sending its table back would cost more than it saves."""
+    if not name.lower().endswith((".xlsx", ".xlsm")):
+        return read_table(name, content, header_test, sheet, limits, header_check)
+    return _reading_process().submit(read_table, name, content, header_test, sheet, limits, header_check).result()
+
+
+_READER = None
+
+
+def _reading_process():
+    global _READER
+    if _READER is None:
+        import concurrent.futures  # noqa: PLC0415
+        import multiprocessing  # noqa: PLC0415
+
+        _READER = concurrent.futures.ProcessPoolExecutor(max_workers=1,
+                                                         mp_context=multiprocessing.get_context("spawn"))
+    return _READER
 
 
 # --- CSV -------------------------------------------------------------------------------------------------

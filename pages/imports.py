@@ -61,7 +61,7 @@ if tab == "upload":
                 with store.cursor() as cur:
                     st.session_state["_preview"] = importer.preview(
                         cur, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
-                        indicator=indicator or None, source=source)
+                        indicator=indicator or None, source=source, apart=True)
                 st.session_state["_preview_key"] = options
             result = st.session_state["_preview"]
             counts = result.counts
