@@ -27,9 +27,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from streamlit import logger as _streamlit_logger  # noqa: E402
+import logging  # noqa: E402
 
-_streamlit_logger.set_log_level("error")  # AppTest outside a server warns on every cached call: not news here
+
+class _BareMode(logging.Filter):
+    """AppTest and the store's caches, used outside a server, warn on every cached call: not news here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return "missing ScriptRunContext" not in text and "No runtime found" not in text
+
+
+for _name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api"):
+    logging.getLogger(_name).addFilter(_BareMode())
 
 # page, widget key, new value (a filter change a user makes)
 FILTER_CHANGES = [

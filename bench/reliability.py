@@ -30,13 +30,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
-from streamlit import logger as _streamlit_logger  # noqa: E402
-
-_streamlit_logger.set_log_level("error")  # AppTest outside a server warns on every cached call: not news here
 sys.path.insert(0, str(REPO / "bench"))
 
-from pages import _serve  # noqa: E402 - bench/pages.py, beside this file
+from pages import _serve  # noqa: E402 - bench/pages.py, beside this file (it also quiets bare-mode warnings)
 
 PASSWORD = "reliability-password"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
