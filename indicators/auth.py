@@ -213,6 +213,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def has_users(cur: duckdb.DuckDBPyConnection) -> bool:
+    return cur.execute("SELECT count(*) FROM app_user").fetchone()[0] > 0
+
+
 def list_users(cur: duckdb.DuckDBPyConnection):
     """Every account (no password hashes), as a DataFrame."""
     return cur.execute("SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name"

@@ -9,12 +9,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from .auth import User, add_user, audit, authenticate, record, require, set_user
-from .database import (SCHEMA_VERSION, Store, backup_database, default_db_path, open_read_only,
-                       open_writable)
+from .auth import User, add_user, audit, authenticate, has_users, record, require, set_user
+from .database import (SCHEMA_VERSION, Store, StoreError, backup_database, built_or_refused, default_db_path,
+                       held_by_another, open_read_only, open_writable)
 from .exporting import to_csv
 from .reader import LIMITS
 from .reference import ReferenceDataError
@@ -43,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ReferenceDataError, UnknownProvince, ValueError, PermissionError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except duckdb.Error as exc:  # anything the store did not name itself: say what it is, never a traceback
+    except StoreError as exc:  # anything the store did not name itself: say what it is, never a traceback
         print(f"error: the database refused the command ({type(exc).__name__}: {str(exc)[:300]})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -166,14 +165,14 @@ def _writer(args: argparse.Namespace) -> Store:
     return _opened(open_writable, args.db, "the dashboard's Import page")
 
 
-def _opened(opener, path: Path | None, instead: str) -> Store:
+def _opened(opener, path: Path | None, instead: str | None = None):
     """``opener(path)``, saying what to do when another process (the dashboard server) holds the file."""
     try:
         return opener(path)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise ValueError(f"the database is open in another process (the dashboard server?): use {instead}, "
-                             "or stop the server first") from None
+    except StoreError as exc:
+        if held_by_another(exc):
+            raise ValueError("the database is open in another process (the dashboard server?): "
+                             + (f"use {instead}, or stop the server first" if instead else "stop it first")) from None
         raise
 
 
@@ -189,7 +188,7 @@ def _signed_in(store: Store, name: str | None, role: str = "viewer") -> User:
 
 def _has_users(store: Store) -> bool:
     with store.cursor() as cur:
-        return cur.execute("SELECT count(*) FROM app_user").fetchone()[0] > 0
+        return has_users(cur)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -320,7 +319,7 @@ def _restore(args: argparse.Namespace) -> int:
     check_backup(args.backup)
     who = "(no users yet)"
     if path.exists():
-        current = _opened(open_writable, path, "nothing: stop the server first")
+        current = _opened(open_writable, path)
         try:
             if _has_users(current):
                 who = _signed_in(current, args.user, "admin").name
@@ -328,12 +327,7 @@ def _restore(args: argparse.Namespace) -> int:
                 record(cur, who, "restore", "replaced", "cli", f"by {args.backup.name}")
         finally:
             current.close()
-    try:
-        kept = restore(args.backup, path)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise ValueError("the database is open in another process (the dashboard server?): stop it first") from None
-        raise
+    kept = _opened(lambda p: restore(args.backup, p), path)
     restored = Store(path)
     try:
         with restored.cursor() as cur:
@@ -355,9 +349,7 @@ def _users_list(args: argparse.Namespace) -> int:
 
 def _users_add(args: argparse.Namespace) -> int:
     store = _writer(args)
-    with store.cursor() as cur:
-        first = cur.execute("SELECT count(*) FROM app_user").fetchone()[0] == 0
-    acting = None if first else _signed_in(store, args.user, "admin")
+    acting = _signed_in(store, args.user, "admin") if _has_users(store) else None
     password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD", twice=True)
     with store.cursor() as cur:
         user = add_user(cur, acting, args.name, password, args.role, args.display_name)
@@ -394,16 +386,8 @@ def _build(args: argparse.Namespace) -> int:
     """Build the reference tables. A new file (or one of an older schema) is built by anyone, as the server does
     at start; rebuilding a database that has users needs an admin, and is recorded."""
     path = Path(args.db or default_db_path())
-    store = _opened(Store, path, "nothing: stop the server first, or let it rebuild at its next start")
-    try:
-        built = store.is_built()
-    except duckdb.Error as exc:
-        store.close()
-        if "lock" in str(exc).lower():
-            raise ValueError("the database is open in another process (the dashboard server?): stop the server "
-                             "first; it builds a new or older database by itself when it starts") from None
-        raise ValueError(f"{path} cannot be opened (damaged, or not a database): move it aside or restore a "
-                         f"backup with `python3 -m indicators restore <file>` ({type(exc).__name__})") from None
+    store = Store(path)
+    built = _opened(lambda _: built_or_refused(store), path)  # the server builds a new or older file at its start
     if built and args.if_needed:
         print(f"{path} is built (schema {SCHEMA_VERSION}): nothing to do", file=sys.stderr)
         store.close()

@@ -160,18 +160,6 @@ def format_value(value: float | None, unit: str | None, lang: str = "vi") -> str
     return format_number(value, 0 if unit in WHOLE_NUMBER_UNITS else 2, lang, unit)
 
 
-def vietnamese_order(texts) -> dict[str, int]:
-    """Each distinct text's place in Vietnamese alphabetical order (Bạc Liêu < Bắc Giang < Cà Mau < Đà Nẵng), by
-    DuckDB's built-in ICU collation (``COLLATE vi``): no compiled PyICU to install."""
-    import duckdb  # noqa: PLC0415
-
-    distinct = sorted({str(t) for t in texts})
-    with duckdb.connect() as con:
-        ordered = con.execute("SELECT t FROM unnest(?::VARCHAR[]) AS u(t) ORDER BY t COLLATE vi, t",
-                              [distinct]).fetchall()
-    return {row[0]: place for place, row in enumerate(ordered)}
-
-
 def format_date(day: date | None, lang: str = "vi") -> str:
     """``29/07/2016`` in both languages (the form Vietnamese documents use)."""
     return "—" if day is None else day.strftime("%d/%m/%Y")

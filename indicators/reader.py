@@ -484,7 +484,7 @@ def _calamine_rows(content: bytes, sheet_name: str, limits: Limits) -> list[tupl
     return grid
 
 
-def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limits, stop: int | None = None):
+def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limits):
     worksheet = book[sheet_name]
     worksheet.reset_dimensions()  # a lying <dimension> must not cut the sheet short
     grid: list[tuple[int, list[Cell]]] = []
@@ -496,8 +496,6 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
     row_no = 0
     try:
         for row_no, row in enumerate(worksheet.iter_rows(), start=1):
-            if stop is not None and row_no > stop:
-                break
             if row_no > limits.max_rows + limits.header_search_rows:
                 raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
                                            f"the sheet has more than {limits.max_rows:,} rows", row=row_no)])

@@ -12,10 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .database import DatabaseUnusable, Store, default_db_path, open_writable
+from .database import DatabaseUnusable, Store, default_db_path, open_writable, vietnamese_order
 from .auth import User, sign_in_to_read
 from .exporting import safe_frame, to_csv
-from .i18n import LANGUAGES, label, vietnamese_order
+from .i18n import LANGUAGES, label
 from .plain import md
 from .reference import DATA_DIR
 from .registry import ProvinceKey
@@ -118,8 +118,7 @@ def language() -> str:
     except DatabaseUnusable as unusable:  # a damaged file: say what to do, to every viewer, once per rerun
         st.error(md(unusable.vi if chosen == "vi" else unusable.en))
         st.stop()
-    user = current_user()  # the account re-read from the database on every rerun
-    if sign_in_to_read() and user is None:
+    if sign_in_to_read() and current_user() is None:  # the account re-read from the database, as every rerun
         st.info(label("needs_sign_in_to_read", chosen))
         sign_in_form(chosen)
         st.stop()

@@ -77,6 +77,13 @@ def server(users_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
+    with launch() as instance:
+        yield instance
+
+
+@contextlib.contextmanager
+def launch():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

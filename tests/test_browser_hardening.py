@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _settled, _sign_in, require_chromium, serve
+from tests.test_browser import _settled, _sign_in, launch, require_chromium, serve
 from tests.test_hardening_pages import plant
 
 
@@ -25,12 +25,8 @@ def planted_server(users_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(planted_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launch() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.mark.parametrize("path", ["?lang=en&province=42@2025", "profile?lang=en&province=42@2004",
