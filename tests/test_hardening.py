@@ -377,7 +377,7 @@ def test_the_lock_message_is_kept_for_conflicts(engine):
 # --- what a new user tripped on ---------------------------------------------------------------------------------
 
 def test_vietnamese_order_comes_from_duckdb_not_a_compiled_library():
-    from indicators.i18n import vietnamese_order
+    from indicators.database import vietnamese_order
 
     names = ["Đà Nẵng", "Cà Mau", "Bắc Giang", "Bạc Liêu", "An Giang", "Điện Biên", "Yên Bái"]
     order = vietnamese_order(names)
