@@ -49,25 +49,23 @@ def make_csv(store, rows: int, path: Path) -> int:
 
 
 def engine_run(db: Path, csv_path: Path) -> tuple[float, float, dict]:
-    from indicators import importer
+    from indicators import imports
     from indicators.auth import User
-    from indicators.database import Store
     from indicators.registry import Registry
+    from indicators.storage import open_store
 
-    store = Store(db)
+    store = open_store(db)
     registry = Registry(store.provinces(), store.province_aliases())
     catalogue = store.indicators()
     user = User("bench", "bench", "analyst")
     started = time.perf_counter()
     content = csv_path.read_bytes()
-    with store.cursor() as cur:
-        result = importer.preview(cur, registry, catalogue, csv_path.name, content)
+    result = imports.preview(store, registry, catalogue, csv_path.name, content)
     checked = time.perf_counter()
     if not result.ok:
         raise SystemExit(f"the benchmark file was refused: {[p.text() for p in result.problems[:5]]}")
-    with store.cursor() as cur:
-        done = importer.commit(cur, result, user)
-        cur.execute("CHECKPOINT")  # both sides end with their rows in the database file, not only in its log
+    done = imports.commit(store, result, user)
+    store.connection.execute("CHECKPOINT")  # both sides end with their rows in the database file, not only in its log
     finished = time.perf_counter()
     store.close()
     return checked - started, finished - checked, {"inserted": done.inserted}
@@ -105,19 +103,18 @@ def main() -> None:
         args.rows, args.runs = 10_000, 2
 
     from indicators.auth import add_user
-    from indicators.database import Store
+    from indicators.storage import open_store
 
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-import-"))
     try:
         base = work / "base.duckdb"
         if args.db:
             shutil.copyfile(args.db, base)
-        store = Store(base)
+        store = open_store(base)
         if not args.db:
             store.build()
-        with store.cursor() as cur:
-            if not cur.execute("SELECT count(*) FROM app_user").fetchone()[0]:
-                add_user(cur, None, "bench", "benchmark-password", "admin")
+        if not store.connection.execute("SELECT count(*) FROM app_user").fetchone()[0]:
+            add_user(store, None, "bench", "benchmark-password", "admin")
         csv_path = work / "actuals.csv"
         rows = make_csv(store, args.rows, csv_path)
         store.close()

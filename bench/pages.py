@@ -95,7 +95,7 @@ def _cold_reruns(runs: int) -> list[float]:
     each run): the rerun includes reading that indicator from DuckDB."""
     from streamlit.testing.v1 import AppTest
 
-    from indicators import ui, views
+    from indicators import cache, views
 
     times = []
     for _ in range(runs + 1):
@@ -103,7 +103,7 @@ def _cold_reruns(runs: int) -> list[float]:
         at.run()
         at.switch_page("pages/profile.py")
         at.run()
-        ds = ui.get_dataset()
+        ds = cache.get_dataset()
         key = views.parse_key_text(ds, "42@2025")
         unread = [c for c in views.indicators_with_data(ds, views.scope(ds, key)) if not ds.is_kept(c)]
         if not unread:
@@ -120,10 +120,10 @@ def _cold_reruns(runs: int) -> list[float]:
 def measure_data_layer(runs: int) -> list[tuple[str, list[float]]]:
     """What a server pays for data it has not read yet: the small tables every page needs (once per process,
     and after each import), and an indicator's actuals the first time a page asks for them (then kept)."""
-    from indicators.database import Store, default_db_path
+    from indicators.storage import default_db_path, open_store
     from indicators.views import Dataset
 
-    store = Store(default_db_path(), read_only=True)
+    store = open_store(default_db_path(), read_only=True)
     try:
         codes = store.query("SELECT DISTINCT indicator_code FROM actual ORDER BY 1").indicator_code.tolist()
         picks = [codes[i * len(codes) // (2 * runs)] for i in range(2 * runs)]  # distinct, so each read is a first
@@ -311,7 +311,7 @@ def main() -> None:
     if args.db:
         os.environ["KPI_DB"] = str(args.db)
     from indicators import ui
-    from indicators.database import default_db_path, open_read_only
+    from indicators.storage import default_db_path, open_read_only
 
     open_read_only(default_db_path()).close()  # build data/kpi.duckdb if it is new
     print(f"machine: {os.cpu_count()} cores; database: {default_db_path()}; runs per measure: {runs} "

@@ -46,14 +46,13 @@ def record(name: str, value: str, ok: bool = True) -> None:
 
 def base_database(work: Path) -> Path:
     from indicators.auth import add_user
-    from indicators.database import Store
+    from indicators.storage import open_store
 
     path = work / "base.duckdb"
-    store = Store(path)
+    store = open_store(path)
     store.build()
-    with store.cursor() as cur:
-        admin = add_user(cur, None, "admin", PASSWORD, "admin")
-        add_user(cur, admin, "lan", PASSWORD, "analyst")
+    admin = add_user(store, None, "admin", PASSWORD, "admin")
+    add_user(store, admin, "lan", PASSWORD, "analyst")
     provinces = store.query("SELECT name FROM province WHERE valid_from = DATE '2004-01-01' AND valid_to ="
                             " DATE '2025-06-30' ORDER BY code").name.tolist()
     indicators = store.query("SELECT code FROM indicator WHERE unit = 'percent' AND min_value >= 0 AND max_value = 100"
@@ -102,25 +101,23 @@ def upload_and_confirm(page, csv: Path) -> None:
 
 def database_check(db: Path) -> tuple[set[int], int]:
     """Opens the database (it must open) and returns (whole batches, partial batches)."""
-    import duckdb
+    from indicators.storage import open_store
 
-    from indicators.importer import replay_differences
-
-    connection = duckdb.connect(str(db))
+    store = open_store(db)
     try:
         whole, partial = set(), 0
-        for batch_id, rows in connection.execute(
+        for batch_id, rows in store.connection.execute(
                 "SELECT id, row_count FROM import_batch WHERE source_kind = 'upload' AND undone_at IS NULL").fetchall():
-            history = connection.execute("SELECT count(*) FROM actual_history WHERE batch_id = ?", [batch_id]).fetchone()[0]
+            history = store.scalar("SELECT count(*) FROM actual_history WHERE batch_id = ?", [batch_id])
             if history == rows:
                 whole.add(batch_id)
             else:
                 partial += 1
-        if replay_differences(connection):
+        if store.replay_differences():
             partial += 1
         return whole, partial
     finally:
-        connection.close()
+        store.close()
 
 
 def faults(work: Path, base: Path, kills: int, rows: int) -> None:
@@ -166,18 +163,18 @@ def faults(work: Path, base: Path, kills: int, rows: int) -> None:
 
 
 def restore_drill(work: Path, base: Path) -> None:
-    from indicators.database import Store, check_backup, restore
+    from indicators.storage import check_backup, open_store, restore
 
     db = work / "drill.duckdb"
     shutil.copyfile(base, db)
-    store = Store(db)
+    store = open_store(db)
     backup = store.backup(work / "drill-backup.duckdb")
     before = store.query("SELECT * FROM actual ORDER BY ALL")
     store.connection.execute("DELETE FROM actual WHERE indicator_code = 'papi_total'")  # damage after the backup
     store.close()
     restore(backup, db)
     check_backup(db)
-    store = Store(db, read_only=True)
+    store = open_store(db, read_only=True)
     same = store.query("SELECT * FROM actual ORDER BY ALL").equals(before)
     store.close()
     record("backup / restore drill", "restored database equals the backup" if same else "DIFFERS", same)
@@ -242,13 +239,13 @@ def load(work: Path, base: Path, sessions: int, rows: int, duration: float) -> N
 
 
 def bad_inputs(work: Path, base: Path, generated: int) -> None:
-    from indicators import importer
-    from indicators.database import Store
+    from indicators import imports
     from indicators.registry import Registry
+    from indicators.storage import open_store
 
     db = work / "bad.duckdb"
     shutil.copyfile(base, db)
-    store = Store(db)
+    store = open_store(db)
     registry, catalogue = Registry(store.provinces(), store.province_aliases()), store.indicators()
     before = store.scalar("SELECT count(*) FROM actual")
     files = [(p.name, p.read_bytes()) for p in sorted((REPO / "tests" / "import_files").glob("bad_*"))]
@@ -270,8 +267,7 @@ def bad_inputs(work: Path, base: Path, generated: int) -> None:
         files.append((f"generated-{n}.csv", ("\n".join(lines) + "\n").encode("utf-8")))
     refused = 0
     for name, content in files:
-        with store.cursor() as cur:
-            result = importer.preview(cur, registry, catalogue, name, content, today=date.today())
+        result = imports.preview(store, registry, catalogue, name, content, today=date.today())
         placed = all(p.row is not None or p.column is None for p in result.problems)
         if not result.ok and placed:
             refused += 1
@@ -286,34 +282,31 @@ def bad_inputs(work: Path, base: Path, generated: int) -> None:
 
 
 def nothing_lost(work: Path, base: Path) -> None:
-    from indicators import importer
+    from indicators import imports
     from indicators.auth import User
     from indicators.cli import EXPORT_COLUMNS
-    from indicators.database import Store
     from indicators.exporting import to_csv
     from indicators.registry import Registry
+    from indicators.storage import open_store
 
     db, fresh = work / "trip.duckdb", work / "fresh.duckdb"
     shutil.copyfile(base, db)
     shutil.copyfile(base, fresh)
-    store = Store(db)
+    store = open_store(db)
     registry, catalogue = Registry(store.provinces(), store.province_aliases()), store.indicators()
     lan = User("lan", "lan", "analyst")
     for seed in (1, 2):
-        with store.cursor() as cur:
-            result = importer.preview(cur, registry, catalogue, f"{seed}.csv",
-                                      figures_file(work / f"trip-{seed}.csv", 5000, seed).read_bytes())
-            importer.commit(cur, result, lan, replace=True)
-    with store.cursor() as cur:
-        replayed = importer.replay_differences(cur)
+        result = imports.preview(store, registry, catalogue, f"{seed}.csv",
+                                  figures_file(work / f"trip-{seed}.csv", 5000, seed).read_bytes())
+        imports.commit(store, result, lan, replace=True)
+    replayed = store.replay_differences()
     exported = to_csv(store.actuals()[EXPORT_COLUMNS["actuals"]]).encode("utf-8")
     columns = "province_code, province_valid_from, indicator_code, period, period_kind, value, source, note"
     original = store.query(f"SELECT {columns} FROM actual ORDER BY ALL")
     store.close()
-    target = Store(fresh)
-    with target.cursor() as cur:
-        result = importer.preview(cur, registry, catalogue, "export.csv", exported)
-        importer.commit(cur, result, lan, replace=True)
+    target = open_store(fresh)
+    result = imports.preview(target, registry, catalogue, "export.csv", exported)
+    imports.commit(target, result, lan, replace=True)
     same = target.query(f"SELECT {columns} FROM actual ORDER BY ALL").equals(original)
     target.close()
     record("export → import round trip", f"{len(original):,} actuals reproduced" if same else "DIFFERS", same)
@@ -360,7 +353,7 @@ def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
     shutil.copyfile(base, db)
     csv = figures_file(work / "largest.csv", rows, 0)
     lines = csv.read_text(encoding="utf-8").splitlines()
-    from indicators.reader import LIMITS
+    from indicators.imports.table import LIMITS
 
     fitting, size = [], 0
     for line in lines:  # the largest CSV the upload limit lets in

@@ -49,9 +49,9 @@ def injection(work: Path, base: Path) -> tuple[int, int]:
     from markdown_it import MarkdownIt
     from streamlit.testing.v1 import AppTest
 
-    from indicators import ui
-    from indicators.database import Store
+    from indicators import cache, ui
     from indicators.plain import md
+    from indicators.storage import open_store
 
     render = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
     pages = [("pages/overview.py", {"province": "42@2025"}), ("pages/overview.py", {}),
@@ -63,20 +63,17 @@ def injection(work: Path, base: Path) -> tuple[int, int]:
     for number, payload in enumerate(PAYLOADS):
         db = work / f"inject-{number}.duckdb"
         shutil.copyfile(base, db)
-        store = Store(db)
-        with store.cursor() as cur:
-            cur.execute("UPDATE actual SET source = ?, note = ?", [payload, payload])
-            cur.execute("UPDATE import_batch SET source = ?, file_name = ?", [payload, payload + ".csv"])
-            cur.execute("UPDATE national_value SET source = ?", [payload])
-            cur.execute("UPDATE plan SET title = ?, source_file = ?", [payload, payload])
-            cur.execute("UPDATE target SET source_quote = ?, note = ?", [payload, payload])
-            cur.execute("UPDATE task SET task = ?, lead_body = ?, partners = ?", [payload, payload, payload])
-            cur.execute("UPDATE app_user SET display_name = ?", [payload])
+        store = open_store(db)
+        store.connection.execute("UPDATE actual SET source = ?, note = ?", [payload, payload])
+        store.connection.execute("UPDATE import_batch SET source = ?, file_name = ?", [payload, payload + ".csv"])
+        store.connection.execute("UPDATE national_value SET source = ?", [payload])
+        store.connection.execute("UPDATE plan SET title = ?, source_file = ?", [payload, payload])
+        store.connection.execute("UPDATE target SET source_quote = ?, note = ?", [payload, payload])
+        store.connection.execute("UPDATE task SET task = ?, lead_body = ?, partners = ?", [payload, payload, payload])
+        store.connection.execute("UPDATE app_user SET display_name = ?", [payload])
         store.close()
         os.environ["KPI_DB"] = str(db)
-        for cached in (ui.get_store, ui.get_dataset, ui.cached_table, ui.cached_counts, ui.cached_judged,
-                       ui._sorted_keys, ui.view):
-            cached.clear()
+        cache.clear_caches(store=True)  # the payloads were planted without the engine: no data version moved
         for page, params in pages:
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
             for name, value in {"lang": "en", **params}.items():
@@ -108,37 +105,35 @@ def injection(work: Path, base: Path) -> tuple[int, int]:
 def guessing(work: Path, base: Path, attempts: int) -> tuple[int, int, int]:
     """(attempts, through, checked in a simulated hour) against one account."""
     from indicators import auth
-    from indicators.database import Store
+    from indicators.storage import open_store
 
     db = work / "guess.duckdb"
     shutil.copyfile(base, db)
     through = 0
     for n in range(attempts):
-        store = Store(db)  # a new session, a new process: nothing of the throttle lives outside the file
-        with store.cursor() as cur:
-            throttled = auth.wait_before_sign_in(cur, "lan") > 0
-            try:
-                auth.authenticate(cur, "lan", "reliability-password" if n == attempts - 1 else f"guess {n}")
-                through += throttled  # the right password accepted while throttled
-            except auth.SignInRefused as refused:
-                through += throttled and refused.wait == 0  # a throttled attempt that was checked
+        store = open_store(db)  # a new session, a new process: nothing of the throttle lives outside the file
+        throttled = auth.wait_before_sign_in(store, "lan") > 0
+        try:
+            auth.authenticate(store, "lan", "reliability-password" if n == attempts - 1 else f"guess {n}")
+            through += throttled  # the right password accepted while throttled
+        except auth.SignInRefused as refused:
+            through += throttled and refused.wait == 0  # a throttled attempt that was checked
         store.close()
     clock = [auth._now()]
     real = auth._now
     auth._now = lambda: clock[0]
     checked = 0
     try:
-        store = Store(db)
-        with store.cursor() as cur:
-            cur.execute("DELETE FROM audit_event")
-            end = clock[0] + timedelta(hours=1)
-            while clock[0] < end:
-                clock[0] += timedelta(seconds=auth.wait_before_sign_in(cur, "lan"))
-                try:
-                    auth.authenticate(cur, "lan", "guess")
-                except auth.SignInRefused:
-                    pass
-                checked += 1
+        store = open_store(db)
+        store.connection.execute("DELETE FROM audit_event")
+        end = clock[0] + timedelta(hours=1)
+        while clock[0] < end:
+            clock[0] += timedelta(seconds=auth.wait_before_sign_in(store, "lan"))
+            try:
+                auth.authenticate(store, "lan", "guess")
+            except auth.SignInRefused:
+                pass
+            checked += 1
         store.close()
     finally:
         auth._now = real
@@ -146,14 +141,14 @@ def guessing(work: Path, base: Path, attempts: int) -> tuple[int, int, int]:
 
 
 def lost_updates(work: Path, base: Path, trials: int) -> tuple[int, int]:
-    from indicators import importer
+    from indicators import imports
     from indicators.auth import User
-    from indicators.database import Store
     from indicators.registry import Registry
+    from indicators.storage import open_store
 
     db = work / "lost.duckdb"
     shutil.copyfile(base, db)
-    store = Store(db)
+    store = open_store(db)
     registry, catalogue = Registry(store.provinces(), store.province_aliases()), store.indicators()
     lan, minh = User("lan", "lan", "analyst"), User("admin", "admin", "admin")
 
@@ -163,17 +158,16 @@ def lost_updates(work: Path, base: Path, trials: int) -> tuple[int, int]:
     through = 0
     for n in range(trials):
         year = 2018 + n % 7
-        with store.cursor() as cur:
-            importer.commit(cur, importer.preview(cur, registry, catalogue, "a.csv", file(10 + n, year)), minh,
-                            replace=True)
-            mine = importer.preview(cur, registry, catalogue, "mine.csv", file(50 + n, year))
-            importer.commit(cur, importer.preview(cur, registry, catalogue, "b.csv", file(30 + n, year)), minh,
-                            replace=True)
-            try:
-                importer.commit(cur, mine, lan, replace=True)
-                through += 1
-            except importer.ConflictError:
-                pass
+        imports.commit(store, imports.preview(store, registry, catalogue, "a.csv", file(10 + n, year)), minh,
+                        replace=True)
+        mine = imports.preview(store, registry, catalogue, "mine.csv", file(50 + n, year))
+        imports.commit(store, imports.preview(store, registry, catalogue, "b.csv", file(30 + n, year)), minh,
+                        replace=True)
+        try:
+            imports.commit(store, mine, lan, replace=True)
+            through += 1
+        except imports.ConflictError:
+            pass
     store.close()
     return trials, through
 
@@ -181,10 +175,10 @@ def lost_updates(work: Path, base: Path, trials: int) -> tuple[int, int]:
 def hostile_files(work: Path, base: Path) -> tuple[int, int]:
     import openpyxl
 
-    from indicators import importer
-    from indicators.database import Store
-    from indicators.reader import Limits
+    from indicators import imports
+    from indicators.imports.table import Limits
     from indicators.registry import Registry
+    from indicators.storage import open_store
 
     header = ["province", "indicator", "period", "value", "source"]
 
@@ -226,15 +220,14 @@ def hostile_files(work: Path, base: Path) -> tuple[int, int]:
     ]
     db = work / "files.duckdb"
     shutil.copyfile(base, db)
-    store = Store(db)
+    store = open_store(db)
     registry, catalogue = Registry(store.provinces(), store.province_aliases()), store.indicators()
     through = 0
     for name, content, limits, rows_expected in cases:
         file_name = "f.csv" if content.startswith(b"province") else "f.xlsx"
         try:
-            with store.cursor() as cur:
-                result = importer.preview(cur, registry, catalogue, file_name, content, today=date.today(),
-                                          **({"limits": limits} if limits else {}))
+            result = imports.preview(store, registry, catalogue, file_name, content, today=date.today(),
+                                      **({"limits": limits} if limits else {}))
             ok = result.counts["insert"] == rows_expected if rows_expected else not result.ok
         except Exception as error:  # noqa: BLE001 - an exception is an attack that got through
             print(f"    {name}: {type(error).__name__}: {error}", file=sys.stderr)
@@ -258,13 +251,12 @@ PARAMS = {"pages/overview.py": ["province", "year"], "pages/profile.py": ["provi
 def url_fuzzing(work: Path, base: Path) -> tuple[int, int]:
     from streamlit.testing.v1 import AppTest
 
-    from indicators import ui
+    from indicators import cache, ui
 
     db = work / "fuzz.duckdb"
     shutil.copyfile(base, db)
     os.environ["KPI_DB"] = str(db)
-    for cached in (ui.get_store, ui.get_dataset):
-        cached.clear()
+    cache.clear_caches(store=True)
     attempts = through = 0
     for page, names in PARAMS.items():
         for name in names + ["lang"]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import bcrypt
-import duckdb
 
 from .errors import Bilingual
+from .storage import BackupFailed, Session, Store
+from .storage import now as _now
 
 ROLES = ("viewer", "analyst", "admin")
 MIN_PASSWORD = 10
@@ -71,21 +71,20 @@ class SignInRefused(Bilingual, PermissionError):
         self.wait = wait
 
 
-def record(cur: duckdb.DuckDBPyConnection, name: str, action: str, outcome: str, channel: str,
+def record(store: Store | Session, name: str, action: str, outcome: str, channel: str,
            detail: str | None = None) -> None:
-    """One row of the audit of sign-ins and of the commands that replace data (build, backup, restore)."""
-    cur.execute("INSERT INTO audit_event (happened_at, name, action, outcome, channel, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [_now(), name[:64], action, outcome, channel, detail])
+    """One row of the audit of sign-ins and of the commands that replace data (build, backup, restore): in the
+    caller's transaction when given a session, else on its own (a failed attempt stays recorded)."""
+    if isinstance(store, Session):
+        store.record_event(_now(), name[:64], action, outcome, channel, detail)
+        return
+    with store.session() as session:
+        session.record_event(_now(), name[:64], action, outcome, channel, detail)
 
 
-def wait_before_sign_in(cur: duckdb.DuckDBPyConnection, name: str) -> int:
+def wait_before_sign_in(store: Store | Session, name: str) -> int:
     """Seconds ``name`` must still wait before the next sign-in attempt is checked (0: it may try now)."""
-    row = cur.execute("""
-        SELECT count(*), max(happened_at) FROM audit_event
-        WHERE action = 'sign_in' AND name = ? AND outcome = 'failed'
-          AND id > coalesce((SELECT max(id) FROM audit_event WHERE action = 'sign_in' AND name = ?
-                             AND outcome = 'ok'), -1)""", [name, name]).fetchone()
-    failures, last = int(row[0]), row[1]
+    failures, last = store.failures_since_success(name)
     if failures < FREE_FAILURES or last is None:
         return 0
     wait = min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), MAX_WAIT)
@@ -93,58 +92,55 @@ def wait_before_sign_in(cur: duckdb.DuckDBPyConnection, name: str) -> int:
     return max(0, int(left + 0.999))
 
 
-def authenticate(cur: duckdb.DuckDBPyConnection, name: str, password: str, channel: str = "web") -> User:
+def authenticate(store: Store, name: str, password: str, channel: str = "web") -> User:
     """The user when ``password`` is theirs and they are not disabled; :class:`SignInRefused` otherwise.
     Every attempt is recorded in ``audit_event``; see FREE_FAILURES for the throttle."""
     name = name.strip().lower()[:64]
-    wait = wait_before_sign_in(cur, name)
+    wait = wait_before_sign_in(store, name)
     if wait:
-        record(cur, name, "sign_in", "throttled", channel)
+        record(store, name, "sign_in", "throttled", channel)
         raise SignInRefused(f"sai quá nhiều lần: thử lại sau {wait} giây",
                             f"too many failures: try again in {wait} s", wait)
-    row = cur.execute("SELECT name, display_name, role, password_hash, disabled FROM app_user WHERE name = ?",
-                      [name]).fetchone()
-    stored = row[3].encode("ascii") if row else _DUMMY_HASH
+    row = store.account(name)
+    stored = row["password_hash"].encode("ascii") if row else _DUMMY_HASH
     try:
         ok = bcrypt.checkpw(password.encode("utf-8")[:72], stored)
     except ValueError:
         ok = False
-    if not row or not ok or row[4]:
-        record(cur, name, "sign_in", "failed", channel,
+    if not row or not ok or row["disabled"]:
+        record(store, name, "sign_in", "failed", channel,
                "unknown user" if not row else ("disabled" if ok else "wrong password"))
         raise SignInRefused("sai tên đăng nhập hoặc mật khẩu", "wrong user name or password")
-    record(cur, name, "sign_in", "ok", channel)
-    return User(row[0], row[1], row[2])
+    record(store, name, "sign_in", "ok", channel)
+    return User(row["name"], row["display_name"], row["role"])
 
 
-def current(cur: duckdb.DuckDBPyConnection, user: User) -> User | None:
+def current(store: Store | Session, user: User) -> User | None:
     """``user`` as the database holds the account now: None when it was disabled or removed."""
-    row = cur.execute("SELECT name, display_name, role, disabled FROM app_user WHERE name = ?", [user.name]).fetchone()
-    return None if row is None or row[3] else User(row[0], row[1], row[2])
+    row = store.account(user.name)
+    return None if row is None or row["disabled"] else User(row["name"], row["display_name"], row["role"])
 
 
-def audit(cur: duckdb.DuckDBPyConnection, limit: int = 1000):
+def audit(store: Store, limit: int = 1000):
     """The latest sign-ins and data-replacing commands, newest first (a DataFrame)."""
-    return cur.execute("SELECT happened_at, name, action, outcome, channel, detail FROM audit_event"
-                       " ORDER BY id DESC LIMIT ?", [limit]).df()
+    return store.audit_events(limit)
 
 
-def require(cur: duckdb.DuckDBPyConnection, user: User | None, role: str) -> User:
+def require(store: Store | Session, user: User | None, role: str) -> User:
     """The user as stored now, if they hold ``role``; :class:`PermissionDenied` otherwise."""
     names = {"viewer": ("người xem", "viewer"), "analyst": ("chuyên viên", "analyst"), "admin": ("quản trị", "admin")}
     if user is None:
         raise PermissionDenied(f"cần đăng nhập với vai trò {names[role][0]}", f"sign in as an {names[role][1]} first")
-    row = cur.execute("SELECT name, display_name, role, disabled FROM app_user WHERE name = ?", [user.name]).fetchone()
-    if row is None or row[3]:
+    now = current(store, user)
+    if now is None:
         raise PermissionDenied(f"tài khoản '{user.name}' không còn hiệu lực", f"the account '{user.name}' is not active")
-    current = User(row[0], row[1], row[2])
-    if not current.can(role):
-        raise PermissionDenied(f"'{user.name}' là {names[current.role][0]}, việc này cần vai trò {names[role][0]}",
-                               f"'{user.name}' is a {current.role}; this needs the {role} role")
-    return current
+    if not now.can(role):
+        raise PermissionDenied(f"'{user.name}' là {names[now.role][0]}, việc này cần vai trò {names[role][0]}",
+                               f"'{user.name}' is a {now.role}; this needs the {role} role")
+    return now
 
 
-def add_user(cur: duckdb.DuckDBPyConnection, acting: User | None, name: str, password: str, role: str,
+def add_user(store: Store, acting: User | None, name: str, password: str, role: str,
              display_name: str | None = None) -> User:
     """Create a user. Only an admin may, except for the very first admin of an empty user table
     (``python -m indicators users add NAME --role admin`` on the server)."""
@@ -152,54 +148,40 @@ def add_user(cur: duckdb.DuckDBPyConnection, acting: User | None, name: str, pas
     if not _NAME.match(name):
         raise UserError("tên đăng nhập: 2–32 ký tự a-z, 0-9, '.', '_', '-'",
                         "user name: 2–32 characters a-z, 0-9, '.', '_', '-'")
-    if role not in ROLES:
-        raise UserError(f"vai trò phải là một trong {', '.join(ROLES)}", f"role must be one of {', '.join(ROLES)}")
+    _check_role(role)
     password_hash = hash_password(password)
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        users = cur.execute("SELECT count(*) FROM app_user").fetchone()[0]
-        if users == 0 and acting is None:
+    with store.transaction() as tx:
+        if tx.user_count() == 0 and acting is None:
             if role != "admin":
                 raise UserError("người dùng đầu tiên phải là quản trị", "the first user must be an admin")
             created_by = "(first admin)"
         else:
-            created_by = require(cur, acting, "admin").name
-        if cur.execute("SELECT 1 FROM app_user WHERE name = ?", [name]).fetchone():
+            created_by = require(tx, acting, "admin").name
+        if tx.account(name) is not None:
             raise UserError(f"đã có người dùng '{name}'", f"there is already a user '{name}'")
-        cur.execute("INSERT INTO app_user VALUES (?, ?, ?, ?, ?, ?, false)",
-                    [name, display_name or name, role, password_hash, created_by, _now()])
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+        tx.insert_user(name, display_name or name, role, password_hash, created_by, _now())
     return User(name, display_name or name, role)
 
 
-def set_user(cur: duckdb.DuckDBPyConnection, acting: User, name: str, *, role: str | None = None,
+def set_user(store: Store, acting: User, name: str, *, role: str | None = None,
              password: str | None = None, disabled: bool | None = None) -> None:
     """Change a user's role, password or disabled flag (admins; anyone may change their own password)."""
     password_hash = hash_password(password) if password is not None else None
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction() as tx:
         own_password_only = name == acting.name and role is None and disabled is None
-        require(cur, acting, "viewer" if own_password_only else "admin")
-        if cur.execute("SELECT 1 FROM app_user WHERE name = ?", [name]).fetchone() is None:
+        require(tx, acting, "viewer" if own_password_only else "admin")
+        if tx.account(name) is None:
             raise UserError(f"không có người dùng '{name}'", f"there is no user '{name}'")
         if role is not None:
-            if role not in ROLES:
-                raise UserError(f"vai trò phải là một trong {', '.join(ROLES)}", f"role must be one of {', '.join(ROLES)}")
-            cur.execute("UPDATE app_user SET role = ? WHERE name = ?", [role, name])
-        if password_hash is not None:
-            cur.execute("UPDATE app_user SET password_hash = ? WHERE name = ?", [password_hash, name])
-        if disabled is not None:
-            cur.execute("UPDATE app_user SET disabled = ? WHERE name = ?", [disabled, name])
-        admins = cur.execute("SELECT count(*) FROM app_user WHERE role = 'admin' AND NOT disabled").fetchone()[0]
-        if admins == 0:
+            _check_role(role)
+        tx.update_user(name, role=role, password_hash=password_hash, disabled=disabled)
+        if tx.active_admins() == 0:
             raise UserError("phải còn ít nhất một quản trị", "at least one active admin must remain")
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"vai trò phải là một trong {', '.join(ROLES)}", f"role must be one of {', '.join(ROLES)}")
 
 
 def _check_password(password: str) -> None:
@@ -209,15 +191,22 @@ def _check_password(password: str) -> None:
         raise UserError("mật khẩu dài quá 72 byte (giới hạn của bcrypt)", "a password may have at most 72 bytes (bcrypt's limit)")
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+def has_users(store: Store) -> bool:
+    return store.user_count() > 0
 
 
-def has_users(cur: duckdb.DuckDBPyConnection) -> bool:
-    return cur.execute("SELECT count(*) FROM app_user").fetchone()[0] > 0
-
-
-def list_users(cur: duckdb.DuckDBPyConnection):
+def list_users(store: Store):
     """Every account (no password hashes), as a DataFrame."""
-    return cur.execute("SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name"
-                       ).df()
+    return store.users()
+
+
+def backup_database(store: Store, user: User | None, target, channel: str):
+    """A backup made by ``user`` (an admin, checked in the database), recorded in the audit."""
+    acting = require(store, user, "admin")
+    try:
+        path = store.backup(target)
+    except BackupFailed as failed:
+        record(store, acting.name, "backup", "failed", channel, failed.en[:300])
+        raise
+    record(store, acting.name, "backup", "ok", channel, path.name)
+    return path

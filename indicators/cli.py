@@ -11,14 +11,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from .auth import User, add_user, audit, authenticate, has_users, record, require, set_user
-from .database import (SCHEMA_VERSION, Store, StoreError, backup_database, built_or_refused, default_db_path,
-                       held_by_another, open_read_only, open_writable)
+from .auth import User, add_user, audit, authenticate, backup_database, has_users, record, require, set_user
 from .exporting import to_csv
-from .reader import LIMITS
+from .imports.table import LIMITS
 from .reference import ReferenceDataError
 from .registry import Registry, UnknownProvince
 from .scorecard import province_scope, status_table
+from .storage import (
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    check_backup,
+    default_backup_path,
+    default_db_path,
+    held_by_another,
+    is_built,
+    open_read_only,
+    open_store,
+    open_writable,
+    restore,
+)
 
 EXPORT_COLUMNS = {
     "targets": ["target_id", "province_code", "province_valid_from", "province_name", "indicator_code",
@@ -181,26 +193,18 @@ def _signed_in(store: Store, name: str | None, role: str = "viewer") -> User:
     if not name:
         raise ValueError("--user is needed (or $KPI_USER)")
     password = _password(f"password of {name}: ", "KPI_PASSWORD")
-    with store.cursor() as cur:
-        user = authenticate(cur, name, password, channel="cli")
-        return require(cur, user, role)
-
-
-def _has_users(store: Store) -> bool:
-    with store.cursor() as cur:
-        return has_users(cur)
+    return require(store, authenticate(store, name, password, channel="cli"), role)
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importer import commit, preview
+    from .imports import commit, preview
 
     with args.file.open("rb") as handle:  # never more than the limit (+1, so that the reader can refuse it)
         content = handle.read(LIMITS.max_bytes + 1)
     store = _writer(args) if not args.dry_run else _store(args)
     registry = Registry(store.provinces(), store.province_aliases())
-    with store.cursor() as cur:
-        result = preview(cur, registry, store.indicators(), args.file.name, content, sheet=args.sheet,
-                         indicator=args.indicator, source=args.source)
+    result = preview(store, registry, store.indicators(), args.file.name, content, sheet=args.sheet,
+                     indicator=args.indicator, source=args.source)
     counts = result.counts
     print(f"{args.file.name}: {result.kind}, {result.layout or '?'} layout — insert {counts['insert']}, "
           f"change {counts['change']}, unchanged {counts['unchanged']}, rejected {counts['rejected']}", file=sys.stderr)
@@ -226,8 +230,7 @@ def _import(args: argparse.Namespace) -> int:
         print("dry run: nothing was written", file=sys.stderr)
         return 0
     user = _signed_in(store, args.user)
-    with store.cursor() as cur:
-        done = commit(cur, result, user, replace=args.replace, channel="cli")
+    done = commit(store, result, user, replace=args.replace, channel="cli")
     if done.batch_id is None:
         print(f"nothing to write: all {done.unchanged} rows are already stored", file=sys.stderr)
     else:
@@ -244,29 +247,23 @@ def _describe_change(r) -> str:
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from .importer import undo
+    from .imports import undo
 
     store = _writer(args)
     user = _signed_in(store, args.user)
-    with store.cursor() as cur:
-        restored = undo(cur, args.batch_id, user)
+    restored = undo(store, args.batch_id, user)
     print(f"batch {args.batch_id} undone: {restored} rows restored", file=sys.stderr)
     return 0
 
 
 def _history(args: argparse.Namespace) -> int:
-    from .importer import history, target_history
-
-    with _store(args).cursor() as cur:
-        sys.stdout.write(to_csv((target_history if args.targets else history)(cur, args.batch)))
+    store = _store(args)
+    sys.stdout.write(to_csv((store.target_history if args.targets else store.history)(args.batch)))
     return 0
 
 
 def _batches(args: argparse.Namespace) -> int:
-    from .importer import batches
-
-    with _store(args).cursor() as cur:
-        sys.stdout.write(to_csv(batches(cur)))
+    sys.stdout.write(to_csv(_store(args).batches()))
     return 0
 
 
@@ -281,7 +278,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _lock(args: argparse.Namespace) -> int:
-    from .importer import lock_period, unlock_period
+    from .imports import lock_period, unlock_period
     from .periods import parse_period
 
     store = _writer(args)
@@ -289,15 +286,12 @@ def _lock(args: argparse.Namespace) -> int:
     registry = Registry(store.provinces(), store.province_aliases())
     key = registry.resolve_in_period(args.province, period.start, period.end)
     user = _signed_in(store, args.user)
-    with store.cursor() as cur:
-        (unlock_period if args.unlock else lock_period)(cur, user, key, period.text, args.note)
+    (unlock_period if args.unlock else lock_period)(store, user, key, period.text, args.note)
     print(f"{'unlocked' if args.unlock else 'locked'} {registry.name(key)} ({key[0]}) {period.text}", file=sys.stderr)
     return 0
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from .database import check_backup, default_backup_path
-
     if args.target and Path(args.target).exists():
         raise ValueError(f"{args.target} exists already; a backup never overwrites a file")
     store = _opened(open_writable, args.db, "the Backup tab of the Import page")
@@ -313,25 +307,21 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     """Replace the database by a checked backup: an admin of the current database must sign in (when it has
     users), and the restore is recorded in both the file kept aside and the restored database."""
-    from .database import check_backup, restore
-
     path = Path(args.db or default_db_path())
     check_backup(args.backup)
     who = "(no users yet)"
     if path.exists():
         current = _opened(open_writable, path)
         try:
-            if _has_users(current):
+            if has_users(current):
                 who = _signed_in(current, args.user, "admin").name
-            with current.cursor() as cur:
-                record(cur, who, "restore", "replaced", "cli", f"by {args.backup.name}")
+            record(current, who, "restore", "replaced", "cli", f"by {args.backup.name}")
         finally:
             current.close()
     kept = _opened(lambda p: restore(args.backup, p), path)
-    restored = Store(path)
+    restored = open_store(path)
     try:
-        with restored.cursor() as cur:
-            record(cur, who, "restore", "ok", "cli", f"from {args.backup.name}; previous file kept as {kept.name}")
+        record(restored, who, "restore", "ok", "cli", f"from {args.backup.name}; previous file kept as {kept.name}")
     finally:
         restored.close()
     counts = check_backup(path)
@@ -342,17 +332,15 @@ def _restore(args: argparse.Namespace) -> int:
 
 def _users_list(args: argparse.Namespace) -> int:
     store = _store(args)
-    sys.stdout.write(to_csv(store.query(
-        "SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name")))
+    sys.stdout.write(to_csv(store.users()))
     return 0
 
 
 def _users_add(args: argparse.Namespace) -> int:
     store = _writer(args)
-    acting = _signed_in(store, args.user, "admin") if _has_users(store) else None
+    acting = _signed_in(store, args.user, "admin") if has_users(store) else None
     password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD", twice=True)
-    with store.cursor() as cur:
-        user = add_user(cur, acting, args.name, password, args.role, args.display_name)
+    user = add_user(store, acting, args.name, password, args.role, args.display_name)
     print(f"added {user.name} ({user.role})", file=sys.stderr)
     return 0
 
@@ -362,8 +350,7 @@ def _users_set(args: argparse.Namespace) -> int:
     acting = _signed_in(store, args.user)
     password = _password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD", twice=True) if args.password else None
     disabled = True if args.disable else (False if args.enable else None)
-    with store.cursor() as cur:
-        set_user(cur, acting, args.name, role=args.role, password=password, disabled=disabled)
+    set_user(store, acting, args.name, role=args.role, password=password, disabled=disabled)
     print(f"updated {args.name}", file=sys.stderr)
     return 0
 
@@ -371,8 +358,7 @@ def _users_set(args: argparse.Namespace) -> int:
 def _users_audit(args: argparse.Namespace) -> int:
     store = _writer(args)
     _signed_in(store, args.user, "admin")
-    with store.cursor() as cur:
-        sys.stdout.write(to_csv(audit(cur, 100_000)))
+    sys.stdout.write(to_csv(audit(store, 100_000)))
     return 0
 
 
@@ -386,18 +372,17 @@ def _build(args: argparse.Namespace) -> int:
     """Build the reference tables. A new file (or one of an older schema) is built by anyone, as the server does
     at start; rebuilding a database that has users needs an admin, and is recorded."""
     path = Path(args.db or default_db_path())
-    store = Store(path)
-    built = _opened(lambda _: built_or_refused(store), path)  # the server builds a new or older file at its start
+    store = open_store(path)
+    built = _opened(lambda _: is_built(store), path)  # the server builds a new or older file at its start
     if built and args.if_needed:
         print(f"{path} is built (schema {SCHEMA_VERSION}): nothing to do", file=sys.stderr)
         store.close()
         return 0
     who = "(no users yet)"
-    if built and _has_users(store):
+    if built and has_users(store):
         who = _signed_in(store, args.user, "admin").name
     report = store.build()
-    with store.cursor() as cur:
-        record(cur, who, "build", "ok", "cli", None)
+    record(store, who, "build", "ok", "cli", None)
     store.close()
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "meta")
     print(f"built {report.path}: {counts}", file=sys.stderr)
@@ -408,10 +393,9 @@ def _sources(args: argparse.Namespace) -> int:
     from .reference import DATA_DIR, load_reference
     from .registry import registry_from_reference
     from .sources import write_actuals
+    from .sources.geo import read_boundaries, write_boundaries
     from .sources.papi import read_papi_csv
     from .sources.pci import read_pci
-
-    from .sources.geo import read_boundaries, write_boundaries
 
     registry = registry_from_reference(load_reference().provinces)
     for name, frame in (("papi.csv", read_papi_csv(args.shared / "papi", registry)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 LANGUAGES = ("vi", "en")
 
@@ -134,6 +135,17 @@ LABELS: dict[str, dict[str, str]] = {
     "chart_best_province": {"vi": "Tỉnh cao nhất", "en": "Best province"},
     "chart_method": {"vi": "đổi phương pháp từ {year}", "en": "method changed in {year}"},
 }
+
+
+def column(base: str, lang: str) -> str:
+    """The name of the column that holds ``base`` in ``lang``: ``name_vi`` or ``name_en`` (Vietnamese unless
+    English is asked for)."""
+    return f"{base}_{'en' if lang == 'en' else 'vi'}"
+
+
+def in_language(row: Any, base: str, lang: str) -> Any:
+    """``row[base_vi]`` or ``row[base_en]``: the text of a row, a record or a frame's column in ``lang``."""
+    return row[column(base, lang)]
 
 
 def label(key: str, lang: str, **values: object) -> str:

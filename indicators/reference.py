@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from .periods import PeriodError, parse_period
+from .rules import target_problems
 from .text import fold_ascii, name_key, nfc
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -278,23 +279,13 @@ def _check_target(target: dict[str, Any], where: str, indicators: dict[str, Any]
     if indicator is None:
         problems.append(f"{where}, field indicator: unknown indicator '{target['indicator']}'")
         return
-    comparator = target["comparator"]
-    higher = indicator["direction"] == "higher"
-    if comparator in (">=", ">") and not higher or comparator in ("<=", "<") and higher:
-        problems.append(f"{where}, field comparator: '{comparator}' contradicts the direction of {indicator['code']}")
-    if (comparator == "rank<=") != (indicator["unit"] == "rank"):
-        problems.append(f"{where}, field comparator: 'rank<=' goes with rank indicators, and only with them")
-    for name in ("value", "value_high"):
-        if name in target:
-            value = target[name]
-            low, high = indicator["min_value"], indicator.get("max_value")
-            if value < low or (high is not None and value > high):
-                problems.append(f"{where}, field {name}: {value} is outside {indicator['code']}'s range")
+    values = {name: target[name] for name in ("value", "value_high") if name in target}
     try:
         start, deadline = parse_period(target["start"]), parse_period(target["deadline"])
-        if deadline.end < start.start:
-            problems.append(f"{where}, field deadline: before the start")
         if "baseline_period" in target:
             parse_period(target["baseline_period"], allow_span=True)
     except PeriodError as exc:
         problems.append(f"{where}: {exc}")
+        start = deadline = None
+    for name, _, en in target_problems(indicator, target["comparator"], values, start, deadline):
+        problems.append(f"{where}, field {name}: {en}")

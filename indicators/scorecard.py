@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 
-from .database import Store
 from .periods import parse_period
 from .registry import ProvinceKey, Registry
 from .status import Judgement, Observation, TargetRule, judge, judge_years
+from .storage import Store
 
 STATUS_COLUMNS = ["target_id", "plan_number", "province_code", "province_name", "indicator_code",
                   "requirement", "deadline_period", "recurring", "judged_year", "period", "actual",

@@ -6,20 +6,20 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .database import DatabaseUnusable, Store, default_db_path, open_writable, vietnamese_order
-from .auth import User, sign_in_to_read
+from .auth import SignInRefused, User, authenticate, current, sign_in_to_read
+from .cache import get_store, sorted_keys, start_rerun
 from .exporting import safe_frame, to_csv
-from .i18n import LANGUAGES, label
+from .i18n import LANGUAGES, in_language, label
 from .plain import md
 from .reference import DATA_DIR
-from .registry import ProvinceKey
-from .views import Dataset, judged_targets, key_text, parse_key_text, province_label
+from .storage import DatabaseUnusable
+from .views import Dataset, key_text, parse_key_text, province_label
 
 # The pages, in menu order: file, title label, icon, URL path (None: the default page, "/"). The URL path is the
 # file's stem: a link opened first after the server starts is served by Streamlit's file-based router, which
@@ -39,55 +39,14 @@ COUNTRY = "VN"
 
 
 @st.cache_resource
-def get_store() -> Store:
-    """The server's single read-write connection (built from data/ first if the file is new). DuckDB lets one
-    process write a file; every query and every import runs on a cursor of its own (``Store.cursor``)."""
-    return open_writable(default_db_path())
-
-
-def refresh_after_write() -> None:
-    """Drop every cached table and view after an import, an undo or a lock: the server is the only process
-    that can write the database (it holds DuckDB's write lock), so clearing its caches is enough."""
-    for cached in (get_dataset, cached_table, cached_counts, view, cached_judged, _sorted_keys):
-        cached.clear()
-
-
-@st.cache_resource
-def get_dataset() -> Dataset:
-    """Every table the pages read, loaded once per server process (the data changes only on build)."""
-    dataset = Dataset.load(get_store())
-    dataset.registry  # noqa: B018 - build the lookup tables once
-    return dataset
-
-
-@st.cache_data(ttl=60)
-def cached_table(name: str) -> pd.DataFrame:
-    """One of the store's read methods, by name, cached for a minute."""
-    return getattr(get_store(), name)()
-
-
-@st.cache_data(ttl=60)
-def cached_counts() -> dict[str, int]:
-    return get_store().table_counts()
-
-
-@st.cache_resource
 def boundaries() -> dict[str, Any]:
     return json.loads((DATA_DIR / "geo" / "provinces.geojson").read_text(encoding="utf-8"))
 
 
-@st.cache_data(max_entries=1024)
-def view(name: str, *args: Any) -> Any:
-    """A function of views.py applied to the dataset, cached on its (hashable) arguments: a filter
-    the user has chosen before costs nothing the second time."""
-    from . import views
-
-    return getattr(views, name)(get_dataset(), *args)
-
-
-@st.cache_data(max_entries=256)
-def cached_judged(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:
-    return judged_targets(get_dataset(), None if keys is None else list(keys), year)
+def after_write() -> None:
+    """Re-read the data version after an import, an undo or a lock, so that the rest of this run shows what was
+    just written (every other session sees it on its next rerun: the caches are keyed on the version)."""
+    start_rerun()
 
 
 def navigation(lang: str) -> Any:
@@ -114,7 +73,7 @@ def language() -> str:
                               horizontal=True, key="lang")
     remember("lang", chosen, "vi")
     try:
-        get_store()
+        start_rerun()  # the data version every cache of this rerun is keyed on
     except DatabaseUnusable as unusable:  # a damaged file: say what to do, to every viewer, once per rerun
         st.error(md(unusable.vi if chosen == "vi" else unusable.en))
         st.stop()
@@ -161,16 +120,13 @@ def current_user() -> User | None:
     Checked on every rerun: a session whose sign-in was made in another browser (a second connection that
     named this session's id, which appears in upload URLs) is signed out, and so is an account that was
     disabled or removed meanwhile; a changed role takes effect at once."""
-    from .auth import current
-
     user = st.session_state.get(USER)
     if user is None:
         return None
     if st.session_state.get(BOUND) != browser_token():
         _sign_out("signed_out_other_browser")
         return None
-    with get_store().cursor() as cur:
-        now = current(cur, user)
+    now = current(get_store(), user)
     if now is None:
         _sign_out("signed_out_disabled")
         return None
@@ -190,8 +146,6 @@ def sign_in_form(lang: str, where: Any = None) -> User | None:
     """A sign-in form (in ``where``, default the page). Failures are throttled per account in the database
     (``auth.authenticate``), whatever session, process or command they come from, and every attempt is
     recorded."""
-    from .auth import SignInRefused, authenticate
-
     where = where or st
     notice = st.session_state.pop(NOTICE, None)
     if notice:
@@ -203,8 +157,7 @@ def sign_in_form(lang: str, where: Any = None) -> User | None:
     if not submitted:
         return None
     try:
-        with get_store().cursor() as cur:
-            user = authenticate(cur, name, password, channel="web")
+        user = authenticate(get_store(), name, password, channel="web")
     except SignInRefused as refused:
         st.error(label("sign_in_wait", lang, seconds=refused.wait) if refused.wait else label("sign_in_failed", lang))
         return None
@@ -279,6 +232,39 @@ def remember(name: str, value: Any, default: Any = None) -> None:
         st.query_params[name] = text
 
 
+def url_choice(name: str, options: Sequence[Any], default: Any, widget_label: str, *,
+               format_func: Callable[[Any], str] = str, key: str | None = None, where: Any = None) -> Any:
+    """A select box whose choice is kept in the URL (``?name=…``): the URL's value when it is one of ``options``,
+    else ``default``; the choice is written back (left out when it is the default)."""
+    options = list(options)
+    current = from_url(name)
+    chosen_default = current if current in options else default
+    chosen = (where or st).selectbox(widget_label, options, index=options.index(chosen_default),
+                                     format_func=format_func, key=key or name)
+    remember(name, chosen, default)
+    return chosen
+
+
+def url_choices(name: str, options: Sequence[Any], default: Sequence[Any], widget_label: str, *,
+                format_func: Callable[[Any], str] = str, key: str | None = None, where: Any = None,
+                seed: bool = False, **widget: Any) -> list[Any]:
+    """A multiselect whose choices are kept in the URL as ``?name=a,b``: the URL's values that are among
+    ``options`` (else ``default``). With ``seed`` the widget's state is set from the URL once, so that buttons
+    may change it later (``st.session_state[key] = …``)."""
+    key = key or name
+    wanted = [v for v in (from_url(name) or ",".join(map(str, default))).split(",") if v in options]
+    wanted = (wanted[:widget["max_selections"]] if widget.get("max_selections") else wanted) or list(default)
+    if seed:
+        if key not in st.session_state:
+            st.session_state[key] = wanted
+        chosen = (where or st).multiselect(widget_label, list(options), format_func=format_func, key=key, **widget)
+    else:
+        chosen = (where or st).multiselect(widget_label, list(options), default=wanted, format_func=format_func,
+                                           key=key, **widget)
+    remember(name, chosen, list(default))
+    return chosen
+
+
 def from_url(name: str, default: str | None = None) -> str | None:
     return st.query_params.get(name, default)
 
@@ -286,17 +272,7 @@ def from_url(name: str, default: str | None = None) -> str | None:
 def province_options(ds: Dataset, include_country: bool = False) -> list[str]:
     """Key texts of every province: the 34 current ones first, then the 63 (and Hà Tây), each in
     Vietnamese alphabetical order."""
-    return ([COUNTRY] if include_country else []) + _sorted_keys()
-
-
-@st.cache_resource
-def _sorted_keys() -> list[str]:
-    ds = get_dataset()
-    p = ds.provinces.copy()
-    p["current"] = p.valid_to.isna()
-    p["sort"] = p.name.map(vietnamese_order(p.name))
-    p = p.sort_values(["current", "sort"], ascending=[False, True])
-    return [key_text((r.code, r.valid_from.date())) for r in p.itertuples()]
+    return ([COUNTRY] if include_country else []) + sorted_keys()
 
 
 def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: str = "42@2025",
@@ -324,14 +300,13 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
     latest figure, plan, a link to its chart, the plan's sentence) with its CSV download."""
     from .i18n import format_value
 
-    name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
     links = [f"./profile?province={key_text((c, d.date()))}&indicator={i}" + ("&lang=en" if lang == "en" else "")
              for c, d, i in zip(judged.province_code, judged.province_valid_from, judged.indicator_code)]
     table = pd.DataFrame({
         "ID": judged.target_id,
         label("col_status", lang): [label(s, lang) for s in judged.status],
         label("province", lang): judged.province_name,
-        label("indicator", lang): judged[name_col],
+        label("indicator", lang): in_language(judged, "indicator_name", lang),
         label("col_requirement", lang): judged.requirement,
         label("col_deadline", lang): judged.deadline_period,
         label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],

@@ -17,15 +17,22 @@ from functools import cached_property
 
 import pandas as pd
 
-from .database import Store
 from .periods import position
 from .registry import ProvinceKey, Registry
 from .scorecard import judge_targets
+from .storage import Store
 
 COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
               "pci_total": "pci_rank"}
 STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
 MERGER_DAY = date(2025, 7, 1)
+# What the comparison offers first (the composite indices, then the dimensions most asked for), what it opens
+# with, and the ranks it can chart.
+COMPARE_FIRST = ("papi_total", "pci_total", "par_index", "sipas", "papi_d5_procedures", "papi_d8_e_governance",
+                 "pci_transparency", "pci_time_costs")
+COMPARE_DEFAULT = ("papi_total", "pci_total")
+COMPARE_PROVINCES = ("42@2004", "40@2004", "38@2004")
+RANK_INDICATORS = ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank")
 
 
 @dataclass(frozen=True, eq=False)
@@ -383,3 +390,46 @@ def threshold_for(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> 
     """The targets of ``keys``' plans on this indicator (the line a ranking chart draws)."""
     t = ds.targets[ds.targets.indicator_code == indicator_code]
     return t[_in_keys(t, keys)]
+
+
+# --- choices and filters of the pages ---------------------------------------------------------------
+
+def comparable_indicators(ds: Dataset) -> list[str]:
+    """Indicators with figures that a comparison can chart: COMPARE_FIRST, then the others in catalogue order
+    (no ranks, no tiers)."""
+    measured = set(ds.measured)
+    first = [c for c in COMPARE_FIRST if c in measured]
+    return first + [c for c in ds.indicators.code if c not in first and c in measured
+                    and not c.endswith("_rank") and c != "pci_tier"]
+
+
+def rank_indicators(ds: Dataset) -> list[str]:
+    measured = set(ds.measured)
+    return [c for c in RANK_INDICATORS if c in measured]
+
+
+def with_families(ds: Dataset, judged: pd.DataFrame) -> pd.DataFrame:
+    """Judged targets with their indicator's family and their deadline's year (what the plans page filters on)."""
+    families = ds.indicators.set_index("code").family
+    return judged.assign(family=judged.indicator_code.map(families),
+                         deadline_year=judged.deadline_period.str[:4].astype(int))
+
+
+def filter_targets(judged: pd.DataFrame, provinces: list[str], families: list[str], statuses: list[str],
+                   span: tuple[int, int]) -> pd.DataFrame:
+    """The targets (from :func:`with_families`) of the chosen provinces, families and statuses (none chosen:
+    all) whose deadline falls in ``span``."""
+    shown = judged
+    if provinces:
+        shown = shown[shown.province_name.isin(provinces)]
+    if families:
+        shown = shown[shown.family.isin(families)]
+    if statuses:
+        shown = shown[shown.status.isin(statuses)]
+    return shown[shown.deadline_year.between(*span)]
+
+
+def filter_tasks(tasks: pd.DataFrame, provinces: list[str], span: tuple[int, int]) -> pd.DataFrame:
+    if provinces:
+        tasks = tasks[tasks.province_name.isin(provinces)]
+    return tasks[tasks.deadline_period.str[:4].astype(int).between(*span)]

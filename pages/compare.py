@@ -3,26 +3,42 @@
 import pandas as pd
 import streamlit as st
 
+from indicators import cache
+from indicators.cache import get_dataset
 from indicators.charts import rank_chart, small_multiples
-from indicators.i18n import format_number, format_value, label
+from indicators.i18n import format_number, format_value, in_language, label
 from indicators.plain import md
-from indicators.ui import (data_table, chart, download, from_url, get_dataset, language, lazy_tabs, province_options,
-                           remember, status_column, status_tags, this_year, view)
-from indicators.views import key_text, parse_key_text, peers, province_label
+from indicators.ui import (
+    chart,
+    data_table,
+    download,
+    language,
+    lazy_tabs,
+    province_options,
+    status_column,
+    status_tags,
+    this_year,
+    url_choice,
+    url_choices,
+)
+from indicators.views import (
+    COMPARE_DEFAULT,
+    COMPARE_PROVINCES,
+    comparable_indicators,
+    key_text,
+    parse_key_text,
+    peers,
+    province_label,
+    rank_indicators,
+)
 
 lang = language()
 ds = get_dataset()
 st.title(label("page_compare", lang))
 
-options = province_options(ds)
-default = ["42@2004", "40@2004", "38@2004"]
-wanted = [k for k in (from_url("provinces") or ",".join(default)).split(",") if k in options][:6] or default
-if "compare_provinces" not in st.session_state:
-    st.session_state.compare_provinces = wanted
-chosen = st.multiselect(label("choose_provinces", lang), options, max_selections=6, key="compare_provinces",
-                        placeholder=label("choose", lang),
-                        format_func=lambda k: province_label(ds, parse_key_text(ds, k), lang))
-remember("provinces", chosen, default)
+chosen = url_choices("provinces", province_options(ds), COMPARE_PROVINCES, label("choose_provinces", lang),
+                     key="compare_provinces", seed=True, max_selections=6, placeholder=label("choose", lang),
+                     format_func=lambda k: province_label(ds, parse_key_text(ds, k), lang))
 
 if chosen:
     suggestions = peers(ds, parse_key_text(ds, chosen[0]))
@@ -42,48 +58,33 @@ if len(chosen) < 2:
 
 keys = [parse_key_text(ds, k) for k in chosen]
 names = ds.indicator_names(lang)
-measured = set(ds.measured)
-candidates = [c for c in ("papi_total", "pci_total", "par_index", "sipas", "papi_d5_procedures",
-                          "papi_d8_e_governance", "pci_transparency", "pci_time_costs") if c in measured]
-candidates += [c for c in ds.indicators.code if c not in candidates and c in measured
-               and not c.endswith("_rank") and c != "pci_tier"]
-default_indicators = ["papi_total", "pci_total"]
-wanted_indicators = [c for c in (from_url("indicators") or ",".join(default_indicators)).split(",") if c in candidates]
 # One tab at a time (only the open tab is computed and drawn): small multiples, ranks, gaps to target.
 tab, container = lazy_tabs(lang, ["multiples", "ranks", "gaps"])
 with container:
     if tab == "multiples":
-        indicators = st.multiselect(label("choose_indicators", lang), candidates,
-                                    default=wanted_indicators or default_indicators, max_selections=8,
-                                    placeholder=label("choose", lang), format_func=lambda c: names[c],
-                                    key="compare_indicators")
-        remember("indicators", indicators, default_indicators)
-
-        frames = {c: view("province_series", tuple(keys), c, lang) for c in indicators}
+        indicators = url_choices("indicators", comparable_indicators(ds), COMPARE_DEFAULT,
+                                 label("choose_indicators", lang), key="compare_indicators", max_selections=8,
+                                 placeholder=label("choose", lang), format_func=lambda c: names[c])
+        frames = {c: cache.province_series(tuple(keys), c, lang) for c in indicators}
         if indicators:
             chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
             download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
                      "so-sanh.csv", lang, key="download_compare")
     elif tab == "ranks":
-        rank_options = [c for c in ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank") if c in measured]
-        rank_default = rank_options[0]
-        current = from_url("rank", rank_default)
-        rank_code = st.selectbox(label("rank_indicator", lang), rank_options,
-                                 index=rank_options.index(current if current in rank_options else rank_default),
-                                 format_func=lambda c: names[c], key="rank_indicator")
-        remember("rank", rank_code, rank_default)
-        ranks = view("province_series", tuple(keys), rank_code, lang)
+        rank_options = rank_indicators(ds)
+        rank_code = url_choice("rank", rank_options, rank_options[0], label("rank_indicator", lang),
+                               format_func=lambda c: names[c], key="rank_indicator")
+        ranks = cache.province_series(tuple(keys), rank_code, lang)
         chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
     else:
-        gaps = view("gap_table", tuple(keys), this_year())
+        gaps = cache.gap_table(tuple(keys), this_year())
         if gaps.empty:
             st.info(label("no_targets", lang))
         else:
-            name_col = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
             table = pd.DataFrame({
                 label("province", lang): gaps.province_name,
                 "ID": gaps.target_id,
-                label("indicator", lang): gaps[name_col],
+                label("indicator", lang): in_language(gaps, "indicator_name", lang),
                 label("col_requirement", lang): gaps.requirement,
                 label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(gaps.actual, gaps.unit)],
                 label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],

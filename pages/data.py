@@ -3,17 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from indicators.i18n import format_number, label
+from indicators import cache
+from indicators.cache import get_dataset
+from indicators.i18n import column, format_number, in_language, label
 from indicators.plain import md
 from indicators.scorecard import requirement_text
-from indicators.ui import data_table, cached_counts, cached_table, language, plans_table
+from indicators.ui import data_table, language, plans_table
 
 lang = language()
 st.title(label("app_title", lang))
 st.caption(label("intro", lang))
 
-counts = cached_counts()
-provinces = cached_table("provinces")
+ds = get_dataset()
+counts = cache.table_counts()
+provinces = ds.provinces
 old_count = int((provinces.valid_to == pd.Timestamp("2025-06-30")).sum())
 new_count = int(provinces.valid_to.isna().sum())
 
@@ -29,19 +32,17 @@ if counts["actual"] == 0:
     st.info(label("no_actuals", lang))
 
 st.subheader(label("plans_table", lang))
-plans = cached_table("plans")
+plans = ds.plans
 plans_table(plans, lang)
 
 st.subheader(label("targets_table", lang))
 choices = dict(zip(plans.id, plans.number + " · " + plans.province_name))
 plan_id = st.selectbox(label("choose_plan", lang), list(choices), index=len(choices) - 2,
                        format_func=choices.get, key="plan")
-targets = cached_table("targets")
-targets = targets[targets.plan_id == plan_id]
-name_column = "indicator_name_vi" if lang == "vi" else "indicator_name_en"
+targets = ds.targets[ds.targets.plan_id == plan_id]
 data_table(pd.DataFrame({
     "ID": targets.target_id,
-    label("col_indicator", lang): targets[name_column],
+    label("col_indicator", lang): in_language(targets, "indicator_name", lang),
     label("col_requirement", lang): [requirement_text(r) for _, r in targets.iterrows()],
     label("col_deadline", lang): targets.deadline_period,
     label("col_recurring", lang): targets.recurring,
@@ -51,8 +52,8 @@ source_file = plans.loc[plans.id == plan_id, "source_file"].iloc[0]
 st.caption(label("source_caption", lang, file=md(source_file)))
 
 st.subheader(label("indicator_families", lang))
-indicators = cached_table("indicators")
-family_column = "family_vi" if lang == "vi" else "family_en"
+indicators = ds.indicators
+family_column = column("family", lang)
 by_family = indicators.groupby(family_column, sort=False).size().reset_index(name=label("col_count", lang))
 data_table(by_family.rename(columns={family_column: label("col_family", lang)}),
              hide_index=True, width="stretch")

@@ -1,22 +1,31 @@
 """Import: analysts upload actuals or targets (preview, confirm, undo); admins lock periods and manage users.
 
-Everything that writes goes through indicators.importer / indicators.auth, which check the user's role in the
+Everything that writes goes through indicators.imports / indicators.auth, which check the user's role in the
 database inside the transaction: hiding a button here is a courtesy, not the protection.
 """
 
 import pandas as pd
 import streamlit as st
 
-from indicators import importer
-from indicators.auth import ROLES, PermissionDenied, UserError, add_user, audit, list_users, set_user
-from indicators.database import BackupFailed, backup_database, backup_folder, check_backup, default_backup_path
-from indicators.i18n import label
-from indicators.plain import md
-from indicators.importer import ConflictError, ImportRefused
+from indicators import imports
+from indicators.auth import ROLES, PermissionDenied, UserError, add_user, audit, backup_database, list_users, set_user
+from indicators.cache import get_dataset, get_store
+from indicators.i18n import column, label
+from indicators.imports import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
+from indicators.plain import md
+from indicators.storage import BackupFailed, backup_folder, check_backup, default_backup_path
 from indicators.templates import indicator_list, template_bytes
-from indicators.ui import (data_table, download, get_dataset, get_store, language, lazy_tabs, province_picker,
-                           refresh_after_write, sign_in_form, user_box)
+from indicators.ui import (
+    after_write,
+    data_table,
+    download,
+    language,
+    lazy_tabs,
+    province_picker,
+    sign_in_form,
+    user_box,
+)
 from indicators.views import parse_key_text
 
 lang = language()
@@ -46,7 +55,7 @@ if tab == "upload":
         uploaded = st.file_uploader(label("upload_file", lang), type=["csv", "xlsx"], key="upload")
         left, right = st.columns(2)
         source = left.text_input(label("batch_source", lang), help=label("batch_source_help", lang), key="batch_source")
-        names = dict(zip(ds.indicators.code, ds.indicators["name_vi" if lang == "vi" else "name_en"]))
+        names = dict(zip(ds.indicators.code, ds.indicators[column("name", lang)]))
         indicator = right.selectbox(label("wide_indicator", lang), [""] + sorted(names), key="wide_indicator",
                                     format_func=lambda c: f"{c} — {names[c]}" if c else "—")
         if uploaded is not None:
@@ -54,14 +63,13 @@ if tab == "upload":
             sheet = None
             if uploaded.name.lower().endswith(".xlsx"):
                 sheet = st.text_input(label("sheet", lang), key="sheet").strip() or None
-            options = (importer.file_digest(content), uploaded.name, sheet, indicator, source.strip())
+            options = (imports.file_digest(content), uploaded.name, sheet, indicator, source.strip())
             # One preview per file and options: the confirm button commits exactly the preview on the screen;
             # if the database changed meanwhile, the engine refuses ("changed since your preview").
             if st.session_state.get("_preview_key") != options:
-                with store.cursor() as cur:
-                    st.session_state["_preview"] = importer.preview(
-                        cur, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
-                        indicator=indicator or None, source=source, apart=True)
+                st.session_state["_preview"] = imports.preview(
+                    store, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
+                    indicator=indicator or None, source=source, apart=True)
                 st.session_state["_preview_key"] = options
             result = st.session_state["_preview"]
             counts = result.counts
@@ -106,8 +114,7 @@ if tab == "upload":
                 elif st.button(label("commit", lang), type="primary", disabled=bool(len(changes)) and not replace,
                                key="commit"):
                     try:
-                        with store.cursor() as cur:
-                            done = importer.commit(cur, result, user, replace=replace, channel="upload")
+                        done = imports.commit(store, result, user, replace=replace, channel="upload")
                     except ConflictError as error:
                         say(error)
                         st.session_state.pop("_preview_key", None)  # the next run previews the file afresh
@@ -115,7 +122,7 @@ if tab == "upload":
                     except (ImportRefused, PermissionDenied) as error:
                         say(error)
                     else:
-                        refresh_after_write()
+                        after_write()
                         st.session_state.pop("_preview_key", None)
                         st.session_state["_done"] = label("committed", lang, batch=done.batch_id, inserted=done.inserted,
                                                           replaced=done.replaced, unchanged=done.unchanged)
@@ -125,8 +132,7 @@ if tab == "upload":
 
 elif tab == "batches":
     with box:
-        with store.cursor() as cur:
-            batches = importer.batches(cur)
+        batches = store.batches()
         mine = batches[(batches.source_kind != "reference") & batches.undone_at.isna()
                        & ((batches.imported_by == user.name) | user.can("admin"))]
         if len(mine):
@@ -137,19 +143,17 @@ elif tab == "batches":
                                                                           "row_count"]]))
             if right.button(label("undo", lang), key="undo"):
                 try:
-                    with store.cursor() as cur:
-                        restored = importer.undo(cur, int(chosen), user)
+                    restored = imports.undo(store, int(chosen), user)
                 except (ConflictError, ImportRefused, PermissionDenied) as error:
                     say(error)
                 else:
-                    refresh_after_write()
+                    after_write()
                     st.session_state["_done"] = label("undone", lang, batch=chosen, n=restored)
                     st.rerun()
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
         data_table(batches)
-        with store.cursor() as cur:
-            trail = importer.history(cur)
+        trail = store.history()
         download(trail[trail.changed_by != "build"], "history.csv", lang, key="download_history")
 
 elif tab == "templates":
@@ -173,17 +177,15 @@ elif tab == "locks":
         if locking:
             try:
                 period = parse_period(period_text.strip().upper())
-                with store.cursor() as cur:
-                    importer.lock_period(cur, user, parse_key_text(ds, key_text), period.text, note or None)
+                imports.lock_period(store, user, parse_key_text(ds, key_text), period.text, note or None)
             except PeriodError as error:
                 st.error(md(str(error)))
             except (ImportRefused, PermissionDenied) as error:
                 say(error)
             else:
-                refresh_after_write()
+                after_write()
                 st.success(label("locked", lang, period=period.text, province=md(key_text)))
-        with store.cursor() as cur:
-            locks = importer.locks(cur)
+        locks = store.locks()
         if locks.empty:
             st.info(label("no_locks", lang))
         else:
@@ -194,18 +196,16 @@ elif tab == "locks":
             if right.button(label("unlock", lang), key="unlock"):
                 key_part, period_part = chosen.split("|")
                 try:
-                    with store.cursor() as cur:
-                        importer.unlock_period(cur, user, parse_key_text(ds, key_part), period_part)
+                    imports.unlock_period(store, user, parse_key_text(ds, key_part), period_part)
                 except (ImportRefused, PermissionDenied) as error:
                     say(error)
                 else:
-                    refresh_after_write()
+                    after_write()
                     st.rerun()
 
 elif tab == "users":
     with box:
-        with store.cursor() as cur:
-            users = list_users(cur)
+        users = list_users(store)
         data_table(users)
         with st.form("add_user", clear_on_submit=True):
             st.markdown(f"**{label('add_user', lang)}**")
@@ -216,8 +216,7 @@ elif tab == "users":
             adding = st.form_submit_button(label("add_user", lang))
         if adding:
             try:
-                with store.cursor() as cur:
-                    add_user(cur, user, name, password, role, display or None)
+                add_user(store, user, name, password, role, display or None)
             except (UserError, PermissionDenied) as error:
                 say(error)
             else:
@@ -236,16 +235,14 @@ elif tab == "users":
                        "disabled": disabled if disabled != bool(shown.disabled) else None}
             try:
                 if any(v is not None for v in changes.values()):
-                    with store.cursor() as cur:
-                        set_user(cur, user, who, **changes)
+                    set_user(store, user, who, **changes)
             except (UserError, PermissionDenied) as error:
                 say(error)
             else:
                 st.session_state["_done"] = label("saved", lang)
                 st.rerun()
         st.subheader(label("sign_in_audit", lang))
-        with store.cursor() as cur:
-            data_table(audit(cur))
+        data_table(audit(store))
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
 

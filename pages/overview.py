@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from indicators import cache
+from indicators.cache import get_dataset
 from indicators.charts import status_bar
-from indicators.i18n import format_number, label
+from indicators.i18n import format_number, in_language, label
 from indicators.plain import md
-from indicators.ui import (data_table, COUNTRY, cached_judged, chart, get_dataset, language, province_picker,
-                           targets_table, this_year, view, year_picker)
+from indicators.ui import COUNTRY, chart, data_table, language, province_picker, targets_table, this_year, year_picker
 from indicators.views import STATUS_ORDER, parse_key_text, scope, status_counts
 
 lang = language()
@@ -22,7 +23,7 @@ with right:
 
 key = None if chosen == COUNTRY else parse_key_text(ds, chosen)
 keys = None if key is None else tuple(scope(ds, key))
-judged = cached_judged(keys, year)
+judged = cache.judged_targets(keys, year)
 counts = status_counts(judged)
 
 cards = st.columns(len(STATUS_ORDER))
@@ -32,10 +33,10 @@ chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="
 
 st.subheader(label("composites", lang))
 if key is not None:
-    summary = view("composite_summary", keys, year)
+    summary = cache.composite_summary(keys, year)
     columns = st.columns(len(summary))
     for column, (_, row) in zip(columns, summary.iterrows()):
-        name = row.name_vi if lang == "vi" else row.name_en
+        name = in_language(row, "name", lang)
         if row.value is None or pd.isna(row.value):
             column.metric(md(name), "—", help=label("no_figure", lang))
             continue
@@ -45,7 +46,7 @@ if key is not None:
         if row["rank"] is not None and not pd.isna(row["rank"]):
             column.caption(label("rank_of", lang, rank=int(row["rank"])))
 else:
-    summary = view("country_composites")
+    summary = cache.country_composites()
     names = ds.indicator_names(lang)
     data_table(pd.DataFrame({
         label("indicator", lang): summary.indicator_code.map(names),

@@ -3,10 +3,21 @@
 import pandas as pd
 import streamlit as st
 
-from indicators.i18n import label
-from indicators.ui import (data_table, cached_judged, download, from_url, get_dataset, language, plans_table, remember,
-                           targets_table, this_year, year_span_from_url)
-from indicators.views import STATUS_ORDER
+from indicators import cache
+from indicators.cache import get_dataset
+from indicators.i18n import column, label
+from indicators.ui import (
+    data_table,
+    download,
+    language,
+    plans_table,
+    remember,
+    targets_table,
+    this_year,
+    url_choices,
+    year_span_from_url,
+)
+from indicators.views import STATUS_ORDER, filter_targets, filter_tasks, with_families
 
 lang = language()
 ds = get_dataset()
@@ -14,42 +25,24 @@ st.title(label("page_plans", lang))
 
 plans_table(ds.plans, lang)
 
-judged = cached_judged(None, this_year())
-families = ds.indicators.set_index("code").family
-family_names = ds.indicators.drop_duplicates("family").set_index("family")["family_vi" if lang == "vi" else "family_en"]
-judged = judged.assign(family=judged.indicator_code.map(families),
-                       deadline_year=judged.deadline_period.str[:4].astype(int))
+judged = with_families(ds, cache.judged_targets(None, this_year()))
+family_names = ds.indicators.drop_duplicates("family").set_index("family")[column("family", lang)]
 
-provinces = sorted(set(judged.province_name))
 c1, c2, c3, c4 = st.columns(4)
-wanted = [p for p in (from_url("provinces") or "").split(",") if p in provinces]
-chosen_provinces = c1.multiselect(label("province", lang), provinces, default=wanted, key="plan_provinces",
-                                  placeholder=label("all", lang))
-remember("provinces", chosen_provinces, [])
-family_options = sorted(set(judged.family))
-wanted = [f for f in (from_url("families") or "").split(",") if f in family_options]
-chosen_families = c2.multiselect(label("filter_family", lang), family_options, default=wanted,
-                                 placeholder=label("all", lang), format_func=lambda f: family_names[f],
-                                 key="plan_families")
-remember("families", chosen_families, [])
-wanted = [s for s in (from_url("status") or "").split(",") if s in STATUS_ORDER]
-chosen_status = c3.multiselect(label("status", lang), list(STATUS_ORDER), default=wanted,
-                               placeholder=label("all", lang), format_func=lambda s: label(s, lang), key="plan_status")
-remember("status", chosen_status, [])
+chosen_provinces = url_choices("provinces", sorted(set(judged.province_name)), [], label("province", lang),
+                               key="plan_provinces", where=c1, placeholder=label("all", lang))
+chosen_families = url_choices("families", sorted(set(judged.family)), [], label("filter_family", lang),
+                              key="plan_families", where=c2, placeholder=label("all", lang),
+                              format_func=lambda f: family_names[f])
+chosen_status = url_choices("status", list(STATUS_ORDER), [], label("status", lang), key="plan_status", where=c3,
+                            placeholder=label("all", lang), format_func=lambda s: label(s, lang))
 low, high = int(judged.deadline_year.min()), int(judged.deadline_year.max())
 initial = year_span_from_url("deadline", low, high, lang)
 initial = (max(low, min(initial[0], high)), max(low, min(initial[1], high)))
 span = c4.slider(label("filter_deadline", lang), low, high, initial, key="plan_deadline")
 remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
 
-shown = judged
-if chosen_provinces:
-    shown = shown[shown.province_name.isin(chosen_provinces)]
-if chosen_families:
-    shown = shown[shown.family.isin(chosen_families)]
-if chosen_status:
-    shown = shown[shown.status.isin(chosen_status)]
-shown = shown[shown.deadline_year.between(*span)]
+shown = filter_targets(judged, chosen_provinces, chosen_families, chosen_status, span)
 
 st.subheader(label("targets", lang))
 if shown.empty:
@@ -58,10 +51,7 @@ else:
     targets_table(shown, lang, "muc-tieu.csv", key="download_plan_targets")
 
 st.subheader(label("tasks_of_plans", lang))
-tasks = ds.tasks
-if chosen_provinces:
-    tasks = tasks[tasks.province_name.isin(chosen_provinces)]
-tasks = tasks[tasks.deadline_period.str[:4].astype(int).between(*span)]
+tasks = filter_tasks(ds.tasks, chosen_provinces, span)
 task_table = pd.DataFrame({
     label("col_plan", lang): tasks.plan_number,
     label("province", lang): tasks.province_name,

@@ -2,12 +2,23 @@
 
 import streamlit as st
 
+from indicators import cache
+from indicators.cache import get_dataset
 from indicators.charts import spider_chart, trend_chart
-from indicators.i18n import label
+from indicators.i18n import in_language, label
 from indicators.plain import md
 from indicators.scorecard import requirement_text
-from indicators.ui import (cached_judged, chart, download, from_url, get_dataset, language, lazy_tabs,
-                           province_picker, remember, targets_table, this_year, view, year_picker)
+from indicators.ui import (
+    chart,
+    download,
+    language,
+    lazy_tabs,
+    province_picker,
+    targets_table,
+    this_year,
+    url_choice,
+    year_picker,
+)
 from indicators.views import MERGER_DAY, key_text, parse_key_text, province_label, scope, summarise_sources
 
 lang = language()
@@ -25,20 +36,16 @@ if key[1] == MERGER_DAY and len(keys) > 1:
 tab, container = lazy_tabs(lang, ["trend", "papi", "targets"])
 with container:
     if tab == "trend":
-        available = view("indicators_with_data", tuple(keys)) or ["papi_total"]
-        default_indicator = "papi_total" if "papi_total" in available else available[0]
-        current = from_url("indicator", default_indicator)
-        current = current if current in available else default_indicator
+        available = cache.indicators_with_data(tuple(keys)) or ["papi_total"]
         names = ds.indicator_names(lang)
-        indicator_code = st.selectbox(label("indicator", lang), available, index=available.index(current),
-                                      format_func=lambda c: names[c], key="indicator")
-        remember("indicator", indicator_code, default_indicator)
+        indicator_code = url_choice("indicator", available, "papi_total" if "papi_total" in available else available[0],
+                                    label("indicator", lang), format_func=lambda c: names[c])
         meta = ds.indicator(indicator_code)
 
-        series = view("province_series", tuple(keys), indicator_code, lang)
-        targets = view("threshold_for", tuple(keys), indicator_code).copy()
+        series = cache.province_series(tuple(keys), indicator_code, lang)
+        targets = cache.threshold_for(tuple(keys), indicator_code).copy()
         targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
-        references = view("reference_lines", indicator_code)
+        references = cache.reference_lines(indicator_code)
         if series.empty and targets.empty:
             st.info(label("no_series", lang))
         else:
@@ -48,26 +55,26 @@ with container:
             sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
             st.caption(label("sources_caption", lang, sources=md(sources)))
             for _, change in changes.iterrows():
-                st.caption(label("method_note", lang, note=md(change.note_vi if lang == "vi" else change.note_en)))
+                st.caption(label("method_note", lang, note=md(in_language(change, "note", lang))))
             download(series[["label", "indicator_code", "period", "value", "source"]],
                      f"{chosen}-{indicator_code}.csv", lang, key="download_series")
     elif tab == "papi":
-        papi_years = view("years_with_data", "papi_d1_participation")
+        papi_years = cache.years_with_data("papi_d1_participation")
         spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")
-        with_data = [k for k in keys if not view("papi_dimensions", k, spider_year).value.isna().all()]
+        with_data = [k for k in keys if not cache.papi_dimensions(k, spider_year).value.isna().all()]
         if with_data:
             spider_key = with_data[0]
             if len(with_data) > 1:
                 spider_key = st.selectbox(label("spider_for", lang), with_data,
                                           format_func=lambda k: province_label(ds, k, lang), key="spider_province")
-            dims = view("papi_dimensions", spider_key, spider_year)
+            dims = cache.papi_dimensions(spider_key, spider_year)
             chart(spider_chart(dims, ds.registry.name(spider_key), spider_year, lang), key="spider")
             st.caption(label("papi_break", lang))
         else:
             st.info(label("no_series", lang))
     else:
         as_of = this_year()
-        judged = cached_judged(tuple(keys), as_of)
+        judged = cache.judged_targets(tuple(keys), as_of)
         if judged.empty:
             st.info(label("no_targets", lang))
         else:

@@ -3,11 +3,22 @@
 import pandas as pd
 import streamlit as st
 
+from indicators import cache
+from indicators.cache import get_dataset
 from indicators.charts import choropleth, ranking_bar
 from indicators.i18n import format_number, label
 from indicators.plain import md
-from indicators.ui import (data_table, boundaries, chart, download, from_url, get_dataset, language, lazy_tabs,
-                           province_picker, remember, view, year_picker)
+from indicators.ui import (
+    boundaries,
+    chart,
+    data_table,
+    download,
+    language,
+    lazy_tabs,
+    province_picker,
+    url_choice,
+    year_picker,
+)
 from indicators.views import parse_key_text, scope, threshold_for
 
 lang = language()
@@ -15,22 +26,16 @@ ds = get_dataset()
 st.title(label("page_rankings", lang))
 
 names = ds.indicator_names(lang)
-options = ds.measured
-default_indicator = "papi_total"
-current = from_url("indicator", default_indicator)
 left, middle, right = st.columns([2, 1, 2])
-with left:
-    indicator_code = st.selectbox(label("indicator", lang), options,
-                                  index=options.index(current if current in options else default_indicator),
-                                  format_func=lambda c: names[c], key="indicator")
-remember("indicator", indicator_code, default_indicator)
-years = view("years_with_data", indicator_code)[::-1]
+indicator_code = url_choice("indicator", ds.measured, "papi_total", label("indicator", lang),
+                            format_func=lambda c: names[c], where=left)
+years = cache.years_with_data(indicator_code)[::-1]
 with middle:
     year = year_picker(lang, years, years[0])
 with right:
     highlight = province_picker(ds, lang, name="province", default="42@2004", key="highlight")
 meta = ds.indicator(indicator_code)
-rows = view("ranking", indicator_code, year)
+rows = cache.ranking(indicator_code, year)
 key = parse_key_text(ds, highlight)
 thresholds = threshold_for(ds, scope(ds, key), indicator_code)
 highlighted = {f"{k[0]}@{k[1]}" for k in scope(ds, key)}

@@ -1,10 +1,11 @@
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from indicators.database import Store
 from indicators.reference import DATA_DIR
+from indicators.storage import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -14,7 +15,7 @@ SHARED = REPO.parent / "shared"
 def built_db(tmp_path_factory) -> Path:
     """A database built once from data/ for the read-only tests."""
     path = tmp_path_factory.mktemp("db") / "kpi.duckdb"
-    store = Store(path)
+    store = open_store(path)
     store.build()
     store.close()
     return path
@@ -25,7 +26,7 @@ def store(tmp_path, built_db) -> Store:
     """A fresh writable copy of the database built from data/, for one test."""
     path = tmp_path / "kpi.duckdb"
     shutil.copyfile(built_db, path)
-    s = Store(path)
+    s = open_store(path)
     yield s
     s.close()
 
@@ -51,7 +52,7 @@ def ds(built_db):
     """The pages' dataset, read from the database built from data/."""
     from indicators.views import Dataset
 
-    store = Store(built_db, read_only=True)
+    store = open_store(built_db, read_only=True)
     yield Dataset.load(store)
     store.close()
 
@@ -68,11 +69,10 @@ def users_db(built_db, tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("users") / "kpi.duckdb"
     shutil.copyfile(built_db, path)
-    store = Store(path)
-    with store.cursor() as cur:
-        admin = add_user(cur, None, "admin", PASSWORD, "admin")
-        for name, role in USERS[1:]:
-            add_user(cur, admin, name, PASSWORD, role)
+    store = open_store(path)
+    admin = add_user(store, None, "admin", PASSWORD, "admin")
+    for name, role in USERS[1:]:
+        add_user(store, admin, name, PASSWORD, role)
     store.close()
     return path
 
@@ -86,9 +86,34 @@ def engine(tmp_path, users_db):
 
     path = tmp_path / "engine.duckdb"
     shutil.copyfile(users_db, path)
-    s = Store(path)
+    s = open_store(path)
     s.users = {name: User(name, name, role) for name, role in USERS}
     s.registry = Registry(s.provinces(), s.province_aliases())
     s.catalogue = s.indicators()
     yield s
     s.close()
+
+
+def import_rows(store, rows, source: str, user_name: str = "tester") -> tuple[int, bytes]:
+    """Import actuals (province_code, province_valid_from, indicator_code, period, value) through the import
+    engine, as an analyst's CSV would be: the only way figures are written. The user (an admin, created as the
+    database's first user if it has none) signs the batch. Returns the batch id and the file's bytes."""
+    import io
+    from datetime import date
+
+    from indicators.auth import User, add_user, has_users
+    from indicators.imports import commit, preview
+    from indicators.registry import Registry
+
+    if not has_users(store):
+        add_user(store, None, user_name, PASSWORD, "admin")
+    frame = pd.DataFrame(list(rows), columns=["province_code", "province_valid_from", "indicator_code", "period",
+                                              "value"]) if not isinstance(rows, pd.DataFrame) else rows
+    out = io.StringIO()
+    frame.assign(source=source).to_csv(out, index=False)
+    content = out.getvalue().encode("utf-8")
+    result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "rows.csv",
+                     content, today=date.today())
+    assert result.ok, [p.en for p in result.problems]
+    done = commit(store, result, User(user_name, user_name, "admin"), channel="cli")
+    return done.batch_id, content

@@ -18,13 +18,10 @@ def app(built_db, tmp_path, monkeypatch):
     db = tmp_path / "kpi.duckdb"
     shutil.copyfile(built_db, db)
     monkeypatch.setenv("KPI_DB", str(db))
-    from indicators import ui
-    for cached in (ui.get_store, ui.get_dataset, ui.cached_table, ui.cached_counts, ui.cached_judged, ui._sorted_keys):
-        cached.clear()
+    from indicators import cache
+    cache.clear_caches(store=True)  # the one list of caches (indicators.cache.CACHES)
     yield AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    ui.get_store().close()  # DuckDB allows one configuration per file and process
-    ui.get_store.clear()
-    ui.get_dataset.clear()
+    cache.clear_caches(store=True)  # DuckDB allows one configuration per file and process
 
 
 def open_page(app: AppTest, page: str, **params: str) -> AppTest:

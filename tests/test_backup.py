@@ -2,15 +2,13 @@
 
 import shutil
 
-
-from indicators import importer
-from indicators.database import Store, check_backup
+from indicators.storage import check_backup, open_store
 from tests.conftest import PASSWORD
 from tests.test_cli import run
 
 
 def _actuals(path):
-    store = Store(path, read_only=True)
+    store = open_store(path, read_only=True)
     try:
         return store.query("SELECT * FROM actual ORDER BY ALL"), store.query("SELECT * FROM import_batch ORDER BY id")
     finally:
@@ -46,9 +44,8 @@ def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
     assert len(kept) == 1 and _actuals(kept[0])[0]["value"].max() >= 90  # nothing thrown away
     # the restored database works: the sequence goes on, imports and undo work
     _import(capsys, db, tmp_path, "c.csv", "Nghệ An,sipas,2023,70,BC 3")
-    store = Store(db)
-    with store.cursor() as cur:
-        assert importer.replay_differences(cur) == 0
+    store = open_store(db)
+    assert store.replay_differences() == 0
     assert store.scalar("SELECT count(DISTINCT id) FROM import_batch") == store.scalar("SELECT count(*) FROM import_batch")
     store.close()
 
@@ -68,7 +65,7 @@ def test_a_backup_never_overwrites_and_a_damaged_backup_is_not_restored(capsys, 
 def test_the_running_server_can_make_a_backup(tmp_path, users_db):
     db = tmp_path / "kpi.duckdb"
     shutil.copyfile(users_db, db)
-    server = Store(db)  # holds the write lock, as the dashboard does
+    server = open_store(db)  # holds the write lock, as the dashboard does
     try:
         target = server.backup(tmp_path / "online.duckdb")
     finally:

@@ -8,8 +8,7 @@ import pandas as pd
 from indicators import charts
 from indicators.reference import DATA_DIR
 from indicators.scorecard import requirement_text
-from indicators.views import (papi_dimensions, province_series, ranking, reference_lines, scope,
-                              threshold_for)
+from indicators.views import papi_dimensions, province_series, ranking, reference_lines, scope, threshold_for
 
 OLD = date(2004, 1, 1)
 

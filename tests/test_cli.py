@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from indicators.cli import main
-from indicators.database import Store
-from tests.conftest import REPO
+from indicators.storage import open_store
+from tests.conftest import REPO, import_rows
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -67,13 +67,13 @@ def test_exported_text_cells_that_look_like_formulas_are_escaped(capsys, built_d
 
 def test_status_judges_recurring_targets_year_by_year_against_actuals(capsys, tmp_path):
     db = tmp_path / "kpi.duckdb"
-    store = Store(db)
+    store = open_store(db)
     store.build()
     key = ("42", date(2004, 1, 1))
     sample = pd.DataFrame([(*key, "par_index_rank", str(y), r) for y, r in
                            [(2016, 3), (2017, 19), (2018, 5), (2020, 2)]],
                           columns=["province_code", "province_valid_from", "indicator_code", "period", "value"])
-    store.add_batch(sample, source="test sample", source_kind="cli", imported_by="tester")
+    import_rows(store, sample, source="test sample")
     store.close()
     code, out, _ = run(capsys, "status", "--province", "42", "--year", "2021", "--db", str(db), "--format", "csv")
     judged = [r for r in rows(out) if r["target_id"] == "HT239-01"]

@@ -2,11 +2,12 @@
 
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pytest
 
-from indicators.database import ALL_TABLES, Store
+from indicators.imports import ImportRefused, file_digest
+from indicators.storage import ALL_TABLES, Store
+from tests.conftest import import_rows
 
 
 def _dump(store: Store) -> dict[str, list]:
@@ -19,7 +20,7 @@ def _batch(rows) -> pd.DataFrame:
 
 def _analyst_rows(store: Store) -> pd.DataFrame:
     actuals = store.actuals()
-    shipped = set(store.import_batches().query("source_kind == 'reference'").id)
+    shipped = set(store.batches().query("source_kind == 'reference'").id)
     return actuals[~actuals.batch_id.isin(shipped)]
 
 
@@ -38,36 +39,32 @@ def test_building_twice_gives_the_same_database(store):
 
 
 def test_a_rebuild_keeps_the_actuals_and_their_batches(store):
-    batch = store.add_batch(_batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]),
-                            source="test", source_kind="cli", imported_by="tester")
+    batch, _ = import_rows(store, _batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]), source="test")
     store.build()
     actuals = _analyst_rows(store)
     assert list(actuals.value) == [85.5] and list(actuals.batch_id) == [batch]
 
 
 def test_every_actual_carries_its_batch_and_source(store):
-    batch = store.add_batch(_batch([("42", date(2004, 1, 1), "papi_total", "2025", 43.1)]),
-                            source="PAPI 2025 report", source_kind="cli", imported_by="tester",
-                            file_name="papi.csv", file_bytes=b"abc")
+    batch, content = import_rows(store, _batch([("42", date(2004, 1, 1), "papi_total", "2025", 43.1)]),
+                                 source="PAPI 2025 report")
     row = _analyst_rows(store).iloc[0]
     assert (row.source, row.batch_id) == ("PAPI 2025 report", batch)
-    info = store.import_batches().set_index("id").loc[batch]
-    assert info.imported_by == "tester" and info.file_sha256.startswith("ba7816bf")
+    info = store.batches().set_index("id").loc[batch]
+    assert info.imported_by == "tester" and info.file_sha256 == file_digest(content)
 
 
 def test_a_batch_with_an_existing_key_writes_nothing(store):
-    store.add_batch(_batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]),
-                    source="first", source_kind="cli", imported_by="tester")
+    import_rows(store, _batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]), source="first")
     clash = _batch([("42", date(2004, 1, 1), "sipas", "2023", 86.0), ("42", date(2004, 1, 1), "sipas", "2022", 99.0)])
-    with pytest.raises(duckdb.ConstraintException):
-        store.add_batch(clash, source="second", source_kind="cli", imported_by="tester")
+    with pytest.raises(ImportRefused, match="would change figures already stored"):
+        import_rows(store, clash, source="second")
     assert list(_analyst_rows(store).value) == [85.5]
-    assert list(store.import_batches().query("source_kind != 'reference'").source) == ["first"]
+    assert list(store.batches().query("source_kind != 'reference'").source) == ["first"]
 
 
 def test_a_build_that_would_orphan_an_actual_is_refused_and_changes_nothing(store, data_copy):
-    store.add_batch(_batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]),
-                    source="first", source_kind="cli", imported_by="tester")
+    import_rows(store, _batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]), source="first")
     catalogue = data_copy / "indicators.yaml"
     catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("code: sipas,", "code: sipas_renamed,")
                          .replace("parent: sipas,", "parent: sipas_renamed,"), encoding="utf-8")
@@ -78,8 +75,7 @@ def test_a_build_that_would_orphan_an_actual_is_refused_and_changes_nothing(stor
 
 
 def test_a_period_is_stored_with_its_kind_and_dates(store):
-    store.add_batch(_batch([("42", date(2004, 1, 1), "dossiers_online_pct", "2024-Q3", 40.0)]),
-                    source="t", source_kind="cli", imported_by="tester")
+    import_rows(store, _batch([("42", date(2004, 1, 1), "dossiers_online_pct", "2024-Q3", 40.0)]), source="t")
     row = store.query("SELECT period_kind, period_start, period_end FROM actual WHERE period = ?", ["2024-Q3"]).iloc[0]
     assert (row.period_kind, str(row.period_start.date()), str(row.period_end.date())) == ("quarter", "2024-07-01", "2024-09-30")
 

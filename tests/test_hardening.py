@@ -15,11 +15,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from indicators import auth, importer
+from indicators import auth
 from indicators.auth import SignInRefused
-from indicators.importer import ConflictError
+from indicators.imports import ConflictError
+from indicators.imports.table import Limits
 from indicators.plain import formula_safe, formula_unsafe, html, md
-from indicators.reader import Limits
 from tests.conftest import PASSWORD, REPO
 from tests.test_import import HT, commit, csv_file, preview, stored
 
@@ -72,21 +72,20 @@ def test_charts_carry_hostile_text_only_escaped(ds):
 
 def test_sign_in_failures_are_throttled_per_account_in_the_database_and_recorded(engine, monkeypatch):
     for _ in range(auth.FREE_FAILURES):
-        with engine.cursor() as cur, pytest.raises(SignInRefused):
-            auth.authenticate(cur, "lan", "wrong password!!")
-    with engine.cursor() as cur, pytest.raises(SignInRefused) as refused:
-        auth.authenticate(cur, "lan", PASSWORD)  # the right password, too early: not even checked
+        with pytest.raises(SignInRefused):
+            auth.authenticate(engine, "lan", "wrong password!!")
+    with pytest.raises(SignInRefused) as refused:
+        auth.authenticate(engine, "lan", PASSWORD)  # the right password, too early: not even checked
     assert refused.value.wait > 0
     engine.close()  # a restart, another process: the count is in the file
-    with engine.cursor() as cur, pytest.raises(SignInRefused):
-        auth.authenticate(cur, "lan", PASSWORD, channel="cli")
-    with engine.cursor() as cur:  # another account is not affected
-        assert auth.authenticate(cur, "minh", PASSWORD).name == "minh"
+    with pytest.raises(SignInRefused):
+        auth.authenticate(engine, "lan", PASSWORD, channel="cli")
+    # another account is not affected
+    assert auth.authenticate(engine, "minh", PASSWORD).name == "minh"
     later = auth._now() + timedelta(seconds=auth.FIRST_WAIT + 1)
     monkeypatch.setattr(auth, "_now", lambda: later)
-    with engine.cursor() as cur:
-        assert auth.authenticate(cur, "lan", PASSWORD).name == "lan"
-        log = auth.audit(cur)
+    assert auth.authenticate(engine, "lan", PASSWORD).name == "lan"
+    log = auth.audit(engine)
     lan = log[log.name == "lan"]
     assert list(lan.outcome[::-1]) == ["failed"] * 5 + ["throttled", "throttled", "ok"]
     assert set(lan.channel) == {"web", "cli"}
@@ -99,13 +98,12 @@ def test_guessing_rate_per_account_is_a_few_an_hour(engine, monkeypatch):
     checked = 0
     end = clock[0] + timedelta(hours=1)
     while clock[0] < end:
-        with engine.cursor() as cur:
-            wait = auth.wait_before_sign_in(cur, "lan")
-            clock[0] += timedelta(seconds=wait)
-            try:
-                auth.authenticate(cur, "lan", f"guess number {checked}")
-            except SignInRefused:
-                pass
+        wait = auth.wait_before_sign_in(engine, "lan")
+        clock[0] += timedelta(seconds=wait)
+        try:
+            auth.authenticate(engine, "lan", f"guess number {checked}")
+        except SignInRefused:
+            pass
         checked += 1
     assert checked <= auth.FREE_FAILURES + 8
 
@@ -336,48 +334,57 @@ def tiny_disk(tmp_path):
 
 
 def test_a_backup_onto_a_full_disk_says_so_and_leaves_no_partial_file(engine, tiny_disk):
-    from indicators.database import BackupFailed, backup_database
+    from indicators.auth import backup_database
+    from indicators.storage import BackupFailed
 
     with pytest.raises(BackupFailed, match="disk is full"):
         backup_database(engine, engine.users["admin"], tiny_disk / "b.duckdb", channel="test")
     assert list(tiny_disk.iterdir()) == []
-    with engine.cursor() as cur:
-        assert auth.audit(cur).iloc[0][["action", "outcome"]].tolist() == ["backup", "failed"]
+    assert auth.audit(engine).iloc[0][["action", "outcome"]].tolist() == ["backup", "failed"]
 
 
-def test_an_import_onto_a_full_disk_is_not_called_a_conflict(tiny_disk, built_db):
-    from indicators.database import StorageFailed
-
-    def fail(*args, **kwargs):
-        raise duckdb.IOException('Could not write file "kpi.duckdb.wal": No space left on device')
+def _store_whose_commit_fails(error: Exception):
+    """A store whose connection fails at COMMIT with ``error``: what the one transaction helper maps."""
+    from indicators.storage import open_store
 
     class Cursor:
         def execute(self, sql, *args):
             if sql == "COMMIT":
-                fail()
+                raise error
             return self
 
+        def close(self):
+            pass
+
+    class Connection:
+        def cursor(self):
+            return Cursor()
+
+    store = open_store("never-opened.duckdb")
+    store._connection = Connection()
+    return store
+
+
+def test_an_import_onto_a_full_disk_is_not_called_a_conflict(tiny_disk, built_db):
+    from indicators.storage import StorageFailed
+
+    store = _store_whose_commit_fails(duckdb.IOException('Could not write file "kpi.duckdb.wal": No space left on device'))
     with pytest.raises(StorageFailed, match="disk is full"):
-        with importer.transaction(Cursor()):
+        with store.transaction():
             pass
 
 
 def test_the_lock_message_is_kept_for_conflicts(engine):
-    class Cursor:
-        def execute(self, sql, *args):
-            if sql == "COMMIT":
-                raise duckdb.TransactionException("Conflict on tuple deletion!")
-            return self
-
+    store = _store_whose_commit_fails(duckdb.TransactionException("Conflict on tuple deletion!"))
     with pytest.raises(ConflictError, match="another import"):
-        with importer.transaction(Cursor()):
+        with store.transaction():
             pass
 
 
 # --- what a new user tripped on ---------------------------------------------------------------------------------
 
 def test_vietnamese_order_comes_from_duckdb_not_a_compiled_library():
-    from indicators.database import vietnamese_order
+    from indicators.storage import vietnamese_order
 
     names = ["Đà Nẵng", "Cà Mau", "Bắc Giang", "Bạc Liêu", "An Giang", "Điện Biên", "Yên Bái"]
     order = vietnamese_order(names)

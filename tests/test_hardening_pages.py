@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from indicators.database import Store
+from indicators.plain import md
+from indicators.storage import open_store
 from tests.conftest import PASSWORD
 from tests.test_app import app, open_page  # noqa: F401 - the fixture
-from indicators.plain import md
 from tests.test_hardening import HOSTILE, rendered
 from tests.test_import_page import sign_in, users  # noqa: F401 - the fixture
 
@@ -22,21 +22,20 @@ MARKERS = ("evil.example", "CẢNH BÁO", "đậm", "host.example")
 
 def plant(db: str) -> None:
     """Hostile text in every field that analysts, files, target sheets and users bring in."""
-    store = Store(db)
-    with store.cursor() as cur:
-        cur.execute("UPDATE actual SET source = ?, note = ? WHERE indicator_code LIKE 'papi%' OR indicator_code LIKE 'pci%'",
-                    [HOSTILE, HOSTILE])
-        cur.execute("UPDATE import_batch SET source = ?, file_name = ?", [HOSTILE, FORMULA + " " + HOSTILE + ".csv"])
-        cur.execute("UPDATE national_value SET source = ?", [HOSTILE])
-        cur.execute("UPDATE plan SET title = ?, source_file = ?", [HOSTILE, HOSTILE + ".pdf"])
-        cur.execute("UPDATE target SET source_quote = ?, note = ?", [HOSTILE, HOSTILE])
-        cur.execute("UPDATE task SET task = ?, lead_body = ?, partners = ?, product = ?",
-                    [HOSTILE, FORMULA, "+1+cmd|' /C calc'!A0", "@SUM(1+1)"])
-        cur.execute("UPDATE app_user SET display_name = ?", [HOSTILE])
+    store = open_store(db)
+    store.connection.execute("UPDATE actual SET source = ?, note = ? WHERE indicator_code LIKE 'papi%' OR indicator_code LIKE 'pci%'",
+                [HOSTILE, HOSTILE])
+    store.connection.execute("UPDATE import_batch SET source = ?, file_name = ?", [HOSTILE, FORMULA + " " + HOSTILE + ".csv"])
+    store.connection.execute("UPDATE national_value SET source = ?", [HOSTILE])
+    store.connection.execute("UPDATE plan SET title = ?, source_file = ?", [HOSTILE, HOSTILE + ".pdf"])
+    store.connection.execute("UPDATE target SET source_quote = ?, note = ?", [HOSTILE, HOSTILE])
+    store.connection.execute("UPDATE task SET task = ?, lead_body = ?, partners = ?, product = ?",
+                [HOSTILE, FORMULA, "+1+cmd|' /C calc'!A0", "@SUM(1+1)"])
+    store.connection.execute("UPDATE app_user SET display_name = ?", [HOSTILE])
     store.close()
-    from indicators import ui
+    from indicators import cache
 
-    ui.view.clear()  # views cached by earlier tests of this process
+    cache.clear_caches()  # a write that bypassed the engine moves no data version
 
 
 def markdown_texts(at) -> list[str]:
@@ -154,29 +153,27 @@ def test_a_bad_year_in_a_link_says_so_and_shows_the_default(app):  # noqa: F811
 def change_account(name: str, **changes) -> None:
     from indicators.auth import User, set_user
 
-    store = Store(os.environ["KPI_DB"])
-    with store.cursor() as cur:
-        set_user(cur, User("admin", "admin", "admin"), name, **changes)
+    store = open_store(os.environ["KPI_DB"])
+    set_user(store, User("admin", "admin", "admin"), name, **changes)
     store.close()
 
 
 def test_a_demoted_admin_loses_the_admin_tabs_at_the_next_rerun(users):  # noqa: F811
     from indicators.auth import add_user
 
-    store = Store(os.environ["KPI_DB"])
-    with store.cursor() as cur:
-        from indicators.auth import User
+    store = open_store(os.environ["KPI_DB"])
+    from indicators.auth import User
 
-        add_user(cur, User("admin", "admin", "admin"), "boss", PASSWORD, "admin")
+    add_user(store, User("admin", "admin", "admin"), "boss", PASSWORD, "admin")
     store.close()
     at = sign_in(open_page(users, "pages/imports.py", lang="en", tab="backup"), "boss")
     assert any(b.key == "make_backup" for b in at.button)
     from indicators import ui
 
-    with ui.get_store().cursor() as cur:  # the server's own connection, as another admin's session would write
-        from indicators.auth import User, set_user
+    # the server's own connection, as another admin's session would write
+    from indicators.auth import User, set_user
 
-        set_user(cur, User("admin", "admin", "admin"), "boss", role="analyst")
+    set_user(ui.get_store(), User("admin", "admin", "admin"), "boss", role="analyst")
     at = at.run()
     assert not at.exception
     assert not any(b.key == "make_backup" for b in at.button)
@@ -190,8 +187,7 @@ def test_a_disabled_reader_stops_reading_at_the_next_rerun(users, monkeypatch): 
     from indicators import ui
     from indicators.auth import User, set_user
 
-    with ui.get_store().cursor() as cur:
-        set_user(cur, User("admin", "admin", "admin"), "viewer", disabled=True)
+    set_user(ui.get_store(), User("admin", "admin", "admin"), "viewer", disabled=True)
     at = at.run()
     assert not at.exception and not at.get("plotly_chart")
     assert any("disabled" in w.value for w in at.warning)
@@ -247,15 +243,14 @@ def test_sign_in_failures_carry_over_to_a_new_session(users):  # noqa: F811
 
 
 def test_confirm_commits_only_what_was_previewed(users):  # noqa: F811
-    from indicators import importer, ui
+    from indicators import cache, imports, ui
     from indicators.auth import User
 
     def write(value: int, who: str) -> None:
-        ds = ui.get_dataset()
+        ds = cache.get_dataset()
         content = f"province,indicator,period,value,source\nHà Tĩnh,sipas,2023,{value},BC {value}\n".encode()
-        with ui.get_store().cursor() as cur:
-            result = importer.preview(cur, ds.registry, ds.indicators, "x.csv", content)
-            importer.commit(cur, result, User(who, who, "analyst"), replace=True)
+        result = imports.preview(ui.get_store(), ds.registry, ds.indicators, "x.csv", content)
+        imports.commit(ui.get_store(), result, User(who, who, "analyst"), replace=True)
 
     at = sign_in(open_page(users, "pages/imports.py", lang="en"), "lan")
     write(10, "minh")

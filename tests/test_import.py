@@ -1,4 +1,4 @@
-"""The import engine (indicators/importer.py): files as analysts send them, all or nothing, history, undo, locks,
+"""The import engine (indicators/imports.py): files as analysts send them, all or nothing, history, undo, locks,
 roles, conflicts. Hand-written files are in tests/import_files/; Excel files are made here with openpyxl."""
 
 import io
@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators import importer
+from indicators import imports
 from indicators.auth import PermissionDenied
-from indicators.importer import ConflictError, ImportRefused
-from indicators.reader import Limits
+from indicators.imports import ConflictError, ImportRefused
+from indicators.imports.base import MAX_PROBLEMS
+from indicators.imports.table import Limits
 
 FILES = Path(__file__).parent / "import_files"
 HT = ("42", date(2004, 1, 1))           # Hà Tĩnh before the merger
@@ -24,14 +25,12 @@ HT_NEW = ("42", date(2025, 7, 1))       # Hà Tĩnh from 2025-07-01
 
 
 def preview(engine, name, content, **options):
-    with engine.cursor() as cur:
-        return importer.preview(cur, engine.registry, engine.catalogue, name, content, today=date(2026, 11, 23),
-                                **options)
+    return imports.preview(engine, engine.registry, engine.catalogue, name, content, today=date(2026, 11, 23),
+                            **options)
 
 
 def commit(engine, result, user="lan", **options):
-    with engine.cursor() as cur:
-        return importer.commit(cur, result, engine.users.get(user) if isinstance(user, str) else user, **options)
+    return imports.commit(engine, result, engine.users.get(user) if isinstance(user, str) else user, **options)
 
 
 def state(engine) -> pd.DataFrame:
@@ -103,7 +102,7 @@ def test_bad_files_are_refused_with_row_column_and_reason_and_nothing_is_written
 def test_every_problem_is_listed_not_only_the_first_and_the_list_is_capped_with_a_count(engine):
     rows = "".join(f"Hà Tĩnh,satisfaction_procedures_pct,{2000 + i % 20}-{1 + i % 12:02d},abc,BC\n" for i in range(1500))
     result = preview(engine, "many.csv", ("province,indicator,period,value,source\n" + rows).encode())
-    assert result.problem_count == 1500 and len(result.problems) == importer.MAX_PROBLEMS
+    assert result.problem_count == 1500 and len(result.problems) == MAX_PROBLEMS
     assert [p.row for p in result.problems[:3]] == [2, 3, 4]
 
 
@@ -218,8 +217,7 @@ def test_a_change_needs_replace_and_is_kept_in_the_history(engine):
     assert stored(engine, HT, "sipas", "2023") == 80.0
     second = commit(engine, result, replace=True)
     assert stored(engine, HT, "sipas", "2023") == 82.5
-    with engine.cursor() as cur:
-        trail = importer.history(cur, second.batch_id)
+    trail = engine.history(second.batch_id)
     replaced = trail[trail.action == "replace"].iloc[0]
     assert (replaced.old_value, replaced.new_value, replaced.old_batch_id, replaced.changed_by) == (80.0, 82.5,
                                                                                                    first.batch_id, "lan")
@@ -244,28 +242,26 @@ def test_undo_restores_the_previous_figures_and_their_batches(engine):
     shipped = stored(engine, HT, "papi_total", "2023")
     done = commit(engine, preview(engine, "b.csv", csv_file("Hà Tĩnh,sipas,2023,85,BC 2",
                                                                   "Hà Tĩnh,papi_total,2023,50,BC 2")), replace=True)
-    with engine.cursor() as cur:
-        assert importer.undo(cur, done.batch_id, engine.users["lan"]) == 2
+    assert imports.undo(engine, done.batch_id, engine.users["lan"]) == 2
     assert state(engine).equals(middle)
     assert stored(engine, HT, "papi_total", "2023") == shipped
-    with engine.cursor() as cur, pytest.raises(ImportRefused, match="already been undone"):
-        importer.undo(cur, done.batch_id, engine.users["lan"])
+    with pytest.raises(ImportRefused, match="already been undone"):
+        imports.undo(engine, done.batch_id, engine.users["lan"])
     first = engine.scalar("SELECT min(id) FROM import_batch WHERE source_kind = 'upload'")
-    with engine.cursor() as cur:
-        importer.undo(cur, first, engine.users["admin"])
+    imports.undo(engine, first, engine.users["admin"])
     assert state(engine).equals(before)
 
 
 def test_undo_is_refused_while_a_later_batch_holds_the_rows(engine):
     first = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023,80,BC 1")))
     commit(engine, preview(engine, "b.csv", csv_file("Hà Tĩnh,sipas,2023,81,BC 1")), user="minh", replace=True)
-    with engine.cursor() as cur, pytest.raises(ConflictError, match="later batches"):
-        importer.undo(cur, first.batch_id, engine.users["admin"])
+    with pytest.raises(ConflictError, match="later batches"):
+        imports.undo(engine, first.batch_id, engine.users["admin"])
 
 
 def test_reference_batches_cannot_be_undone(engine):
-    with engine.cursor() as cur, pytest.raises(ImportRefused, match="reference data"):
-        importer.undo(cur, 1, engine.users["admin"])
+    with pytest.raises(ImportRefused, match="reference data"):
+        imports.undo(engine, 1, engine.users["admin"])
 
 
 # --- roles, checked where the engine writes ---------------------------------------------------------------------------
@@ -289,23 +285,21 @@ def test_the_engine_checks_the_role_in_the_database_not_the_caller(engine):
 
 def test_an_analyst_undoes_only_their_own_batches(engine):
     done = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023,80,BC 1")), user="lan")
-    with engine.cursor() as cur, pytest.raises(PermissionDenied, match="only lan or an admin"):
-        importer.undo(cur, done.batch_id, engine.users["minh"])
+    with pytest.raises(PermissionDenied, match="only lan or an admin"):
+        imports.undo(engine, done.batch_id, engine.users["minh"])
 
 
 def test_only_admins_lock_and_a_locked_period_refuses_imports_and_undo(engine):
     done = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023-H1,80,BC 1")))
-    with engine.cursor() as cur:
-        with pytest.raises(PermissionDenied):
-            importer.lock_period(cur, engine.users["lan"], HT, "2023")
-        importer.lock_period(cur, engine.users["admin"], HT, "2023", "report 45/BC-UBND approved")
+    with pytest.raises(PermissionDenied):
+        imports.lock_period(engine, engine.users["lan"], HT, "2023")
+    imports.lock_period(engine, engine.users["admin"], HT, "2023", "report 45/BC-UBND approved")
     result = preview(engine, "b.csv", csv_file("Hà Tĩnh,sipas,2023-05,81,BC 1", "Hà Tĩnh,sipas,2024,82,BC 1"))
     assert [(p.row, "locked" in p.en) for p in result.problems] == [(2, True)]
-    with engine.cursor() as cur, pytest.raises(ImportRefused, match="locked"):
-        importer.undo(cur, done.batch_id, engine.users["lan"])
-    with engine.cursor() as cur:
-        importer.unlock_period(cur, engine.users["admin"], HT, "2023")
-        assert importer.undo(cur, done.batch_id, engine.users["lan"]) == 1
+    with pytest.raises(ImportRefused, match="locked"):
+        imports.undo(engine, done.batch_id, engine.users["lan"])
+    imports.unlock_period(engine, engine.users["admin"], HT, "2023")
+    assert imports.undo(engine, done.batch_id, engine.users["lan"]) == 1
     assert engine.query("SELECT action FROM lock_history ORDER BY id").action.tolist() == ["lock", "unlock"]
 
 
@@ -368,8 +362,7 @@ def test_a_target_sheet_creates_a_new_plan_and_undo_removes_it(engine):
     assert preview(engine, "targets.csv", TARGETS.encode()).counts["unchanged"] == 2
     engine.build()  # a rebuild from data/ keeps the analysts' plans and targets
     assert engine.scalar("SELECT count(*) FROM target WHERE plan_id = ?", [plan.id]) == 2
-    with engine.cursor() as cur:
-        importer.undo(cur, done.batch_id, engine.users["lan"])
+    imports.undo(engine, done.batch_id, engine.users["lan"])
     assert engine.scalar("SELECT count(*) FROM plan WHERE origin = 'import'") == 0
 
 
@@ -409,28 +402,24 @@ def test_import_twice_equals_import_once_and_undo_restores_the_exact_state(engin
     assert commit(engine, preview(engine, "one.csv", _content(first))).batch_id is None
     assert state(engine).equals(after_one)
     two = commit(engine, preview(engine, "two.csv", _content(second)), replace=True)
-    with engine.cursor() as cur:
-        if two.batch_id is not None:
-            importer.undo(cur, two.batch_id, engine.users["lan"])
-        assert state(engine).equals(after_one)
-        importer.undo(cur, one.batch_id, engine.users["lan"])
-        assert importer.replay_differences(cur) == 0
+    if two.batch_id is not None:
+        imports.undo(engine, two.batch_id, engine.users["lan"])
+    assert state(engine).equals(after_one)
+    imports.undo(engine, one.batch_id, engine.users["lan"])
+    assert engine.replay_differences() == 0
     assert state(engine).equals(start)
 
 
 def test_replaying_the_history_gives_the_stored_actuals(engine):
-    with engine.cursor() as cur:
-        assert importer.replay_differences(cur) == 0  # the shipped files are in the history from the build
+    assert engine.replay_differences() == 0  # the shipped files are in the history from the build
     first = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023,80,BC 1", "Hà Tĩnh,papi_total,2023,50,BC")),
                    replace=True)
     commit(engine, preview(engine, "b.csv", csv_file("Nghệ An,sipas,2023,70,BC 2")))
-    with engine.cursor() as cur:
-        importer.undo(cur, first.batch_id, engine.users["lan"])
-        assert importer.replay_differences(cur) == 0
+    imports.undo(engine, first.batch_id, engine.users["lan"])
+    assert engine.replay_differences() == 0
     engine.connection.execute("UPDATE actual SET value = value + 1 WHERE province_code = '40' AND period = '2023'"
                               " AND indicator_code = 'sipas'")  # a write that bypassed the engine is found
-    with engine.cursor() as cur:
-        assert importer.replay_differences(cur) == 2
+    assert engine.replay_differences() == 2
 
 
 def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users_db, tmp_path):
@@ -447,14 +436,13 @@ def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users
     exported = to_csv(engine.actuals()[EXPORT_COLUMNS["actuals"]]).encode("utf-8")  # what `export actuals` prints
     fresh = tmp_path / "fresh.duckdb"
     shutil.copyfile(users_db, fresh)  # built afresh from data/, with its users
-    from indicators.database import Store
-    target = Store(fresh)
-    with target.cursor() as cur:
-        result = importer.preview(cur, engine.registry, engine.catalogue, "actuals.csv", exported,
-                                  today=date(2026, 11, 23))
-        assert result.ok, [p.text() for p in result.problems[:5]]
-        assert result.counts["insert"] == 3 and result.counts["change"] == 1  # the replaced PAPI figure
-        importer.commit(cur, result, engine.users["lan"], replace=True)
+    from indicators.storage import open_store
+    target = open_store(fresh)
+    result = imports.preview(target, engine.registry, engine.catalogue, "actuals.csv", exported,
+                              today=date(2026, 11, 23))
+    assert result.ok, [p.text() for p in result.problems[:5]]
+    assert result.counts["insert"] == 3 and result.counts["change"] == 1  # the replaced PAPI figure
+    imports.commit(target, result, engine.users["lan"], replace=True)
     columns = "province_code, province_valid_from, indicator_code, period, period_kind, value, source, note"
     before = engine.query(f"SELECT {columns} FROM actual ORDER BY ALL")
     after = target.query(f"SELECT {columns} FROM actual ORDER BY ALL")

@@ -4,6 +4,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.test_app import app, open_page  # noqa: F401 - the fixture
+
 GOOD = ("province,indicator,period,value,source\n"
         "Hà Tĩnh,satisfaction_procedures_pct,2024,\"85,5\",Báo cáo 12/BC-UBND\n"
         "Nghệ An,satisfaction_procedures_pct,2024,88.1,Báo cáo 12/BC-UBND\n").encode("utf-8")
@@ -64,14 +65,14 @@ def test_an_analyst_previews_confirms_and_undoes(users):
     assert {m.label: m.value for m in at.metric}["Unchanged"] == "2"
     assert "Nothing to write" in at.info[0].value
     # the dashboard sees the new figure
-    from indicators import ui
-    assert len(ui.get_dataset().actuals("satisfaction_procedures_pct")) >= 2
+    from indicators import cache
+    assert len(cache.get_dataset().actuals("satisfaction_procedures_pct")) >= 2
     # undo it from the batches tab
     at = open_page(at, "pages/imports.py", tab="batches", lang="en")
     at = at.button(key="undo").click().run()
     assert not at.exception
     assert "undone" in at.success[0].value
-    actuals = ui.get_dataset().actuals("satisfaction_procedures_pct")
+    actuals = cache.get_dataset().actuals("satisfaction_procedures_pct")
     assert not (actuals.source == "Báo cáo 12/BC-UBND").any()
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from indicators.database import Store
 from indicators.reference import load_reference
 from indicators.registry import Registry, UnknownProvince
+from indicators.storage import open_store
 
 vau = pytest.importorskip("vietnamadminunits", reason="the cross-check needs the vietnamadminunits package")
 
@@ -73,7 +73,7 @@ def test_codes_reused_with_another_meaning_are_told_apart():
 
 @pytest.fixture(scope="module")
 def registry(built_db):
-    store = Store(built_db, read_only=True)
+    store = open_store(built_db, read_only=True)
     yield Registry(store.provinces(), store.province_aliases())
     store.close()
 

@@ -14,7 +14,7 @@ from indicators.registry import registry_from_reference
 from indicators.sources import SourceFormatError, read_actuals
 from indicators.sources.papi import read_papi_csv, read_papi_official
 from indicators.sources.pci import read_pci
-from tests.conftest import SHARED
+from tests.conftest import SHARED, import_rows
 
 REFERENCE = load_reference()
 REGISTRY = registry_from_reference(REFERENCE.provinces)
@@ -209,19 +209,19 @@ def test_a_duplicate_key_in_a_shipped_file_is_refused(data_copy):
 
 
 def test_each_shipped_file_is_one_batch_named_after_its_source(store):
-    batches = store.import_batches().query("source_kind == 'reference'")
+    batches = store.batches().query("source_kind == 'reference'")
     assert sorted(batches.file_name) == ["national.csv", "papi.csv", "pci.csv", "published.csv"]
     assert batches.set_index("file_name").source["papi.csv"].startswith("PAPI 2011–2024")
     assert set(batches.imported_by) == {"build"}
 
 
 def test_a_changed_shipped_file_replaces_its_batch_and_nothing_else(store, data_copy):
-    before = store.import_batches().set_index("file_name")
+    before = store.batches().set_index("file_name")
     path = data_copy / "actuals" / "published.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(lines[:-2]) + "\n", encoding="utf-8")  # drop the last two figures
     store.build(data_copy)
-    after = store.import_batches().set_index("file_name")
+    after = store.batches().set_index("file_name")
     assert after.id["papi.csv"] == before.id["papi.csv"]
     assert after.id["published.csv"] != before.id["published.csv"]
     assert after.row_count["published.csv"] == before.row_count["published.csv"] - 2
@@ -229,9 +229,7 @@ def test_a_changed_shipped_file_replaces_its_batch_and_nothing_else(store, data_
 
 
 def test_a_shipped_figure_may_not_land_on_an_analyst_figure(store, data_copy):
-    store.add_batch(pd.DataFrame([("22", date(2004, 1, 1), "par_index", "2021", 88.0)],
-                                 columns=["province_code", "province_valid_from", "indicator_code", "period", "value"]),
-                    source="analyst", source_kind="cli", imported_by="tester")
+    import_rows(store, [("22", date(2004, 1, 1), "par_index", "2021", 88.0)], source="analyst")
     path = data_copy / "actuals" / "published.csv"
     path.write_text(path.read_text(encoding="utf-8") + '22,2004-01-01,Quảng Ninh,par_index,2021,89,"x"\n',
                     encoding="utf-8")

@@ -5,9 +5,23 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.views import (composite_summary, country_composites, gap_table, indicators_with_data,
-                              judged_targets, papi_dimensions, peers, province_label, province_series, ranking,
-                              reference_lines, scope, status_counts, summarise_sources)
+from indicators.views import (
+    composite_summary,
+    country_composites,
+    gap_table,
+    indicators_with_data,
+    judged_targets,
+    papi_dimensions,
+    peers,
+    province_label,
+    province_series,
+    ranking,
+    reference_lines,
+    scope,
+    status_counts,
+    summarise_sources,
+)
+from tests.conftest import import_rows
 
 OLD, NEW = date(2004, 1, 1), date(2025, 7, 1)
 
@@ -104,8 +118,7 @@ def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_rea
             ("42", OLD, "satisfaction_procedures_pct", "2024-12", 91.0),
             ("40", OLD, "satisfaction_procedures_pct", "2024-12", 95.0),
             ("38", OLD, "satisfaction_procedures_pct", "2024-11", 99.0)]  # no December figure: left out
-    store.add_batch(pd.DataFrame(rows, columns=["province_code", "province_valid_from", "indicator_code", "period",
-                                                "value"]), source="Báo cáo tháng", source_kind="cli", imported_by="t")
+    import_rows(store, rows, source="Báo cáo tháng")
     ds = Dataset.load(store)
     ranked = ranking(ds, "satisfaction_procedures_pct", 2024)
     assert list(ranked.province_code) == ["40", "42"] and set(ranked.period) == {"2024-12"}

@@ -1,0 +1,99 @@
+"""The actuals layout: figures of provinces, long or wide (:mod:`.actual_rows` checks the rows), compared with
+what is stored (:mod:`.compare`), committed as one batch with the history of every insert and change, and
+undone as a whole."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import pandas as pd
+
+from ..auth import User, require
+from ..storage import ConflictError, Session, Store
+from ..storage import now as _now
+from .actual_rows import ActualChecker
+from .aliases import is_actuals_header, unknown_columns
+from .base import CommitResult, Context, ImportRefused, Preview
+from .compare import changed_since_preview, compare_actuals
+from .table import Problem, Table
+
+_INCOMING = ["row", "province_code", "province_valid_from", "indicator_code", "period", "period_kind", "period_start",
+             "period_end", "value", "source", "note"]
+
+
+class ActualsLayout:
+    kind: ClassVar[str] = "actuals"
+
+    def recognises(self, keys: list[str]) -> bool:
+        return is_actuals_header(keys)
+
+    def header_problems(self, header: list[str], row: int) -> list[Problem]:
+        return unknown_columns(header, row)
+
+    def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
+        checker = ActualChecker(context.registry, context.indicators, table, result, context.today, context.indicator)
+        frame = checker.frame()
+        if frame is not None and len(frame):
+            for row, period, locked_period, by, at in store.locked_rows(frame):
+                result.add(Problem(f"kỳ {locked_period} của tỉnh này đã khoá ({by}, {at:%d/%m/%Y}): báo cáo đã duyệt",
+                                   f"period {locked_period} of this province is locked (by {by} on {at:%Y-%m-%d}): "
+                                   "its report was approved", row=int(row), value=period))
+            result.version = store.data_version()
+            result.diff = compare_actuals(store, frame)
+
+    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
+        counts = result.counts
+        if counts["change"] and not replace:
+            raise ImportRefused(f"{counts['change']} dòng sẽ thay số liệu đã có: chọn 'thay thế' để ghi đè",
+                                f"{counts['change']} rows would change figures already stored: choose 'replace' to "
+                                f"overwrite them")
+        now = _now()
+        with store.transaction() as tx:
+            acting = require(tx, user, "analyst")
+            # unchanged data version: nothing was written since the preview, whose comparison still holds
+            fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, result.diff[_INCOMING])
+            changed = changed_since_preview(result.diff, fresh)
+            if changed is not None:
+                raise ConflictError(
+                    f"số liệu đã thay đổi từ lúc bạn xem trước (dòng {changed}: có người vừa ghi vào): không ghi gì, "
+                    "hãy xem trước lại", f"changed since your preview (row {changed}: someone wrote to it meanwhile): "
+                    "nothing was written; preview the file again")
+            locked = tx.locked_rows(result.diff[_INCOMING])
+            if locked:
+                raise ConflictError(f"kỳ {locked[0][2]} vừa bị khoá", f"period {locked[0][2]} was locked meanwhile")
+            to_write = fresh[fresh.status != "unchanged"]
+            if not len(to_write):
+                return CommitResult(None, 0, 0, len(fresh))  # an empty transaction: nothing was written
+            batch_id = tx.insert_batch(
+                source=result.default_source or _first_source(to_write), source_kind=channel,
+                file_name=result.file_name, file_sha256=result.sha256, imported_by=acting.name, imported_at=now,
+                row_count=len(to_write), note=f"{result.layout} layout", kind="actuals", sheet=result.sheet)
+            tx.write_actuals(batch_id, to_write, acting.name, now)
+        counts = to_write.status.value_counts()
+        return CommitResult(int(batch_id), int(counts.get("insert", 0)), int(counts.get("change", 0)),
+                            int((fresh.status == "unchanged").sum()))
+
+    def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
+        later = tx.later_actual_batches(batch_id)
+        if later:
+            ids = ", ".join(str(b) for b in later)
+            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các dòng này: hoàn tác chúng trước",
+                                f"later batches ({ids}) changed these rows: undo them first")
+        gone = tx.missing_old_batches(batch_id)
+        if gone:
+            raise ConflictError("lô chứa số liệu cũ không còn (dữ liệu gốc đã build lại)",
+                                f"the batches that held the old figures no longer exist ({gone}): rebuilt reference data")
+        locked = tx.locked_period_of_batch(batch_id)
+        if locked:
+            raise ImportRefused(f"kỳ {locked} đã khoá: không hoàn tác được", f"period {locked} is locked: cannot undo")
+        return tx.undo_actuals(batch_id, acting.name, now)
+
+
+def _first_source(rows: pd.DataFrame) -> str:
+    sources = rows["source"].dropna().unique()
+    return sources[0] if len(sources) == 1 else f"{len(sources)} sources"
+
+
+LAYOUT = ActualsLayout()
+

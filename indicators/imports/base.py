@@ -1,0 +1,109 @@
+"""What every layout of the import engine shares: the preview it fills, the result of a commit, the refusals,
+and the :class:`Layout` each kind of file implements (:mod:`.actuals`, :mod:`.targets`)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar, Protocol
+
+import pandas as pd
+
+from ..auth import User
+from ..errors import Bilingual
+from ..registry import Registry
+from ..storage import ConflictError, Session, Store
+from .table import Problem, Table
+
+__all__ = ["CommitResult", "ConflictError", "Context", "ImportRefused", "Layout", "MAX_PROBLEMS", "Preview",
+           "file_digest"]
+
+MAX_PROBLEMS = 1000  # problems kept (and shown) per file; the total is counted
+
+
+class ImportRefused(Bilingual, ValueError):
+    """A commit or an undo that cannot go ahead."""
+
+
+@dataclass
+class Preview:
+    """What importing a file would do; nothing is written until :func:`commit`."""
+
+    file_name: str
+    sha256: str
+    kind: str = "actuals"             # or "targets"
+    layout: str | None = None         # "long", "wide" or "targets"
+    sheet: str | None = None
+    rows_read: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    diff: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per valid row, with its status
+    default_source: str | None = None
+    payload: Any = None               # what a layout keeps for its commit (the new plans of targets)
+    version: tuple | None = None      # the database's data_version when the preview was made
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def rows(self, status: str) -> pd.DataFrame:
+        return self.diff[self.diff.status == status] if len(self.diff) else self.diff
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = self.diff.status.value_counts().to_dict() if len(self.diff) else {}
+        return {"insert": int(counts.get("insert", 0)), "change": int(counts.get("change", 0)),
+                "unchanged": int(counts.get("unchanged", 0)), "rejected": self.problem_count}
+
+    def add(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    batch_id: int | None  # None: nothing to write (every row unchanged)
+    inserted: int
+    replaced: int
+    unchanged: int
+
+
+def file_digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a layout checks a file against: the province registry, the indicator catalogue, today's date and
+    the choices made on import (the indicator of a wide sheet)."""
+
+    registry: Registry
+    indicators: pd.DataFrame
+    today: date
+    indicator: str | None = None
+
+
+class Layout(Protocol):
+    """One kind of file the engine imports. :func:`indicators.imports.engine.preview` asks each layout in
+    :data:`~indicators.imports.engine.LAYOUTS` whether it recognises the header; commit and undo go to the
+    layout that made the preview or the batch (its ``kind``)."""
+
+    kind: ClassVar[str]  # "actuals", "targets": the preview's and the batch's kind
+
+    def recognises(self, keys: list[str]) -> bool:
+        """Whether the header (cells folded by ``reader.header_key``) is this layout's."""
+
+    def header_problems(self, header: list[str], row: int) -> list[Problem]:
+        """Refusals of the header alone, checked before the rest of the file is read."""
+
+    def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
+        """Check every row and compare with what is stored: problems and ``result.diff`` (with a status per row)."""
+
+    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
+        """Write the checked preview as one batch, in one transaction."""
+
+    def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
+        """Take back what the batch wrote, inside the caller's transaction; the rows restored."""

@@ -1,0 +1,145 @@
+"""Cells of an uploaded table, read for the actuals' checks: each distinct cell looked at once, numbers read
+per unit, periods and blanks recognised."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..periods import Period, PeriodError, parse_period
+from ..values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
+from .table import Cell, Problem, cell_text, is_mojibake
+
+
+def filled(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell holds something (not None, not NaN, not only spaces)."""
+    values = frame.to_numpy(dtype=object)
+    filled = np.zeros(values.shape, dtype=bool)
+    for j in range(values.shape[1]):
+        filled[:, j] = np.fromiter(map(_holds, values[:, j]), dtype=bool, count=values.shape[0])
+    return pd.DataFrame(filled, index=frame.index, columns=frame.columns)
+
+
+def _holds(cell: Cell) -> bool:
+    if isinstance(cell, str):
+        return not cell.isspace() and cell != ""
+    if cell is None:
+        return False
+    return not (isinstance(cell, float) and cell != cell)
+
+
+def per_unique(values: Any, function: Callable[[Any], Any], default: Any = None
+                ) -> tuple[np.ndarray, np.ndarray, dict[int, ValueProblem]]:
+    """``function`` applied once per distinct value: (result per row, code per row, problem per code)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    if (codes < 0).any():  # None and NaN: one more distinct value, an empty cell
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = list(uniques) + [""]
+    results = np.empty(len(uniques), dtype=object)
+    errors: dict[int, ValueProblem] = {}
+    for j, value in enumerate(uniques):
+        try:
+            results[j] = function(value)
+        except ValueProblem as problem:
+            results[j] = default
+            errors[j] = problem
+    return results[codes], codes, errors
+
+
+def texts_of(series: pd.Series) -> np.ndarray:
+    """Cells as NFC text (numbers without ``.0``), computed once per distinct cell."""
+    return per_unique(series, cell_text)[0]
+
+
+def is_garbled(text: str) -> bool:
+    return bool(text) and not text.isascii() and is_mojibake(text)
+
+
+def period_of(cell: Cell) -> Period:
+    if isinstance(cell, datetime) or isinstance(cell, date):
+        day = cell.date() if isinstance(cell, datetime) else cell
+        if day.day != 1:
+            raise ValueProblem("ngày không phải là kỳ: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
+                               "a date is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05")
+        return parse_period(f"{day.year}-{day.month:02d}")
+    text = cell_text(cell).upper().replace(" ", "").replace("/", "-")
+    if is_missing(text):
+        raise ValueProblem("ô kỳ trống", "the period cell is blank")
+    try:
+        return parse_period(text)
+    except PeriodError:
+        raise ValueProblem("không phải kỳ báo cáo: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
+                           "is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05") from None
+
+
+_PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?", re.ASCII)
+_ALL_PLAIN = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,15})?(?:\n[+-]?\d{1,15}(?:\.\d{1,15})?)*", re.ASCII)
+
+
+def values_of(cells: pd.Series, units: np.ndarray, percent: np.ndarray | None) -> tuple[np.ndarray, dict[int, ValueProblem]]:
+    """Figures of the value cells, each read for its indicator's unit; NaN where a cell is refused.
+
+    Plain numbers (``85.5``, ``-3``; for whole-number units only digits) are read at once; every other cell
+    (decimal comma, thousands, ``%``, Excel numbers, blanks) goes through :func:`parse_number` one by one."""
+    out = np.full(len(cells), np.nan)
+    errors: dict[int, ValueProblem] = {}
+    whole = np.isin(units, list(WHOLE_UNITS))
+    text = cells.to_numpy(dtype=object)
+    is_text = np.fromiter((isinstance(c, str) for c in text), dtype=bool, count=len(text))
+    plain = np.zeros(len(text), dtype=bool)
+    if is_text.any():
+        texts = text[is_text].tolist()
+        joined = "\n".join(texts)
+        if _ALL_PLAIN.fullmatch(joined):  # the usual case: every cell a plain number, checked in one pass
+            matches = np.ones(len(texts), dtype=bool)
+        else:
+            matches = np.fromiter((_PLAIN.fullmatch(t) is not None for t in texts), dtype=bool, count=len(texts))
+        if "." in joined and whole.any():
+            dotted = np.fromiter(("." in t for t in texts), dtype=bool, count=len(texts))
+            matches &= ~(dotted & whole[is_text])
+        plain[np.flatnonzero(is_text)[matches]] = True
+        if plain.any():
+            out[plain] = pd.to_numeric(pd.Series(text[plain], dtype=object)).to_numpy(dtype=float)
+    for i in np.flatnonzero(~plain):
+        cell, unit = text[i], units[i]
+        try:
+            if isinstance(cell, bool):
+                raise ValueProblem("không phải là số", "is not a number")
+            if isinstance(cell, (int, float)):
+                value = float(cell)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueProblem("ô trống hoặc không phải số", "blank or not a number")
+                if percent is not None and percent[i]:
+                    if unit != "percent":
+                        raise ValueProblem(f"ô định dạng % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
+                                           f"the cell is formatted as % but the indicator is measured in '{unit}'")
+                    value = float(f"{value * 100:.12g}")
+                if whole[i] and not value.is_integer():
+                    raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
+                out[i] = value
+            else:
+                out[i] = parse_number("" if cell is None else str(cell), unit)
+        except ValueProblem as problem:
+            errors[int(i)] = problem
+    return out, errors
+
+
+def problem_at(reason: ValueProblem, row: int, column: str, value: str) -> Problem:
+    return Problem(reason.vi, reason.en, row=row, column=column, value=value)
+
+
+def number_text(value: float) -> str:
+    return "∞" if value == np.inf else f"{value:g}"
+
+
+
+def same_text(left: np.ndarray, right: pd.Series) -> np.ndarray:
+    """Element-wise equality of two text columns where None equals None."""
+    a = np.array(["\x00" if v is None or v != v else v for v in left], dtype=object)
+    b = np.array(["\x00" if v is None or v != v else v for v in right.to_numpy(dtype=object)], dtype=object)
+    return a == b
+

@@ -1,0 +1,99 @@
+"""The import engine: one path from an analyst's file to the database, for the upload page and the CLI.
+
+1. :func:`preview` reads the file (:mod:`.reader`), finds the first layout of :data:`LAYOUTS` that recognises
+   its header — targets (:mod:`.targets`) or actuals, long or wide (:mod:`.actuals`) — which checks every row
+   and compares it with the database: rows to insert, to change (old → new), unchanged, rejected. Nothing is
+   written.
+2. :func:`commit` hands a preview to its layout, which writes it in one transaction, as one batch, after
+   checking the user's role in the database, refusing a file with any rejected row, refusing changes unless
+   ``replace`` was chosen, and refusing when the database moved since the preview: all or nothing. Every
+   insert and change goes into the append-only history with old and new value, who, when and the batch (whose
+   row holds the file's name and SHA-256).
+3. :func:`undo` takes a whole batch back, row for row, as long as no later batch has changed those rows and
+   no period it touches is locked (:mod:`.locks`); the undo is itself written to the history.
+
+A new layout (the units' and tasks' sheets) is a module with a :class:`~.base.Layout` object, added to
+:data:`LAYOUTS`; nothing here changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ..auth import PermissionDenied, User, require
+from ..registry import Registry
+from ..storage import Store
+from ..storage import now as _now
+from . import actuals, targets
+from .base import CommitResult, Context, ImportRefused, Layout, Preview, file_digest
+from .reader import read_table, read_table_apart
+from .table import LIMITS, FileRefused, Limits, Problem, header_key
+
+# In the order they are asked: the first that recognises a header reads the file.
+LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, actuals.LAYOUT)
+_BY_KIND = {layout.kind: layout for layout in LAYOUTS}
+
+
+def layout_of(keys: list[str]) -> Layout | None:
+    return next((layout for layout in LAYOUTS if layout.recognises(keys)), None)
+
+
+def _is_header(keys: list[str]) -> bool:
+    return layout_of(keys) is not None
+
+
+def _header_problems(header: list[str], row: int) -> list[Problem]:
+    layout = layout_of([header_key(h) for h in header])
+    return layout.header_problems(header, row) if layout else []
+
+
+def preview(store: Store, registry: Registry, indicators: pd.DataFrame, name: str, content: bytes, *,
+            sheet: str | None = None, indicator: str | None = None, source: str | None = None,
+            today: date | None = None, limits: Limits = LIMITS, apart: bool = False) -> Preview:
+    """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database.
+    ``apart``: the file is parsed in a process of its own (the dashboard server, where other sessions run)."""
+    result = Preview(name, file_digest(content), sheet=sheet, default_source=(source or "").strip() or None)
+    try:
+        table = (read_table_apart if apart else read_table)(name, content, _is_header, sheet=sheet, limits=limits,
+                                                            header_check=_header_problems)
+    except FileRefused as refused:
+        for problem in refused.problems:
+            result.add(problem)
+        return result
+    result.sheet = table.sheet
+    layout = layout_of([header_key(h) for h in table.header]) or actuals.LAYOUT
+    layout.check(store, Context(registry, indicators, today or date.today(), indicator), table, result)
+    result.problems.sort(key=lambda p: p.row or 0)
+    return result
+
+
+def commit(store: Store, result: Preview, user: User | None, *, replace: bool = False,
+           channel: str = "upload") -> CommitResult:
+    """Write a checked preview as one batch, in one transaction; see the module docstring."""
+    if not result.ok:
+        raise ImportRefused(f"tệp có {result.problem_count} dòng bị từ chối: không ghi gì",
+                            f"the file has {result.problem_count} rejected rows: nothing was written")
+    return _BY_KIND[result.kind].commit(store, result, user, replace=replace, channel=channel)
+
+
+def undo(store: Store, batch_id: int, user: User | None) -> int:
+    """Take batch ``batch_id`` back as a whole; returns the number of rows restored."""
+    now = _now()
+    with store.transaction() as tx:
+        acting = require(tx, user, "analyst")
+        batch = tx.batch(batch_id)
+        if batch is None:
+            raise ImportRefused(f"không có lần nhập số {batch_id}", f"there is no batch {batch_id}")
+        if batch["source_kind"] == "reference":
+            raise ImportRefused("lần nhập này là dữ liệu gốc đi kèm bảng điều khiển (data/): sửa tệp rồi build lại",
+                                "this batch is reference data shipped in data/: change the file and rebuild")
+        if batch["undone_at"] is not None:
+            raise ImportRefused(f"lần nhập {batch_id} đã được hoàn tác", f"batch {batch_id} has already been undone")
+        if batch["imported_by"] != acting.name and not acting.can("admin"):
+            raise PermissionDenied(f"chỉ {batch['imported_by']} hoặc quản trị mới hoàn tác được lần nhập {batch_id}",
+                                   f"only {batch['imported_by']} or an admin can undo batch {batch_id}")
+        restored = _BY_KIND[batch["kind"] or "actuals"].undo(tx, batch_id, acting, now)
+        tx.mark_undone(batch_id, acting.name, now)
+    return restored

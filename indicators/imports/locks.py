@@ -1,0 +1,35 @@
+"""Period locks: an admin closes a province's period once its report is approved; imports and undos into it
+(and into every period inside it) are refused until it is unlocked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..auth import User, require
+from ..periods import parse_period
+from ..storage import Store
+from ..storage import now as _now
+from .base import ImportRefused
+
+
+def lock_period(store: Store, user: User | None, key: tuple[str, date], period_text: str,
+                note: str | None = None) -> None:
+    """Close a province's period (and every period inside it) to imports and undos; admins only."""
+    _change_lock(store, user, key, period_text, note, lock=True)
+
+
+def unlock_period(store: Store, user: User | None, key: tuple[str, date], period_text: str,
+                  note: str | None = None) -> None:
+    _change_lock(store, user, key, period_text, note, lock=False)
+
+
+def _change_lock(store: Store, user: User | None, key: tuple[str, date], period_text: str, note: str | None, *,
+                 lock: bool) -> None:
+    period = parse_period(period_text)
+    now = _now()
+    with store.transaction() as tx:
+        acting = require(tx, user, "admin")
+        if tx.is_locked(key, period.text) == lock:
+            raise ImportRefused(f"kỳ {period.text} {'đã' if lock else 'chưa'} khoá",
+                                f"period {period.text} is {'already' if lock else 'not'} locked")
+        tx.set_lock(key, period.text, period.start, period.end, acting.name, now, note, lock=lock)

@@ -1,0 +1,323 @@
+"""Reading an ``.xlsx`` upload safely: the zip directory and each sheet's XML are checked before any parse
+(the sheet's declared dimension is never trusted: its rows and filled cells are counted on the stream), plain
+sheets are read by calamine and every declared cell must come back, sheets with formulas or %-cells go row by
+row through openpyxl (over ``defusedxml``)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .table import (
+    Cell,
+    FileRefused,
+    Limits,
+    Problem,
+    Table,
+    _clip,
+    _find_header,
+    _refuse_mojibake_header,
+    _text,
+    check_header,
+    column_letter,
+)
+
+# --- XLSX ------------------------------------------------------------------------------------------------
+
+def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, header_check, limits: Limits) -> Table:
+    """An .xlsx sheet read row by row (openpyxl, read-only, XML through defusedxml).
+
+    The sheet's declared ``<dimension>`` is never trusted: it is reset, so every row the sheet holds is read,
+    and the limits are counted on the rows as they come. The header is looked for in the first rows and
+    checked as soon as it is found, so a file with the wrong columns is refused before the rest is read.
+    Cells are read once with their formulas; only when a formula is found is the workbook read a second time
+    for the values Excel saved (a formula without a saved value is refused)."""
+    _check_zip(content, limits)
+    import openpyxl  # noqa: PLC0415 - only for .xlsx files
+
+    def opened(data_only: bool):
+        try:
+            return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+        except FileRefused:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+            raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
+                                       f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]) from None
+
+    names, parts, percent_styles = _workbook_outline(content)
+    if not names:
+        raise FileRefused([Problem("tệp Excel không có trang tính nào", "the Excel file has no sheets")])
+    if sheet is None:
+        sheet_name = names[0]
+    elif sheet in names:
+        sheet_name = sheet
+    else:
+        raise FileRefused([Problem(f"không có trang tính '{sheet}' (có: {', '.join(names)})",
+                                   f"there is no sheet '{sheet}' (there are: {', '.join(names)})")])
+    scan = _scan_sheet(content, parts.get(sheet_name), percent_styles, limits)
+    if scan.rows > limits.max_rows + limits.header_search_rows:
+        raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
+                                   f"the sheet has more than {limits.max_rows:,} rows")])
+    if scan.cells > limits.max_cells:
+        raise FileRefused([Problem(f"trang tính có hơn {limits.max_cells:,} ô có dữ liệu",
+                                   f"the sheet has more than {limits.max_cells:,} filled cells")])
+    if scan.exact_needed and scan.cells > limits.max_exact_cells:
+        raise FileRefused([Problem(
+            f"trang tính có công thức hoặc ô định dạng % phải đọc từng ô: tối đa {limits.max_exact_cells:,} ô "
+            f"(tệp có {scan.cells:,}); lưu lại dạng giá trị hoặc CSV UTF-8",
+            f"a sheet with formulas or %-formatted cells is read cell by cell: at most {limits.max_exact_cells:,} "
+            f"filled cells (this one has {scan.cells:,}); save it as values or as CSV UTF-8")])
+    if scan.exact_needed:  # formulas or %-formatted cells: openpyxl, which sees both, row by row
+        book = opened(False)
+        try:
+            grid, percent_cells, formulas, header = _stream_sheet(book, sheet_name, header_test, header_check, limits)
+        finally:
+            book.close()
+    else:  # every row at once by calamine, then the header
+        grid, percent_cells, formulas = _calamine_rows(content, sheet_name, limits), set(), {}
+        read = sum(1 for _, cells in grid for c in cells if c is not None)
+        if read < scan.cells:  # a lenient parser skipped something of broken XML: refuse rather than drop it
+            raise FileRefused([Problem(
+                f"trang tính hỏng: có {scan.cells:,} ô dữ liệu nhưng chỉ đọc được {read:,}; mở bằng Excel và lưu lại",
+                f"the sheet is broken: it holds {scan.cells:,} filled cells but only {read:,} could be read; open it "
+                "in Excel and save it again")])
+        header = _header_of(grid, header_test, header_check, limits)
+    if formulas:
+        values_book = opened(True)
+        try:
+            saved = _saved_values(values_book[sheet_name], formulas)
+        finally:
+            values_book.close()
+        problems = []
+        for (row_no, index), formula in sorted(formulas.items()):
+            value = saved.get((row_no, index))
+            if value is None:
+                problems.append(Problem(
+                    f"ô công thức {formula} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
+                    f"formula {formula} has no saved value: open the file in Excel and save it",
+                    row=row_no, column=column_letter(index)))
+        if problems:
+            raise FileRefused(problems)
+        rows_at = {n: i for i, (n, _) in enumerate(grid)}
+        for (row_no, index), value in saved.items():
+            cells = grid[rows_at[row_no]][1]
+            cells[index] = value
+            if not isinstance(value, (int, float)):
+                percent_cells.discard((row_no, index))
+    header_row, header_cells = header
+    rows = [(n, c) for n, c in grid if n > header_row]
+    width = max([len(c) for _, c in rows] + [len(header_cells)])
+    body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
+    return Table(name, sheet_name, header_row, header_cells, body, np.asarray([n for n, _ in rows], dtype=np.int64),
+                 None, percent_cells)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    rows: int
+    cells: int
+    exact_needed: bool
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _workbook_outline(content: bytes) -> tuple[list[str], dict[str, str], set[int]]:
+    """The sheet names in order, the zip part of each, and the indices of the cell styles whose number format
+    shows a percentage — from the workbook's three small XML parts (through defusedxml), not its sheets."""
+    from defusedxml.ElementTree import fromstring  # noqa: PLC0415
+    from openpyxl.styles.numbers import BUILTIN_FORMATS  # noqa: PLC0415
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            present = set(archive.namelist())
+            book = fromstring(archive.read("xl/workbook.xml"))
+            rels = fromstring(archive.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in present \
+                else None
+            styles = fromstring(archive.read("xl/styles.xml")) if "xl/styles.xml" in present else None
+    except Exception as exc:  # broken XML, a missing part
+        raise FileRefused([Problem(f"tệp Excel hỏng ({type(exc).__name__})",
+                                   f"the Excel file is broken ({type(exc).__name__}: {_clip(str(exc))})")]) from None
+    targets = {}
+    for rel in (rels if rels is not None else []):
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    names, parts = [], {}
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        names.append(sheet.get("name"))
+        part = targets.get(sheet.get(f"{_DOC_RELS}id"))
+        if part not in present:
+            raise FileRefused([Problem(f"tệp Excel hỏng: thiếu phần của trang tính '{sheet.get('name')}'",
+                                       f"the Excel file is broken: the part of sheet '{sheet.get('name')}' is missing")])
+        parts[sheet.get("name")] = part
+    percent: set[int] = set()
+    if styles is not None:
+        custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in styles.iter(f"{_MAIN}numFmt")}
+        xfs = styles.find(f"{_MAIN}cellXfs")
+        for index, xf in enumerate(xfs if xfs is not None else []):
+            number_id = int(xf.get("numFmtId", 0))
+            if "%" in (custom.get(number_id) or BUILTIN_FORMATS.get(number_id) or ""):
+                percent.add(index)
+    return names, parts, percent
+
+
+_ROW, _VALUE, _FORMULA = re.compile(rb"<row[ >/]"), re.compile(rb"<(?:v|is)>"), re.compile(rb"<f[ >/]")
+_STYLE = re.compile(rb' s="([0-9]+)"')
+
+
+def _scan_sheet(content: bytes, part: str, percent_styles: set[int], limits: Limits) -> _Scan:
+    """The sheet's XML read as a stream of bytes (never whole, never parsed): how many rows and filled cells it
+    holds whatever its ``<dimension>`` says, and whether it has formulas or %-formatted cells."""
+    rows = cells = 0
+    exact = False
+    tail = b""
+    percent = {str(i).encode() for i in percent_styles}
+    with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(part) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            cut = max(len(tail), len(data) - 24)  # a tag may straddle two chunks: look at it once, in the next
+            window, tail = data[:cut], data[cut:]
+            rows += len(_ROW.findall(window))
+            cells += len(_VALUE.findall(window))
+            if not exact and (_FORMULA.search(window) or (percent and percent & set(_STYLE.findall(window)))):
+                exact = True
+            if rows > limits.max_rows + limits.header_search_rows or cells > limits.max_cells:
+                break
+    rows += len(_ROW.findall(tail))
+    cells += len(_VALUE.findall(tail))
+    exact = exact or bool(_FORMULA.search(tail)) or bool(percent and percent & set(_STYLE.findall(tail)))
+    return _Scan(rows, cells, exact)
+
+
+def _calamine_rows(content: bytes, sheet_name: str, limits: Limits) -> list[tuple[int, list[Cell]]]:
+    """Every row of a sheet without formulas or %-formatted cells, read by calamine (Rust; about 25 times
+    openpyxl's speed), numbered from A1 as Excel shows them."""
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's own errors for a broken sheet
+        raise FileRefused([Problem(f"trang tính hỏng, không đọc được ({type(exc).__name__})",
+                                   f"the sheet is broken and cannot be read ({type(exc).__name__}: "
+                                   f"{_clip(str(exc))})")]) from None
+    grid: list[tuple[int, list[Cell]]] = []
+    for row_no, row in enumerate(rows, start=1):
+        cells = [None if c == "" else c for c in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        for index, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
+                                           f"a cell is longer than {limits.max_cell_chars:,} characters",
+                                           row=row_no, column=column_letter(index))])
+        grid.append((row_no, cells))
+    return grid
+
+
+def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limits):
+    worksheet = book[sheet_name]
+    worksheet.reset_dimensions()  # a lying <dimension> must not cut the sheet short
+    grid: list[tuple[int, list[Cell]]] = []
+    percent_cells: set[tuple[int, int]] = set()
+    formulas: dict[tuple[int, int], str] = {}
+    header: tuple[int, list[str]] | None = None
+    search = limits.header_search_rows * 5
+    cells_read = 0
+    row_no = 0
+    try:
+        for row_no, row in enumerate(worksheet.iter_rows(), start=1):
+            if row_no > limits.max_rows + limits.header_search_rows:
+                raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
+                                           f"the sheet has more than {limits.max_rows:,} rows", row=row_no)])
+            if len(row) > limits.max_columns:
+                raise FileRefused([Problem(f"dòng có {len(row)} cột, vượt giới hạn {limits.max_columns}",
+                                           f"the row has {len(row)} columns, over the limit of {limits.max_columns}",
+                                           row=row_no)])
+            cells: list[Cell] = []
+            for index, cell in enumerate(row):
+                value = cell.value
+                if isinstance(value, str):
+                    if len(value) > limits.max_cell_chars:
+                        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
+                                                   f"a cell is longer than {limits.max_cell_chars:,} characters",
+                                                   row=row_no, column=column_letter(index))])
+                    if value.startswith("=") and getattr(cell, "data_type", None) == "f":
+                        formulas[(row_no, index)] = value
+                        if "%" in (getattr(cell, "number_format", None) or ""):
+                            percent_cells.add((row_no, index))  # kept only if the saved value is a number
+                        value = None
+                elif isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", None) or ""):
+                    percent_cells.add((row_no, index))
+                cells.append(value)
+            while cells and cells[-1] is None:
+                cells.pop()
+            cells_read += len(cells)
+            if cells_read > limits.max_cells:
+                raise FileRefused([Problem(f"trang tính có hơn {limits.max_cells:,} ô có dữ liệu",
+                                           f"the sheet has more than {limits.max_cells:,} filled cells", row=row_no)])
+            grid.append((row_no, cells))
+            if header is None and (row_no == search or sum(1 for _, c in grid if c) >= limits.header_search_rows):
+                header = _header_of(grid, header_test, header_check, limits)
+    except FileRefused:
+        raise
+    except Exception as exc:  # broken sheet XML, a part the workbook names but lacks, …
+        raise FileRefused([Problem(f"trang tính hỏng, không đọc tiếp được sau dòng {row_no} ({type(exc).__name__})",
+                                   f"the sheet is broken and cannot be read past row {row_no} "
+                                   f"({type(exc).__name__}: {_clip(str(exc))})", row=row_no + 1)]) from None
+    if header is None:
+        header = _header_of(grid, header_test, header_check, limits)
+    return grid, percent_cells, formulas, header
+
+
+def _header_of(grid, header_test, header_check, limits: Limits) -> tuple[int, list[str]]:
+    first_rows = [(n, [_text(c) for c in cells]) for n, cells in grid[:limits.header_search_rows * 5]]
+    row_no, header = _find_header(first_rows, header_test, limits)
+    _refuse_mojibake_header(header, row_no)
+    check_header(header_check, header, row_no)
+    return row_no, header
+
+
+def _saved_values(worksheet, formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], Cell]:
+    """The values Excel saved for the formula cells (read-only, every row: the dimension is reset here too)."""
+    worksheet.reset_dimensions()
+    wanted_rows = {r for r, _ in formulas}
+    last = max(wanted_rows)
+    saved: dict[tuple[int, int], Cell] = {}
+    for row_no, row in enumerate(worksheet.iter_rows(max_row=last), start=1):
+        if row_no in wanted_rows:
+            for index, cell in enumerate(row):
+                if (row_no, index) in formulas:
+                    saved[(row_no, index)] = cell.value
+    return saved
+
+
+def _check_zip(content: bytes, limits: Limits) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise FileRefused([Problem("tệp .xlsx hỏng (không phải tệp zip)", "the .xlsx file is broken (not a zip file)")]) from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > 10_000:
+            raise FileRefused([Problem("tệp .xlsx có quá nhiều phần", "the .xlsx file has too many parts")])
+        inflated = sum(e.file_size for e in entries)
+        packed = max(1, sum(e.compress_size for e in entries))
+        if inflated > limits.max_unzipped_bytes or inflated / packed > limits.max_zip_ratio:
+            raise FileRefused([Problem(
+                f"tệp .xlsx giải nén thành {inflated:,} byte (tỉ lệ {inflated / packed:.0f}:1): nghi là bom zip",
+                f"the .xlsx file inflates to {inflated:,} bytes (ratio {inflated / packed:.0f}:1): refused as a zip bomb")])
+        if not any(e.filename == "xl/workbook.xml" for e in entries):
+            raise FileRefused([Problem("tệp .xlsx không có sổ tính", "the .xlsx file has no workbook")])
+
+

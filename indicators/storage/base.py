@@ -1,0 +1,202 @@
+"""The storage seam: what the import engine, sign-in, the views and the CLI may ask of a database.
+
+A backend is a :class:`Store` (reads, each on its own, and the lifecycle: build, checks, backup) that opens
+:class:`Session` objects — :meth:`Store.transaction` is the one transaction helper, which commits at the end of
+its block, rolls back on any error and turns the backend's write conflicts into
+:class:`~indicators.storage.errors.ConflictError` and a refusing disk into
+:class:`~indicators.storage.errors.StorageFailed`. Nothing above the seam sees SQL, a cursor or the backend's
+own exceptions. Frames go in and out as pandas DataFrames with the column names given here.
+
+Adding a backend (PostgreSQL for several replicas) means implementing these two classes and naming the backend
+in :func:`indicators.storage.open_writable`; the engine, the pages and the CLI do not change.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+
+class Reads(ABC):
+    """What both a store and a session can read."""
+
+    # reference: the registry of provinces (with validity), the catalogue, the plans with targets and tasks
+    @abstractmethod
+    def provinces(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def province_aliases(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def indicators(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def method_changes(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def plans(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def targets(self, province_keys: Sequence[tuple[str, date]] | None = None) -> pd.DataFrame: ...
+    @abstractmethod
+    def tasks(self) -> pd.DataFrame: ...
+
+    # actuals: never the whole table at once (4.7 million rows at ten times the country's volume)
+    @abstractmethod
+    def actuals(self, province_code: str | None = None, province_valid_from: date | None = None,
+                indicator_code: str | None = None, period: str | None = None) -> pd.DataFrame:
+        """Actuals with their province's name and source, filtered by any of the arguments (none: all)."""
+    @abstractmethod
+    def indicator_actuals(self, indicator_code: str) -> pd.DataFrame:
+        """One indicator's actuals, every province and period, with ``province_key`` (``42|2004-01-01``)."""
+    @abstractmethod
+    def actual_series(self, series: pd.DataFrame) -> pd.DataFrame:
+        """The actuals of every (province_code, province_valid_from, indicator_code) row of ``series``."""
+    @abstractmethod
+    def actual_coverage(self) -> pd.DataFrame:
+        """How many actuals each indicator has for each province era, with ``province_key``."""
+    @abstractmethod
+    def national_values(self, indicator_code: str | None = None) -> pd.DataFrame: ...
+    @abstractmethod
+    def stored_actuals(self, keys: pd.DataFrame) -> pd.DataFrame:
+        """For each row of ``keys`` (position + the four key columns) that is stored: position, old_value,
+        old_source, old_note, old_batch_id."""
+    @abstractmethod
+    def locked_rows(self, frame: pd.DataFrame) -> list[tuple]:
+        """(row, period, locked period, locked_by, locked_at) of each row inside a locked period."""
+
+    # the trail, locks, the data version
+    @abstractmethod
+    def history(self, batch_id: int | None = None) -> pd.DataFrame: ...
+    @abstractmethod
+    def target_history(self, batch_id: int | None = None) -> pd.DataFrame: ...
+    @abstractmethod
+    def batches(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def batch(self, batch_id: int) -> dict[str, Any] | None: ...
+    @abstractmethod
+    def locks(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def lock_history(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def is_locked(self, key: tuple[str, date], period: str) -> bool: ...
+    @abstractmethod
+    def replay_differences(self) -> int:
+        """How many actuals differ between the table and a replay of their history (0: the trail is whole)."""
+    @abstractmethod
+    def data_version(self) -> tuple:
+        """Changes with every committed write the pages show (import, undo, lock, build), whichever process or
+        replica made it: what the pages' caches are keyed on."""
+
+    # targets and plans as the target import compares them
+    @abstractmethod
+    def plan_index(self) -> dict[str, dict[str, Any]]: ...
+    @abstractmethod
+    def target_keys(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def target_row(self, target_id: str) -> dict[str, Any] | None: ...
+    @abstractmethod
+    def plan_exists(self, plan_id: str) -> bool: ...
+    @abstractmethod
+    def imported_plans(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def plan_target_count(self, plan_id: str) -> int: ...
+
+    # accounts and the audit
+    @abstractmethod
+    def account(self, name: str) -> dict[str, Any] | None:
+        """name, display_name, role, password_hash, disabled — or None."""
+    @abstractmethod
+    def user_count(self) -> int: ...
+    @abstractmethod
+    def active_admins(self) -> int: ...
+    @abstractmethod
+    def users(self) -> pd.DataFrame:
+        """Every account, without password hashes."""
+    @abstractmethod
+    def failures_since_success(self, name: str, action: str = "sign_in") -> tuple[int, Any]:
+        """Failed attempts since the last success, and when the last one was."""
+    @abstractmethod
+    def audit_events(self, limit: int = 1000) -> pd.DataFrame: ...
+
+    # checks
+    @abstractmethod
+    def table_counts(self) -> dict[str, int]: ...
+    @abstractmethod
+    def integrity_problems(self) -> list[str]:
+        """Rows that point at something missing."""
+
+
+class Session(Reads):
+    """The writes, only inside :meth:`Store.transaction` (or :meth:`Store.session` for the audit's records)."""
+
+    @abstractmethod
+    def changed(self, kind: str, detail: str | None = None) -> None:
+        """Log a change the pages show (the writes below that need it call it themselves)."""
+    @abstractmethod
+    def record_event(self, when: datetime, name: str, action: str, outcome: str, channel: str,
+                     detail: str | None) -> None: ...
+    @abstractmethod
+    def insert_user(self, name: str, display_name: str, role: str, password_hash: str, created_by: str,
+                    when: datetime) -> None: ...
+    @abstractmethod
+    def update_user(self, name: str, *, role: str | None = None, password_hash: str | None = None,
+                    disabled: bool | None = None) -> None: ...
+    @abstractmethod
+    def insert_batch(self, *, source: str, source_kind: str, file_name: str | None, file_sha256: str | None,
+                     imported_by: str, imported_at: datetime, row_count: int, note: str | None, kind: str,
+                     sheet: str | None) -> int: ...
+    @abstractmethod
+    def write_actuals(self, batch_id: int, rows: pd.DataFrame, who: str, when: datetime) -> None: ...
+    @abstractmethod
+    def mark_undone(self, batch_id: int, who: str, when: datetime) -> None: ...
+    @abstractmethod
+    def later_actual_batches(self, batch_id: int) -> list[int]: ...
+    @abstractmethod
+    def missing_old_batches(self, batch_id: int) -> list[int]: ...
+    @abstractmethod
+    def locked_period_of_batch(self, batch_id: int) -> str | None: ...
+    @abstractmethod
+    def undo_actuals(self, batch_id: int, who: str, when: datetime) -> int: ...
+    @abstractmethod
+    def set_lock(self, key: tuple[str, date], period: str, start: date, end: date, who: str, when: datetime,
+                 note: str | None, *, lock: bool) -> None: ...
+    @abstractmethod
+    def insert_plan(self, plan: dict[str, Any], batch_id: int) -> None: ...
+    @abstractmethod
+    def insert_target(self, values: dict[str, Any], batch_id: int) -> None: ...
+    @abstractmethod
+    def update_target(self, target_id: str, values: dict[str, Any], batch_id: int) -> None: ...
+    @abstractmethod
+    def delete_target(self, target_id: str) -> None: ...
+    @abstractmethod
+    def delete_imported_plan(self, plan_id: str) -> None: ...
+    @abstractmethod
+    def log_target(self, batch_id: int, action: str, target_id: str, old_row: str | None, new_row: str | None,
+                   who: str, when: datetime) -> None: ...
+    @abstractmethod
+    def target_entries(self, batch_id: int) -> list[tuple[str, str, str | None]]: ...
+    @abstractmethod
+    def later_target_batches(self, batch_id: int) -> list[int]: ...
+
+
+class Store(Reads):
+    """A database: reads, the one transaction helper, and the lifecycle."""
+
+    path: Path
+    backend: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Session]: ...
+    @abstractmethod
+    def session(self) -> AbstractContextManager[Session]: ...
+    @abstractmethod
+    def close(self) -> None: ...
+    @abstractmethod
+    def is_built(self) -> bool: ...
+    @abstractmethod
+    def applied_migrations(self) -> list[str]: ...
+    @abstractmethod
+    def build(self, data_dir: Path = ...) -> Any: ...
+    @abstractmethod
+    def backup(self, target: Path | str) -> Path: ...

@@ -1,0 +1,1 @@
+"""The DuckDB backend of the storage seam (the default: one embedded file)."""

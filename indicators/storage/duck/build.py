@@ -1,0 +1,205 @@
+"""Refilling the reference tables from ``data/`` (one transaction, in :meth:`DuckDBStore.build`): regions,
+provinces and their aliases, the indicator catalogue, the reviewed plans with their targets and tasks, and one
+import batch per shipped file of ``data/actuals`` (kept when unchanged, replaced when its bytes changed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import pandas as pd
+
+from ...actual_files import ActualFile
+from ...periods import parse_period
+from ...reference import ReferenceData, province_keys
+
+Cursor = duckdb.DuckDBPyConnection
+# Reference tables, in the order they are emptied and refilled.
+REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
+                    "indicator_method_change", "plan", "task")
+
+
+def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]) -> None:
+    """Empty and refill the reference tables and sync the shipped actuals, inside the caller's transaction.
+    Analysts' batches are never touched; reference data that would orphan one of their actuals, or clash with
+    one, is refused (ValueError)."""
+    _refuse_orphans(cur, reference)
+    for table in REFERENCE_TABLES:
+        cur.execute(f"DELETE FROM {table}" + (" WHERE origin = 'reference'" if table == "plan" else ""))
+    cur.execute("DELETE FROM target WHERE origin = 'reference'")
+    _insert_reference(cur, reference)
+    _sync_actual_files(cur, actual_files)
+    cur.execute("INSERT INTO data_change (happened_at, kind, detail) VALUES (now()::TIMESTAMP, 'build', NULL)")
+
+
+def _actual_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Actual rows (province key, indicator, period, value, optionally source and note) ready to
+    insert: each distinct period parsed once, its kind and first and last day added."""
+    periods = {text: parse_period(text) for text in rows.period.astype(str).unique()}
+    parsed = rows.period.astype(str).map(periods)
+    return pd.DataFrame({
+        "province_code": rows.province_code, "province_valid_from": rows.province_valid_from,
+        "indicator_code": rows.indicator_code, "period": parsed.map(lambda p: p.text),
+        "period_kind": parsed.map(lambda p: p.kind), "period_start": parsed.map(lambda p: p.start),
+        "period_end": parsed.map(lambda p: p.end), "value": rows.value.astype(float),
+        "source": rows["source"] if "source" in rows else None, "note": rows["note"] if "note" in rows else None})
+
+
+def _insert_actuals(cur: Cursor, frame: pd.DataFrame, batch_id: int) -> None:
+    """Insert actual rows (a frame made by :func:`_actual_frame`) as one set; the frame is bound, not pasted."""
+    frame = frame.assign(batch_id=batch_id)
+    cur.register("incoming_actuals", frame)
+    try:
+        cur.execute("""
+            INSERT INTO actual (province_code, province_valid_from, indicator_code, period, period_kind,
+                                period_start, period_end, value, source, batch_id, note)
+            SELECT province_code, CAST(province_valid_from AS DATE), indicator_code, period, period_kind,
+                   CAST(period_start AS DATE), CAST(period_end AS DATE), CAST(value AS DOUBLE), source,
+                   batch_id, note
+            FROM incoming_actuals""")
+    finally:
+        cur.unregister("incoming_actuals")
+
+
+def _sync_actual_files(cur: Cursor, files: list[ActualFile]) -> None:
+    """One batch per shipped file: kept when unchanged, replaced when changed, dropped when gone."""
+    existing = {name: (batch_id, digest) for batch_id, name, digest in cur.execute(
+        "SELECT id, file_name, file_sha256 FROM import_batch WHERE source_kind = 'reference'").fetchall()}
+    listed = {f.name for f in files}
+    for name, (batch_id, _) in existing.items():
+        if name not in listed:
+            _drop_batch(cur, batch_id)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for shipped in files:
+        old = existing.get(shipped.name)
+        if old and old[1] == shipped.sha256:
+            continue
+        if old:
+            _drop_batch(cur, old[0])
+        batch_id = cur.execute(
+            "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
+            " row_count, note) VALUES (?, 'reference', ?, ?, 'build', ?, ?, ?) RETURNING id",
+            [shipped.source, shipped.name, shipped.sha256, now,
+             len(shipped.rows), "shipped with the dashboard in data/actuals"]).fetchone()[0]
+        if shipped.scope == "province":
+            _refuse_clashes(cur, shipped)
+            _insert_actuals(cur, _actual_frame(shipped.rows), batch_id)
+            _log_inserts(cur, batch_id, "build", now)
+        else:
+            _insert_national(cur, shipped.rows, batch_id)
+
+
+def _log_inserts(cur: Cursor, batch_id: int, who: str, when: datetime) -> None:
+    """The history rows of a batch whose actuals were all new."""
+    cur.execute("""
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code,
+                                    period, new_value, new_source, new_note, new_batch_id, changed_by, changed_at)
+        SELECT batch_id, 'insert', province_code, province_valid_from, indicator_code, period, value, source,
+               note, batch_id, ?, ? FROM actual WHERE batch_id = ?""", [who, when, batch_id])
+
+
+def _insert_national(cur: Cursor, rows: pd.DataFrame, batch_id: int) -> None:
+    frame = rows.assign(period_end=rows.period.map(lambda p: parse_period(p).end), batch_id=batch_id)
+    cur.register("incoming_national", frame)
+    try:
+        cur.execute("""
+            INSERT INTO national_value (indicator_code, period, statistic, period_end, value, source, batch_id)
+            SELECT indicator_code, period, statistic, CAST(period_end AS DATE), CAST(value AS DOUBLE), source, batch_id
+            FROM incoming_national""")
+    finally:
+        cur.unregister("incoming_national")
+
+
+def _refuse_clashes(cur: Cursor, shipped: ActualFile) -> None:
+    """A shipped figure may not land on a key an analyst has already filled."""
+    cur.register("shipped_keys", shipped.rows[["province_code", "province_valid_from", "indicator_code", "period"]])
+    try:
+        clashes = cur.execute("""
+            SELECT a.province_code, a.indicator_code, a.period, a.batch_id FROM actual a
+            JOIN shipped_keys s ON s.province_code = a.province_code
+             AND CAST(s.province_valid_from AS DATE) = a.province_valid_from
+             AND s.indicator_code = a.indicator_code AND s.period = a.period
+            LIMIT 5""").fetchall()
+    finally:
+        cur.unregister("shipped_keys")
+    if clashes:
+        raise ValueError(f"actuals/{shipped.name} has figures for keys that imported batches already hold: {clashes}")
+
+
+def _drop_batch(cur: Cursor, batch_id: int) -> None:
+    cur.execute("""
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
+                                    old_value, old_source, old_note, old_batch_id, changed_by, changed_at)
+        SELECT batch_id, 'drop', province_code, province_valid_from, indicator_code, period, value, source, note,
+               batch_id, 'build', now()::TIMESTAMP FROM actual WHERE batch_id = ?""", [batch_id])
+    cur.execute("DELETE FROM actual WHERE batch_id = ?", [batch_id])
+    cur.execute("DELETE FROM national_value WHERE batch_id = ?", [batch_id])
+    cur.execute("DELETE FROM import_batch WHERE id = ?", [batch_id])
+
+
+def _refuse_orphans(cur: Cursor, reference: ReferenceData) -> None:
+    """Stop a build whose reference data no longer has what stored actuals point at."""
+    known_indicators = {i["code"] for i in reference.indicators}
+    known_provinces = {(p["code"], p["valid_from"]) for p in reference.provinces}
+    used_indicators = {r[0] for r in cur.execute(
+        "SELECT indicator_code FROM actual UNION SELECT indicator_code FROM national_value").fetchall()}
+    used_indicators |= {r[0] for r in cur.execute(
+        "SELECT indicator_code FROM target WHERE origin <> 'reference'").fetchall()}
+    used_provinces = set(cur.execute(
+        "SELECT DISTINCT province_code, province_valid_from FROM actual UNION SELECT province_code, province_valid_from"
+        " FROM target WHERE origin <> 'reference' UNION SELECT province_code, province_valid_from FROM period_lock"
+        ).fetchall())
+    clashing = sorted({r[0] for r in cur.execute("SELECT id FROM plan WHERE origin <> 'reference'").fetchall()}
+                      & {p["id"] for p in reference.plans})
+    if clashing:
+        raise ValueError(f"plans {clashing} were entered by an analyst and are now also in data/plans")
+    missing = sorted(used_indicators - known_indicators) + sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
+    if missing:
+        raise ValueError(f"stored actuals refer to {missing}, which the reference data no longer has")
+
+
+def _insert_reference(cur: Cursor, ref: ReferenceData) -> None:
+    cur.executemany("INSERT INTO region VALUES (?, ?, ?)",
+                    [[r["code"], r["name_vi"], r["name_en"]] for r in ref.regions])
+    cur.executemany(
+        "INSERT INTO province VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[p["code"], p["valid_from"], p["valid_to"], p["name"], p["full_name"], p["name_ascii"], p["region"],
+          p["successor_code"] or None, p.get("successor_valid_from")] for p in ref.provinces])
+    cur.executemany("INSERT INTO province_alias VALUES (?, ?, ?)",
+                    [[key, p["code"], p["valid_from"]] for p in ref.provinces for key in sorted(province_keys(p))])
+    cur.executemany("INSERT INTO indicator_family VALUES (?, ?, ?)",
+                    [[f["code"], f["name_vi"], f["name_en"]] for f in ref.catalogue["families"]])
+    units = ref.catalogue["units"]
+    cur.executemany(
+        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[i["code"], i["family"], i.get("parent"), i["name_vi"], i["name_en"], i["unit"],
+          units[i["unit"]]["vi"], units[i["unit"]]["en"], i["decimals"], i["direction"], i["min_value"],
+          i.get("max_value"), i["publisher"], i["frequency"], i.get("first_year"), i.get("notes")]
+         for i in ref.indicators])
+    changes = [[i["code"], c["from_year"], c["note_vi"], c["note_en"]]
+               for i in ref.indicators for c in i.get("method_changes", [])]
+    if changes:
+        cur.executemany("INSERT INTO indicator_method_change VALUES (?, ?, ?, ?)", changes)
+    for plan in ref.plans:
+        province = plan["province"]
+        cur.execute("INSERT INTO plan (id, number, doc_type, issuer, province_code, province_valid_from, issued_on,"
+                    " period_start, period_end, title, source_file, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                    " 'reference')",
+                    [plan["id"], plan["number"], plan["doc_type"], plan["issuer"], province["code"],
+                     province["valid_from"], plan["issued_on"], plan["period_start"], plan["period_end"],
+                     plan["title"], plan["source_file"]])
+        if plan["targets"]:
+            cur.executemany(
+                "INSERT INTO target (id, plan_id, province_code, province_valid_from, indicator_code, comparator,"
+                " target_value, target_high, baseline_period, baseline_value, start_period, deadline_period,"
+                " recurring, source_quote, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reference')",
+                [[t["id"], plan["id"], province["code"], province["valid_from"], t["indicator"], t["comparator"],
+                  t["value"], t.get("value_high"), t.get("baseline_period"), t.get("baseline_value"), t["start"],
+                  t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note")]
+                 for t in plan["targets"]])
+        if plan["tasks"]:
+            cur.executemany(
+                "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[plan["id"], k["ref"], k["area"], " ".join(k["task"].split()), k.get("product"),
+                  k.get("lead_body") or None, k.get("partners") or None, k["start"], k["deadline"],
+                  bool(k.get("recurring", False)), k.get("note")] for k in plan["tasks"]])

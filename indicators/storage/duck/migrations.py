@@ -1,0 +1,183 @@
+"""The schema of the DuckDB backend as named migrations, applied once each, in order, each in the
+transaction that records it in ``schema_migration``. A change of schema is a new entry at the end of
+:data:`MIGRATIONS`, never an edit of one already shipped (a database built by an older version has applied it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+# The tables as the dashboard had them before migrations were recorded; IF NOT EXISTS, so that a database
+# built by an older version takes it as it is.
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS region (
+    code VARCHAR PRIMARY KEY, name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS province (
+    code VARCHAR NOT NULL, valid_from DATE NOT NULL, valid_to DATE,
+    name VARCHAR NOT NULL, full_name VARCHAR NOT NULL, name_ascii VARCHAR NOT NULL,
+    region_code VARCHAR NOT NULL, successor_code VARCHAR, successor_valid_from DATE,
+    PRIMARY KEY (code, valid_from));
+CREATE TABLE IF NOT EXISTS province_alias (
+    alias_key VARCHAR NOT NULL, code VARCHAR NOT NULL, valid_from DATE NOT NULL,
+    PRIMARY KEY (alias_key, code, valid_from));
+CREATE TABLE IF NOT EXISTS indicator_family (
+    code VARCHAR PRIMARY KEY, name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS indicator (
+    code VARCHAR PRIMARY KEY, family VARCHAR NOT NULL, parent_code VARCHAR,
+    name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL, unit_vi VARCHAR NOT NULL, unit_en VARCHAR NOT NULL,
+    decimals INTEGER NOT NULL, direction VARCHAR NOT NULL,
+    min_value DOUBLE NOT NULL, max_value DOUBLE,
+    publisher VARCHAR NOT NULL, frequency VARCHAR NOT NULL, first_year INTEGER, notes VARCHAR);
+CREATE TABLE IF NOT EXISTS indicator_method_change (
+    indicator_code VARCHAR NOT NULL, from_year INTEGER NOT NULL,
+    note_vi VARCHAR NOT NULL, note_en VARCHAR NOT NULL, PRIMARY KEY (indicator_code, from_year));
+CREATE TABLE IF NOT EXISTS plan (
+    id VARCHAR PRIMARY KEY, number VARCHAR NOT NULL, doc_type VARCHAR NOT NULL, issuer VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, issued_on DATE NOT NULL,
+    period_start VARCHAR NOT NULL, period_end VARCHAR NOT NULL, title VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS target (
+    id VARCHAR PRIMARY KEY, plan_id VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+    indicator_code VARCHAR NOT NULL, comparator VARCHAR NOT NULL,
+    target_value DOUBLE NOT NULL, target_high DOUBLE,
+    baseline_period VARCHAR, baseline_value DOUBLE,
+    start_period VARCHAR NOT NULL, deadline_period VARCHAR NOT NULL, recurring BOOLEAN NOT NULL,
+    source_quote VARCHAR NOT NULL, note VARCHAR, origin VARCHAR NOT NULL DEFAULT 'reference');
+CREATE TABLE IF NOT EXISTS task (
+    plan_id VARCHAR NOT NULL, ref VARCHAR NOT NULL, area VARCHAR NOT NULL, task VARCHAR NOT NULL,
+    product VARCHAR, lead_body VARCHAR, partners VARCHAR,
+    start_period VARCHAR NOT NULL, deadline_period VARCHAR NOT NULL, recurring BOOLEAN NOT NULL,
+    note VARCHAR, PRIMARY KEY (plan_id, ref));
+CREATE SEQUENCE IF NOT EXISTS import_batch_id START 1;
+CREATE TABLE IF NOT EXISTS import_batch (
+    id BIGINT PRIMARY KEY DEFAULT nextval('import_batch_id'),
+    source VARCHAR NOT NULL, source_kind VARCHAR NOT NULL, file_name VARCHAR, file_sha256 VARCHAR,
+    imported_by VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL, row_count INTEGER NOT NULL,
+    note VARCHAR);
+CREATE TABLE IF NOT EXISTS actual (
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+    indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, period_kind VARCHAR NOT NULL,
+    period_start DATE NOT NULL, period_end DATE NOT NULL,
+    value DOUBLE NOT NULL, source VARCHAR, batch_id BIGINT NOT NULL, note VARCHAR,
+    PRIMARY KEY (province_code, province_valid_from, indicator_code, period));
+CREATE SEQUENCE IF NOT EXISTS history_id START 1;
+CREATE TABLE IF NOT EXISTS actual_history (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+    indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL,
+    old_value DOUBLE, old_source VARCHAR, old_note VARCHAR, old_batch_id BIGINT,
+    new_value DOUBLE, new_source VARCHAR, new_note VARCHAR,
+    changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS target_history (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+    target_id VARCHAR NOT NULL, old_row VARCHAR, new_row VARCHAR,
+    changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS period_lock (
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, period VARCHAR NOT NULL,
+    period_start DATE NOT NULL, period_end DATE NOT NULL, locked_by VARCHAR NOT NULL,
+    locked_at TIMESTAMP NOT NULL, note VARCHAR,
+    PRIMARY KEY (province_code, province_valid_from, period));
+CREATE TABLE IF NOT EXISTS lock_history (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), action VARCHAR NOT NULL,
+    province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, period VARCHAR NOT NULL,
+    changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL, note VARCHAR);
+CREATE TABLE IF NOT EXISTS app_user (
+    name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+    password_hash VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+    disabled BOOLEAN NOT NULL DEFAULT false);
+CREATE TABLE IF NOT EXISTS audit_event (
+    id BIGINT NOT NULL DEFAULT nextval('history_id'), happened_at TIMESTAMP NOT NULL, name VARCHAR NOT NULL,
+    action VARCHAR NOT NULL, outcome VARCHAR NOT NULL, channel VARCHAR NOT NULL, detail VARCHAR);
+CREATE TABLE IF NOT EXISTS national_value (
+    indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, statistic VARCHAR NOT NULL,
+    period_end DATE NOT NULL, value DOUBLE NOT NULL, source VARCHAR NOT NULL, batch_id BIGINT NOT NULL,
+    PRIMARY KEY (indicator_code, period, statistic));
+"""
+
+# Columns added by versions before migrations were recorded (a file of such a version has some of them).
+_ADDED_COLUMNS = """
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'actuals';
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS sheet VARCHAR;
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS undone_by VARCHAR;
+ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS undone_at TIMESTAMP;
+ALTER TABLE plan ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'reference';
+ALTER TABLE plan ADD COLUMN IF NOT EXISTS batch_id BIGINT;
+ALTER TABLE target ADD COLUMN IF NOT EXISTS batch_id BIGINT;
+ALTER TABLE actual_history ADD COLUMN IF NOT EXISTS new_batch_id BIGINT;
+"""
+
+_DATA_CHANGE = """
+CREATE SEQUENCE IF NOT EXISTS data_change_id START 1;
+CREATE TABLE IF NOT EXISTS data_change (
+    id BIGINT PRIMARY KEY DEFAULT nextval('data_change_id'), happened_at TIMESTAMP NOT NULL, kind VARCHAR NOT NULL,
+    detail VARCHAR);
+"""
+
+
+def _backfill_history(cur: duckdb.DuckDBPyConnection) -> None:
+    """Actuals of a batch that has no history at all (stored before the history existed) get their insert
+    rows, so that replaying the history always gives the stored actuals."""
+    cur.execute("""
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code,
+                                    period, new_value, new_source, new_note, new_batch_id, changed_by, changed_at)
+        SELECT a.batch_id, 'insert', a.province_code, a.province_valid_from, a.indicator_code, a.period, a.value,
+               a.source, a.note, a.batch_id, b.imported_by, b.imported_at
+        FROM actual a JOIN import_batch b ON b.id = a.batch_id
+        WHERE NOT EXISTS (SELECT 1 FROM actual_history h WHERE h.batch_id = a.batch_id)""")
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _sql(text: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    return lambda cur: cur.execute(text)
+
+
+MIGRATIONS = (
+    Migration("0001_tables", _sql(_TABLES)),
+    Migration("0002_added_columns", _sql(_ADDED_COLUMNS)),
+    Migration("0003_history_of_older_batches", _backfill_history),
+    Migration("0004_data_change_log", _sql(_DATA_CHANGE)),
+)
+LATEST = MIGRATIONS[-1].name
+
+_LEDGER = "CREATE TABLE IF NOT EXISTS schema_migration (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+
+
+def applied(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """The migrations recorded in the file (none for a new file or one of an older version)."""
+    try:
+        return [r[0] for r in cur.execute("SELECT name FROM schema_migration ORDER BY name").fetchall()]
+    except duckdb.CatalogException:
+        return []
+
+
+def pending(cur: duckdb.DuckDBPyConnection) -> list[Migration]:
+    done = set(applied(cur))
+    return [m for m in MIGRATIONS if m.name not in done]
+
+
+def migrate(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every pending migration in order, each in its own transaction with its record; returns their
+    names. A migration that fails leaves the file as it was before it (and the later ones unapplied)."""
+    cur.execute(_LEDGER)
+    names = []
+    for migration in pending(cur):
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            migration.apply(cur)
+            cur.execute("INSERT INTO schema_migration VALUES (?, now()::TIMESTAMP)", [migration.name])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        names.append(migration.name)
+    return names

@@ -1,0 +1,275 @@
+"""The DuckDB backend: the embedded file the dashboard runs on by default.
+
+A :class:`DuckDBStore` owns the path of the file and one connection; every read runs on a fresh cursor of it
+(a DuckDB connection is not thread-safe, its cursors are), every write in a :class:`Session` that
+:meth:`DuckDBStore.transaction` opens and closes — the one place where BEGIN, COMMIT and ROLLBACK are written
+and DuckDB's errors become the seam's (:mod:`indicators.storage.errors`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pandas as pd
+
+from ...actual_files import load_actual_files
+from ...reference import DATA_DIR, load_reference
+from .. import base
+from ..errors import BackupFailed, DatabaseUnusable, StorageFailed, storage_failure, write_conflict
+from . import build as building
+from . import migrations
+from .reads import ALL_TABLES, Reads
+from .writes import Writes
+
+ENGINE_ERRORS = (duckdb.Error,)  # what DuckDB raises, for callers that must say "the database refused"
+
+
+class Session(Writes, base.Session):
+    """The reads and writes of one transaction (or, from :meth:`DuckDBStore.session`, of one cursor in
+    autocommit: each statement is its own transaction)."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection):
+        self._cur = cur
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self._cur
+
+
+class DuckDBStore(Reads, base.Store):
+    """The database behind the dashboard and the CLI, in one DuckDB file."""
+
+    backend = "duckdb"
+
+    def __init__(self, path: Path | str, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+    # --- connection ---------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection (tests and benchmarks inspect or damage the file through it; the code never does)."""
+        if self._connection is None:
+            self._connection = duckdb.connect(str(self.path), read_only=self.read_only)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.connection.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        """Any SELECT, as a frame: for tests and benchmarks that look inside the file."""
+        return self._df(sql, params)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._value(sql, params)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Statements that are each their own transaction (the record of a failed sign-in must stay written
+        whatever happens next)."""
+        with self._cursor() as cur:
+            yield Session(cur)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error. DuckDB's write conflicts
+        (another writer changed the same rows meanwhile) become a ConflictError, a refusing disk a
+        StorageFailed; every other error is raised as it is, after the rollback."""
+        with self._cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield Session(cur)
+                cur.execute("COMMIT")
+            except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.IOException) as exc:
+                _rollback(cur)
+                if isinstance(exc, duckdb.IOException) or "No space left" in str(exc):  # the disk, not a writer
+                    raise StorageFailed(*storage_failure(exc, "ghi", "writing")) from None
+                raise write_conflict(exc) from None
+            except BaseException:
+                _rollback(cur)
+                raise
+
+    # --- schema and build ----------------------------------------------------------------------------
+
+    def is_built(self) -> bool:
+        """Whether every migration is applied and the reference data was loaded after the last one (False for
+        a new or older file; a file that cannot be opened at all raises DuckDB's error)."""
+        with self._cursor() as cur:
+            if migrations.pending(cur):
+                return False
+            return self._value("SELECT value FROM meta WHERE key = 'schema_version'") == migrations.LATEST
+
+    def applied_migrations(self) -> list[str]:
+        with self._cursor() as cur:
+            return migrations.applied(cur)
+
+    def build(self, data_dir: Path = DATA_DIR) -> "BuildReport":
+        """Apply the pending migrations, then (re)fill the reference tables from ``data_dir`` in one transaction.
+
+        Reference tables are emptied and refilled, so running it twice gives the same database. Each file of
+        ``data/actuals`` is one import batch: loaded when new, replaced when its bytes changed, left alone when
+        not. Analysts' batches are never touched; the build refuses reference data that would orphan one of
+        their actuals or clash with one."""
+        reference = load_reference(data_dir)
+        actual_files = load_actual_files(reference, data_dir)
+        with self._cursor() as cur:
+            migrations.migrate(cur)
+        with self.transaction() as session:
+            building.refill(session._cur, reference, actual_files)
+            session._run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [migrations.LATEST])
+        return BuildReport(self.path, self.table_counts())
+
+    # --- backups ---------------------------------------------------------------------------------------
+
+    def backup(self, target: Path | str) -> Path:
+        """A consistent copy of the whole database (tables, sequences, constraints) in a new file ``target``,
+        made through this connection, so the running server can make it. Written under a temporary name and
+        renamed when complete: a half-written backup never carries the final name, and a failed one leaves no
+        file behind (a full disk is not kept full by it)."""
+        target = Path(target).resolve()
+        if target.exists():
+            raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
+                               f"{target} exists already; a backup never overwrites a file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            with self._cursor() as cur:
+                source = cur.execute("SELECT current_database()").fetchone()[0]
+                # ATTACH takes no parameters: the path is quoted as an SQL string literal, the name as an identifier
+                cur.execute(f"ATTACH {_sql_string(str(partial))} AS kpi_backup_target")
+                try:
+                    cur.execute(f'COPY FROM DATABASE "{source.replace(chr(34), chr(34) * 2)}" TO kpi_backup_target')
+                finally:
+                    cur.execute("DETACH kpi_backup_target")
+            os.replace(partial, target)
+        except (duckdb.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+            raise BackupFailed(*storage_failure(exc, "sao lưu", "the backup")) from None
+        return target
+
+
+class BuildReport:
+    def __init__(self, path: Path, counts: dict[str, int]):
+        self.path, self.counts = path, counts
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _sql_string(text: str) -> str:
+    """``text`` as an SQL string literal (for the few statements that take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- opening a file ------------------------------------------------------------------------------------
+
+def built_or_refused(store: DuckDBStore) -> bool:
+    """``store.is_built()``, with a file that cannot be opened at all as a :class:`DatabaseUnusable` (the store
+    is closed then); DuckDB's own error is kept for a lock held by another process or connection."""
+    try:
+        return store.is_built()
+    except duckdb.Error as exc:
+        store.close()
+        if not _is_damage(exc):
+            raise
+        raise DatabaseUnusable(*_unusable(store.path, exc)) from None
+
+
+def held_by_another(exc: BaseException) -> bool:
+    """Whether the error is DuckDB's file lock: another process (the dashboard server) holds the database."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """Whether DuckDB's error says the file itself is unusable (not a lock held by another process, nor a second
+    connection of this process)."""
+    text = str(exc)
+    if held_by_another(exc):
+        return False
+    return isinstance(exc, (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)) \
+        or "not a valid DuckDB database" in text or "orrupt" in text
+
+
+def _unusable(path: Path, exc: BaseException) -> tuple[str, str]:
+    if "No space left" in str(exc):
+        return storage_failure(exc, "mở cơ sở dữ liệu", "opening the database")
+    return (f"không mở được cơ sở dữ liệu {path.name}: tệp bị hỏng hoặc không phải cơ sở dữ liệu của bảng điều khiển "
+            f"({type(exc).__name__}). Khôi phục bản sao lưu gần nhất: `python3 -m indicators restore <tệp>`; "
+            "không có gì được ghi.",
+            f"the database {path.name} cannot be opened: the file is damaged or not a database of this dashboard "
+            f"({type(exc).__name__}). Restore the latest backup with `python3 -m indicators restore <file>`; "
+            "nothing was written.")
+
+
+def check_file(path: Path | str) -> dict[str, int]:
+    """Open a backup read-only and check it is a whole database of this schema: built, every reference
+    intact, its history replaying to its actuals. Returns its table counts; raises ValueError otherwise."""
+    store = DuckDBStore(path, read_only=True)
+    try:
+        if not store.is_built():
+            raise ValueError(f"{path} is not a database of this dashboard (schema {migrations.LATEST})")
+        problems = store.integrity_problems()
+        differences = store.replay_differences()
+        if problems or differences:
+            raise ValueError(f"{path} is damaged: {problems or ''} {differences} actuals differ from their history")
+        return store.table_counts()
+    except duckdb.Error as exc:
+        raise ValueError(f"{path} is not a database of this dashboard: it cannot be opened ({exc})") from None
+    finally:
+        store.close()
+
+
+def replace_file(backup: Path, path: Path) -> Path:
+    """Put the checked ``backup`` in place of ``path``; the current file (and its write-ahead log) is kept beside
+    it as ``<name>.before-restore-<time>``. Refused while another process (the server) holds the file."""
+    if path.exists():
+        probe = duckdb.connect(str(path))  # fails while another process (the server) holds the file
+        probe.close()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    kept = path.with_name(f"{path.name}.before-restore-{stamp}")
+    incoming = path.with_name(path.name + ".restoring")
+    shutil.copyfile(backup, incoming)
+    if path.exists():
+        os.replace(path, kept)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            os.replace(wal, kept.with_name(kept.name + ".wal"))
+    os.replace(incoming, path)
+    return kept
+
+
+def vietnamese_order(texts) -> dict[str, int]:
+    """Each distinct text's place in Vietnamese alphabetical order (Bạc Liêu < Bắc Giang < Cà Mau < Đà Nẵng), by
+    DuckDB's built-in ICU collation (``COLLATE vi``): no compiled PyICU to install."""
+    distinct = sorted({str(t) for t in texts})
+    with duckdb.connect() as con:
+        ordered = con.execute("SELECT t FROM unnest(?::VARCHAR[]) AS u(t) ORDER BY t COLLATE vi, t",
+                              [distinct]).fetchall()
+    return {row[0]: place for place, row in enumerate(ordered)}
+
+
+__all__ = ["ALL_TABLES", "DuckDBStore", "ENGINE_ERRORS", "Session", "built_or_refused", "check_file",
+           "held_by_another", "replace_file", "vietnamese_order"]
