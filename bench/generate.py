@@ -1,6 +1,6 @@
 """Synthetic data at reference scale, for benchmarks only — never the dashboard's own database.
 
-    python3 bench/generate.py OUT.duckdb [--quick]
+    python3 -m bench.generate OUT.duckdb [--quick]
 
 Builds ``OUT.duckdb`` from ``data/`` like the dashboard does, then adds, clearly labelled as synthetic:
 indicators up to 200 (family ``synthetic``), one monthly figure for every province era (the 63 provinces, Hà
@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 SOURCE = "synthetic benchmark data (bench/generate.py)"
 
@@ -38,7 +37,8 @@ def generate(path: Path, *, indicators: int = 200, first_year: int = 2005, last_
     store.connection.execute("INSERT INTO indicator_family VALUES ('synthetic', 'Chỉ tiêu giả lập (đo hiệu năng)',"
                 " 'Synthetic (benchmark)')")
     for n in range(1, max(0, indicators - have) + 1):
-        store.connection.execute("INSERT INTO indicator (code, family, name_vi, name_en, unit, unit_vi, unit_en, decimals,"
+        store.connection.execute("INSERT INTO indicator (code, family, name_vi, name_en, unit, unit_vi, unit_en, "
+                                 "decimals,"
                     " direction, min_value, max_value, publisher, frequency) VALUES (?, 'synthetic', ?, ?,"
                     " 'percent', '%', '%', 1, 'higher', 0, 100, 'synthetic', 'month')",
                     [f"synthetic_{n:03d}", f"Chỉ tiêu giả lập {n}", f"Synthetic indicator {n}"])
@@ -69,9 +69,11 @@ def generate(path: Path, *, indicators: int = 200, first_year: int = 2005, last_
         SELECT batch_id, 'insert', province_code, province_valid_from, indicator_code, period, value, source,
                batch_id, 'bench', ? FROM actual WHERE batch_id = ?""", [now, batch])
     # a synthetic plan for each current province, ten targets each
-    for code, valid_from in store.connection.execute("SELECT code, valid_from FROM province WHERE valid_to IS NULL").fetchall():
+    current = store.connection.execute("SELECT code, valid_from FROM province WHERE valid_to IS NULL").fetchall()
+    for code, valid_from in current:
         plan_id = f"synthetic-plan-{code}"
-        store.connection.execute("INSERT INTO plan (id, number, doc_type, issuer, province_code, province_valid_from, issued_on,"
+        store.connection.execute("INSERT INTO plan (id, number, doc_type, issuer, province_code, province_valid_from, "
+                                 "issued_on,"
                     " period_start, period_end, title, source_file, origin, batch_id) VALUES (?, ?, 'ke_hoach',"
                     " 'synthetic', ?, ?, DATE '2025-07-15', '2025', '2030', ?, 'bench/generate.py', 'import', ?)",
                     [plan_id, f"{code}/KH-SYN", code, valid_from, f"Synthetic plan {code}", batch])

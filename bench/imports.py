@@ -1,7 +1,7 @@
 """Import benchmark: validating and committing a long CSV through the import engine, against DuckDB's own
 ``read_csv`` + ``INSERT`` of the same file into the same table, both on fresh copies of the same database.
 
-    python3 bench/imports.py [--rows 100000] [--runs 5] [--quick]
+    python3 -m bench.imports [--rows 100000] [--runs 5] [--quick]
 
 The CSV is generated (synthetic figures, clearly not real data) with distinct keys: province names as
 analysts write them, quarters, values with a decimal point, one source. The engine's time is
@@ -17,13 +17,11 @@ import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def make_csv(store, rows: int, path: Path) -> int:
@@ -32,7 +30,8 @@ def make_csv(store, rows: int, path: Path) -> int:
     provinces = store.query("SELECT name FROM province WHERE valid_from = DATE '2004-01-01'"
                             " AND valid_to = DATE '2025-06-30' ORDER BY code").name.tolist()
     indicators = store.query("SELECT code FROM indicator WHERE unit = 'percent' AND min_value >= 0 AND max_value = 100"
-                             " AND coalesce(first_year, 2000) <= 2005 ORDER BY family = 'synthetic', code").code.tolist()
+                             " AND coalesce(first_year, 2000) <= 2005 ORDER BY family = 'synthetic', code"
+                             ).code.tolist()
     rng = random.Random(2024)
     lines = ["province,indicator,period,value,source"]
     for indicator in indicators:

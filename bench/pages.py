@@ -2,7 +2,7 @@
 first use (against DuckDB reading the same rows), time to interactive in headless Chromium and the server's
 peak memory, each against a floor measured in the same run.
 
-    python3 bench/pages.py [--quick] [--runs N]
+    python3 -m bench.pages [--quick] [--runs N]
 
 Prints a table of medians (and min–max). Uses the database built from data/ (KPI_DB overrides).
 Never fails on a time: the goals are reported, not asserted.
@@ -25,7 +25,6 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 import logging  # noqa: E402
 
@@ -73,7 +72,7 @@ def measure_reruns(runs: int) -> list[tuple[str, list[float]]]:
         results.append(("empty Streamlit page (floor)", floor[1:]))
     for page, key, value in FILTER_CHANGES:
         times = []
-        for run in range(runs + 1):
+        for _ in range(runs + 1):
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
             at.run()  # app.py registers the pages; then the page, as a click in the menu opens it
             at.switch_page(page)
@@ -291,7 +290,8 @@ def report(title: str, rows: list[tuple[str, list[float]]], unit: str = "ms") ->
     print(f"{'measure':58} {'median':>9} {'min–max':>17} {'× floor':>8}")
     for name, times in rows:
         median = statistics.median(times)
-        span = f"{min(times) * factor:.0f}–{max(times) * factor:.0f}" if unit == "ms" else f"{min(times):.2f}–{max(times):.2f}"
+        span = f"{min(times) * factor:.0f}–{max(times) * factor:.0f}" if unit == "ms" \
+            else f"{min(times):.2f}–{max(times):.2f}"
         value = f"{median * factor:.0f} ms" if unit == "ms" else f"{median:.2f} s"
         print(f"{name:58} {value:>9} {span:>17} {median / floor:>7.1f}×")
 

@@ -2,7 +2,7 @@
 guarantee is broken (an error under load, a partial batch, a lost acknowledged batch, a bad file accepted, a
 round trip or a replay that differs) — never on a time.
 
-    python3 bench/reliability.py [--quick] [--kills N] [--sessions N]
+    python3 -m bench.reliability [--quick] [--kills N] [--sessions N]
 
 - Load: N viewer sessions (headless Chromium, one tab each) rerun their page over and over while an analyst
   imports a 20,000-row file through the Import page; counts errors, reports the p95 rerun time.
@@ -29,10 +29,8 @@ from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
-from pages import _serve  # noqa: E402 - bench/pages.py, beside this file (it also quiets bare-mode warnings)
+from bench.pages import _serve  # noqa: E402 - it also quiets bare-mode warnings
 
 PASSWORD = "reliability-password"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -315,12 +313,13 @@ def nothing_lost(work: Path, base: Path) -> None:
 
 def security(work: Path, base: Path, quick: bool) -> None:
     """The attacks of issue 12 (bench/security.py): attempts and how many got through, per category."""
-    import security as attacks  # bench/security.py
+    from bench import security as attacks
 
     steps = [
         ("markdown/HTML injection (payloads × pages)", lambda: attacks.injection(work, base)),
         ("password guessing on one account", lambda: attacks.guessing(work, base, 30 if quick else 200)),
-        ("lost updates (preview, another write, confirm)", lambda: attacks.lost_updates(work, base, 5 if quick else 50)),
+        ("lost updates (preview, another write, confirm)", lambda: attacks.lost_updates(work, base, 5 if quick
+                                                                                        else 50)),
         ("hostile files (lying dimensions, CR-only rows, broken XML, digits, …)",
          lambda: attacks.hostile_files(work, base)),
         ("URL-parameter fuzzing (pages × parameters × values)", lambda: attacks.url_fuzzing(work, base)),
@@ -334,7 +333,8 @@ def security(work: Path, base: Path, quick: bool) -> None:
         outcome = run()
         attempts, through = outcome[0], outcome[1]
         extra = f"; {outcome[2]} guesses checked in a simulated hour" if len(outcome) > 2 else ""
-        record(f"security: {name}", f"{attempts} attempts, {through} through{extra} ({time.monotonic() - started:.0f} s)",
+        record(f"security: {name}", f"{attempts} attempts, {through} through{extra} ({time.monotonic() - started:.0f} "
+                                    f"s)",
                through == 0)
 
 
@@ -405,7 +405,8 @@ def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
                 started = time.monotonic()
                 analyst.set_input_files("[data-testid='stFileUploader'] input[type=file]", str(path))
                 done = analyst.get_by_role("button", name="Write to the database")
-                results[name] = reruns(lambda: done.count() > 0 and time.monotonic() - started > 2)
+                results[name] = reruns(lambda done=done, started=started: done.count() > 0
+                                       and time.monotonic() - started > 2)
                 results[name + " previewed in"] = [time.monotonic() - started]
             browser.close()
     finally:

@@ -1,7 +1,7 @@
 """The benchmark suite at reference scale: generate the synthetic database, then measure the pages (rerun,
 time to interactive, server memory) and the import on it, each against its floor.
 
-    python3 bench/scale.py [--quick] [--keep DIR]
+    python3 -m bench.scale [--quick] [--keep DIR]
 
 Reference scale (bench/generate.py): 98 province eras × 200 indicators × 240 months ≈ 4.7 million actuals.
 ``--quick`` uses the small synthetic database, two runs of each server measure and one of each browser
@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
@@ -33,9 +33,9 @@ def main() -> int:
     quick = ["--quick"] if args.quick else []
     try:
         if not db.exists():
-            subprocess.run([sys.executable, str(BENCH / "generate.py"), str(db), *quick], check=True)
-        subprocess.run([sys.executable, str(BENCH / "pages.py"), "--db", str(db), *quick], check=True)
-        subprocess.run([sys.executable, str(BENCH / "imports.py"), "--db", str(db), *quick], check=True)
+            subprocess.run([sys.executable, "-m", "bench.generate", str(db), *quick], check=True, cwd=REPO)
+        subprocess.run([sys.executable, "-m", "bench.pages", "--db", str(db), *quick], check=True, cwd=REPO)
+        subprocess.run([sys.executable, "-m", "bench.imports", "--db", str(db), *quick], check=True, cwd=REPO)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -55,7 +55,8 @@ def injection(work: Path, base: Path) -> tuple[int, int]:
 
     render = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
     pages = [("pages/overview.py", {"province": "42@2025"}), ("pages/overview.py", {}),
-             ("pages/profile.py", {"province": "42@2004"}), ("pages/profile.py", {"province": "42@2004", "tab": "targets"}),
+             ("pages/profile.py", {"province": "42@2004"}), ("pages/profile.py", {"province": "42@2004",
+                                                                                  "tab": "targets"}),
              ("pages/compare.py", {}), ("pages/compare.py", {"tab": "ranks"}), ("pages/rankings.py", {}),
              ("pages/rankings.py", {"view": "table"}), ("pages/rankings.py", {"view": "map"}),
              ("pages/plans.py", {}), ("pages/data.py", {})]
@@ -278,7 +279,8 @@ def writing_commands(work: Path, base: Path) -> tuple[int, int]:
     good = work / "good.csv"
     good.write_text("province,indicator,period,value,source\nHà Tĩnh,sipas,2023,80,BC\n", encoding="utf-8")
     commands = [["build"], ["backup", str(work / "b.duckdb")], ["restore", str(db)], ["import", str(good)],
-                ["undo", "1"], ["lock", "42", "2024"], ["unlock", "42", "2024"], ["users", "add", "eve", "--role", "admin"],
+                ["undo", "1"], ["lock", "42", "2024"], ["unlock", "42", "2024"], ["users", "add", "eve", "--role",
+                                                                                  "admin"],
                 ["users", "set", "lan", "--role", "admin"], ["users", "audit"]]
     who = [({"KPI_USER": "lan", "KPI_PASSWORD": "reliability-password"}, "an analyst"), ({}, "no password"),
            ({"KPI_USER": "admin", "KPI_PASSWORD": "wrong password!"}, "a wrong admin password")]

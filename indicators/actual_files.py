@@ -139,7 +139,8 @@ class _RowChecker:
         if record is None:
             return None
         period = record.pop("_period")
-        if not (province["valid_from"] <= period.end and (province["valid_to"] is None or period.start <= province["valid_to"])):
+        if not (province["valid_from"] <= period.end and (province["valid_to"] is None
+                                                          or period.start <= province["valid_to"])):
             self.problems.append(f"{where}, column period: {province['name']} was not a province in {period.text}")
             return None
         return {"province_code": key[0], "province_valid_from": key[1], "province_name": province["name"], **record}

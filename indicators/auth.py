@@ -3,8 +3,9 @@
 Three roles, each including the one before: ``viewer`` (reads; no sign-in is needed to read unless
 ``KPI_SIGN_IN_TO_READ=1``), ``analyst`` (imports figures and targets, undoes their own batches), ``admin``
 (locks and unlocks periods, manages users, undoes any batch, makes and restores backups, rebuilds).
-Passwords are stored as bcrypt hashes (cost 12). The role is not trusted from the caller: :func:`require` reads it again from the ``app_user``
-table inside the transaction that writes, so a user disabled or demoted a moment ago cannot write.
+Passwords are stored as bcrypt hashes (cost 12). The role is not trusted from the caller: :func:`require` reads
+it again from the store inside the transaction that writes, so a user disabled or demoted a moment ago cannot
+write.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def require(store: Store | Session, user: User | None, role: str) -> User:
         raise PermissionDenied(f"cần đăng nhập với vai trò {names[role][0]}", f"sign in as an {names[role][1]} first")
     now = current(store, user)
     if now is None:
-        raise PermissionDenied(f"tài khoản '{user.name}' không còn hiệu lực", f"the account '{user.name}' is not active")
+        raise PermissionDenied(f"tài khoản '{user.name}' không còn hiệu lực", f"the account '{user.name}' is not "
+                                                                              f"active")
     if not now.can(role):
         raise PermissionDenied(f"'{user.name}' là {names[now.role][0]}, việc này cần vai trò {names[role][0]}",
                                f"'{user.name}' is a {now.role}; this needs the {role} role")
@@ -186,9 +188,11 @@ def _check_role(role: str) -> None:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự", f"a password needs at least {MIN_PASSWORD} characters")
+        raise UserError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự", f"a password needs at least {MIN_PASSWORD} "
+                                                                      f"characters")
     if len(password.encode("utf-8")) > 72:
-        raise UserError("mật khẩu dài quá 72 byte (giới hạn của bcrypt)", "a password may have at most 72 bytes (bcrypt's limit)")
+        raise UserError("mật khẩu dài quá 72 byte (giới hạn của bcrypt)", "a password may have at most 72 bytes "
+                                                                          "(bcrypt's limit)")
 
 
 def has_users(store: Store) -> bool:

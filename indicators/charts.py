@@ -99,7 +99,8 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
                        "line": {"color": "#636363", "dash": dash, "width": 1.5}, "marker": {"size": 5},
                        "text": [f"{t(line, lang)} {p}: {format_number(v, decimals, lang)}"
                                 + (f" ({h(n)})" if isinstance(n, str) else "") + f"<br>{t('source', lang)}: {h(s)}"
-                                if p else "" for p, v, n, s in zip(ref.period, ref.value, ref.province_name, ref.source)],
+                                if p else "" for p, v, n, s in zip(ref.period, ref.value, ref.province_name,
+                                                                   ref.source)],
                        "hoverinfo": "text"})
     for _, target in targets.iterrows():
         traces.extend(_target_traces(target, lang))
@@ -160,7 +161,8 @@ def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: 
     values = _values(dimensions.value)
     traces = [
         {"type": "scatterpolar", "r": best + best[:1], "theta": names + names[:1],
-         "name": f"{t('best_province', lang)}: {h(dimensions.best_province.iloc[0])}" if len(dimensions) else t("best", lang),
+         "name": (f"{t('best_province', lang)}: {h(dimensions.best_province.iloc[0])}" if len(dimensions)
+                  else t("best", lang)),
          "line": {"color": "#636363", "dash": "dash"}, "hoverinfo": "text",
          "text": [f"{n}: {format_number(v, 2, lang)} ({h(p)})" for n, v, p in
                   zip(names, best, dimensions.best_province)] + [""]},
@@ -231,7 +233,8 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
     ordered = rows.iloc[::-1]
     trace = {"type": "bar", "x": _values(ordered.value), "y": [h(n) for n in ordered.province_name], "orientation": "h",
              "marker": {"color": [QUARTILE_COLOURS[q] for q in ordered.quartile],
-                        "line": {"color": ["#000000" if f in highlight else "rgba(0,0,0,0)" for f in ordered.feature_id],
+                        "line": {"color": ["#000000" if f in highlight else "rgba(0,0,0,0)"
+                                           for f in ordered.feature_id],
                                  "width": 3}},
              "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
              "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
@@ -241,7 +244,8 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
              "hoverinfo": "text", "showlegend": False}
     shapes, notes = [], []
     for _, target in thresholds.iterrows():
-        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{t('target', lang)} {target.target_id}"))
+        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{t('target', lang)} "
+                                                                                  f"{target.target_id}"))
         shapes.append(shape)
         notes.append(note)
     xaxis: dict[str, Any] = {}

@@ -56,7 +56,8 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
     problems: list[str] = []
     regions = _read_csv(data_dir / "regions.csv", REGION_COLUMNS, problems)
     provinces = _read_csv(data_dir / "provinces.csv", PROVINCE_COLUMNS, problems)
-    catalogue = read_checked_yaml(data_dir / "indicators.yaml", data_dir / "schema" / "indicators.schema.json", problems)
+    catalogue = read_checked_yaml(data_dir / "indicators.yaml", data_dir / "schema" / "indicators.schema.json",
+                                  problems)
     plan_files = sorted((data_dir / "plans").glob("*.yaml"))
     plan_schema = data_dir / "schema" / "plan.schema.json"
     plans = [p for p in (read_checked_yaml(f, plan_schema, problems) for f in plan_files) if p]
@@ -164,7 +165,8 @@ def _check_provinces(rows: list[dict[str, str]], region_codes: set[str],
         if row["name_ascii"] != fold_ascii(row["name"]):
             problems.append(f"{where}, column name_ascii: expected '{fold_ascii(row['name'])}'")
         if bool(row["valid_to"]) != bool(row["successor_code"]):
-            problems.append(f"{where}, column successor_code: a province that ends needs a successor, and only such a one")
+            problems.append(f"{where}, column successor_code: a province that ends needs a successor, and only such a "
+                            f"one")
         if (row["code"], valid_from) in keys:
             problems.append(f"{where}: duplicate key ({row['code']}, {row['valid_from']})")
         keys.add((row["code"], valid_from))

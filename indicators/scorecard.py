@@ -7,7 +7,6 @@ import pandas as pd
 from .periods import parse_period
 from .registry import ProvinceKey, Registry
 from .status import Judgement, Observation, TargetRule, judge, judge_years
-from .storage import Store
 
 STATUS_COLUMNS = ["target_id", "plan_number", "province_code", "province_name", "indicator_code",
                   "requirement", "deadline_period", "recurring", "judged_year", "period", "actual",
@@ -41,12 +40,6 @@ def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:
     return [key, *registry.predecessors(key)]
 
 
-def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
-    """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
-    targets = store.targets(keys)
-    return judge_targets(targets, store.actual_series(targets), as_of_year)
-
-
 def judge_targets(targets: pd.DataFrame, actuals: pd.DataFrame, as_of_year: int) -> pd.DataFrame:
     """Every target of ``targets`` judged on ``actuals`` (the frames of Store.targets / Store.actuals)."""
     if not actuals.empty and not targets.empty:  # only the series the targets are judged on
@@ -62,7 +55,8 @@ def judge_targets(targets: pd.DataFrame, actuals: pd.DataFrame, as_of_year: int)
             Observation(parse_period(p), float(v)) for p, v in zip(series.period, series.value)]
         rule = rule_from_target(target)
         if rule.recurring:
-            judged = judge_years(rule, observations, as_of_year) or [(as_of_year, judge(rule, observations, as_of_year))]
+            judged = judge_years(rule, observations, as_of_year) or [(as_of_year, judge(rule, observations,
+                                                                                        as_of_year))]
         else:
             judged = [(min(as_of_year, rule.deadline.last_year), judge(rule, observations, as_of_year))]
         for year, judgement in judged:

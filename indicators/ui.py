@@ -3,6 +3,7 @@ the province picker and the download buttons. Pages lay out widgets; the work is
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import date
@@ -14,8 +15,9 @@ import streamlit as st
 
 from .auth import SignInRefused, User, authenticate, current, sign_in_to_read
 from .cache import get_store, sorted_keys, start_rerun
+from .charts import STATUS_COLOURS
 from .exporting import safe_frame, to_csv
-from .i18n import LANGUAGES, in_language, label
+from .i18n import LANGUAGES, format_date, format_value, in_language, label
 from .plain import md
 from .reference import DATA_DIR
 from .storage import DatabaseUnusable
@@ -100,8 +102,6 @@ def browser_token() -> str | None:
 
 def token_digest(raw: str) -> str:
     """The SHA-256 of the token inside an XSRF cookie's text, whatever mask it was written with."""
-    import hashlib
-
     parts = raw.strip("\"'").split("|")
     try:
         if parts[0] == "2" and len(parts) >= 3:
@@ -298,8 +298,6 @@ def download(frame: pd.DataFrame, file_name: str, lang: str, key: str) -> None:
 def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
     """The judged targets as one colour-coded table (status, province, indicator, requirement, deadline,
     latest figure, plan, a link to its chart, the plan's sentence) with its CSV download."""
-    from .i18n import format_value
-
     links = [f"./profile?province={key_text((c, d.date()))}&indicator={i}" + ("&lang=en" if lang == "en" else "")
              for c, d, i in zip(judged.province_code, judged.province_valid_from, judged.indicator_code)]
     table = pd.DataFrame({
@@ -331,16 +329,12 @@ def status_column(lang: str) -> dict[str, Any]:
     """The status column as a coloured tag in the charts' colours (a read-only ``MultiselectColumn``).
     A pandas Styler would colour the cell but renders every cell on the server (0.2 s for 60 targets);
     emoji marks would need a colour-emoji font."""
-    from .charts import STATUS_COLOURS
-
     return {label("col_status", lang): st.column_config.MultiselectColumn(
         options=[label(s, lang) for s in STATUS_COLOURS], color=list(STATUS_COLOURS.values()), disabled=True)}
 
 
 def plans_table(plans: pd.DataFrame, lang: str) -> None:
     """The plans: number, province, issue date, period, counts of targets and tasks, title."""
-    from .i18n import format_date
-
     data_table(pd.DataFrame({
         label("col_number", lang): plans.number,
         label("col_province", lang): plans.province_name,

@@ -9,6 +9,7 @@ unit-tested without Streamlit.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -150,6 +151,12 @@ def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
     return [key, *ds.registry.predecessors(key)]
 
 
+def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
+    """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
+    targets = store.targets(keys)
+    return judge_targets(targets, store.actual_series(targets), as_of_year)
+
+
 # --- overview ---------------------------------------------------------------------------------
 
 def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int) -> pd.DataFrame:
@@ -251,8 +258,6 @@ def country_composites(ds: Dataset) -> pd.DataFrame:
 
 def summarise_sources(sources: pd.Series) -> str:
     """``PAPI (UNDP, CECODES, VFF-CRT) 2011–2024``: one entry per publisher, with its years."""
-    import re
-
     groups: dict[str, set[int]] = {}
     for source in sources.dropna().unique():
         years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", source)}
@@ -312,7 +317,8 @@ def papi_dimensions(ds: Dataset, key: ProvinceKey, year: int) -> pd.DataFrame:
     leader = totals.loc[totals.value.idxmax()]
     scores = year_rows[year_rows.indicator_code.isin(dims.code)]
     own = scores[(scores.province_code == key[0]) & (scores.province_valid_from.dt.date == key[1])]
-    best = scores[(scores.province_code == leader.province_code) & (scores.province_valid_from == leader.province_valid_from)]
+    best = scores[(scores.province_code == leader.province_code)
+                  & (scores.province_valid_from == leader.province_valid_from)]
     own_values, best_values = dict(zip(own.indicator_code, own.value)), dict(zip(best.indicator_code, best.value))
     rows = [{"indicator_code": d.code, "name_vi": d.name_vi.replace("PAPI – ", ""),
              "name_en": d.name_en.replace("PAPI – ", ""), "value": own_values.get(d.code),

@@ -75,7 +75,8 @@ if tab == "upload":
             counts = result.counts
             cards = st.columns(4)
             for card, name in zip(cards, ("insert", "change", "unchanged", "rejected")):
-                card.metric(label(f"count_{name}", lang), f"{counts[name]:,}".replace(",", "." if lang == "vi" else ","))
+                shown_count = f"{counts[name]:,}".replace(",", "." if lang == "vi" else ",")
+                card.metric(label(f"count_{name}", lang), shown_count)
             if not result.ok:
                 st.error(label("rejected_title", lang, shown=len(result.problems), total=result.problem_count))
                 problems = pd.DataFrame({
@@ -106,9 +107,11 @@ if tab == "upload":
                     st.subheader(label("inserts_title", lang))
                     data_table(pd.DataFrame({
                         label("col_row", lang): inserts.row, label("province", lang): names(inserts),
-                        label("indicator", lang): inserts.indicator_code, label("col_period_short", lang): inserts[period],
+                        label("indicator", lang): inserts.indicator_code,
+                        label("col_period_short", lang): inserts[period],
                         label("col_new", lang): inserts[value]}))
-                replace = st.checkbox(label("replace_confirm", lang, n=len(changes)), key="replace") if len(changes) else False
+                replace = len(changes) > 0 and st.checkbox(label("replace_confirm", lang, n=len(changes)),
+                                                           key="replace")
                 if counts["insert"] + counts["change"] == 0:
                     st.info(label("nothing_to_write", lang))
                 elif st.button(label("commit", lang), type="primary", disabled=bool(len(changes)) and not replace,
@@ -124,7 +127,8 @@ if tab == "upload":
                     else:
                         after_write()
                         st.session_state.pop("_preview_key", None)
-                        st.session_state["_done"] = label("committed", lang, batch=done.batch_id, inserted=done.inserted,
+                        st.session_state["_done"] = label("committed", lang, batch=done.batch_id,
+                                                          inserted=done.inserted,
                                                           replaced=done.replaced, unchanged=done.unchanged)
                         st.rerun()
         if st.session_state.get("_done"):
@@ -163,7 +167,8 @@ elif tab == "templates":
                            file_name="mau-nhap-so-lieu.csv", mime="text/csv", key="template_csv")
         st.download_button(label("template_xlsx", lang), template_bytes(ds.indicators, "xlsx", ds.provinces),
                            file_name="mau-nhap-so-lieu.xlsx", key="template_xlsx")
-        st.download_button(label("target_template", lang), template_bytes(ds.indicators, "xlsx", ds.provinces, targets=True),
+        st.download_button(label("target_template", lang), template_bytes(ds.indicators, "xlsx", ds.provinces,
+                                                                          targets=True),
                            file_name="mau-muc-tieu.xlsx", key="target_template")
         download(indicator_list(ds.indicators), "indicator-codes.csv", lang, key="indicator_codes")
 

@@ -46,7 +46,8 @@ def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
     _import(capsys, db, tmp_path, "c.csv", "Nghệ An,sipas,2023,70,BC 3")
     store = open_store(db)
     assert store.replay_differences() == 0
-    assert store.scalar("SELECT count(DISTINCT id) FROM import_batch") == store.scalar("SELECT count(*) FROM import_batch")
+    assert store.scalar("SELECT count(DISTINCT id) FROM import_batch") == store.scalar("SELECT count(*) FROM "
+                                                                                       "import_batch")
     store.close()
 
 

@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import PASSWORD, REPO
 
+pytestmark = pytest.mark.slow  # a real server and Chromium: left out of `pytest -m "not slow"`
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 # Software WebGL so the map (MapLibre) renders headless; no network calls from the browser itself.

@@ -12,6 +12,8 @@ import pytest
 from tests.test_browser import _settled, _sign_in, launch, require_chromium, serve
 from tests.test_hardening_pages import plant
 
+pytestmark = pytest.mark.slow  # a real server and Chromium: left out of `pytest -m "not slow"`
+
 
 @pytest.fixture(scope="module")
 def planted_server(users_db, tmp_path_factory):

@@ -93,7 +93,8 @@ def test_rank_chart_puts_rank_one_on_top(ds):
 
 def test_status_bar_uses_the_status_colours():
     figure = charts.status_bar({"achieved": 2, "off_track": 1}, {"achieved": "Đã đạt", "off_track": "Chậm"})
-    assert [tr.marker.color for tr in figure.data] == [charts.STATUS_COLOURS["achieved"], charts.STATUS_COLOURS["off_track"]]
+    assert [tr.marker.color for tr in figure.data] == [charts.STATUS_COLOURS["achieved"],
+                                                       charts.STATUS_COLOURS["off_track"]]
 
 
 def _monthly(label: str, years: range) -> pd.DataFrame:

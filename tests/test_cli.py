@@ -133,7 +133,8 @@ def test_export_actuals_holds_papi_pci_and_the_published_figures_each_with_a_sou
 def test_export_national_gives_the_reference_lines(capsys, built_db):
     code, out, _ = run(capsys, "export", "national", "--db", str(built_db))
     national = rows(out)
-    assert code == 0 and {(r["indicator_code"], r["period"], r["value"]) for r in national} >= {("sipas", "2023", "82.66")}
+    assert code == 0 and {(r["indicator_code"], r["period"], r["value"]) for r in national} >= {("sipas", "2023",
+                                                                                                 "82.66")}
 
 
 def test_status_of_ha_tinh_judges_its_papi_rank_targets_on_the_real_ranks(capsys, built_db):

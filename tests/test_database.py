@@ -77,7 +77,8 @@ def test_a_build_that_would_orphan_an_actual_is_refused_and_changes_nothing(stor
 def test_a_period_is_stored_with_its_kind_and_dates(store):
     import_rows(store, _batch([("42", date(2004, 1, 1), "dossiers_online_pct", "2024-Q3", 40.0)]), source="t")
     row = store.query("SELECT period_kind, period_start, period_end FROM actual WHERE period = ?", ["2024-Q3"]).iloc[0]
-    assert (row.period_kind, str(row.period_start.date()), str(row.period_end.date())) == ("quarter", "2024-07-01", "2024-09-30")
+    assert (row.period_kind, str(row.period_start.date()), str(row.period_end.date())) == ("quarter", "2024-07-01",
+                                                                                           "2024-09-30")
 
 
 def test_targets_keep_their_verbatim_sentence_and_province_key(store):

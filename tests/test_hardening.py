@@ -368,7 +368,8 @@ def _store_whose_commit_fails(error: Exception):
 def test_an_import_onto_a_full_disk_is_not_called_a_conflict(tiny_disk, built_db):
     from indicators.storage import StorageFailed
 
-    store = _store_whose_commit_fails(duckdb.IOException('Could not write file "kpi.duckdb.wal": No space left on device'))
+    store = _store_whose_commit_fails(duckdb.IOException('Could not write file "kpi.duckdb.wal": No space left on '
+                                                         'device'))
     with pytest.raises(StorageFailed, match="disk is full"):
         with store.transaction():
             pass

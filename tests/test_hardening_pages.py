@@ -23,9 +23,11 @@ MARKERS = ("evil.example", "CẢNH BÁO", "đậm", "host.example")
 def plant(db: str) -> None:
     """Hostile text in every field that analysts, files, target sheets and users bring in."""
     store = open_store(db)
-    store.connection.execute("UPDATE actual SET source = ?, note = ? WHERE indicator_code LIKE 'papi%' OR indicator_code LIKE 'pci%'",
+    store.connection.execute("UPDATE actual SET source = ?, note = ? WHERE indicator_code LIKE 'papi%' OR "
+                             "indicator_code LIKE 'pci%'",
                 [HOSTILE, HOSTILE])
-    store.connection.execute("UPDATE import_batch SET source = ?, file_name = ?", [HOSTILE, FORMULA + " " + HOSTILE + ".csv"])
+    store.connection.execute("UPDATE import_batch SET source = ?, file_name = ?", [HOSTILE, FORMULA + " " + HOSTILE
+                                                                                   + ".csv"])
     store.connection.execute("UPDATE national_value SET source = ?", [HOSTILE])
     store.connection.execute("UPDATE plan SET title = ?, source_file = ?", [HOSTILE, HOSTILE + ".pdf"])
     store.connection.execute("UPDATE target SET source_quote = ?, note = ?", [HOSTILE, HOSTILE])

@@ -71,7 +71,8 @@ def test_files_as_analysts_write_them_are_read(engine, name, expected):
     ("bad_mojibake.csv", [(2, "A (province)", "garbled text")]),
     ("bad_na_and_blank.csv", [(2, "D (value)", "blank or N/A"), (3, "D (value)", "blank or N/A")]),
     ("bad_percent_on_a_score.csv", [(2, "D (value)", "% sign")]),
-    ("bad_out_of_range.csv", [(2, "D (value)", "outside the valid range"), (3, "D (value)", "outside the valid range")]),
+    ("bad_out_of_range.csv", [(2, "D (value)", "outside the valid range"), (3, "D (value)",
+                                                                            "outside the valid range")]),
     ("bad_unknown_province.csv", [(2, "A (province)", "not a known province")]),
     ("bad_unknown_indicator.csv", [(2, "B (indicator)", "not a known indicator")]),
     ("bad_unknown_period.csv", [(2, "C (period)", "is not a period"), (3, "C (period)", "has not started")]),
@@ -100,7 +101,8 @@ def test_bad_files_are_refused_with_row_column_and_reason_and_nothing_is_written
 
 
 def test_every_problem_is_listed_not_only_the_first_and_the_list_is_capped_with_a_count(engine):
-    rows = "".join(f"Hà Tĩnh,satisfaction_procedures_pct,{2000 + i % 20}-{1 + i % 12:02d},abc,BC\n" for i in range(1500))
+    rows = "".join(f"Hà Tĩnh,satisfaction_procedures_pct,{2000 + i % 20}-{1 + i % 12:02d},abc,BC\n"
+                   for i in range(1500))
     result = preview(engine, "many.csv", ("province,indicator,period,value,source\n" + rows).encode())
     assert result.problem_count == 1500 and len(result.problems) == MAX_PROBLEMS
     assert [p.row for p in result.problems[:3]] == [2, 3, 4]
@@ -122,7 +124,7 @@ def test_a_file_of_another_kind_is_refused(engine):
     assert "not a zip" in preview(engine, "figures.xlsx", b"not a zip at all").problems[0].en
 
 
-# --- Excel ------------------------------------------------------------------------------------------------------
+# --- Excel ------------------------------------------------------------------------------------------------------------
 
 def workbook(rows, *, title=None, sheet="data", formats=None) -> bytes:
     book = openpyxl.Workbook()
@@ -220,7 +222,8 @@ def test_a_change_needs_replace_and_is_kept_in_the_history(engine):
     trail = engine.history(second.batch_id)
     replaced = trail[trail.action == "replace"].iloc[0]
     assert (replaced.old_value, replaced.new_value, replaced.old_batch_id, replaced.changed_by) == (80.0, 82.5,
-                                                                                                   first.batch_id, "lan")
+                                                                                                   first.batch_id,
+                                                                                                    "lan")
     assert replaced.file_name == "b.csv" and len(replaced.file_sha256) == 64
 
 
@@ -343,7 +346,7 @@ def test_two_analysts_importing_at_once_both_succeed_or_one_gets_a_conflict(engi
     assert engine.scalar("SELECT count(*) FROM actual WHERE province_code = '42' AND indicator_code = 'sipas'") == 8
 
 
-# --- targets ------------------------------------------------------------------------------------------------------------
+# --- targets ----------------------------------------------------------------------------------------------------------
 
 TARGETS = ("plan,plan_title,issued_on,province,indicator,comparator,value,start,deadline,source\n"
            "88/KH-UBND,Kế hoạch CCHC năm 2026,2026-01-10,Hà Tĩnh,satisfaction_procedures_pct,>=,95,2026,2026,"
@@ -373,7 +376,7 @@ def test_a_target_sheet_is_checked_like_the_reviewed_plans(engine):
     assert "contradicts the direction" in problems[0].en and "before the start" in problems[1].en
 
 
-# --- properties ---------------------------------------------------------------------------------------------------------
+# --- properties -------------------------------------------------------------------------------------------------------
 
 PROVINCES = ["Hà Tĩnh", "Nghệ An", "42", "Quảng Bình"]
 row_strategy = st.tuples(st.sampled_from(PROVINCES), st.sampled_from(["sipas", "papi_total", "headcount_change_pct"]),
@@ -412,7 +415,8 @@ def test_import_twice_equals_import_once_and_undo_restores_the_exact_state(engin
 
 def test_replaying_the_history_gives_the_stored_actuals(engine):
     assert engine.replay_differences() == 0  # the shipped files are in the history from the build
-    first = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023,80,BC 1", "Hà Tĩnh,papi_total,2023,50,BC")),
+    first = commit(engine, preview(engine, "a.csv", csv_file("Hà Tĩnh,sipas,2023,80,BC 1",
+                                                             "Hà Tĩnh,papi_total,2023,50,BC")),
                    replace=True)
     commit(engine, preview(engine, "b.csv", csv_file("Nghệ An,sipas,2023,70,BC 2")))
     imports.undo(engine, first.batch_id, engine.users["lan"])
@@ -431,7 +435,8 @@ def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users
     from indicators.exporting import to_csv
 
     commit(engine, preview(engine, "a.csv", csv_file("Yên Bái,sipas,2025,77,BC 1", "15,sipas,2025-Q4,79,BC 1",
-                                                     "Hà Tĩnh,papi_total,2023,50,BC 2", "Nghệ An,sipas,2021-H1,66,BC 3")),
+                                                     "Hà Tĩnh,papi_total,2023,50,BC 2",
+                                                     "Nghệ An,sipas,2021-H1,66,BC 3")),
            replace=True)
     exported = to_csv(engine.actuals()[EXPORT_COLUMNS["actuals"]]).encode("utf-8")  # what `export actuals` prints
     fresh = tmp_path / "fresh.duckdb"
@@ -448,4 +453,5 @@ def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users
     after = target.query(f"SELECT {columns} FROM actual ORDER BY ALL")
     target.close()
     assert after.equals(before)
-    assert before[(before.province_code == "15") & (before.period == "2025")].province_valid_from.dt.year.tolist() == [2004]
+    assert before[(before.province_code == "15")
+                  & (before.period == "2025")].province_valid_from.dt.year.tolist() == [2004]

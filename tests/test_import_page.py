@@ -78,7 +78,8 @@ def test_an_analyst_previews_confirms_and_undoes(users):
 
 def test_a_rejected_file_lists_row_column_and_reason_and_offers_no_commit(users):
     at = sign_in(open_page(users, "pages/imports.py", lang="vi"), "lan")
-    bad = GOOD.replace(b'"85,5"', b"N/A").replace("Nghệ An".encode(), "Yên Bái".encode()).replace(b"2024,88", b"2026,88")
+    bad = GOOD.replace(b'"85,5"', b"N/A").replace("Nghệ An".encode(), "Yên Bái".encode()).replace(b"2024,88",
+                                                                                                  b"2026,88")
     at.get("file_uploader")[0].set_value(("bad.csv", bad, "text/csv"))
     at = at.run()
     assert not at.exception

@@ -56,7 +56,8 @@ def test_every_quote_states_the_number_it_is_judged_by():
     unstated = []
     for _, target in ALL_TARGETS:
         numbers = [f"{abs(target[k]):g}" for k in ("value", "value_high") if k in target]
-        if not all(re.search(rf"(?<![\d.,]){n}(?![\d])", re.sub(r"(?<!\d)0(\d)", r"\1", target["quote"])) for n in numbers):
+        if not all(re.search(rf"(?<![\d.,]){n}(?![\d])", re.sub(r"(?<!\d)0(\d)", r"\1", target["quote"]))
+                   for n in numbers):
             unstated.append(target["id"])
     assert sorted(unstated) == sorted(IMPLICIT_NUMBER)
 

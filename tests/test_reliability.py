@@ -1,15 +1,13 @@
 """The reliability report's live parts, small: the server SIGKILLed during imports made on the Import page, and
 viewer sessions rerunning while an import runs (bench/reliability.py runs them at full size)."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from bench import reliability
 
-sys.path.insert(0, str(REPO / "bench"))
-import reliability  # noqa: E402
+pytestmark = pytest.mark.slow  # the reliability report's live runs: left out of `pytest -m "not slow"`
 
 
 @pytest.fixture

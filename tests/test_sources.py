@@ -239,5 +239,6 @@ def test_a_shipped_figure_may_not_land_on_an_analyst_figure(store, data_copy):
 
 def test_national_means_are_kept_apart_from_the_provinces(store):
     national = store.national_values("par_index")
-    assert list(zip(national.period, national.statistic, national.value)) == [("2023", "mean", 86.98), ("2024", "mean", 88.37)]
+    assert list(zip(national.period, national.statistic, national.value)) == [("2023", "mean", 86.98), ("2024", "mean",
+                                                                                                        88.37)]
     assert store.actuals(indicator_code="par_index").province_code.nunique() > 5

@@ -27,7 +27,8 @@ class ActualChecker:
                  indicator: str | None):
         self.registry, self.table, self.result, self.today = registry, table, result, today
         self.catalogue = indicators.set_index("code")
-        self.by_name = {header_key(n): c for c, n_vi, n_en in zip(indicators.code, indicators.name_vi, indicators.name_en)
+        self.by_name = {header_key(n): c for c, n_vi, n_en in zip(indicators.code, indicators.name_vi,
+                                                                  indicators.name_en)
                         for n in (c, n_vi, n_en)}
         self.fixed_indicator = indicator
 
@@ -78,11 +79,13 @@ class ActualChecker:
         if table.lengths is not None:
             ragged = in_row & (table.lengths != width)
         else:
-            ragged = present.iloc[:, width:].any(axis=1).to_numpy() if body.shape[1] > width else np.zeros(len(body), bool)
+            ragged = present.iloc[:, width:].any(axis=1).to_numpy() if body.shape[1] > width \
+                else np.zeros(len(body), bool)
         for position in np.flatnonzero(ragged):
             count = int(table.lengths[position]) if table.lengths is not None else \
                 int(np.flatnonzero(present.iloc[position].to_numpy()).max()) + 1
-            result.add(Problem(f"dòng có {count} ô, dòng tiêu đề có {width}", f"the row has {count} cells, the header has {width}",
+            result.add(Problem(f"dòng có {count} ô, dòng tiêu đề có {width}", f"the row has {count} cells, the header "
+                                                                              f"has {width}",
                                row=int(table.row_numbers[position]),
                                column=column_letter(width) if count > width else None))
         keep = in_row & ~ragged
@@ -159,7 +162,8 @@ class ActualChecker:
             p = periods[np.argmax(period_codes == code)]
             distinct[int(code)] = (p.text, p.kind, p.start, p.end, p.year) if p is not None else \
                 (None, None, date.max, date.max, np.nan)
-        table = [distinct.get(c, (None, None, date.max, date.max, np.nan)) for c in range(int(period_codes.max()) + 1)] \
+        last = int(period_codes.max()) + 1 if n else 0
+        table = [distinct.get(c, (None, None, date.max, date.max, np.nan)) for c in range(last)] \
             if n else []
         period_texts = np.array([t[0] for t in table], dtype=object)[period_codes] if n else np.array([], dtype=object)
         future = np.array([t[2] > self.today for t in table], dtype=bool)[period_codes] if n else np.zeros(0, bool)
@@ -202,7 +206,8 @@ class ActualChecker:
         percent = np.array([(int(r), int(c)) in self.table.percent_cells for r, c in zip(rows, value_cols)]) \
             if self.table.percent_cells else None
         values, value_errors = values_of(raw["value"], units, percent)
-        fail(np.isnan(values), lambda i: problem_at(value_errors.get(i, ValueProblem("không phải là số", "is not a number")),
+        fail(np.isnan(values), lambda i: problem_at(value_errors.get(i, ValueProblem("không phải là số", "is not a "
+                                                                                                         "number")),
                                                   int(rows[i]), column_names[int(value_cols[i])],
                                                   cell_text(raw["value"].iat[i])))
         low = per_code("min_value", np.nan).astype(float)
@@ -300,7 +305,8 @@ class ActualChecker:
                                    "the province's valid_from is not a date (YYYY-MM-DD)") from None
             eras = [e for e in self.registry.eras(text) if e.valid_from == day]
             if not eras:
-                raise ValueProblem(f"không có tỉnh này hiệu lực từ {day:%d/%m/%Y}", f"no such province valid from {day}")
+                raise ValueProblem(f"không có tỉnh này hiệu lực từ {day:%d/%m/%Y}", f"no such province valid from "
+                                                                                    f"{day}")
             key = (eras[0].code, eras[0].valid_from)
             if isinstance(period_text, str):
                 period = parse_period(period_text)

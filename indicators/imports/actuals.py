@@ -83,7 +83,8 @@ class ActualsLayout:
         gone = tx.missing_old_batches(batch_id)
         if gone:
             raise ConflictError("lô chứa số liệu cũ không còn (dữ liệu gốc đã build lại)",
-                                f"the batches that held the old figures no longer exist ({gone}): rebuilt reference data")
+                                f"the batches that held the old figures no longer exist ({gone}): rebuilt reference "
+                                f"data")
         locked = tx.locked_period_of_batch(batch_id)
         if locked:
             raise ImportRefused(f"kỳ {locked} đã khoá: không hoàn tác được", f"period {locked} is locked: cannot undo")

@@ -80,7 +80,8 @@ _PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?", re.ASCII)
 _ALL_PLAIN = re.compile(r"[+-]?\d{1,15}(?:\.\d{1,15})?(?:\n[+-]?\d{1,15}(?:\.\d{1,15})?)*", re.ASCII)
 
 
-def values_of(cells: pd.Series, units: np.ndarray, percent: np.ndarray | None) -> tuple[np.ndarray, dict[int, ValueProblem]]:
+def values_of(cells: pd.Series, units: np.ndarray, percent: np.ndarray | None
+              ) -> tuple[np.ndarray, dict[int, ValueProblem]]:
     """Figures of the value cells, each read for its indicator's unit; NaN where a cell is refused.
 
     Plain numbers (``85.5``, ``-3``; for whole-number units only digits) are read at once; every other cell

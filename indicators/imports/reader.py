@@ -60,7 +60,8 @@ def read_table_apart(name: str, content: bytes, header_test, sheet: str | None =
                      header_check=None) -> Table:
     """:func:`read_table` of an .xlsx in a process of its own (one, started on first use and kept): parsing a
     large sheet holds Python's lock for seconds (calamine's parse is one long call), which would stall every
-    other session of the dashboard server meanwhile. ``header_test`` and ``header_check`` must be module-level functions.
+    other session of the dashboard server meanwhile. ``header_test`` and ``header_check`` must be module-level
+    functions.
     A CSV is read here: pandas' C parser is quick, and sending its table back would cost more than it saves."""
     if not name.lower().endswith((".xlsx", ".xlsm")):
         return read_table(name, content, header_test, sheet, limits, header_check)
@@ -89,7 +90,8 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits, header_ch
     # records as the parser sees them: a lone carriage return ends a line too (old Mac files), so it is counted
     lines = content.count(b"\n") + content.count(b"\r") - content.count(b"\r\n")
     if lines > limits.max_rows + limits.header_search_rows:
-        raise FileRefused([Problem(f"tệp có hơn {limits.max_rows:,} dòng", f"the file has more than {limits.max_rows:,} rows")])
+        raise FileRefused([Problem(f"tệp có hơn {limits.max_rows:,} dòng", f"the file has more than "
+                                                                           f"{limits.max_rows:,} rows")])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -112,7 +114,8 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits, header_ch
     too_wide = np.flatnonzero(lengths > limits.max_columns)
     if len(too_wide):
         raise FileRefused([Problem(f"dòng có {lengths[too_wide[0]]} cột, vượt giới hạn {limits.max_columns}",
-                                   f"the row has {lengths[too_wide[0]]} columns, over the limit of {limits.max_columns}",
+                                   f"the row has {lengths[too_wide[0]]} columns, over the limit of "
+                                   f"{limits.max_columns}",
                                    row=int(too_wide[0]) + 1)])
     width = int(lengths.max())
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
@@ -128,7 +131,8 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits, header_ch
             escaped = frame[column].str.match(r"'+[=+\-@\t\r]")
             if escaped.any():
                 frame.loc[escaped, column] = frame.loc[escaped, column].map(formula_unsafe)
-    first_rows = [(i + 1, frame.iloc[i, :lengths[i]].tolist()) for i in range(min(len(frame), limits.header_search_rows))]
+    searched = min(len(frame), limits.header_search_rows)
+    first_rows = [(i + 1, frame.iloc[i, :lengths[i]].tolist()) for i in range(searched)]
     header_row, header = _find_header(first_rows, header_test, limits)  # rows are numbered from 1
     _refuse_mojibake_header(header, header_row)
     check_header(header_check, header, header_row)
@@ -148,7 +152,8 @@ def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
             for number, line in enumerate(lines, start=1):
                 if any(len(cell) > limits.max_cell_chars for cell in line.split(delimiter)):
                     raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                               f"a cell is longer than {limits.max_cell_chars:,} characters", row=number)])
+                                               f"a cell is longer than {limits.max_cell_chars:,} characters",
+                                               row=number)])
         return np.fromiter((line.count(delimiter) + 1 if line.strip("\r") else 0 for line in lines), dtype=np.int64,
                            count=len(lines))
     previous = csv.field_size_limit()
@@ -159,7 +164,8 @@ def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
             counts.append(len(cells))
     except csv.Error as exc:
         long_cell = "field larger" in str(exc)
-        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự" if long_cell else f"dòng CSV hỏng ({exc})",
+        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự" if long_cell else f"dòng CSV hỏng "
+                                                                                                  f"({exc})",
                                    f"a cell is longer than {limits.max_cell_chars:,} characters" if long_cell
                                    else f"broken CSV line ({exc})", row=len(counts) + 1)]) from None
     finally:

@@ -153,7 +153,8 @@ def _find_header(first_rows: list[tuple[int, list[str]]], header_test, limits: L
         previous = own
     raise FileRefused([Problem(
         f"không tìm thấy dòng tiêu đề trong {limits.header_search_rows} dòng đầu; tải mẫu trên trang Nhập số liệu",
-        f"no header row found in the first {limits.header_search_rows} rows; download the template from the import page",
+        f"no header row found in the first {limits.header_search_rows} rows; download the template from the import "
+        f"page",
         row=non_empty[0][0], value=", ".join(non_empty[0][1][:8]))])
 
 

@@ -142,7 +142,8 @@ class _Sheet:
         if not any(texts.values()):
             return None
         if any(cell_text(c) for c in cells[len(table.header):]):
-            result.add(Problem("dòng có ô ngoài các cột tiêu đề", "the row has cells beyond the header's columns", row=row_no))
+            result.add(Problem("dòng có ô ngoài các cột tiêu đề", "the row has cells beyond the header's columns",
+                               row=row_no))
             return None
         problems: list[Problem] = []
 
@@ -161,7 +162,8 @@ class _Sheet:
             if not texts.get(role):
                 problem(role, "ô bắt buộc để trống", "a required cell is blank")
         if texts.get("source") == EXAMPLE_SOURCE:
-            problem("source", "đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: delete it")
+            problem("source", "đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: delete "
+                                                                         "it")
         if problems:
             return refused()
         indicator, comparator, periods, numbers, issued_on = self._cells(texts, cells, problem)
@@ -187,7 +189,8 @@ class _Sheet:
         for role, vi, en in target_problems(indicator, comparator, numbers, start, deadline):
             problem(role, vi, en)
         if ("baseline_period" in periods) != ("baseline_value" in numbers):
-            problem("baseline_value", "kỳ gốc và giá trị gốc đi cùng nhau", "baseline_period and baseline_value go together")
+            problem("baseline_value", "kỳ gốc và giá trị gốc đi cùng nhau", "baseline_period and baseline_value go "
+                                                                            "together")
         if problems:
             return refused()
         key = (plan_id, indicator["code"], deadline.text)
@@ -235,7 +238,8 @@ class _Sheet:
         if texts.get("issued_on"):
             issued_on = _date(cells[self.at["issued_on"]])
             if issued_on is None:
-                problem("issued_on", "không phải ngày (2026-03-15 hoặc 15/03/2026)", "is not a date (2026-03-15 or 15/03/2026)")
+                problem("issued_on", "không phải ngày (2026-03-15 hoặc 15/03/2026)", "is not a date (2026-03-15 or "
+                                                                                     "15/03/2026)")
         return indicator, comparator, periods, numbers, issued_on
 
     def _plan(self, texts: dict[str, str], issued_on: date | None, problem) -> tuple[str | None, date | None]:
@@ -247,7 +251,8 @@ class _Sheet:
         plan = self.new_plans.get(plan_id)
         if plan is None:
             if not texts.get("plan_title") or issued_on is None:
-                problem("plan", "kế hoạch mới: cần điền plan_title và issued_on", "a new plan: fill plan_title and issued_on")
+                problem("plan", "kế hoạch mới: cần điền plan_title và issued_on", "a new plan: fill plan_title and "
+                                                                                  "issued_on")
                 return None, None
             plan = {"id": plan_id, "number": texts["plan"], "title": texts["plan_title"], "issued_on": issued_on,
                     "province": None}
@@ -269,7 +274,8 @@ def _compare(store: Store, frame: pd.DataFrame, result: Preview) -> pd.DataFrame
         same = shown_rows[-1] == _row_json(r._asdict(), keep_id=False)
         if r.origin == "reference" and not same:
             result.add(Problem(f"mục tiêu {r.old_id} thuộc kế hoạch đã rà soát (data/plans): sửa trong tệp đó",
-                               f"target {r.old_id} belongs to a reviewed plan (data/plans): change it there", row=int(r.row)))
+                               f"target {r.old_id} belongs to a reviewed plan (data/plans): change it there",
+                               row=int(r.row)))
         statuses.append("unchanged" if same else "change")
     diff["status"] = statuses
     diff["old_row"] = shown_rows  # the stored target as the preview showed it: a commit refuses if it changed

@@ -47,7 +47,8 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
             raise
         except Exception as exc:  # openpyxl raises many kinds for a broken workbook
             raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
-                                       f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]) from None
+                                       f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]
+                              ) from None
 
     names, parts, percent_styles = _workbook_outline(content)
     if not names:
@@ -155,7 +156,8 @@ def _workbook_outline(content: bytes) -> tuple[list[str], dict[str, str], set[in
         part = targets.get(sheet.get(f"{_DOC_RELS}id"))
         if part not in present:
             raise FileRefused([Problem(f"tệp Excel hỏng: thiếu phần của trang tính '{sheet.get('name')}'",
-                                       f"the Excel file is broken: the part of sheet '{sheet.get('name')}' is missing")])
+                                       f"the Excel file is broken: the part of sheet '{sheet.get('name')}' is "
+                                       "missing")])
         parts[sheet.get("name")] = part
     percent: set[int] = set()
     if styles is not None:
@@ -306,7 +308,8 @@ def _check_zip(content: bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        raise FileRefused([Problem("tệp .xlsx hỏng (không phải tệp zip)", "the .xlsx file is broken (not a zip file)")]) from None
+        raise FileRefused([Problem("tệp .xlsx hỏng (không phải tệp zip)",
+                                   "the .xlsx file is broken (not a zip file)")]) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > 10_000:
@@ -316,7 +319,8 @@ def _check_zip(content: bytes, limits: Limits) -> None:
         if inflated > limits.max_unzipped_bytes or inflated / packed > limits.max_zip_ratio:
             raise FileRefused([Problem(
                 f"tệp .xlsx giải nén thành {inflated:,} byte (tỉ lệ {inflated / packed:.0f}:1): nghi là bom zip",
-                f"the .xlsx file inflates to {inflated:,} bytes (ratio {inflated / packed:.0f}:1): refused as a zip bomb")])
+                f"the .xlsx file inflates to {inflated:,} bytes (ratio {inflated / packed:.0f}:1): refused as a zip "
+                f"bomb")])
         if not any(e.filename == "xl/workbook.xml" for e in entries):
             raise FileRefused([Problem("tệp .xlsx không có sổ tính", "the .xlsx file has no workbook")])
 

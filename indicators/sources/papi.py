@@ -86,7 +86,7 @@ def _year_rows(year: int, scores: pd.DataFrame, names: pd.Series, criteria: dict
 
 def read_papi_official(workbook: Path, registry: Registry) -> pd.DataFrame:
     """Dimension scores and the total of the official 2011–2016 workbook, one row per figure."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # noqa: PLC0415 - only the 2011–2016 workbook needs it
 
     book = load_workbook(workbook, read_only=True, data_only=True)
     rows = []

@@ -59,12 +59,12 @@ def read_pci(pci_dir: Path, registry: Registry) -> pd.DataFrame:
 
 def _sheet_rows(path: Path, sheet: int) -> list[list[Any]]:
     if path.suffix == ".xls":
-        import xlrd
+        import xlrd  # noqa: PLC0415 - only the old .xls workbooks need it
 
         book = xlrd.open_workbook(str(path), on_demand=True)
         ws = book.sheet_by_index(sheet - 1)
         return [ws.row_values(i) for i in range(ws.nrows)]
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # noqa: PLC0415 - loaded with the workbooks that need it
 
     ws = load_workbook(path, read_only=True, data_only=True).worksheets[sheet - 1]
     return [list(r) for r in ws.iter_rows(values_only=True)]

@@ -153,7 +153,8 @@ def _refuse_orphans(cur: Cursor, reference: ReferenceData) -> None:
                       & {p["id"] for p in reference.plans})
     if clashing:
         raise ValueError(f"plans {clashing} were entered by an analyst and are now also in data/plans")
-    missing = sorted(used_indicators - known_indicators) + sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
+    missing = sorted(used_indicators - known_indicators)
+    missing += sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
     if missing:
         raise ValueError(f"stored actuals refer to {missing}, which the reference data no longer has")
 
@@ -192,7 +193,8 @@ def _insert_reference(cur: Cursor, ref: ReferenceData) -> None:
             cur.executemany(
                 "INSERT INTO target (id, plan_id, province_code, province_valid_from, indicator_code, comparator,"
                 " target_value, target_high, baseline_period, baseline_value, start_period, deadline_period,"
-                " recurring, source_quote, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reference')",
+                " recurring, source_quote, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "'reference')",
                 [[t["id"], plan["id"], province["code"], province["valid_from"], t["indicator"], t["comparator"],
                   t["value"], t.get("value_high"), t.get("baseline_period"), t.get("baseline_value"), t["start"],
                   t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note")]

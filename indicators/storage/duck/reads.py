@@ -37,18 +37,29 @@ ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family"
               "actual_history", "target_history", "period_lock", "lock_history", "app_user", "audit_event")
 
 INTEGRITY_CHECKS = {
-    "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE r.code IS NULL",
-    "successor missing": "SELECT count(*) FROM province p WHERE p.successor_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM province q WHERE q.code = p.successor_code AND q.valid_from = p.successor_valid_from)",
-    "alias without province": "SELECT count(*) FROM province_alias a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = a.code AND p.valid_from = a.valid_from)",
-    "target without plan": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = t.plan_id)",
-    "target without indicator": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = t.indicator_code)",
-    "target without province": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = t.province_code AND p.valid_from = t.province_valid_from)",
+    "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE "
+                               "r.code IS NULL",
+    "successor missing": "SELECT count(*) FROM province p WHERE p.successor_code IS NOT NULL AND NOT EXISTS (SELECT 1 "
+                         "FROM province q WHERE q.code = p.successor_code AND q.valid_from = p.successor_valid_from)",
+    "alias without province": "SELECT count(*) FROM province_alias a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE "
+                              "p.code = a.code AND p.valid_from = a.valid_from)",
+    "target without plan": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = "
+                           "t.plan_id)",
+    "target without indicator": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE "
+                                "i.code = t.indicator_code)",
+    "target without province": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code "
+                               "= t.province_code AND p.valid_from = t.province_valid_from)",
     "task without plan": "SELECT count(*) FROM task k WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = k.plan_id)",
-    "actual without batch": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = a.batch_id)",
-    "actual without indicator": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = a.indicator_code)",
-    "national value without batch": "SELECT count(*) FROM national_value n WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = n.batch_id)",
-    "national value without indicator": "SELECT count(*) FROM national_value n WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE i.code = n.indicator_code)",
-    "actual without province": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code = a.province_code AND p.valid_from = a.province_valid_from)",
+    "actual without batch": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id "
+                            "= a.batch_id)",
+    "actual without indicator": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM indicator i WHERE "
+                                "i.code = a.indicator_code)",
+    "national value without batch": "SELECT count(*) FROM national_value n WHERE NOT EXISTS (SELECT 1 FROM "
+                                    "import_batch b WHERE b.id = n.batch_id)",
+    "national value without indicator": "SELECT count(*) FROM national_value n WHERE NOT EXISTS (SELECT 1 FROM "
+                                        "indicator i WHERE i.code = n.indicator_code)",
+    "actual without province": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code "
+                               "= a.province_code AND p.valid_from = a.province_valid_from)",
 }
 
 
@@ -213,7 +224,8 @@ class Reads(Executor):
     def locks(self) -> pd.DataFrame:
         return self._df("""
             SELECT l.province_code, l.province_valid_from, p.name AS province_name, l.period, l.locked_by, l.locked_at,
-                   l.note FROM period_lock l JOIN province p ON p.code = l.province_code AND p.valid_from = l.province_valid_from
+                   l.note
+            FROM period_lock l JOIN province p ON p.code = l.province_code AND p.valid_from = l.province_valid_from
             ORDER BY l.locked_at DESC""")
 
     def lock_history(self) -> pd.DataFrame:

@@ -112,7 +112,8 @@ class Writes(Reads):
             SELECT ?, 'undo', h.province_code, h.province_valid_from, h.indicator_code, h.period,
                    a.value, a.source, a.note, a.batch_id, h.old_value, h.old_source, h.old_note, h.old_batch_id, ?, ?
             FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
-            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') ORDER BY h.id""", [batch_id, who, when, batch_id])
+            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') ORDER BY h.id""", [batch_id, who, when,
+                                                                                          batch_id])
         restored = self._value(f"""
             UPDATE actual a SET value = h.old_value, source = h.old_source, note = h.old_note, batch_id = h.old_batch_id
             FROM actual_history h WHERE h.batch_id = ? AND h.action = 'replace' AND {_HISTORY_JOIN}""", [batch_id])
@@ -133,7 +134,8 @@ class Writes(Reads):
             self._run("DELETE FROM period_lock WHERE province_code = ? AND province_valid_from = ? AND period = ?",
                       where)
         self._run("INSERT INTO lock_history (action, province_code, province_valid_from, period, changed_by,"
-                  " changed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)", ["lock" if lock else "unlock"] + where + [who, when, note])
+                  " changed_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  ["lock" if lock else "unlock", *where, who, when, note])
         self.changed("lock" if lock else "unlock", f"{key[0]} {period}")
 
     # --- targets and plans -------------------------------------------------------------------------------

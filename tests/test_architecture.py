@@ -1,0 +1,63 @@
+"""The architecture the build checks (issue 13): lint, the import contracts, SQL only under the storage seam,
+no module too long to read."""
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+CODE = sorted([*(REPO / "indicators").rglob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"])
+STORAGE = REPO / "indicators" / "storage"
+# the code writes SQL keywords in capitals
+SQL = re.compile(r"^\s*(SELECT\b.+\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|"
+                 r"CREATE\s+(TABLE|SEQUENCE)\b|ALTER\s+TABLE\b|BEGIN\b|COMMIT\b|ROLLBACK\b)", re.DOTALL)
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff") or pytest.skip("ruff is installed by requirements-dev.txt")
+    done = subprocess.run([ruff, "check", "--no-cache", str(REPO)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_import_contracts_hold():
+    """pyproject.toml's contracts: pages and the web layer above the engine and views, those above the storage
+    seam; only the seam imports the driver and no one above it imports a backend; the domain rules import
+    neither storage nor the web layer; no cycles."""
+    lint = shutil.which("lint-imports") or pytest.skip("import-linter is installed by requirements-dev.txt")
+    done = subprocess.run([lint, "--no-cache"], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+def test_sql_is_written_only_under_the_storage_seam():
+    found = []
+    for path in CODE:
+        if STORAGE in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value.strip()[:60]}")
+    assert found == []
+
+
+def test_the_check_would_find_sql_outside_the_seam():
+    assert SQL.match("SELECT count(*) FROM actual") and SQL.match("\n  INSERT INTO x VALUES (1)")
+    assert not SQL.match("Select a province from the list")
+
+
+def test_no_module_is_too_long_to_read():
+    long = {str(p.relative_to(REPO)): n for p in CODE if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}
+
+
+def test_the_package_is_installed_not_put_on_the_path():
+    done = subprocess.run([sys.executable, "-c", "import indicators, sys; print(indicators.__file__)"],
+                          capture_output=True, text=True, cwd="/")
+    assert done.returncode == 0 and done.stdout.strip() == str(REPO / "indicators" / "__init__.py")
+    for path in [*CODE, *(REPO / "bench").glob("*.py"), *(REPO / "tests").glob("*.py")]:
+        assert "sys.path.insert" not in path.read_text(encoding="utf-8").replace('"sys.path.insert"', ""), path
