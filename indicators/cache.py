@@ -38,8 +38,7 @@ def get_store() -> Store:
 
 
 def _read_version() -> tuple:
-    store = get_store()
-    return (str(store.path), *store.data_version())  # the file too: a test or an operator may switch files
+    return get_store().data_version()
 
 
 def start_rerun() -> tuple:
@@ -63,14 +62,28 @@ def clear_caches(store: bool = False) -> None:
     for cache in CACHES:
         cache.clear()
     if store:
-        get_store().close()
-        get_store.clear()
+        close_store()
+
+
+def close_store() -> None:
+    """Close the server's connection (the next rerun opens ``$KPI_DB`` again); the caches stay, keyed on the data
+    version, which names the database and not the file."""
+    get_store().close()
+    get_store.clear()
+
+
+class _ServerStore:
+    """The server's store as it is now: a dataset, kept per data version, reads its slices through the current
+    connection (which a restart, a test or a switch of file may have replaced)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(get_store(), name)
 
 
 @_listed
 @st.cache_resource(max_entries=2)
 def _dataset(version: tuple) -> Dataset:
-    dataset = Dataset.load(get_store())
+    dataset = Dataset.load(_ServerStore())
     dataset.registry  # noqa: B018 - build the lookup tables once
     return dataset
 

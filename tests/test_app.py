@@ -19,9 +19,11 @@ def app(built_db, tmp_path, monkeypatch):
     shutil.copyfile(built_db, db)
     monkeypatch.setenv("KPI_DB", str(db))
     from indicators import cache
-    cache.clear_caches(store=True)  # the one list of caches (indicators.cache.CACHES)
+    # the server's connection is opened on this test's file; the caches stay: they are keyed on the data version,
+    # which names the database (every copy of built_db is the same one) and moves with every write
+    cache.close_store()
     yield AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    cache.clear_caches(store=True)  # DuckDB allows one configuration per file and process
+    cache.close_store()  # DuckDB allows one configuration per file and process
 
 
 def open_page(app: AppTest, page: str, **params: str) -> AppTest:

@@ -2,6 +2,8 @@
 
 import shutil
 
+import pytest
+
 from indicators.storage import check_backup, open_store
 from tests.conftest import PASSWORD
 from tests.test_cli import run
@@ -22,6 +24,7 @@ def _import(capsys, db, tmp_path, name, line):
     assert code == 0, err
 
 
+@pytest.mark.slow  # the whole drill through the command line
 def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
     monkeypatch.setenv("KPI_PASSWORD", PASSWORD)
     db = tmp_path / "kpi.duckdb"

@@ -101,6 +101,7 @@ def test_status_of_an_unknown_province_fails_with_a_message(capsys, built_db):
     assert code == 2 and "not a known province" in err
 
 
+@pytest.mark.slow  # fresh interpreters
 def test_the_module_runs_as_a_command_and_honours_kpi_db(tmp_path):
     db = tmp_path / "env.duckdb"
     env = {"KPI_DB": str(db), "PATH": "/usr/bin:/bin"}

@@ -91,6 +91,7 @@ def test_sign_in_failures_are_throttled_per_account_in_the_database_and_recorded
     assert set(lan.channel) == {"web", "cli"}
 
 
+@pytest.mark.slow  # an hour of guesses
 def test_guessing_rate_per_account_is_a_few_an_hour(engine, monkeypatch):
     """An attacker who waits exactly as long as asked, for an hour of clock: the waits double."""
     clock = [auth._now()]
@@ -257,6 +258,7 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           stdin=subprocess.DEVNULL)
 
 
+@pytest.mark.slow  # every admin command as a process
 def test_build_backup_and_restore_need_an_admin_and_are_recorded(engine, tmp_path):
     db = str(engine.path)
     engine.close()
@@ -281,6 +283,7 @@ def test_build_backup_and_restore_need_an_admin_and_are_recorded(engine, tmp_pat
     assert {"build", "backup", "restore"} <= set(pd.read_csv(io.StringIO(before.stdout)).action)
 
 
+@pytest.mark.slow  # a second process holding the file
 def test_build_if_needed_and_a_build_while_the_server_holds_the_file(tmp_path):
     db = tmp_path / "new.duckdb"
     assert cli("build", "--if-needed", "--db", str(db)).returncode == 0
@@ -294,6 +297,7 @@ def test_build_if_needed_and_a_build_while_the_server_holds_the_file(tmp_path):
     assert held.returncode == 2 and "another process" in held.stderr and "Traceback" not in held.stderr
 
 
+@pytest.mark.slow  # commands as processes
 def test_a_damaged_database_is_named_and_a_read_never_writes(tmp_path):
     damaged = tmp_path / "damaged.duckdb"
     damaged.write_bytes(b"\x00garbage" * 10_000)

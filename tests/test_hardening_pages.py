@@ -90,6 +90,7 @@ PAGES = [("pages/overview.py", {"province": "42@2025"}), ("pages/overview.py", {
          ("pages/rankings.py", {"view": "map"}), ("pages/plans.py", {}), ("pages/data.py", {})]
 
 
+@pytest.mark.slow  # every page × every hostile field
 @pytest.mark.parametrize("page, params", PAGES)
 def test_planted_text_reaches_every_page_as_plain_text(app, page, params):  # noqa: F811
     plant(os.environ["KPI_DB"])
@@ -131,6 +132,7 @@ PARAMS = {"pages/overview.py": ["province", "year"],
           "pages/data.py": ["plan"], "pages/imports.py": ["tab"]}
 
 
+@pytest.mark.slow  # every page × every hostile parameter
 @pytest.mark.parametrize("page", list(PARAMS))
 def test_hostile_query_parameters_fall_back_to_defaults_without_an_exception(app, page):  # noqa: F811
     for value in HOSTILE_VALUES:

@@ -396,6 +396,7 @@ def _content(rows) -> bytes:
     return csv_file(*lines)
 
 
+@pytest.mark.slow  # a property over generated files
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=st.lists(row_strategy, min_size=1, max_size=12), second=st.lists(row_strategy, min_size=1, max_size=12))
 def test_import_twice_equals_import_once_and_undo_restores_the_exact_state(engine, first, second):

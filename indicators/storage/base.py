@@ -85,8 +85,9 @@ class Reads(ABC):
         """How many actuals differ between the table and a replay of their history (0: the trail is whole)."""
     @abstractmethod
     def data_version(self) -> tuple:
-        """Changes with every committed write the pages show (import, undo, lock, build), whichever process or
-        replica made it: what the pages' caches are keyed on."""
+        """(database identity, …) that changes with every committed write the pages show (import, undo, lock,
+        build), whichever process or replica made it: what the pages' caches are keyed on. Two stores with the
+        same data version hold the same data (a copy of a file is the same database; a restore makes a new one)."""
 
     # targets and plans as the target import compares them
     @abstractmethod

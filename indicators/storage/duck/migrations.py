@@ -141,11 +141,16 @@ def _sql(text: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
     return lambda cur: cur.execute(text)
 
 
+# Which database this is, whatever file or server holds it: with the change log's count, the data version the
+# pages' caches are keyed on (a copy of a file is the same database; a restore makes a new one).
+_IDENTITY = "INSERT OR IGNORE INTO meta VALUES ('database_id', CAST(uuid() AS VARCHAR))"
+
 MIGRATIONS = (
     Migration("0001_tables", _sql(_TABLES)),
     Migration("0002_added_columns", _sql(_ADDED_COLUMNS)),
     Migration("0003_history_of_older_batches", _backfill_history),
     Migration("0004_data_change_log", _sql(_DATA_CHANGE)),
+    Migration("0005_database_identity", _sql(_IDENTITY)),
 )
 LATEST = MIGRATIONS[-1].name
 

@@ -250,9 +250,10 @@ class Reads(Executor):
                  + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM replayed))"""))
 
     def data_version(self) -> tuple:
-        # count and last id of the append-only change log: the count grows with every committed change, even when
-        # two writers' ids commit out of order
-        return tuple(self._one("SELECT count(*), coalesce(max(id), 0) FROM data_change"))
+        # the database's identity, then the count and last id of the append-only change log: the count grows with
+        # every committed change, even when two writers' ids commit out of order
+        return tuple(self._one("SELECT (SELECT value FROM meta WHERE key = 'database_id'), count(*),"
+                               " coalesce(max(id), 0) FROM data_change"))
 
     # --- targets and plans, as the target import compares them --------------------------------------
 

@@ -244,7 +244,8 @@ def check_file(path: Path | str) -> dict[str, int]:
 
 def replace_file(backup: Path, path: Path) -> Path:
     """Put the checked ``backup`` in place of ``path``; the current file (and its write-ahead log) is kept beside
-    it as ``<name>.before-restore-<time>``. Refused while another process (the server) holds the file."""
+    it as ``<name>.before-restore-<time>``. Refused while another process (the server) holds the file. The restored
+    file is a new database (a new identity): figures cached for the backup's own versions are never reused."""
     if path.exists():
         probe = duckdb.connect(str(path))  # fails while another process (the server) holds the file
         probe.close()
@@ -252,6 +253,10 @@ def replace_file(backup: Path, path: Path) -> Path:
     kept = path.with_name(f"{path.name}.before-restore-{stamp}")
     incoming = path.with_name(path.name + ".restoring")
     shutil.copyfile(backup, incoming)
+    with duckdb.connect(str(incoming)) as restored:
+        restored.execute("UPDATE meta SET value = CAST(uuid() AS VARCHAR) WHERE key = 'database_id'")
+        restored.execute("INSERT INTO data_change (happened_at, kind, detail) VALUES (now()::TIMESTAMP, 'restore', ?)",
+                         [backup.name])
     if path.exists():
         os.replace(path, kept)
         wal = path.with_name(path.name + ".wal")
