@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from .i18n import format_number
+from .i18n import format_number, in_language
 from .i18n import label as i18n_label
 from .periods import position
 from .plain import html as h
@@ -109,7 +109,7 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
         shape, note = _vline(year - 0.5, "#969696", "dot", t("method", lang, year=year))
         shapes.append(shape)
         notes.append(note)
-    name = indicator.name_vi if lang == "vi" else indicator.name_en
+    name = in_language(indicator, "name", lang)
     yaxis = {"autorange": "reversed"} if indicator.unit in ("rank", "tier") else {}
     layout = _layout(name, lang, shapes=shapes, annotations=notes, yaxis=yaxis,
                      xaxis={"dtick": 1, "title": {"text": t("year", lang)}})
@@ -156,7 +156,7 @@ def _wrap(text: str, width: int = 70) -> str:
 
 def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: str = "vi") -> go.Figure:
     """PAPI dimensions of a province against those of the best province (highest total) that year."""
-    names = list(dimensions.name_vi if lang == "vi" else dimensions.name_en)
+    names = list(in_language(dimensions, "name", lang))
     best = _values(dimensions.best)
     values = _values(dimensions.value)
     traces = [
@@ -255,7 +255,7 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
         values = [float(rows.value.min()), float(rows.value.max())] + [float(v) for v in thresholds.target_value]
         spread = (max(values) - min(values)) or 1.0
         xaxis = {"range": [max(min(values) - 0.15 * spread, float(indicator.min_value)), max(values) + 0.08 * spread]}
-    name = indicator.name_vi if lang == "vi" else indicator.name_en
+    name = in_language(indicator, "name", lang)
     name += f" · {rows.period.iloc[0]}" if not rows.empty else ""  # the year, or the month a monthly figure is of
     layout = _layout(name, lang, height=max(400, 18 * len(rows) + 120), shapes=shapes, annotations=notes, xaxis=xaxis)
     return go.Figure(data=[trace], layout=layout)
@@ -286,7 +286,7 @@ def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator:
              "locations": ids, "z": quartiles, "featureidkey": "id", "zmin": -0.5, "zmax": 4.5,
              "colorscale": scale, "showscale": False, "text": hover, "hoverinfo": "text",
              "marker": {"line": {"color": "white", "width": 0.5}}}
-    name = indicator.name_vi if lang == "vi" else indicator.name_en
+    name = in_language(indicator, "name", lang)
     layout = _layout(name, lang, height=720,
                      map={"style": "white-bg", "center": {"lat": 16.0, "lon": 106.0}, "zoom": 4.3})
     return go.Figure(data=[trace], layout=layout)

@@ -170,19 +170,15 @@ def pending(cur: duckdb.DuckDBPyConnection) -> list[Migration]:
     return [m for m in MIGRATIONS if m.name not in done]
 
 
-def migrate(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every pending migration in order, each in its own transaction with its record; returns their
-    names. A migration that fails leaves the file as it was before it (and the later ones unapplied)."""
-    cur.execute(_LEDGER)
-    names = []
-    for migration in pending(cur):
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            migration.apply(cur)
-            cur.execute("INSERT INTO schema_migration VALUES (?, now()::TIMESTAMP)", [migration.name])
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        names.append(migration.name)
-    return names
+def migrate(store) -> list[str]:
+    """Apply every pending migration in order, each in its own transaction (the store's one transaction helper)
+    with its record; returns their names. A migration that fails leaves the file as it was before it (and the
+    later ones unapplied)."""
+    with store._cursor() as cur:
+        cur.execute(_LEDGER)
+        todo = pending(cur)
+    for migration in todo:
+        with store.transaction() as session:
+            migration.apply(session._cur)
+            session._run("INSERT INTO schema_migration VALUES (?, now()::TIMESTAMP)", [migration.name])
+    return [m.name for m in todo]

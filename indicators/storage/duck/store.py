@@ -129,8 +129,7 @@ class DuckDBStore(Reads, base.Store):
         their actuals or clash with one."""
         reference = load_reference(data_dir)
         actual_files = load_actual_files(reference, data_dir)
-        with self._cursor() as cur:
-            migrations.migrate(cur)
+        migrations.migrate(self)
         with self.transaction() as session:
             building.refill(session._cur, reference, actual_files)
             session._run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [migrations.LATEST])
