@@ -14,7 +14,7 @@ from indicators.i18n import column, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
 from indicators.plain import md
-from indicators.storage import BackupFailed, backup_folder, check_backup, default_backup_path
+from indicators.storage import BackupFailed, backups, check_backup, default_backup_path
 from indicators.templates import indicator_list, template_bytes
 from indicators.ui import (
     after_write,
@@ -261,8 +261,7 @@ elif tab == "backup":
                 say(error)
             else:
                 st.success(label("backup_done", lang, path=md(target.name), actuals=check_backup(target)["actual"]))
-        folder = backup_folder(store.path)
-        made = sorted(folder.glob("*.duckdb"), reverse=True) if folder.exists() else []
+        made = backups(store.path)
         data_table(pd.DataFrame({label("col_file", lang): [p.name for p in made],
                                    "MB": [round(p.stat().st_size / 1e6, 1) for p in made]}),
                      hide_index=True, width="stretch")

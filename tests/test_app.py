@@ -190,3 +190,25 @@ def test_every_url_path_is_the_file_name_so_a_first_link_is_found():
 
     from indicators.ui import PAGES
     assert all(url is None or _Path(path).stem == url for path, _, _, url in PAGES)
+
+
+def test_a_write_by_another_connection_shows_on_the_next_rerun(app):
+    """The caches are keyed on the database's data version, read at the start of every rerun: a figure written by
+    another process or replica (here another connection, which no code of the web layer sees) is shown at once,
+    with no cache cleared by anyone."""
+    import os
+    from datetime import date
+
+    from indicators.storage import open_store
+    from tests.conftest import import_rows
+
+    at = open_page(app, "pages/data.py")
+    before = int(at.metric[5].value.replace(".", ""))
+    other = open_store(os.environ["KPI_DB"])  # not the server's connection
+    try:
+        import_rows(other, [("42", date(2004, 1, 1), "sipas", "2019", 77.0)], source="another replica")
+    finally:
+        other.close()
+    at = at.run()
+    assert not at.exception
+    assert int(at.metric[5].value.replace(".", "")) == before + 1

@@ -25,9 +25,9 @@ vietnamese_order = _duck.vietnamese_order
 held_by_another = _duck.held_by_another
 
 __all__ = ["ALL_TABLES", "BackupFailed", "ConflictError", "DatabaseUnusable", "SCHEMA_VERSION", "Session", "Store",
-           "StorageFailed", "StoreError", "backup_folder", "check_backup", "default_backup_path", "default_db_path",
-           "held_by_another", "open_read_only", "open_store", "open_writable", "restore", "storage_failure",
-           "vietnamese_order"]
+           "StorageFailed", "StoreError", "backup_folder", "backups", "check_backup", "default_backup_path",
+           "default_db_path", "held_by_another", "is_built", "now", "open_read_only", "open_store", "open_writable",
+           "restore", "storage_failure", "vietnamese_order"]
 
 
 def default_db_path() -> Path:
@@ -85,6 +85,12 @@ def is_built(store: Store) -> bool:
 def backup_folder(db: Path) -> Path:
     """``$KPI_BACKUP_DIR``, or ``backups/`` beside the database."""
     return Path(os.environ.get("KPI_BACKUP_DIR") or Path(db).resolve().parent / "backups")
+
+
+def backups(db: Path) -> list[Path]:
+    """The backups in :func:`backup_folder`, newest first."""
+    folder = backup_folder(db)
+    return sorted(folder.glob("*.duckdb"), reverse=True) if folder.exists() else []
 
 
 def default_backup_path(db: Path) -> Path:
