@@ -145,6 +145,7 @@ indicators_with_data = cached_view(views.indicators_with_data)
 threshold_for = cached_view(views.threshold_for)
 reference_lines = cached_view(views.reference_lines)
 papi_dimensions = cached_view(views.papi_dimensions)
+inherited_plans = cached_view(views.inherited_plans)
 _judged = cached_view(views.judged_targets, max_entries=256)
 
 

@@ -19,7 +19,7 @@ from .periods import position
 from .plain import html as h
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
-                  "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
+                  "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
 QUARTILE_COLOURS = {1: "#1a9850", 2: "#a6d96a", 3: "#fdae61", 4: "#d73027"}  # PAPI-style: green best
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 TARGET_COLOUR = "#d73027"

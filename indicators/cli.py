@@ -34,7 +34,7 @@ from .storage import (
     restore,
 )
 from .templates import template_bytes
-from .views import status_table
+from .views import plans_inherited, status_table
 
 EXPORT_COLUMNS = {
     "targets": ["target_id", "province_code", "province_valid_from", "province_name", "indicator_code",
@@ -435,6 +435,9 @@ def _status(args: argparse.Namespace) -> int:
     if len(keys) > 1:
         olds = ", ".join(f"{registry.row(k)['name']} ({k[0]})" for k in keys[1:])
         print(f"including the targets of the provinces it absorbed on {key[1]}: {olds}")
+        for plan in plans_inherited(store.plans(), keys[1:], key).to_dict("records"):
+            print(f"inherited plan: {plan['number']} of {plan['province_name']} ({plan['period_start']}–"
+                  f"{plan['period_end']}), judged on this province's figures from {key[1]}")
     if table.empty:
         print("no targets")
         return 0

@@ -5,9 +5,12 @@ Pure functions, no database. The rules (also in the README):
 * ``not_due``   – the period judged ends before the target starts.
 * ``no_data``   – no actual to judge by.
 * ``achieved``  – the latest actual meets the target.
-* ``off_track`` – the deadline has passed without the target being met, or
-  the latest actual has made less than half the progress a straight line
-  from the baseline to the target would have made by then.
+* ``missed``    – the deadline has passed and the latest actual up to the
+  deadline does not meet the target: final, like ``achieved`` (a target
+  whose deadline has passed is achieved or missed, never "off track").
+* ``off_track`` – still running, and the latest actual has made less than
+  half the progress a straight line from the baseline to the target would
+  have made by then.
 * ``at_risk``   – not met, deadline ahead, behind the straight line but with
   at least half its progress; also when there is no baseline to draw the
   line from, or when an earlier figure met the target and the latest slipped.
@@ -15,7 +18,7 @@ Pure functions, no database. The rules (also in the README):
 
 Recurring targets ("hằng năm", "luôn") are judged year by year, each year on
 its own figure; a year judged on a part-year figure that misses is
-``at_risk``, on a full-year figure ``off_track``. Ranks are lower-is-better;
+``at_risk``, on a full-year figure (the year is over) ``missed``. Ranks are lower-is-better;
 a range is met inside it (and beyond it on the better side).
 """
 
@@ -33,6 +36,7 @@ class Status(str, Enum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
+    MISSED = "missed"
     NOT_DUE = "not_due"
     NO_DATA = "no_data"
 
@@ -136,7 +140,7 @@ def judge_year(rule: TargetRule, observations: Sequence[Observation], year: int)
         return Judgement(Status.NO_DATA)
     if meets(rule, obs.value):
         return Judgement(Status.ACHIEVED, obs.period, obs.value)
-    status = Status.OFF_TRACK if obs.period.closes_year else Status.AT_RISK
+    status = Status.MISSED if obs.period.closes_year else Status.AT_RISK
     return Judgement(status, obs.period, obs.value)
 
 
@@ -164,7 +168,7 @@ def judge(rule: TargetRule, observations: Sequence[Observation],
     if meets(rule, latest.value):
         return Judgement(Status.ACHIEVED, latest.period, latest.value)
     if as_of.end >= rule.deadline.end:
-        return Judgement(Status.OFF_TRACK, latest.period, latest.value)
+        return Judgement(Status.MISSED, latest.period, latest.value)
     return _judge_progress(rule, observations, latest)
 
 

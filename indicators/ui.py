@@ -308,7 +308,7 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("col_requirement", lang): judged.requirement,
         label("col_deadline", lang): judged.deadline_period,
         label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
-        label("col_period_judged", lang): judged.period.fillna("—"),
+        label("col_period_judged", lang): _judged_period(judged, lang),
         label("col_plan", lang): judged.plan_number,
         label("col_chart", lang): links,
         label("col_quote", lang): judged.source_quote,
@@ -317,6 +317,14 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         **status_column(lang),
         label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
     download(table, file_name, lang, key=key)
+
+
+def _judged_period(judged: pd.DataFrame, lang: str) -> list[str]:
+    """The period judged, and whose figure it was when the successor province reported it."""
+    column = f"judged_on_{'en' if lang == 'en' else 'vi'}"
+    on = judged[column] if column in judged else pd.Series([None] * len(judged), index=judged.index)
+    return [("—" if not isinstance(p, str) else p) + (f" · {label('judged_on', lang, name=o)}" if isinstance(o, str)
+                                                       else "") for p, o in zip(judged.period, on)]
 
 
 def status_tags(table: pd.DataFrame, lang: str) -> pd.DataFrame:

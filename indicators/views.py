@@ -20,12 +20,12 @@ import pandas as pd
 
 from .periods import position
 from .registry import ProvinceKey, Registry
-from .scorecard import judge_targets
+from .scorecard import judge_targets, series_wanted, with_successors
 from .storage import Store
 
 COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
               "pci_total": "pci_rank"}
-STATUS_ORDER = ("off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
+STATUS_ORDER = ("missed", "off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
 MERGER_DAY = date(2025, 7, 1)
 # What the comparison offers first (the composite indices, then the dimensions most asked for), what it opens
 # with, and the ranks it can chart.
@@ -53,9 +53,10 @@ class Dataset:
 
     @classmethod
     def load(cls, store: Store, kept: int = 48) -> "Dataset":
-        targets = store.targets()
+        provinces = store.provinces()
+        targets = with_successors(store.targets(), provinces)
         targets["province_key"] = _key_column(targets)
-        return cls(store, store.provinces(), store.province_aliases(), store.indicators(), targets,
+        return cls(store, provinces, store.province_aliases(), store.indicators(), targets,
                    store.national_values(), store.plans(), store.tasks(), store.method_changes(), kept)
 
     def actuals(self, indicator_code: str) -> pd.DataFrame:
@@ -82,8 +83,9 @@ class Dataset:
         return self.store.actuals(period=period)
 
     def target_series(self, targets: pd.DataFrame) -> pd.DataFrame:
-        """The actuals each target of ``targets`` is judged on (its province era and indicator)."""
-        return self.store.actual_series(targets)
+        """The actuals each target of ``targets`` is judged on (its province era and indicator, and its
+        successor's where the province was merged before the deadline)."""
+        return self.store.actual_series(series_wanted(targets))
 
     @cached_property
     def coverage(self) -> pd.DataFrame:
@@ -153,8 +155,8 @@ def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
 
 def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
     """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
-    targets = store.targets(keys)
-    return judge_targets(targets, store.actual_series(targets), as_of_year)
+    targets = with_successors(store.targets(keys), store.provinces())
+    return judge_targets(targets, store.actual_series(series_wanted(targets)), as_of_year)
 
 
 # --- overview ---------------------------------------------------------------------------------
@@ -168,9 +170,25 @@ def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int)
     latest = judged.drop_duplicates("target_id", keep="last").copy()
     latest["urgency"] = latest.status.map({s: i for i, s in enumerate(STATUS_ORDER)})
     meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
-                                           "province_valid_from", "unit"]]
+                                           "province_valid_from", "unit", "successor_valid_from"]]
     latest = latest.join(meta, on="target_id")
+    for lang in ("vi", "en"):  # the successor whose figure was judged, with its era: "Tây Ninh (từ 01/07/2025)"
+        latest[f"judged_on_{lang}"] = [province_label(ds, (c, s.date()), lang) if isinstance(c, str) else None
+                                       for c, s in zip(latest.judged_on_code, latest.successor_valid_from)]
     return latest.sort_values(["urgency", "deadline_period", "target_id"]).reset_index(drop=True)
+
+
+def inherited_plans(ds: Dataset, key: ProvinceKey) -> pd.DataFrame:
+    """The plans of the provinces merged into ``key`` that were still running when it took over: it reports
+    their remaining periods and closes them (tổng kết)."""
+    return plans_inherited(ds.plans, ds.registry.predecessors(key), key)
+
+
+def plans_inherited(plans: pd.DataFrame, predecessors: list[ProvinceKey], key: ProvinceKey) -> pd.DataFrame:
+    olds = set(predecessors)
+    mine = [(c, d.date()) in olds for c, d in zip(plans.province_code, plans.province_valid_from)]
+    running = plans.period_end.astype(str).str[:4].astype(int) >= key[1].year
+    return plans[pd.Series(mine, index=plans.index) & running]
 
 
 def status_counts(judged: pd.DataFrame) -> dict[str, int]:

@@ -8,8 +8,18 @@ from indicators.cache import get_dataset
 from indicators.charts import status_bar
 from indicators.i18n import format_number, in_language, label
 from indicators.plain import md
-from indicators.ui import COUNTRY, chart, data_table, language, province_picker, targets_table, this_year, year_picker
-from indicators.views import STATUS_ORDER, parse_key_text, scope, status_counts
+from indicators.ui import (
+    COUNTRY,
+    chart,
+    data_table,
+    language,
+    plans_table,
+    province_picker,
+    targets_table,
+    this_year,
+    year_picker,
+)
+from indicators.views import STATUS_ORDER, parse_key_text, province_label, scope, status_counts
 
 lang = language()
 ds = get_dataset()
@@ -59,6 +69,13 @@ else:
         label("col_source", lang): summary.source.fillna("—"),
     }))
     st.caption(label("country_note", lang))
+
+if key is not None:
+    inherited = cache.inherited_plans(key)
+    if not inherited.empty:
+        st.subheader(label("inherited_plans", lang))
+        plans_table(inherited, lang)
+        st.caption(label("inherited_note", lang, name=md(province_label(ds, key, lang))))
 
 st.subheader(label("urgent", lang))
 if judged.empty:

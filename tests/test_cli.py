@@ -79,7 +79,7 @@ def test_status_judges_recurring_targets_year_by_year_against_actuals(capsys, tm
     judged = [r for r in rows(out) if r["target_id"] == "HT239-01"]
     assert code == 0
     assert [(r["judged_year"], r["status"]) for r in judged] == [
-        ("2016", "achieved"), ("2017", "off_track"), ("2018", "achieved"), ("2019", "no_data"), ("2020", "achieved")]
+        ("2016", "achieved"), ("2017", "missed"), ("2018", "achieved"), ("2019", "no_data"), ("2020", "achieved")]
 
 
 def test_status_of_a_new_province_includes_the_targets_of_the_old_ones(capsys, built_db):
@@ -142,8 +142,8 @@ def test_status_of_ha_tinh_judges_its_papi_rank_targets_on_the_real_ranks(capsys
     code, out, _ = run(capsys, "status", "--province", "42", "--db", str(built_db), "--format", "csv")
     transparency = [(r["judged_year"], r["actual"], r["status"]) for r in rows(out) if r["target_id"] == "HT239-03"]
     assert code == 0
-    assert transparency == [("2016", "10.0", "off_track"), ("2017", "3.0", "achieved"), ("2018", "7.0", "off_track"),
-                            ("2019", "19.0", "off_track"), ("2020", "9.0", "off_track")]
+    assert transparency == [("2016", "10.0", "missed"), ("2017", "3.0", "achieved"), ("2018", "7.0", "missed"),
+                            ("2019", "19.0", "missed"), ("2020", "9.0", "missed")]
 
 
 def test_import_dry_run_import_history_and_undo_from_the_command_line(capsys, tmp_path, users_db, monkeypatch):
@@ -179,3 +179,9 @@ def test_import_dry_run_import_history_and_undo_from_the_command_line(capsys, tm
     assert code == 0 and "1 rows restored" in err
     code, out, _ = run(capsys, "batches", "--db", str(db))
     assert rows(out)[0]["undone_by"] == "lan"
+
+
+def test_status_of_a_successor_names_the_plans_it_inherited(capsys, built_db):
+    code, out, _ = run(capsys, "status", "--province", "80", "--db", str(built_db))
+    assert code == 0
+    assert "inherited plan: 490/QĐ-UBND of Tây Ninh (2021–2025)" in out

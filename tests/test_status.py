@@ -57,13 +57,14 @@ def test_achieved_when_the_latest_actual_meets_the_target():
     assert (result.status, result.period.text, result.value) == (Status.ACHIEVED, "2018", 100)
 
 
-def test_off_track_when_the_deadline_passed_unmet():
-    assert judge(rule(), obs(("2020", 99)), 2021).status is Status.OFF_TRACK
+def test_missed_when_the_deadline_passed_unmet_a_final_status():
+    assert judge(rule(), obs(("2020", 99)), 2021).status is Status.MISSED
+    assert judge(rule(), obs(("2020", 99)), 2030).status is Status.MISSED  # and it stays so
 
 
 def test_a_figure_after_the_deadline_does_not_count():
     result = judge(rule(deadline="2020"), obs(("2020", 90), ("2022", 100)), 2023)
-    assert (result.status, result.period.text) == (Status.OFF_TRACK, "2020")
+    assert (result.status, result.period.text) == (Status.MISSED, "2020")
 
 
 def test_on_track_when_at_or_ahead_of_the_straight_line_from_the_baseline():
@@ -125,7 +126,7 @@ def test_recurring_targets_are_judged_year_by_year():
     papi = rule("rank<=", 5, start="2016", deadline="2020", recurring=True)
     years = judge_years(papi, obs(("2016", 3), ("2017", 8), ("2019", 5)), 2026)
     assert [(y, j.status) for y, j in years] == [
-        (2016, Status.ACHIEVED), (2017, Status.OFF_TRACK), (2018, Status.NO_DATA),
+        (2016, Status.ACHIEVED), (2017, Status.MISSED), (2018, Status.NO_DATA),
         (2019, Status.ACHIEVED), (2020, Status.NO_DATA)]
 
 
@@ -133,14 +134,14 @@ def test_a_recurring_target_stands_as_its_latest_judged_year():
     papi = rule("rank<=", 5, start="2016", deadline="2020", recurring=True)
     history = obs(("2016", 3), ("2017", 8))
     assert judge(papi, history, 2016).status is Status.ACHIEVED
-    assert judge(papi, history, 2017).status is Status.OFF_TRACK
+    assert judge(papi, history, 2017).status is Status.MISSED  # the year is over: its figure is final
     assert judge(papi, history, 2024).status is Status.NO_DATA  # the deadline year 2020 has no figure
 
 
 def test_a_recurring_year_on_a_part_year_figure_that_misses_is_at_risk():
     reviewed = rule(">=", 100, recurring=True)
     assert judge(reviewed, obs(("2018-H1", 60)), 2018).status is Status.AT_RISK
-    assert judge(reviewed, obs(("2018-H1", 60), ("2018-H2", 90)), 2018).status is Status.OFF_TRACK
+    assert judge(reviewed, obs(("2018-H1", 60), ("2018-H2", 90)), 2018).status is Status.MISSED
 
 
 def test_recurring_year_by_year_stops_at_the_as_of_year():

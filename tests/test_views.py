@@ -40,7 +40,7 @@ def test_merged_provinces_are_never_added_up(ds):
 
 def test_judged_targets_put_the_most_urgent_first(ds):
     judged = judged_targets(ds, scope(ds, ("42", NEW)), 2026)
-    assert list(judged.status)[:6] == ["off_track"] * 6
+    assert list(judged.status)[:6] == ["missed"] * 6  # past their deadline: final
     assert judged.status.iloc[-1] == "achieved"
     counts = status_counts(judged)
     assert sum(counts.values()) == 46 and counts["achieved"] == 2
@@ -137,3 +137,37 @@ def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_rea
     assert small.actuals("papi_total").equals(first)
     assert "satisfaction_procedures_pct" in ds.measured
     assert "satisfaction_procedures_pct" in indicators_with_data(ds, [("38", OLD)])
+
+
+def test_a_plan_of_a_merged_province_is_judged_on_its_successor_after_the_merger(store):
+    """Tây Ninh's 2021–2025 programme: from 2025-07-01 Tây Ninh is a new province (code 80, with Long An), whose
+    figures for 2025 judge the old province's targets, labelled as such (DOMAIN: plans across the merger)."""
+    from indicators.views import Dataset, inherited_plans
+
+    new_tay_ninh = ("80", NEW)
+    before = judged_targets(Dataset.load(store), scope(Dataset.load(store), new_tay_ninh), 2026)
+    assert before.set_index("target_id").status["TN490-02"] == "no_data"
+    import_rows(store, [("72", OLD, "satisfaction_procedures_pct", "2025-H1", 85.0),  # the old province, to June
+                        ("80", NEW, "satisfaction_procedures_pct", "2025", 92.0)],  # the new one's year
+                source="Báo cáo CCHC năm 2025")
+    ds = Dataset.load(store)
+    judged = judged_targets(ds, scope(ds, new_tay_ninh), 2026).set_index("target_id")
+    row = judged.loc["TN490-02"]
+    assert (row.status, row.period, row.actual, row.judged_on_code) == ("achieved", "2025", 92.0, "80")
+    assert row.judged_on_vi == "Tây Ninh (từ 01/07/2025)" and row.judged_on_en == "Tây Ninh (from 01/07/2025)"
+    assert pd.isna(judged.loc["TN490-01"].judged_on_code)  # no figure of either: nothing judged, no label
+    # a plan that ended before the merger is not judged on the successor
+    ha_tinh = judged_targets(ds, scope(ds, ("42", NEW)), 2026)
+    assert ha_tinh.judged_on_code.isna().all()
+    assert list(inherited_plans(ds, new_tay_ninh).number) == ["490/QĐ-UBND"]
+    assert inherited_plans(ds, ("42", NEW)).empty  # Hà Tĩnh's plan ended in 2020
+
+
+def test_a_missed_target_stays_missed_after_its_deadline(store):
+    from indicators.views import Dataset
+
+    import_rows(store, [("80", NEW, "satisfaction_procedures_pct", "2025", 80.0),
+                        ("80", NEW, "satisfaction_procedures_pct", "2026", 95.0)], source="Báo cáo CCHC")
+    ds = Dataset.load(store)
+    row = judged_targets(ds, scope(ds, ("80", NEW)), 2026).set_index("target_id").loc["TN490-02"]
+    assert (row.status, row.period) == ("missed", "2025")  # judged up to the deadline; 2026 comes too late
