@@ -59,6 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
     "off_track": {"vi": "Chậm tiến độ", "en": "Off track"},
     "missed": {"vi": "Không đạt", "en": "Missed"},
     "judged_on": {"vi": "số liệu của {name}", "en": "figure of {name}"},
+    "judged_indicator": {"vi": "theo chỉ tiêu thay thế: {name}", "en": "on the replacing indicator: {name}"},
     "inherited_plans": {"vi": "Kế hoạch kế thừa từ các tỉnh đã hợp nhất", "en": "Plans inherited from the provinces merged into it"},
     "inherited_note": {"vi": "Các kỳ từ 01/07/2025 của những kế hoạch này được đánh giá trên số liệu của {name}; tỉnh mới tổng kết chúng.",
                        "en": "The periods of these plans from 01/07/2025 are judged on the figures of {name}; the new province closes them."},

@@ -255,6 +255,13 @@ def _check_catalogue(catalogue: dict[str, Any], problems: list[str]) -> None:
             problems.append(f"{where}, field max_value: below min_value")
         if ind["unit"] in ("rank", "tier") and ind["direction"] != "lower":
             problems.append(f"{where}, field direction: ranks and tiers are lower-is-better")
+        replaced = ind.get("replaced_by")
+        if replaced:
+            successor = next((i for i in catalogue["indicators"] if i["code"] == replaced["indicator"]), None)
+            if successor is None:
+                problems.append(f"{where}, field replaced_by: unknown indicator '{replaced['indicator']}'")
+            elif (successor["unit"], successor["direction"]) != (ind["unit"], ind["direction"]):
+                problems.append(f"{where}, field replaced_by: {successor['code']} has another unit or direction")
 
 
 def _check_plans(plans: list[dict[str, Any]], provinces: list[dict[str, Any]],

@@ -10,7 +10,7 @@ from .status import Judgement, Observation, TargetRule, judge, judge_years
 
 STATUS_COLUMNS = ["target_id", "plan_number", "province_code", "province_name", "indicator_code",
                   "requirement", "deadline_period", "recurring", "judged_year", "period", "actual",
-                  "expected", "status", "judged_on_code", "judged_on_name"]
+                  "expected", "status", "judged_on_code", "judged_on_name", "judged_indicator"]
 
 
 def rule_from_target(row: pd.Series | dict) -> TargetRule:
@@ -40,55 +40,78 @@ def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:
     return [key, *registry.predecessors(key)]
 
 
-def with_successors(targets: pd.DataFrame, provinces: pd.DataFrame) -> pd.DataFrame:
-    """``targets`` with the province that reports for each target's own province after it was merged
-    (``successor_code``, ``successor_valid_from``), where that happened before the target's deadline: a plan's
-    remaining periods are judged on the successor's figures (Tây Ninh 2021–2025 after 2025-07-01)."""
+def with_successors(targets: pd.DataFrame, provinces: pd.DataFrame, indicators: pd.DataFrame | None = None
+                    ) -> pd.DataFrame:
+    """``targets`` with what reports for them after a change, where it happened before the target's deadline:
+    the province that took over the target's province (``successor_code``, ``successor_valid_from``: Tây Ninh
+    2021–2025 after 2025-07-01) and the indicator that replaced the target's one (``replacement_code``,
+    ``replacement_from``: online services "mức độ 4" → "toàn trình" from 2022-H2)."""
     eras = provinces.set_index(["code", "valid_from"])[["valid_to", "successor_code", "successor_valid_from"]]
-    codes, since = [], []
+    replaced = {} if indicators is None or "replaced_by" not in indicators else {
+        c: (r, f) for c, r, f in zip(indicators.code, indicators.replaced_by, indicators.replaced_from)
+        if isinstance(r, str)}
+    codes, since, new_codes, new_from = [], [], [], []
     for t in targets.itertuples():
+        deadline = parse_period(t.deadline_period).end
         era = eras.loc[(t.province_code, pd.Timestamp(t.province_valid_from))]
-        ends = era.valid_to
-        merged = isinstance(era.successor_code, str) and pd.notna(ends) \
-            and ends.date() < parse_period(t.deadline_period).end
+        merged = isinstance(era.successor_code, str) and pd.notna(era.valid_to) and era.valid_to.date() < deadline
         codes.append(era.successor_code if merged else None)
         since.append(pd.Timestamp(era.successor_valid_from) if merged else pd.NaT)
+        code, start = replaced.get(t.indicator_code, (None, None))
+        starts = parse_period(start).start if code else None
+        new_codes.append(code if code and starts <= deadline else None)
+        new_from.append(pd.Timestamp(starts) if code and starts <= deadline else pd.NaT)
     return targets.assign(successor_code=pd.Series(codes, index=targets.index, dtype=object),
-                          successor_valid_from=pd.Series(since, index=targets.index, dtype="datetime64[ns]"))
+                          successor_valid_from=pd.Series(since, index=targets.index, dtype="datetime64[ns]"),
+                          replacement_code=pd.Series(new_codes, index=targets.index, dtype=object),
+                          replacement_from=pd.Series(new_from, index=targets.index, dtype="datetime64[ns]"))
+
+
+def _sources(target: pd.Series) -> list[tuple[str, pd.Timestamp, str, pd.Timestamp, pd.Timestamp, bool, bool]]:
+    """(province code, its valid_from, indicator, first and last-but-one period end, by successor province, by
+    replacement indicator) of every series a target is judged on, each for the periods it reports."""
+    low, high = pd.Timestamp.min, pd.Timestamp.max
+    provinces = [(target.province_code, pd.Timestamp(target.province_valid_from), low, high, False)]
+    if isinstance(target.get("successor_code"), str):
+        merger = pd.Timestamp(target.successor_valid_from)
+        provinces = [(target.province_code, pd.Timestamp(target.province_valid_from), low, merger, False),
+                     (target.successor_code, merger, merger, high, True)]
+    indicators = [(target.indicator_code, low, high, False)]
+    if isinstance(target.get("replacement_code"), str):
+        switch = pd.Timestamp(target.replacement_from)
+        indicators = [(target.indicator_code, low, switch, False), (target.replacement_code, switch, high, True)]
+    return [(code, since, indicator, max(p_low, i_low), min(p_high, i_high), by_province, by_indicator)
+            for code, since, p_low, p_high, by_province in provinces
+            for indicator, i_low, i_high, by_indicator in indicators if max(p_low, i_low) < min(p_high, i_high)]
 
 
 def series_wanted(targets: pd.DataFrame) -> pd.DataFrame:
-    """The (province_code, province_valid_from, indicator_code) series the targets are judged on: their own
-    province's and, where it was merged before the deadline, its successor's."""
-    own = targets[["province_code", "province_valid_from", "indicator_code"]]
-    if "successor_code" not in targets:
-        return own
-    later = targets[targets.successor_code.notna()]
-    later = pd.DataFrame({"province_code": later.successor_code, "province_valid_from": later.successor_valid_from,
-                          "indicator_code": later.indicator_code})
-    return pd.concat([own, later], ignore_index=True).drop_duplicates()
+    """The (province_code, province_valid_from, indicator_code) series the targets are judged on: their own and,
+    after a merger or a replacement before the deadline, the successor's (see :func:`with_successors`)."""
+    rows = [(code, since, indicator) for _, t in targets.iterrows() for code, since, indicator, *_ in _sources(t)]
+    return pd.DataFrame(rows, columns=["province_code", "province_valid_from", "indicator_code"]).drop_duplicates()
 
 
 def judge_targets(targets: pd.DataFrame, actuals: pd.DataFrame, as_of_year: int) -> pd.DataFrame:
     """Every target of ``targets`` judged on ``actuals`` (the frames of Store.targets / Store.actuals): on its own
-    province's figures and, with :func:`with_successors`, on the successor's for the periods that end after the
-    merger (``judged_on_*`` name the successor when its figure is the one judged)."""
-    if not actuals.empty and not targets.empty:  # only the series the targets are judged on
-        provinces = set(targets.province_code)
-        if "successor_code" in targets:
-            provinces |= set(targets.successor_code.dropna())
-        actuals = actuals[actuals.indicator_code.isin(set(targets.indicator_code))
-                          & actuals.province_code.isin(provinces)]
+    province's figures of its own indicator and, with :func:`with_successors`, on the successor province's or the
+    replacing indicator's for the periods they report (``judged_on_code`` / ``judged_on_name`` name the
+    successor province, ``judged_indicator`` the replacing indicator, when the judged figure is theirs)."""
     grouped = {k: g for k, g in actuals.groupby(["province_code", "province_valid_from", "indicator_code"])} \
         if not actuals.empty else {}
     rows = []
     for _, target in targets.iterrows():
-        series = grouped.get((target.province_code, pd.Timestamp(target.province_valid_from), target.indicator_code))
-        observations = [] if series is None else [
-            Observation(parse_period(p), float(v)) for p, v in zip(series.period, series.value)]
-        successor = _successor_observations(target, grouped)
-        observations += [o for o, _ in successor]
-        by_successor = {o.period.text: name for o, name in successor}
+        observations, whose = [], {}
+        for code, since, indicator, first, last, by_province, by_indicator in _sources(target):
+            series = grouped.get((code, since, indicator))
+            if series is None:
+                continue
+            if first != pd.Timestamp.min or last != pd.Timestamp.max:
+                series = series[(series.period_end >= first) & (series.period_end < last)]
+            for p, v, name in zip(series.period, series.value, series.province_name):
+                observations.append(Observation(parse_period(p), float(v)))
+                whose[p] = (code if by_province else None, name if by_province else None,
+                            indicator if by_indicator else None)
         rule = rule_from_target(target)
         if rule.recurring:
             judged = judge_years(rule, observations, as_of_year) or [(as_of_year, judge(rule, observations,
@@ -96,27 +119,13 @@ def judge_targets(targets: pd.DataFrame, actuals: pd.DataFrame, as_of_year: int)
         else:
             judged = [(min(as_of_year, rule.deadline.last_year), judge(rule, observations, as_of_year))]
         for year, judgement in judged:
-            rows.append(_status_row(target, year, judgement, by_successor))
+            rows.append(_status_row(target, year, judgement, whose))
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)
 
 
-def _successor_observations(target: pd.Series, grouped: dict) -> list[tuple[Observation, str]]:
-    """The successor province's figures for the periods that end on or after the day it took over."""
-    code = target.get("successor_code")
-    if not isinstance(code, str):
-        return []
-    since = pd.Timestamp(target.successor_valid_from)
-    series = grouped.get((code, since, target.indicator_code))
-    if series is None:
-        return []
-    later = series[series.period_end >= since]
-    return [(Observation(parse_period(p), float(v)), name)
-            for p, v, name in zip(later.period, later.value, later.province_name)]
-
-
-def _status_row(target: pd.Series, year: int, judgement: Judgement, by_successor: dict[str, str]) -> dict:
+def _status_row(target: pd.Series, year: int, judgement: Judgement, whose: dict[str, tuple]) -> dict:
     period = judgement.period.text if judgement.period else None
-    successor = by_successor.get(period) if period else None
+    on_code, on_name, indicator = whose.get(period, (None, None, None)) if period else (None, None, None)
     return {
         "target_id": target.target_id, "plan_number": target.plan_number,
         "province_code": target.province_code, "province_name": target.province_name,
@@ -124,7 +133,7 @@ def _status_row(target: pd.Series, year: int, judgement: Judgement, by_successor
         "deadline_period": target.deadline_period, "recurring": bool(target.recurring),
         "judged_year": year, "period": judgement.period.text if judgement.period else None,
         "actual": judgement.value, "expected": judgement.expected, "status": judgement.status.value,
-        "judged_on_code": target.successor_code if successor else None, "judged_on_name": successor,
+        "judged_on_code": on_code, "judged_on_name": on_name, "judged_indicator": indicator,
     }
 
 

@@ -320,11 +320,21 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
 
 
 def _judged_period(judged: pd.DataFrame, lang: str) -> list[str]:
-    """The period judged, and whose figure it was when the successor province reported it."""
-    column = f"judged_on_{'en' if lang == 'en' else 'vi'}"
-    on = judged[column] if column in judged else pd.Series([None] * len(judged), index=judged.index)
-    return [("—" if not isinstance(p, str) else p) + (f" · {label('judged_on', lang, name=o)}" if isinstance(o, str)
-                                                       else "") for p, o in zip(judged.period, on)]
+    """The period judged, and whose figure it was when a successor province or a replacing indicator reported
+    it ("2025 · số liệu của Tây Ninh (từ 01/07/2025)")."""
+    def column(base: str) -> pd.Series:
+        name = f"{base}_{'en' if lang == 'en' else 'vi'}"
+        return judged[name] if name in judged else pd.Series([None] * len(judged), index=judged.index)
+
+    texts = []
+    for period, province, indicator in zip(judged.period, column("judged_on"), column("judged_indicator")):
+        text = period if isinstance(period, str) else "—"
+        if isinstance(province, str):
+            text += f" · {label('judged_on', lang, name=province)}"
+        if isinstance(indicator, str):
+            text += f" · {label('judged_indicator', lang, name=indicator)}"
+        texts.append(text)
+    return texts
 
 
 def status_tags(table: pd.DataFrame, lang: str) -> pd.DataFrame:

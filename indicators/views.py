@@ -53,10 +53,10 @@ class Dataset:
 
     @classmethod
     def load(cls, store: Store, kept: int = 48) -> "Dataset":
-        provinces = store.provinces()
-        targets = with_successors(store.targets(), provinces)
+        provinces, indicators = store.provinces(), store.indicators()
+        targets = with_successors(store.targets(), provinces, indicators)
         targets["province_key"] = _key_column(targets)
-        return cls(store, provinces, store.province_aliases(), store.indicators(), targets,
+        return cls(store, provinces, store.province_aliases(), indicators, targets,
                    store.national_values(), store.plans(), store.tasks(), store.method_changes(), kept)
 
     def actuals(self, indicator_code: str) -> pd.DataFrame:
@@ -155,7 +155,7 @@ def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
 
 def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
     """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
-    targets = with_successors(store.targets(keys), store.provinces())
+    targets = with_successors(store.targets(keys), store.provinces(), store.indicators())
     return judge_targets(targets, store.actual_series(series_wanted(targets)), as_of_year)
 
 
@@ -172,9 +172,12 @@ def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int)
     meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
                                            "province_valid_from", "unit", "successor_valid_from"]]
     latest = latest.join(meta, on="target_id")
-    for lang in ("vi", "en"):  # the successor whose figure was judged, with its era: "Tây Ninh (từ 01/07/2025)"
+    for lang in ("vi", "en"):  # whose figure was judged: "Tây Ninh (từ 01/07/2025)", the replacing indicator
         latest[f"judged_on_{lang}"] = [province_label(ds, (c, s.date()), lang) if isinstance(c, str) else None
                                        for c, s in zip(latest.judged_on_code, latest.successor_valid_from)]
+        names = ds.indicator_names(lang)
+        latest[f"judged_indicator_{lang}"] = [names.get(c) if isinstance(c, str) else None
+                                              for c in latest.judged_indicator]
     return latest.sort_values(["urgency", "deadline_period", "target_id"]).reset_index(drop=True)
 
 

@@ -171,3 +171,24 @@ def test_a_missed_target_stays_missed_after_its_deadline(store):
     ds = Dataset.load(store)
     row = judged_targets(ds, scope(ds, ("80", NEW)), 2026).set_index("target_id").loc["TN490-02"]
     assert (row.status, row.period) == ("missed", "2025")  # judged up to the deadline; 2026 comes too late
+
+
+def test_a_target_on_a_replaced_indicator_is_judged_on_its_replacement(store):
+    """TN490-06 asks for 100 % of procedures online at 'mức độ 4'; from 2022-H2 the measure is 'toàn trình'
+    (Decree 42/2022/NĐ-CP, in data/indicators.yaml), and from 2025-07-01 the new Tây Ninh reports it."""
+    from indicators.views import Dataset
+
+    import_rows(store, [("72", OLD, "online_services_level4_pct", "2021-H2", 60.0),
+                        ("72", OLD, "online_services_level4_pct", "2022-H2", 99.0),  # after the switch: not used
+                        ("72", OLD, "online_services_full_pct", "2024-12", 80.0),
+                        ("80", NEW, "online_services_full_pct", "2025-12", 100.0)], source="Báo cáo DVCTT")
+    ds = Dataset.load(store)
+    in_2022 = judged_targets(ds, scope(ds, ("80", NEW)), 2022).set_index("target_id").loc["TN490-06"]
+    assert (in_2022.period, in_2022.actual) == ("2021-H2", 60.0)  # level 4 ends with 2022-H1
+    in_2024 = judged_targets(ds, scope(ds, ("80", NEW)), 2024).set_index("target_id").loc["TN490-06"]
+    assert (in_2024.period, in_2024.actual, in_2024.judged_indicator) == ("2024-12", 80.0, "online_services_full_pct")
+    assert pd.isna(in_2024.judged_on_code)  # the old province's own figure, of the replacing indicator
+    assert in_2024.judged_indicator_vi == "Tỷ lệ DVCTT toàn trình"
+    final = judged_targets(ds, scope(ds, ("80", NEW)), 2026).set_index("target_id").loc["TN490-06"]
+    assert (final.status, final.period, final.judged_on_code, final.judged_indicator) == (
+        "achieved", "2025-12", "80", "online_services_full_pct")

@@ -172,10 +172,14 @@ def _insert_reference(cur: Cursor, ref: ReferenceData) -> None:
                     [[f["code"], f["name_vi"], f["name_en"]] for f in ref.catalogue["families"]])
     units = ref.catalogue["units"]
     cur.executemany(
-        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO indicator (code, family, parent_code, name_vi, name_en, unit, unit_vi, unit_en, decimals,"
+        " direction, min_value, max_value, publisher, frequency, first_year, notes, replaced_by, replaced_from,"
+        " replaced_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[i["code"], i["family"], i.get("parent"), i["name_vi"], i["name_en"], i["unit"],
           units[i["unit"]]["vi"], units[i["unit"]]["en"], i["decimals"], i["direction"], i["min_value"],
-          i.get("max_value"), i["publisher"], i["frequency"], i.get("first_year"), i.get("notes")]
+          i.get("max_value"), i["publisher"], i["frequency"], i.get("first_year"), i.get("notes"),
+          *((i["replaced_by"]["indicator"], i["replaced_by"]["from"], i["replaced_by"]["source"])
+            if i.get("replaced_by") else (None, None, None))]
          for i in ref.indicators])
     changes = [[i["code"], c["from_year"], c["note_vi"], c["note_en"]]
                for i in ref.indicators for c in i.get("method_changes", [])]

@@ -151,6 +151,11 @@ MIGRATIONS = (
     Migration("0003_history_of_older_batches", _backfill_history),
     Migration("0004_data_change_log", _sql(_DATA_CHANGE)),
     Migration("0005_database_identity", _sql(_IDENTITY)),
+    # an indicator replaced by another from a period on (online services "mức độ 4" → "toàn trình", 2022)
+    Migration("0006_indicator_replacement", _sql("""
+        ALTER TABLE indicator ADD COLUMN IF NOT EXISTS replaced_by VARCHAR;
+        ALTER TABLE indicator ADD COLUMN IF NOT EXISTS replaced_from VARCHAR;
+        ALTER TABLE indicator ADD COLUMN IF NOT EXISTS replaced_source VARCHAR;""")),
 )
 LATEST = MIGRATIONS[-1].name
 
