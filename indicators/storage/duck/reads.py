@@ -76,17 +76,11 @@ class Reads(Executor):
             FROM province p JOIN region r ON r.code = p.region_code
             ORDER BY p.valid_from, p.code""")
 
-    def province_aliases(self) -> pd.DataFrame:
-        return self._df("SELECT alias_key, code, valid_from FROM province_alias ORDER BY alias_key")
-
     def indicators(self) -> pd.DataFrame:
         return self._df("""
             SELECT i.*, f.name_vi AS family_vi, f.name_en AS family_en
             FROM indicator i JOIN indicator_family f ON f.code = i.family
             ORDER BY i.family, i.code""")
-
-    def method_changes(self) -> pd.DataFrame:
-        return self._df("SELECT * FROM indicator_method_change ORDER BY indicator_code, from_year")
 
     def plans(self) -> pd.DataFrame:
         return self._df("""
@@ -123,6 +117,12 @@ class Reads(Executor):
             FROM task k JOIN plan pl ON pl.id = k.plan_id
             JOIN province p ON p.code = pl.province_code AND p.valid_from = pl.province_valid_from
             ORDER BY pl.issued_on, k.plan_id, k.ref""")
+
+    def province_aliases(self) -> pd.DataFrame:
+        return self._df("SELECT alias_key, code, valid_from FROM province_alias ORDER BY alias_key")
+
+    def method_changes(self) -> pd.DataFrame:
+        return self._df("SELECT * FROM indicator_method_change ORDER BY indicator_code, from_year")
 
     # --- actuals ---------------------------------------------------------------------------------
 
