@@ -1,4 +1,4 @@
-"""The import engine (indicators/imports.py): files as analysts send them, all or nothing, history, undo, locks,
+"""The import engine (indicators/imports/): files as analysts send them, all or nothing, history, undo, locks,
 roles, conflicts. Hand-written files are in tests/import_files/; Excel files are made here with openpyxl."""
 
 import io
