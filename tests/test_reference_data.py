@@ -140,3 +140,14 @@ def test_a_plan_for_a_province_that_did_not_exist_then_is_refused(data_copy):
     _write_yaml(path, document)
     problems = refusals(data_copy)
     assert any("was not valid on 2021-03-05" in p for p in problems)
+
+
+def test_the_corrections_checked_against_the_seeds_hold():
+    """Issue 14's audit, the corrections made so far, each against its seed: Hà Tĩnh's appendix dates task 3.2
+    (phasing) 2016 and task 5.8 (the staff software) 2016–2017; Lào Cai's directive runs the one-stop shop 'in
+    2012 and the following years' of its 2011–2015 programme."""
+    targets = {t["id"]: t for plan in load_reference().plans for t in plan["targets"]}
+    assert (targets["HT239-12"]["start"], targets["HT239-12"]["deadline"]) == ("2016", "2016")
+    assert (targets["HT239-23"]["start"], targets["HT239-23"]["deadline"]) == ("2016", "2017")
+    lao_cai = targets["LC02-01"]
+    assert (lao_cai["start"], lao_cai["deadline"], lao_cai.get("recurring")) == ("2012", "2015", True)
