@@ -68,12 +68,21 @@ def serve(db: Path):
         process.wait(timeout=20)
 
 
+@contextlib.contextmanager
+def serve_copy(source: Path, tmp_path_factory, name: str, prepare=None):
+    """A real server on a copy of ``source`` (``prepare(path)`` may change the copy first), for one module."""
+    require_chromium()
+    db = tmp_path_factory.mktemp(name) / "kpi.duckdb"
+    shutil.copyfile(source, db)
+    if prepare is not None:
+        prepare(str(db))
+    with serve(db) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def server(users_db, tmp_path_factory):
-    require_chromium()
-    db = tmp_path_factory.mktemp("browser") / "kpi.duckdb"
-    shutil.copyfile(users_db, db)  # the built database with an admin, analysts and a viewer
-    with serve(db) as url:
+    with serve_copy(users_db, tmp_path_factory, "browser") as url:  # an admin, analysts and a viewer
         yield url
 
 

@@ -3,13 +3,12 @@ image or request made from it), and a signed-in session cannot be taken over by 
 its session id (as an upload URL shows it to any proxy log)."""
 
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import _settled, _sign_in, launch, require_chromium, serve
+from tests.test_browser import _settled, _sign_in, launch, serve_copy
 from tests.test_hardening_pages import plant
 
 pytestmark = pytest.mark.slow  # a real server and Chromium: left out of `pytest -m "not slow"`
@@ -17,11 +16,7 @@ pytestmark = pytest.mark.slow  # a real server and Chromium: left out of `pytest
 
 @pytest.fixture(scope="module")
 def planted_server(users_db, tmp_path_factory):
-    require_chromium()
-    db = tmp_path_factory.mktemp("planted") / "kpi.duckdb"
-    shutil.copyfile(users_db, db)
-    plant(str(db))
-    with serve(db) as url:
+    with serve_copy(users_db, tmp_path_factory, "planted", prepare=plant) as url:
         yield url
 
 

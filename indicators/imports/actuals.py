@@ -51,15 +51,16 @@ class ActualsLayout:
         now = _now()
         with store.transaction() as tx:
             acting = require(tx, user, "analyst")
+            incoming = result.diff[_INCOMING]
             # unchanged data version: nothing was written since the preview, whose comparison still holds
-            fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, result.diff[_INCOMING])
+            fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, incoming)
             changed = changed_since_preview(result.diff, fresh)
             if changed is not None:
                 raise ConflictError(
                     f"số liệu đã thay đổi từ lúc bạn xem trước (dòng {changed}: có người vừa ghi vào): không ghi gì, "
                     "hãy xem trước lại", f"changed since your preview (row {changed}: someone wrote to it meanwhile): "
                     "nothing was written; preview the file again")
-            locked = tx.locked_rows(result.diff[_INCOMING])
+            locked = tx.locked_rows(incoming)
             if locked:
                 raise ConflictError(f"kỳ {locked[0][2]} vừa bị khoá", f"period {locked[0][2]} was locked meanwhile")
             to_write = fresh[fresh.status != "unchanged"]

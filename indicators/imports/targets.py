@@ -22,7 +22,7 @@ import pandas as pd
 from ..auth import User, require
 from ..periods import PeriodError, parse_period
 from ..rules import target_problems
-from ..storage import ConflictError, Session, Store
+from ..storage import TARGET_COLUMNS, ConflictError, Session, Store
 from ..storage import now as _now
 from ..templates import EXAMPLE_SOURCE
 from ..text import fold_ascii
@@ -35,9 +35,6 @@ COMPARATORS = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": 
                "trongkhoang": "between", "rank<=": "rank<=", "top": "rank<="}
 DOC_TYPES = (("ctr", "chuong_trinh"), ("kh", "ke_hoach"), ("qd", "quyet_dinh"), ("ct", "chi_thi"),
              ("nq", "nghi_quyet"))
-TARGET_COLUMNS = ["id", "plan_id", "province_code", "province_valid_from", "indicator_code", "comparator",
-                  "target_value", "target_high", "baseline_period", "baseline_value", "start_period",
-                  "deadline_period", "recurring", "source_quote", "note"]
 _RECURRING = ("1", "true", "yes", "co", "x", "hangnam")
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..reference import DATA_DIR
-from .base import Session, Store
+from .base import TARGET_COLUMNS, Session, Store
 from .duck import store as _duck
 from .errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
 
@@ -24,10 +24,10 @@ StoreError = _duck.ENGINE_ERRORS  # what a backend raises that the seam did not 
 vietnamese_order = _duck.vietnamese_order
 held_by_another = _duck.held_by_another
 
-__all__ = ["ALL_TABLES", "BackupFailed", "ConflictError", "DatabaseUnusable", "SCHEMA_VERSION", "Session", "Store",
-           "StorageFailed", "StoreError", "backup_folder", "backups", "check_backup", "default_backup_path",
-           "default_db_path", "held_by_another", "is_built", "now", "open_read_only", "open_store", "open_writable",
-           "restore", "storage_failure", "vietnamese_order"]
+__all__ = ["ALL_TABLES", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable", "SCHEMA_VERSION",
+           "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups", "check_backup",
+           "default_backup_path", "default_db_path", "held_by_another", "is_built", "now", "open_read_only",
+           "open_store", "open_writable", "restore", "storage_failure", "vietnamese_order"]
 
 
 def default_db_path() -> Path:

@@ -21,6 +21,11 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+# A target's row as the store keeps it, in this order (the target import writes and compares these columns).
+TARGET_COLUMNS = ["id", "plan_id", "province_code", "province_valid_from", "indicator_code", "comparator",
+                  "target_value", "target_high", "baseline_period", "baseline_value", "start_period",
+                  "deadline_period", "recurring", "source_quote", "note"]
+
 
 class Reads(ABC):
     """What both a store and a session can read."""

@@ -29,7 +29,6 @@ def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]
     cur.execute("DELETE FROM target WHERE origin = 'reference'")
     _insert_reference(cur, reference)
     _sync_actual_files(cur, actual_files)
-    cur.execute("INSERT INTO data_change (happened_at, kind, detail) VALUES (now()::TIMESTAMP, 'build', NULL)")
 
 
 def _actual_frame(rows: pd.DataFrame) -> pd.DataFrame:

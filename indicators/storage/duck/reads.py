@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Sequence
 
-import numpy as np
 import pandas as pd
 
+from ..base import TARGET_COLUMNS
 from .sql import Executor
 
 # A province era as one text, ``42|2004-01-01``: what views.py matches rows of several eras on (views._key_column
@@ -28,9 +28,6 @@ _ACTUAL_SELECT = """
 KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(i.province_valid_from AS DATE)"
             " AND a.indicator_code = i.indicator_code AND a.period = i.period")
 
-TARGET_COLUMNS = ["id", "plan_id", "province_code", "province_valid_from", "indicator_code", "comparator",
-                  "target_value", "target_high", "baseline_period", "baseline_value", "start_period",
-                  "deadline_period", "recurring", "source_quote", "note"]
 
 ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family", "indicator",
               "indicator_method_change", "plan", "task", "target", "import_batch", "actual", "national_value",
@@ -323,10 +320,3 @@ class Reads(Executor):
                 found.append(f"{label}: {n}")
         return found
 
-
-def positions(frame: pd.DataFrame) -> pd.DataFrame:
-    """The key columns of an incoming frame with each row's position, as :meth:`Reads.stored_actuals` takes them."""
-    return pd.DataFrame({"position": np.arange(len(frame)), "province_code": frame["province_code"].to_numpy(object),
-                         "province_valid_from": frame["province_valid_from"].to_numpy(),
-                         "indicator_code": frame["indicator_code"].to_numpy(object),
-                         "period": frame["period"].to_numpy(object)})

@@ -132,6 +132,7 @@ class DuckDBStore(Reads, base.Store):
         migrations.migrate(self)
         with self.transaction() as session:
             building.refill(session._cur, reference, actual_files)
+            session.changed("build")
             session._run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [migrations.LATEST])
         return BuildReport(self.path, self.table_counts())
 
@@ -252,10 +253,13 @@ def replace_file(backup: Path, path: Path) -> Path:
     kept = path.with_name(f"{path.name}.before-restore-{stamp}")
     incoming = path.with_name(path.name + ".restoring")
     shutil.copyfile(backup, incoming)
-    with duckdb.connect(str(incoming)) as restored:
-        restored.execute("UPDATE meta SET value = CAST(uuid() AS VARCHAR) WHERE key = 'database_id'")
-        restored.execute("INSERT INTO data_change (happened_at, kind, detail) VALUES (now()::TIMESTAMP, 'restore', ?)",
-                         [backup.name])
+    restored = DuckDBStore(incoming)
+    try:
+        with restored.transaction() as session:
+            session._run("UPDATE meta SET value = CAST(uuid() AS VARCHAR) WHERE key = 'database_id'")
+            session.changed("restore", backup.name)
+    finally:
+        restored.close()
     if path.exists():
         os.replace(path, kept)
         wal = path.with_name(path.name + ".wal")

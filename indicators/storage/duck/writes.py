@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from .reads import KEY_JOIN, TARGET_COLUMNS, Reads
+from ..base import TARGET_COLUMNS
+from .reads import KEY_JOIN, Reads
 from .sql import arrow
 
 _HISTORY_JOIN = ("a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from"
