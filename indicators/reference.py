@@ -24,6 +24,7 @@ import yaml
 from .periods import PeriodError, parse_period
 from .rules import target_problems
 from .text import fold_ascii, name_key, nfc
+from .units import Units, load_units
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PROVINCE_COLUMNS = ["code", "valid_from", "valid_to", "name", "full_name", "name_ascii",
@@ -46,6 +47,7 @@ class ReferenceData:
     catalogue: dict[str, Any]
     plans: list[dict[str, Any]]
     files: dict[str, Path] = field(default_factory=dict)
+    units: Units | None = None
 
     @property
     def indicators(self) -> list[dict[str, Any]]:
@@ -62,19 +64,54 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
     plan_files = sorted((data_dir / "plans").glob("*.yaml"))
     plan_schema = data_dir / "schema" / "plan.schema.json"
     plans = [p for p in (read_checked_yaml(f, plan_schema, problems) for f in plan_files) if p]
+    departments = read_checked_yaml(data_dir / "units" / "departments.yaml",
+                                    data_dir / "schema" / "units.schema.json", problems)
     for plan, path in zip(plans, plan_files):
         plan["_file"] = path.name
+    units = None
     if not problems:
         _check_regions(regions, problems)
         provinces = _check_provinces(provinces, {r["code"] for r in regions}, problems)
         _check_catalogue(catalogue, problems)
+    if not problems:
+        units = load_units(data_dir, provinces, departments, problems)
         _check_plans(plans, provinces, catalogue, problems)
+        _resolve_bodies(plans, units, problems)
     if problems:
         raise ReferenceDataError(problems)
     files = {"regions": data_dir / "regions.csv", "provinces": data_dir / "provinces.csv",
-             "indicators": data_dir / "indicators.yaml"}
+             "indicators": data_dir / "indicators.yaml", "departments": data_dir / "units" / "departments.yaml",
+             "communes": data_dir / "units" / "communes.csv"}
     files.update({f"plan:{p['id']}": data_dir / "plans" / p["_file"] for p in plans})
-    return ReferenceData(regions, provinces, catalogue, plans, files)
+    return ReferenceData(regions, provinces, catalogue, plans, files, units)
+
+
+def _resolve_bodies(plans: list[dict[str, Any]], units: Units, problems: list[str]) -> None:
+    """Every lead and partner of a task, and every target's owner, resolved to units or groups of the plan's
+    province (``_lead``, ``_partners``, ``_owner``); a word left over is a problem, so nothing goes unresolved."""
+    for plan in plans:
+        record = (plan["province"]["code"], plan["province"]["valid_from"])
+        targets = {t["id"]: t for t in plan["targets"]}
+        for n, entry in enumerate(plan.get("owners", [])):
+            for target_id in entry["targets"]:
+                if target_id not in targets:
+                    problems.append(f"{plan['_file']} at owners/{n}, field targets: no target {target_id}")
+                elif "owner" in targets[target_id]:
+                    problems.append(f"{plan['_file']} at owners/{n}, field targets: {target_id} has two owners")
+                else:
+                    targets[target_id].update(owner=entry["owner"], owner_basis=entry["basis"])
+        cells = [(f"tasks/{n} ({t['ref']})", t, field_name, out)
+                 for n, t in enumerate(plan["tasks"])
+                 for field_name, out in (("lead_body", "_lead"), ("partners", "_partners"))]
+        cells += [(f"targets/{n} ({t['id']})", t, "owner", "_owner") for n, t in enumerate(plan["targets"])]
+        for where, item, field_name, out in cells:
+            codes, left = units.resolve(item.get(field_name), record)
+            if field_name == "lead_body" and not codes and not left:
+                codes = ["G-KHONG-NEU"]     # the plan names no lead body: said, not left blank
+            if left:
+                problems.append(f"{plan['_file']} at {where}, field {field_name}: no unit or group of province "
+                                f"{record[0]} is named '{left}'")
+            item[out] = codes
 
 
 # --- reading -----------------------------------------------------------------------

@@ -13,6 +13,8 @@ from tests.conftest import REPO
 
 CODE = sorted([*(REPO / "indicators").rglob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"])
 STORAGE = REPO / "indicators" / "storage"
+# a source adapter that reads a third party's own SQLite file (vietnamadminunits' dataset), never the store
+THIRD_PARTY_SQL = {REPO / "indicators" / "sources" / "communes.py"}
 # the code writes SQL keywords in capitals
 SQL = re.compile(r"^\s*(SELECT\b.+\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|"
                  r"CREATE\s+(TABLE|SEQUENCE)\b|ALTER\s+TABLE\b|BEGIN\b|COMMIT\b|ROLLBACK\b)", re.DOTALL)
@@ -37,7 +39,7 @@ def test_the_import_contracts_hold():
 def test_sql_is_written_only_under_the_storage_seam():
     found = []
     for path in CODE:
-        if STORAGE in path.parents:
+        if STORAGE in path.parents or path in THIRD_PARTY_SQL:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value):

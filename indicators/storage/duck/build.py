@@ -16,7 +16,7 @@ from ...reference import ReferenceData, province_keys
 Cursor = duckdb.DuckDBPyConnection
 # Reference tables, in the order they are emptied and refilled.
 REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
-                    "indicator_method_change", "plan", "task")
+                    "indicator_method_change", "plan", "task", "unit_alias", "unit_successor", "unit_group")
 
 
 def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]) -> None:
@@ -27,7 +27,10 @@ def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]
     for table in REFERENCE_TABLES:
         cur.execute(f"DELETE FROM {table}" + (" WHERE origin = 'reference'" if table == "plan" else ""))
     cur.execute("DELETE FROM target WHERE origin = 'reference'")
+    cur.execute("DELETE FROM unit WHERE origin = 'reference'")
     _insert_reference(cur, reference)
+    if reference.units is not None:
+        _insert_units(cur, reference.units)
     _sync_actual_files(cur, actual_files)
 
 
@@ -196,15 +199,58 @@ def _insert_reference(cur: Cursor, ref: ReferenceData) -> None:
             cur.executemany(
                 "INSERT INTO target (id, plan_id, province_code, province_valid_from, indicator_code, comparator,"
                 " target_value, target_high, baseline_period, baseline_value, start_period, deadline_period,"
-                " recurring, source_quote, note, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "'reference')",
+                " recurring, source_quote, note, origin, owner_unit_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, 'reference', ?)",
                 [[t["id"], plan["id"], province["code"], province["valid_from"], t["indicator"], t["comparator"],
                   t["value"], t.get("value_high"), t.get("baseline_period"), t.get("baseline_value"), t["start"],
-                  t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note")]
+                  t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note"),
+                  ";".join(t.get("_owner", [])) or None]
                  for t in plan["targets"]])
         if plan["tasks"]:
             cur.executemany(
-                "INSERT INTO task VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO task (plan_id, ref, area, task, product, lead_body, partners, start_period,"
+                " deadline_period, recurring, note, lead_unit_codes, partner_unit_codes, due_in_year, section)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [[plan["id"], k["ref"], k["area"], " ".join(k["task"].split()), k.get("product"),
                   k.get("lead_body") or None, k.get("partners") or None, k["start"], k["deadline"],
-                  bool(k.get("recurring", False)), k.get("note")] for k in plan["tasks"]])
+                  bool(k.get("recurring", False)), k.get("note"), ";".join(k.get("_lead", [])) or None,
+                  ";".join(k.get("_partners", [])) or None, k.get("due_in_year"), k.get("section")]
+                 for k in plan["tasks"]])
+
+
+def _insert_units(cur: Cursor, units) -> None:
+    """The units, their aliases and successors, and the groups, each as one set."""
+    rows = [r for r in units.rows if r["kind"] != "group"]
+    frame = pd.DataFrame({
+        "province_code": [r["province_code"] for r in rows],
+        "province_valid_from": [r["province_valid_from"] for r in rows],
+        "code": [r["code"] for r in rows], "kind": [r["kind"] for r in rows], "name": [r["name"] for r in rows],
+        "valid_from": [r["valid_from"] for r in rows], "valid_to": [r["valid_to"] for r in rows],
+        "parent_code": [r["parent_code"] for r in rows], "lat": [r["lat"] for r in rows],
+        "lon": [r["lon"] for r in rows], "area_km2": [r["area_km2"] for r in rows],
+        "source": [r["source"] for r in rows], "note": [r["note"] for r in rows]})
+    successors = pd.DataFrame(
+        [(r["province_code"], r["province_valid_from"], r["code"], n, code, record_from)
+         for r in rows for n, (code, record_from) in enumerate(r["successors"])],
+        columns=["province_code", "province_valid_from", "code", "position", "successor_code", "successor_from"])
+    aliases = pd.DataFrame(
+        sorted({(r["province_code"], r["province_valid_from"], alias, r["code"]) for r in rows
+                for alias in r["aliases"]}), columns=["province_code", "province_valid_from", "alias", "code"])
+    for name, table, sql in (
+            ("incoming_units", frame, """INSERT INTO unit (province_code, province_valid_from, code, kind, name,
+                valid_from, valid_to, parent_code, lat, lon, area_km2, source, note, origin)
+                SELECT province_code, CAST(province_valid_from AS DATE), code, kind, name, CAST(valid_from AS DATE),
+                       CAST(valid_to AS DATE), parent_code, lat, lon, area_km2, source, note, 'reference'
+                FROM incoming_units"""),
+            ("incoming_successors", successors, """INSERT INTO unit_successor SELECT province_code,
+                CAST(province_valid_from AS DATE), code, position, successor_code, CAST(successor_from AS DATE)
+                FROM incoming_successors"""),
+            ("incoming_aliases", aliases, """INSERT INTO unit_alias SELECT province_code,
+                CAST(province_valid_from AS DATE), alias, code FROM incoming_aliases""")):
+        cur.register(name, table)
+        try:
+            cur.execute(sql)
+        finally:
+            cur.unregister(name)
+    cur.executemany("INSERT INTO unit_group VALUES (?, ?, ?)",
+                    [[r["code"], r["name"], r["name_en"] or r["name"]] for r in units.rows if r["kind"] == "group"])

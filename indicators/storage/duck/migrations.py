@@ -156,6 +156,29 @@ MIGRATIONS = (
         ALTER TABLE indicator ADD COLUMN IF NOT EXISTS replaced_by VARCHAR;
         ALTER TABLE indicator ADD COLUMN IF NOT EXISTS replaced_from VARCHAR;
         ALTER TABLE indicator ADD COLUMN IF NOT EXISTS replaced_source VARCHAR;""")),
+    # units below the province (departments, communes, pre-2025 wards and districts), groups of units, and the
+    # units that lead, partner and own the plans' tasks and targets
+    Migration("0007_units", _sql("""
+        CREATE TABLE IF NOT EXISTS unit (
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, code VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL, name VARCHAR NOT NULL, valid_from DATE, valid_to DATE, parent_code VARCHAR,
+            lat DOUBLE, lon DOUBLE, area_km2 DOUBLE, source VARCHAR, note VARCHAR,
+            origin VARCHAR NOT NULL DEFAULT 'reference', batch_id BIGINT,
+            PRIMARY KEY (province_code, province_valid_from, code));
+        CREATE TABLE IF NOT EXISTS unit_alias (
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, alias VARCHAR NOT NULL,
+            code VARCHAR NOT NULL, PRIMARY KEY (province_code, province_valid_from, alias, code));
+        CREATE TABLE IF NOT EXISTS unit_successor (
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, code VARCHAR NOT NULL,
+            position INTEGER NOT NULL, successor_code VARCHAR NOT NULL, successor_province_valid_from DATE NOT NULL,
+            PRIMARY KEY (province_code, province_valid_from, code, position));
+        CREATE TABLE IF NOT EXISTS unit_group (
+            code VARCHAR PRIMARY KEY, name_vi VARCHAR NOT NULL, name_en VARCHAR NOT NULL);
+        ALTER TABLE task ADD COLUMN IF NOT EXISTS lead_unit_codes VARCHAR;
+        ALTER TABLE task ADD COLUMN IF NOT EXISTS partner_unit_codes VARCHAR;
+        ALTER TABLE task ADD COLUMN IF NOT EXISTS due_in_year VARCHAR;
+        ALTER TABLE task ADD COLUMN IF NOT EXISTS section VARCHAR;
+        ALTER TABLE target ADD COLUMN IF NOT EXISTS owner_unit_code VARCHAR;""")),
 )
 LATEST = MIGRATIONS[-1].name
 

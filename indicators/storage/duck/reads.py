@@ -31,7 +31,8 @@ KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(
 
 ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family", "indicator",
               "indicator_method_change", "plan", "task", "target", "import_batch", "actual", "national_value",
-              "actual_history", "target_history", "period_lock", "lock_history", "app_user", "audit_event")
+              "actual_history", "target_history", "period_lock", "lock_history", "app_user", "audit_event",
+              "unit", "unit_alias", "unit_successor", "unit_group")
 
 INTEGRITY_CHECKS = {
     "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE "
@@ -46,6 +47,10 @@ INTEGRITY_CHECKS = {
                                 "i.code = t.indicator_code)",
     "target without province": "SELECT count(*) FROM target t WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code "
                                "= t.province_code AND p.valid_from = t.province_valid_from)",
+    "unit without province": "SELECT count(*) FROM unit u WHERE NOT EXISTS (SELECT 1 FROM province p WHERE p.code "
+                             "= u.province_code AND p.valid_from = u.province_valid_from)",
+    "unit successor missing": "SELECT count(*) FROM unit_successor s WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE "
+                              "u.code = s.successor_code AND u.province_valid_from = s.successor_province_valid_from)",
     "task without plan": "SELECT count(*) FROM task k WHERE NOT EXISTS (SELECT 1 FROM plan p WHERE p.id = k.plan_id)",
     "actual without batch": "SELECT count(*) FROM actual a WHERE NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id "
                             "= a.batch_id)",
