@@ -1,7 +1,8 @@
 """Users, roles and sign-in, kept in the dashboard's own database.
 
-Three roles, each including the one before: ``viewer`` (reads; no sign-in is needed to read unless
-``KPI_SIGN_IN_TO_READ=1``), ``analyst`` (imports figures and targets, undoes their own batches), ``admin``
+Four roles, each including the one before: ``viewer`` (reads; no sign-in is needed to read unless
+``KPI_SIGN_IN_TO_READ=1``), ``reporter`` (enters the task progress and self-assessment of its own unit only),
+``analyst`` (imports figures and targets, undoes their own batches), ``admin``
 (locks and unlocks periods, manages users, undoes any batch, makes and restores backups, rebuilds).
 Passwords are stored as bcrypt hashes (cost 12). The role is not trusted from the caller: :func:`require` reads
 it again from the store inside the transaction that writes, so a user disabled or demoted a moment ago cannot
@@ -14,6 +15,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import bcrypt
 
@@ -21,7 +23,8 @@ from .errors import Bilingual
 from .storage import BackupFailed, Session, Store
 from .storage import now as _now
 
-ROLES = ("viewer", "analyst", "admin")
+# a reporter enters the progress and self-assessment of its own unit only (checked by the layout that writes)
+ROLES = ("viewer", "reporter", "analyst", "admin")
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 # A real hash of a random password: sign-in of an unknown name costs as much as a wrong password.
@@ -45,6 +48,7 @@ class User:
     name: str
     display_name: str
     role: str
+    unit: tuple[str, date, str] | None = None   # a reporter's unit: (province code, its valid_from, unit code)
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -118,13 +122,19 @@ def authenticate(store: Store, name: str, password: str, channel: str = "web") -
                "unknown user" if not row else ("disabled" if ok else "wrong password"))
         raise SignInRefused("sai tên đăng nhập hoặc mật khẩu", "wrong user name or password")
     record(store, name, "sign_in", "ok", channel)
-    return User(row["name"], row["display_name"], row["role"])
+    return _user(row)
+
+
+def _user(row: dict) -> User:
+    unit = ((row["unit_province_code"], row["unit_province_valid_from"], row["unit_code"])
+            if row.get("unit_code") else None)
+    return User(row["name"], row["display_name"], row["role"], unit)
 
 
 def current(store: Store | Session, user: User) -> User | None:
     """``user`` as the database holds the account now: None when it was disabled or removed."""
     row = store.account(user.name)
-    return None if row is None or row["disabled"] else User(row["name"], row["display_name"], row["role"])
+    return None if row is None or row["disabled"] else _user(row)
 
 
 def audit(store: Store, limit: int = 1000):
@@ -134,7 +144,8 @@ def audit(store: Store, limit: int = 1000):
 
 def require(store: Store | Session, user: User | None, role: str) -> User:
     """The user as stored now, if they hold ``role``; :class:`PermissionDenied` otherwise."""
-    names = {"viewer": ("người xem", "viewer"), "analyst": ("chuyên viên", "analyst"), "admin": ("quản trị", "admin")}
+    names = {"viewer": ("người xem", "viewer"), "reporter": ("báo cáo viên của đơn vị", "reporter"),
+             "analyst": ("chuyên viên", "analyst"), "admin": ("quản trị", "admin")}
     if user is None:
         raise PermissionDenied(f"cần đăng nhập với vai trò {names[role][0]}", f"sign in as an {names[role][1]} first")
     now = current(store, user)
@@ -148,7 +159,7 @@ def require(store: Store | Session, user: User | None, role: str) -> User:
 
 
 def add_user(store: Store, acting: User | None, name: str, password: str, role: str,
-             display_name: str | None = None) -> User:
+             display_name: str | None = None, unit: tuple[str, date, str] | None = None) -> User:
     """Create a user. Only an admin may, except for the very first admin of an empty user table
     (``python -m indicators users add NAME --role admin`` on the server)."""
     name = name.strip().lower()
@@ -167,11 +178,27 @@ def add_user(store: Store, acting: User | None, name: str, password: str, role: 
         if tx.account(name) is not None:
             raise UserError(f"đã có người dùng '{name}'", f"there is already a user '{name}'")
         tx.insert_user(name, display_name or name, role, password_hash, created_by, _now())
-    return User(name, display_name or name, role)
+        _set_unit(tx, name, role, unit)
+    return User(name, display_name or name, role, unit)
+
+
+def _set_unit(tx: Session, name: str, role: str, unit: tuple[str, date, str] | None) -> None:
+    """A reporter belongs to one unit, which must exist; other roles act for the whole province or more."""
+    if role == "reporter" and unit is None:
+        raise UserError("báo cáo viên cần một đơn vị", "a reporter needs a unit")
+    if unit is not None:
+        if role != "reporter":
+            raise UserError("chỉ báo cáo viên mới gắn với một đơn vị", "only a reporter belongs to a unit")
+        known = tx.units((unit[0], unit[1]))
+        if not (known.code == unit[2]).any():
+            raise UserError(f"không có đơn vị {unit[2]} của tỉnh {unit[0]}", f"there is no unit {unit[2]} of "
+                                                                               f"province {unit[0]}")
+    tx.set_user_unit(name, unit)
 
 
 def set_user(store: Store, acting: User, name: str, *, role: str | None = None,
-             password: str | None = None, disabled: bool | None = None) -> None:
+             password: str | None = None, disabled: bool | None = None,
+             unit: tuple[str, date, str] | None = None) -> None:
     """Change a user's role, password or disabled flag (admins; anyone may change their own password)."""
     password_hash = hash_password(password) if password is not None else None
     with store.transaction() as tx:
@@ -182,6 +209,10 @@ def set_user(store: Store, acting: User, name: str, *, role: str | None = None,
         if role is not None:
             _check_role(role)
         tx.update_user(name, role=role, password_hash=password_hash, disabled=disabled)
+        if role is not None or unit is not None:
+            row = tx.account(name)
+            kept = _user(row).unit
+            _set_unit(tx, name, row["role"], (unit or kept) if row["role"] == "reporter" else None)
         if tx.active_admins() == 0:
             raise UserError("phải còn ít nhất một quản trị", "at least one active admin must remain")
 

@@ -52,7 +52,7 @@ class Units:
                 remaining = remaining[:start] + " " * len(alias) + remaining[start + len(alias):]
                 start = remaining.find(alias)
         codes = list(dict.fromkeys(code for _, code in sorted(found)))
-        left = "" if _SEPARATORS.match(remaining) else " ".join(remaining.split())
+        left = "" if _SEPARATORS.match(remaining) else " ".join(remaining.split()).strip(" ,;.")
         return codes, left
 
 

@@ -46,6 +46,21 @@ class Reads(ABC):
     @abstractmethod
     def tasks(self) -> pd.DataFrame: ...
 
+    # units below the province and the progress of tasks
+    @abstractmethod
+    def units(self, province_key: tuple[str, date] | None = None, kinds: tuple[str, ...] | None = None
+              ) -> pd.DataFrame:
+        """Units (of one province record, of some kinds), with their successors as ``successor_codes``."""
+    @abstractmethod
+    def unit_groups(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def unit_names(self) -> dict[tuple[str, date, str], str]:
+        """(province code, province valid_from, unit code) → name of every department and other body."""
+    @abstractmethod
+    def task_progress(self) -> pd.DataFrame: ...
+    @abstractmethod
+    def progress_history(self, batch_id: int | None = None) -> pd.DataFrame: ...
+
     # actuals: never the whole table at once (4.7 million rows at ten times the country's volume)
     @abstractmethod
     def actuals(self, province_code: str | None = None, province_valid_from: date | None = None,
@@ -184,6 +199,18 @@ class Session(Reads):
     def target_entries(self, batch_id: int) -> list[tuple[str, str, str | None]]: ...
     @abstractmethod
     def later_target_batches(self, batch_id: int) -> list[int]: ...
+    @abstractmethod
+    def write_progress(self, key: tuple[str, str, str], row: dict[str, Any], old: dict[str, Any] | None,
+                       batch_id: int, old_json: str | None, new_json: str, who: str, when: datetime) -> None: ...
+    @abstractmethod
+    def progress_entries(self, batch_id: int) -> list[tuple]: ...
+    @abstractmethod
+    def later_progress_batches(self, batch_id: int) -> list[int]: ...
+    @abstractmethod
+    def restore_progress(self, batch_id: int, key: tuple[str, str, str], old: dict[str, Any] | None,
+                         who: str, when: datetime) -> None: ...
+    @abstractmethod
+    def set_user_unit(self, name: str, unit: tuple[str, date, str] | None) -> None: ...
 
 
 class Store(Reads):

@@ -179,6 +179,20 @@ MIGRATIONS = (
         ALTER TABLE task ADD COLUMN IF NOT EXISTS due_in_year VARCHAR;
         ALTER TABLE task ADD COLUMN IF NOT EXISTS section VARCHAR;
         ALTER TABLE target ADD COLUMN IF NOT EXISTS owner_unit_code VARCHAR;""")),
+    # the progress of each task occurrence, entered through the import engine, with its history; an account
+    # scoped to one unit (a department's or a commune's reporter)
+    Migration("0008_task_progress", _sql("""
+        CREATE TABLE IF NOT EXISTS task_progress (
+            plan_id VARCHAR NOT NULL, ref VARCHAR NOT NULL, occurrence VARCHAR NOT NULL, status VARCHAR NOT NULL,
+            completed_on DATE, evidence VARCHAR, evidence_date DATE, note VARCHAR, batch_id BIGINT NOT NULL,
+            PRIMARY KEY (plan_id, ref, occurrence));
+        CREATE TABLE IF NOT EXISTS task_progress_history (
+            id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+            plan_id VARCHAR NOT NULL, ref VARCHAR NOT NULL, occurrence VARCHAR NOT NULL,
+            old_row VARCHAR, new_row VARCHAR, changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);
+        ALTER TABLE app_user ADD COLUMN IF NOT EXISTS unit_province_code VARCHAR;
+        ALTER TABLE app_user ADD COLUMN IF NOT EXISTS unit_province_valid_from DATE;
+        ALTER TABLE app_user ADD COLUMN IF NOT EXISTS unit_code VARCHAR;""")),
 )
 LATEST = MIGRATIONS[-1].name
 

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from ..base import TARGET_COLUMNS
+from .progress import ProgressReads
 from .sql import Executor
 
 # A province era as one text, ``42|2004-01-01``: what views.py matches rows of several eras on (views._key_column
@@ -32,7 +33,7 @@ KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(
 ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family", "indicator",
               "indicator_method_change", "plan", "task", "target", "import_batch", "actual", "national_value",
               "actual_history", "target_history", "period_lock", "lock_history", "app_user", "audit_event",
-              "unit", "unit_alias", "unit_successor", "unit_group")
+              "unit", "unit_alias", "unit_successor", "unit_group", "task_progress", "task_progress_history")
 
 INTEGRITY_CHECKS = {
     "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE "
@@ -65,7 +66,7 @@ INTEGRITY_CHECKS = {
 }
 
 
-class Reads(Executor):
+class Reads(ProgressReads, Executor):
     """The reads; see :class:`indicators.storage.base.Reads` for what each one promises."""
 
     # --- reference -----------------------------------------------------------------------------
@@ -98,7 +99,7 @@ class Reads(Executor):
                    t.indicator_code, i.name_vi AS indicator_name_vi, i.name_en AS indicator_name_en,
                    i.unit, i.direction, t.comparator, t.target_value, t.target_high,
                    t.baseline_period, t.baseline_value, t.start_period, t.deadline_period, t.recurring,
-                   pl.number AS plan_number, pl.id AS plan_id, t.source_quote, t.note
+                   pl.number AS plan_number, pl.id AS plan_id, t.source_quote, t.note, t.owner_unit_code
             FROM target t
             JOIN plan pl ON pl.id = t.plan_id
             JOIN province p ON p.code = t.province_code AND p.valid_from = t.province_valid_from
@@ -115,7 +116,7 @@ class Reads(Executor):
 
     def tasks(self) -> pd.DataFrame:
         return self._df("""
-            SELECT k.*, pl.number AS plan_number, pl.province_code, p.name AS province_name
+            SELECT k.*, pl.number AS plan_number, pl.province_code, pl.province_valid_from, p.name AS province_name
             FROM task k JOIN plan pl ON pl.id = k.plan_id
             JOIN province p ON p.code = pl.province_code AND p.valid_from = pl.province_valid_from
             ORDER BY pl.issued_on, k.plan_id, k.ref""")
@@ -288,8 +289,10 @@ class Reads(Executor):
     # --- accounts and the audit ----------------------------------------------------------------------
 
     def account(self, name: str) -> dict[str, Any] | None:
-        row = self._one("SELECT name, display_name, role, password_hash, disabled FROM app_user WHERE name = ?", [name])
-        return None if row is None else dict(zip(("name", "display_name", "role", "password_hash", "disabled"), row))
+        row = self._one("SELECT name, display_name, role, password_hash, disabled, unit_province_code,"
+                        " unit_province_valid_from, unit_code FROM app_user WHERE name = ?", [name])
+        return None if row is None else dict(zip(("name", "display_name", "role", "password_hash", "disabled",
+                                                  "unit_province_code", "unit_province_valid_from", "unit_code"), row))
 
     def user_count(self) -> int:
         return int(self._value("SELECT count(*) FROM app_user"))
@@ -298,7 +301,8 @@ class Reads(Executor):
         return int(self._value("SELECT count(*) FROM app_user WHERE role = 'admin' AND NOT disabled"))
 
     def users(self) -> pd.DataFrame:
-        return self._df("SELECT name, display_name, role, disabled, created_by, created_at FROM app_user ORDER BY name")
+        return self._df("SELECT name, display_name, role, disabled, created_by, created_at, unit_province_code,"
+                        " unit_province_valid_from, unit_code FROM app_user ORDER BY name")
 
     def failures_since_success(self, name: str, action: str = "sign_in") -> tuple[int, Any]:
         row = self._one("""

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..base import TARGET_COLUMNS
+from .progress import ProgressWrites
 from .reads import KEY_JOIN, Reads
 from .sql import arrow
 
@@ -17,7 +18,7 @@ _HISTORY_JOIN = ("a.province_code = h.province_code AND a.province_valid_from = 
                  " AND a.indicator_code = h.indicator_code AND a.period = h.period")
 
 
-class Writes(Reads):
+class Writes(ProgressWrites, Reads):
     """The writes; see :class:`indicators.storage.base.Session` for what each one promises."""
 
     def changed(self, kind: str, detail: str | None = None) -> None:
@@ -33,7 +34,8 @@ class Writes(Reads):
 
     def insert_user(self, name: str, display_name: str, role: str, password_hash: str, created_by: str,
                     when: datetime) -> None:
-        self._run("INSERT INTO app_user VALUES (?, ?, ?, ?, ?, ?, false)",
+        self._run("INSERT INTO app_user (name, display_name, role, password_hash, created_by, created_at, disabled)"
+                  " VALUES (?, ?, ?, ?, ?, ?, false)",
                   [name, display_name, role, password_hash, created_by, when])
 
     def update_user(self, name: str, *, role: str | None = None, password_hash: str | None = None,

@@ -1,0 +1,340 @@
+"""The task-progress layout: the status of each task occurrence, entered by a file, the page's form, or an
+edited ``python -m indicators export tasks`` (which imports back as it was).
+
+Columns (Vietnamese or English headers): ``plan`` (id or number), ``ref`` and ``status`` (a code or its label
+in either language: ``done`` / ``hoàn thành``), and optionally ``occurrence`` (the year, for a task that recurs;
+blank for a one-off task), ``completed_on`` (needed when done, never after today), ``evidence`` (the document
+that shows it, e.g. "Báo cáo 123/BC-SNV"), ``evidence_date``, ``note`` (needed when dropped). The other
+columns ``export tasks`` writes are read as information only. A row equal to what is stored (or
+``not_started`` where nothing is) is unchanged; a row that changes stored progress needs ``replace``, as
+everywhere in the engine. History keeps the whole row, old and new, as JSON.
+
+Who may write: an analyst for any task; a reporter (:mod:`indicators.auth`) only the tasks its own unit leads
+(or a unit it succeeded, as a department of the new province after the 2025 merger), checked in the commit's
+transaction against the account as stored then. A row whose occurrence falls in a locked period of the plan's
+province is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..auth import PermissionDenied, User, require
+from ..storage import ConflictError, Session, Store
+from ..storage import now as _now
+from ..tasks import STATUS_WORDS, occurrences
+from ..text import fold_ascii
+from .base import CommitResult, Context, ImportRefused, Preview
+from .table import (
+    Problem,
+    Table,
+    cell_text,
+    column_letter,
+    header_key,
+    is_mojibake,
+    mojibake_problem,
+    repeated_columns,
+    role_of,
+)
+
+PROGRESS_ALIASES: dict[str, set[str]] = {
+    "plan": {"plan", "planid", "plannumber", "kehoach", "sokehoach"},
+    "ref": {"ref", "stt", "muc", "manhiemvu", "sothutu"},
+    "occurrence": {"occurrence", "lan", "nam", "namthuchien"},
+    "status": {"status", "trangthai", "tinhtrang", "tiendo"},
+    "completed_on": {"completedon", "ngayhoanthanh"},
+    "evidence": {"evidence", "minhchung", "vanbanminhchung", "sovanban"},
+    "evidence_date": {"evidencedate", "ngayvanban", "ngayminhchung"},
+    "note": {"note", "ghichu"},
+    # what `export tasks` writes beside them: information only
+    "info": {"task", "nhiemvu", "leadunitcode", "leadunitname", "partnerunitcodes", "deadlineperiod", "recurring",
+             "due", "overdue", "province", "provincecode", "provincename", "lead", "partners", "startperiod",
+             "duein", "deadline", "hanchot"},
+}
+REQUIRED = ("plan", "ref", "status")
+FIELDS = ("status", "completed_on", "evidence", "evidence_date", "note")
+
+
+def progress_role(key: str) -> str | None:
+    return role_of(key, PROGRESS_ALIASES)
+
+
+class ProgressLayout:
+    kind: ClassVar[str] = "progress"
+
+    def recognises(self, keys: list[str]) -> bool:
+        return set(REQUIRED) <= {progress_role(k) for k in keys}
+
+    def header_problems(self, header: list[str], row: int) -> list[Problem]:
+        return [Problem(f"cột không được nhận: '{text}'", f"unknown column '{text}'", row=row,
+                        column=column_letter(i))
+                for i, text in enumerate(header) if header_key(text) and progress_role(header_key(text)) is None]
+
+    def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
+        result.kind, result.layout = "progress", "progress"
+        roles = [progress_role(header_key(h)) for h in table.header]
+        for problem in repeated_columns(table, [r if r != "info" else None for r in roles]):
+            result.add(problem)
+        if not result.ok:
+            return
+        sheet = _Sheet(store, context.today, table, {r: roles.index(r) for r in PROGRESS_ALIASES if r in roles})
+        records = [record for row_no, cells in table.rows if (record := sheet.row(row_no, cells, result))]
+        if not records and result.ok:
+            result.add(Problem("tệp không có dòng tiến độ nào", "the file has no progress rows", row=table.header_row))
+        if not result.ok:
+            return
+        frame = pd.DataFrame.from_records(records)
+        for row, _period, locked, by, at in store.locked_rows(frame):
+            result.add(Problem(f"kỳ {locked} đã khoá ({by}, {at:%d/%m/%Y})", f"the period {locked} is locked "
+                                                                               f"({by}, {at:%Y-%m-%d})", row=row))
+        if result.ok:
+            result.diff = _compare(store, frame)
+
+    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
+        counts = result.counts
+        if counts["change"] and not replace:
+            raise ImportRefused(f"{counts['change']} dòng sẽ thay đổi tiến độ đã nhập: chọn 'thay thế' để ghi đè",
+                                f"{counts['change']} rows would change progress already entered: choose 'replace'")
+        to_write = result.diff[result.diff.status != "unchanged"]
+        if not len(to_write):
+            return CommitResult(None, 0, 0, counts["unchanged"])
+        now = _now()
+        with store.transaction() as tx:
+            acting = require(tx, user, "reporter")
+            if not acting.can("analyst"):
+                _check_scope(tx, acting, to_write)
+            stored = _stored(tx)
+            for r in to_write.to_dict("records"):
+                key = (r["plan_id"], r["ref"], r["occurrence"])
+                if _as_row(stored.get(key)) != r["old_json"]:
+                    raise ConflictError("tiến độ đã thay đổi từ lúc xem trước: xem trước lại",
+                                        "the progress changed since the preview: preview again")
+            batch_id = tx.insert_batch(
+                source=f"task progress {result.file_name}", source_kind=channel, file_name=result.file_name,
+                file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
+                note="task progress", kind="progress", sheet=result.sheet)
+            for r in to_write.to_dict("records"):
+                key = (r["plan_id"], r["ref"], r["occurrence"])
+                old = stored.get(key)
+                old_json = json.dumps({"row": _jsonable(old), "batch_id": old["batch_id"]}, ensure_ascii=False) \
+                    if old else None
+                values = _values(r)
+                tx.write_progress(key, values, old, batch_id, old_json,
+                                  json.dumps(_jsonable(values), ensure_ascii=False), acting.name, now)
+        return CommitResult(int(batch_id), int((to_write.status == "insert").sum()),
+                            int((to_write.status == "change").sum()), counts["unchanged"])
+
+    def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
+        later = tx.later_progress_batches(batch_id)
+        if later:
+            ids = ", ".join(str(b) for b in later)
+            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa tiến độ này: hoàn tác chúng trước",
+                                f"later batches ({ids}) changed this progress: undo them first")
+        entries = tx.progress_entries(batch_id)
+        for _action, plan_id, ref, occurrence, old_row in entries:
+            old = json.loads(old_row) if old_row else None
+            if old:
+                old["row"] = {k: (date.fromisoformat(v) if k in ("completed_on", "evidence_date") and v else v)
+                              for k, v in old["row"].items()}
+            tx.restore_progress(batch_id, (plan_id, ref, occurrence), old, acting.name, now)
+        return len(entries)
+
+
+LAYOUT = ProgressLayout()
+
+
+def _jsonable(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: (row[k].isoformat() if isinstance(row.get(k), date) else row.get(k)) for k in FIELDS}
+
+
+def _as_row(stored: dict[str, Any] | None) -> str | None:
+    """What the preview saw stored for a key (the commit refuses if it changed since)."""
+    return None if stored is None else json.dumps(_jsonable(stored), ensure_ascii=False, sort_keys=True)
+
+
+def _stored(store) -> dict[tuple[str, str, str], dict[str, Any]]:
+    frame = store.task_progress()
+    rows = {}
+    for r in frame.to_dict("records"):
+        for k in ("completed_on", "evidence_date"):
+            r[k] = None if pd.isna(r[k]) else pd.Timestamp(r[k]).date()
+        for k in ("evidence", "note"):
+            r[k] = None if pd.isna(r[k]) else r[k]
+        rows[(r["plan_id"], r["ref"], r["occurrence"])] = r
+    return rows
+
+
+def _values(r: dict[str, Any]) -> dict[str, Any]:
+    """The stored fields of a checked row (whose task status is ``progress_status``: the engine's ``status`` is
+    the row's insert / change / unchanged)."""
+    return {"status": r["progress_status"], **{k: r[k] for k in FIELDS[1:]}}
+
+
+def _compare(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    stored = _stored(store)
+    statuses, olds, old_status = [], [], []
+    for r in frame.to_dict("records"):
+        old = stored.get((r["plan_id"], r["ref"], r["occurrence"]))
+        new = _values(r)
+        olds.append(_as_row(old))
+        old_status.append(old["status"] if old else None)
+        if old is None:
+            blank = new["status"] == "not_started" and not any(new[k] for k in FIELDS[1:])
+            statuses.append("unchanged" if blank else "insert")
+        else:
+            statuses.append("unchanged" if all(new[k] == old[k] for k in FIELDS) else "change")
+    return frame.assign(status=statuses, old_json=olds, old_status=old_status)
+
+
+def _check_scope(tx: Session, acting: User, rows: pd.DataFrame) -> None:
+    """A reporter writes only the tasks its unit leads (or a unit it succeeded)."""
+    if acting.unit is None:
+        raise PermissionDenied("tài khoản báo cáo viên chưa gắn với đơn vị nào", "the reporter has no unit")
+    allowed = _predecessors(tx, acting.unit)
+    tasks = tx.tasks().set_index(["plan_id", "ref"])
+    for r in rows.to_dict("records"):
+        task = tasks.loc[(r["plan_id"], r["ref"])]
+        leads = {(task.province_code, pd.Timestamp(task.province_valid_from).date(), code)
+                 for code in str(task.lead_unit_codes or "").split(";") if code}
+        if not leads & allowed:
+            raise PermissionDenied(
+                f"dòng {r['row']}: nhiệm vụ {r['ref']} không do đơn vị {acting.unit[2]} chủ trì",
+                f"row {r['row']}: task {r['ref']} is not led by the unit {acting.unit[2]}")
+
+
+def _predecessors(tx: Session, unit: tuple[str, date, str]) -> set[tuple[str, date, str]]:
+    """The unit and every unit whose successors lead to it (a department of a province before the merger)."""
+    frame = tx.units(kinds=("people_committee", "department", "agency", "party", "press", "other"))
+    edges: dict[tuple, list[tuple]] = {}
+    records = {(r.code, pd.Timestamp(r.province_valid_from).date()): (r.province_code,
+                                                                      pd.Timestamp(r.province_valid_from).date(),
+                                                                      r.code)
+               for r in frame.itertuples()}
+    for r in frame.itertuples():
+        here = (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code)
+        for code in str(r.successor_codes or "").split(";"):
+            for (succ_code, _), succ in records.items():
+                if succ_code == code and succ != here:
+                    edges.setdefault(succ, []).append(here)
+    found, todo = {unit}, [unit]
+    while todo:
+        for earlier in edges.get(todo.pop(), []):
+            if earlier not in found:
+                found.add(earlier)
+                todo.append(earlier)
+    return found
+
+
+def _plan_key(number: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", fold_ascii(str(number)).lower())
+
+
+class _Sheet:
+    """The rows of one progress file, checked one by one against the plans and their tasks."""
+
+    def __init__(self, store: Store, today: date, table: Table, at: dict[str, int]):
+        self.today, self.table, self.at = today, table, at
+        plans = store.plan_index()
+        self.plans = plans
+        self.by_number = {_plan_key(p["number"]): p["id"] for p in plans.values()}
+        self.tasks = {(t["plan_id"], t["ref"]): t for t in store.tasks().to_dict("records")}
+        self.seen: dict[tuple, int] = {}
+
+    def row(self, row_no: int, cells: list, result: Preview) -> dict[str, Any] | None:
+        at, table = self.at, self.table
+        texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items() if role != "info"}
+        if not any(texts.values()):
+            return None
+        problems: list[Problem] = []
+
+        def problem(role: str, vi: str, en: str) -> None:
+            problems.append(Problem(vi, en, row=row_no, column=table.column_name(at[role]) if role in at else role,
+                                    value=texts.get(role)))
+
+        for role, text in texts.items():
+            if text and is_mojibake(text):
+                problems.append(mojibake_problem(row_no, table.column_name(at[role]), text))
+        for role in REQUIRED:
+            if not texts.get(role):
+                problem(role, "ô bắt buộc để trống", "a required cell is blank")
+        if problems:
+            return _refuse(result, problems)
+        plan_id = texts["plan"] if texts["plan"] in self.plans else self.by_number.get(_plan_key(texts["plan"]))
+        task = self.tasks.get((plan_id, texts["ref"])) if plan_id else None
+        if plan_id is None:
+            problem("plan", "không có kế hoạch này", "there is no such plan")
+        elif task is None:
+            problem("ref", "kế hoạch không có nhiệm vụ này", "the plan has no such task")
+        if problems:
+            return _refuse(result, problems)
+        occurrence = texts.get("occurrence", "")
+        occurrence = occurrence[:-2] if re.fullmatch(r"\d{4}\.0", occurrence) else occurrence
+        occs = {o.occurrence: o for o in occurrences(task["start_period"], task["deadline_period"],
+                                                     bool(task["recurring"]), task.get("due_in_year"))}
+        if occurrence not in occs:
+            expected = "để trống (nhiệm vụ một lần)" if "" in occs else f"một năm từ {min(occs)} đến {max(occs)}"
+            problem("occurrence", f"lần thực hiện phải là {expected}",
+                    "must be blank (a one-off task)" if "" in occs else f"must be a year from {min(occs)} to "
+                                                                        f"{max(occs)}")
+        status = STATUS_WORDS.get(re.sub(r"[^a-z]", "", fold_ascii(texts["status"]).lower()))
+        if status is None:
+            problem("status", "trạng thái phải là: chưa bắt đầu, đang thực hiện, hoàn thành, không thực hiện",
+                    "status must be one of not_started, in_progress, done, dropped")
+        days = {}
+        for role in ("completed_on", "evidence_date"):
+            text = texts.get(role, "")
+            if not text:
+                days[role] = None
+                continue
+            try:
+                days[role] = _day(text)
+            except ValueError:
+                problem(role, "không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)", "is not a date (YYYY-MM-DD or "
+                                                                              "DD/MM/YYYY)")
+                continue
+            if days[role] > self.today:
+                problem(role, "ngày ở tương lai", "is a day in the future")
+        if status == "done" and not texts.get("completed_on"):
+            problem("completed_on", "nhiệm vụ hoàn thành cần ngày hoàn thành", "a done task needs the day it was done")
+        if status not in (None, "done") and texts.get("completed_on"):
+            problem("completed_on", "chỉ nhiệm vụ hoàn thành mới có ngày hoàn thành",
+                    "only a done task has a completion day")
+        if status == "dropped" and not texts.get("note"):
+            problem("note", "ghi lý do không thực hiện", "say why the task was dropped")
+        if problems:
+            return _refuse(result, problems)
+        key = (plan_id, texts["ref"], occurrence)
+        if key in self.seen:
+            result.add(Problem(f"trùng nhiệm vụ và lần thực hiện với dòng {self.seen[key]}",
+                               f"same task and occurrence as row {self.seen[key]}", row=row_no))
+            return None
+        self.seen[key] = row_no
+        due = occs[occurrence].due
+        plan = self.plans[plan_id]
+        return {"row": row_no, "plan_id": plan_id, "plan_number": plan["number"], "ref": texts["ref"],
+                "occurrence": occurrence, "progress_status": status, "completed_on": days["completed_on"],
+                "evidence": texts.get("evidence") or None, "evidence_date": days["evidence_date"],
+                "note": texts.get("note") or None, "province_code": plan["province_code"],
+                "province_valid_from": plan["province_valid_from"], "period": occurrence or task["deadline_period"],
+                "period_start": due, "period_end": due, "due": due}
+
+
+def _refuse(result: Preview, problems: list[Problem]) -> None:
+    for p in problems:
+        result.add(p)
+    return None
+
+
+def _day(text: str) -> date:
+    text = text.strip()[:10]
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+        d, m, y = (int(x) for x in text.split("/"))
+        return date(y, m, d)
+    return date.fromisoformat(text)
