@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import views
+from . import unit_views, views
 from .registry import ProvinceKey
 from .storage import Store, default_db_path, open_writable, vietnamese_order
 from .views import Dataset, key_text
@@ -147,6 +147,10 @@ reference_lines = cached_view(views.reference_lines)
 papi_dimensions = cached_view(views.papi_dimensions)
 inherited_plans = cached_view(views.inherited_plans)
 _judged = cached_view(views.judged_targets, max_entries=256)
+task_occurrences = cached_view(unit_views.task_occurrences, max_entries=64)
+progress_by_unit = cached_view(unit_views.progress_by_unit, max_entries=64)
+unit_tasks = cached_view(unit_views.unit_tasks, max_entries=64)
+unit_targets = cached_view(unit_views.unit_targets, max_entries=64)
 
 
 def judged_targets(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:

@@ -51,7 +51,7 @@ def occurrences(start_period: str, deadline_period: str, recurring: bool, due_in
 
 def due_in(year: int, due_in_year: str | None) -> date:
     """The last day of the in-year period of ``year`` (``Q4-1``: of the year before)."""
-    if not due_in_year:
+    if not isinstance(due_in_year, str) or not due_in_year:   # None, or a frame's NaN
         return date(year, 12, 31)
     part, _, back = due_in_year.partition("-")
     target = year - int(back or 0)

@@ -372,6 +372,19 @@ def this_year() -> int:
     return date.today().year
 
 
+def day_picker(lang: str, name: str = "as_of_day", where: Any = None) -> date:
+    """A day kept in the URL (``?as_of_day=2026-06-30``; today when absent or not a day)."""
+    text = from_url(name)
+    try:
+        default = date.fromisoformat(text) if text else date.today()
+    except ValueError:
+        notice("bad_url_value", lang, name=name, value=text[:40])
+        default = date.today()
+    chosen = (where or st).date_input(label("as_of_day", lang), value=default, format="DD/MM/YYYY", key=name)
+    remember(name, chosen.isoformat(), date.today().isoformat())
+    return chosen
+
+
 def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, Any]:
     """Tabs of which only the chosen one is computed and drawn (``st.tabs`` with ``on_change="rerun"``),
     kept in the URL by its code (``?tab=ranks``) so a link opens the same tab in either language.

@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .text import nfc
 
 KINDS = ("people_committee", "department", "agency", "party", "press", "other",
@@ -186,3 +188,28 @@ def _index_aliases(units: Units) -> None:
         bucket.extend((nfc(a).casefold(), row["code"]) for a in row["aliases"])
     for bucket in units.aliases.values():
         bucket.sort(key=lambda pair: -len(pair[0]))
+
+
+def lineage(units: pd.DataFrame, unit: tuple[str, date, str]) -> set[tuple[str, date, str]]:
+    """The unit and every unit whose successors lead to it (Sở Nội vụ of old Tây Ninh for that of the new one,
+    Sở Thông tin và Truyền thông for the Sở Khoa học và Công nghệ it went into). ``units`` as the store reads
+    them (with ``successor_keys``: ``code@valid_from`` of the successor's province record)."""
+    by_record: dict[tuple[str, str], tuple[str, date, str]] = {}
+    for r in units.itertuples():
+        day = pd.Timestamp(r.province_valid_from).date()
+        by_record[(r.code, day.isoformat())] = (r.province_code, day, r.code)
+    earlier: dict[tuple, list[tuple]] = {}
+    for r in units.itertuples():
+        here = (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code)
+        for key in str(r.successor_keys or "").split(";"):
+            code, _, day = key.partition("@")
+            succ = by_record.get((code, day))
+            if succ is not None and succ != here:
+                earlier.setdefault(succ, []).append(here)
+    found, todo = {unit}, [unit]
+    while todo:
+        for before in earlier.get(todo.pop(), []):
+            if before not in found:
+                found.add(before)
+                todo.append(before)
+    return found

@@ -22,6 +22,7 @@ from .periods import position
 from .registry import ProvinceKey, Registry
 from .scorecard import judge_targets, series_wanted, with_successors
 from .storage import Store
+from .units import DEPARTMENT_KINDS
 
 COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
               "pci_total": "pci_rank"}
@@ -47,6 +48,8 @@ class Dataset:
     plans: pd.DataFrame
     tasks: pd.DataFrame
     method_changes: pd.DataFrame
+    progress: pd.DataFrame = field(default_factory=pd.DataFrame)      # task progress as entered
+    departments: pd.DataFrame = field(default_factory=pd.DataFrame)   # units that are not communes or wards
     kept: int = 48  # indicators whose actuals stay in memory (the most recently used; ~4 MB each at 10× volume)
     _slices: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -57,7 +60,17 @@ class Dataset:
         targets = with_successors(store.targets(), provinces, indicators)
         targets["province_key"] = _key_column(targets)
         return cls(store, provinces, store.province_aliases(), indicators, targets,
-                   store.national_values(), store.plans(), store.tasks(), store.method_changes(), kept)
+                   store.national_values(), store.plans(), store.tasks(), store.method_changes(),
+                   store.task_progress(), store.units(kinds=DEPARTMENT_KINDS), kept)
+
+    @cached_property
+    def unit_names(self) -> dict[tuple[str, date, str], str]:
+        return {(r.province_code, r.province_valid_from.date(), r.code): r.name for r in self.departments.itertuples()}
+
+    @cached_property
+    def unit_groups(self) -> dict[str, str]:
+        groups = self.store.unit_groups()
+        return dict(zip(groups.code, groups.name_vi))
 
     def actuals(self, indicator_code: str) -> pd.DataFrame:
         """Every actual of one indicator (all provinces and periods), read on first use and then kept while it
@@ -460,3 +473,10 @@ def filter_tasks(tasks: pd.DataFrame, provinces: list[str], span: tuple[int, int
     if provinces:
         tasks = tasks[tasks.province_name.isin(provinces)]
     return tasks[tasks.deadline_period.str[:4].astype(int).between(*span)]
+
+
+def filter_occurrences(occurrences: pd.DataFrame, provinces: list[str], span: tuple[int, int]) -> pd.DataFrame:
+    """Task occurrences of the chosen provinces (all when none) due within the span of years."""
+    if provinces:
+        occurrences = occurrences[occurrences.province_name.isin(provinces)]
+    return occurrences[occurrences.due_year.between(*span)] if len(occurrences) else occurrences

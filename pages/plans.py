@@ -1,23 +1,24 @@
 """Kế hoạch & mục tiêu / Plans and targets: the plans, their targets and tasks, filterable."""
 
-import pandas as pd
 import streamlit as st
 
 from indicators import cache
 from indicators.cache import get_dataset
 from indicators.i18n import column, label
+from indicators.task_ui import progress_cards, progress_form, show_saved, task_table, unit_progress_table
+from indicators.tasks import by_unit, summary
 from indicators.ui import (
-    data_table,
-    download,
+    day_picker,
     language,
     plans_table,
     remember,
     targets_table,
     this_year,
     url_choices,
+    user_box,
     year_span_from_url,
 )
-from indicators.views import STATUS_ORDER, filter_targets, filter_tasks, with_families
+from indicators.views import STATUS_ORDER, filter_occurrences, filter_targets, with_families
 
 lang = language()
 ds = get_dataset()
@@ -36,7 +37,9 @@ chosen_families = url_choices("families", sorted(set(judged.family)), [], label(
                               format_func=lambda f: family_names[f])
 chosen_status = url_choices("status", list(STATUS_ORDER), [], label("status", lang), key="plan_status", where=c3,
                             placeholder=label("all", lang), format_func=lambda s: label(s, lang))
-low, high = int(judged.deadline_year.min()), int(judged.deadline_year.max())
+task_years = ds.tasks.deadline_period.str[:4].astype(int)
+low = int(min(judged.deadline_year.min(), ds.tasks.start_period.str[:4].astype(int).min()))
+high = int(max(judged.deadline_year.max(), task_years.max()))
 initial = year_span_from_url("deadline", low, high, lang)
 initial = (max(low, min(initial[0], high)), max(low, min(initial[1], high)))
 span = c4.slider(label("filter_deadline", lang), low, high, initial, key="plan_deadline")
@@ -50,18 +53,15 @@ if shown.empty:
 else:
     targets_table(shown, lang, "muc-tieu.csv", key="download_plan_targets")
 
-st.subheader(label("tasks_of_plans", lang))
-tasks = filter_tasks(ds.tasks, chosen_provinces, span)
-task_table = pd.DataFrame({
-    label("col_plan", lang): tasks.plan_number,
-    label("province", lang): tasks.province_name,
-    "#": tasks.ref,
-    label("col_task", lang): tasks.task,
-    label("col_product", lang): tasks["product"].fillna(""),
-    label("col_lead", lang): tasks.lead_body.fillna("—"),
-    label("col_partners", lang): tasks.partners.fillna(""),
-    label("col_start", lang): tasks.start_period,
-    label("col_deadline", lang): tasks.deadline_period,
-})
-data_table(task_table)
-download(task_table, "nhiem-vu.csv", lang, key="download_tasks")
+st.subheader(label("task_progress", lang))
+left, right = st.columns([1, 3])
+as_of = day_picker(lang, where=left)
+overdue_only = right.toggle(label("overdue_only", lang), key="overdue_only")
+in_scope = filter_occurrences(cache.task_occurrences(None, as_of), chosen_provinces, span)
+progress_cards(summary(in_scope), lang, as_of)
+task_table(in_scope[in_scope.overdue] if overdue_only else in_scope, lang, "nhiem-vu.csv", key="tasks")
+st.subheader(label("by_unit", lang))
+unit_progress_table(by_unit(in_scope, {code: name for (_, _, code), name in ds.unit_names.items()} | ds.unit_groups),
+                    lang, key="by_unit")
+show_saved("plan_progress")
+progress_form(ds, in_scope, user_box(lang), lang, key="plan_progress")

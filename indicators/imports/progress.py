@@ -29,6 +29,7 @@ from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
 from ..tasks import STATUS_WORDS, occurrences
 from ..text import fold_ascii
+from ..units import DEPARTMENT_KINDS, lineage
 from .base import CommitResult, Context, ImportRefused, Preview
 from .table import (
     Problem,
@@ -210,26 +211,7 @@ def _check_scope(tx: Session, acting: User, rows: pd.DataFrame) -> None:
 
 
 def _predecessors(tx: Session, unit: tuple[str, date, str]) -> set[tuple[str, date, str]]:
-    """The unit and every unit whose successors lead to it (a department of a province before the merger)."""
-    frame = tx.units(kinds=("people_committee", "department", "agency", "party", "press", "other"))
-    edges: dict[tuple, list[tuple]] = {}
-    records = {(r.code, pd.Timestamp(r.province_valid_from).date()): (r.province_code,
-                                                                      pd.Timestamp(r.province_valid_from).date(),
-                                                                      r.code)
-               for r in frame.itertuples()}
-    for r in frame.itertuples():
-        here = (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code)
-        for code in str(r.successor_codes or "").split(";"):
-            for (succ_code, _), succ in records.items():
-                if succ_code == code and succ != here:
-                    edges.setdefault(succ, []).append(here)
-    found, todo = {unit}, [unit]
-    while todo:
-        for earlier in edges.get(todo.pop(), []):
-            if earlier not in found:
-                found.add(earlier)
-                todo.append(earlier)
-    return found
+    return lineage(tx.units(kinds=DEPARTMENT_KINDS), unit)
 
 
 def _plan_key(number: str) -> str:

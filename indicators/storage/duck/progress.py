@@ -21,7 +21,11 @@ class ProgressReads(Executor):
                    u.parent_code, u.lat, u.lon, u.area_km2, u.source, u.note, p.name AS province_name,
                    (SELECT string_agg(s.successor_code, ';' ORDER BY s.position) FROM unit_successor s
                     WHERE s.province_code = u.province_code AND s.province_valid_from = u.province_valid_from
-                      AND s.code = u.code) AS successor_codes
+                      AND s.code = u.code) AS successor_codes,
+                   (SELECT string_agg(s.successor_code || '@' || strftime(s.successor_province_valid_from, '%Y-%m-%d'),
+                                      ';' ORDER BY s.position) FROM unit_successor s
+                    WHERE s.province_code = u.province_code AND s.province_valid_from = u.province_valid_from
+                      AND s.code = u.code) AS successor_keys
             FROM unit u JOIN province p ON p.code = u.province_code AND p.valid_from = u.province_valid_from
             WHERE (? IS NULL OR (u.province_code = ? AND u.province_valid_from = ?))"""
         params: list[Any] = [province_key and province_key[0], province_key and province_key[0],

@@ -1,0 +1,140 @@
+"""The task-progress parts the pages share: the counts, the table of occurrences (overdue first), progress by
+lead body, and the form that writes one occurrence's progress through the import engine (so a form entry has
+the guarantees of an uploaded file: checks, history, undo, locks, and the reporter's unit checked in the
+commit's transaction)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from . import imports
+from .auth import PermissionDenied, User
+from .cache import get_store
+from .i18n import format_date, format_number, label
+from .imports import ConflictError, ImportRefused
+from .plain import md
+from .tasks import STATUSES, Summary
+from .ui import after_write, data_table, download
+from .units import DEPARTMENT_KINDS, lineage
+
+
+def progress_cards(counts: Summary, lang: str, day: date) -> None:
+    """Done / total / overdue / in progress, and the report's sentence."""
+    cards = st.columns(4)
+    cards[0].metric(label("tasks_done", lang), format_number(counts.done, lang=lang))
+    cards[1].metric(label("tasks_total", lang), format_number(counts.total, lang=lang))
+    cards[2].metric(label("tasks_overdue", lang), format_number(counts.overdue, lang=lang))
+    cards[3].metric(label("tasks_in_progress", lang), format_number(counts.in_progress, lang=lang))
+    st.caption(label("progress_sentence", lang, day=format_date(day, lang), sentence=counts.sentence(lang)))
+
+
+def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
+    """The occurrences as they are shown and downloaded (text cells formula-escaped by data_table/download)."""
+    table = pd.DataFrame({
+        label("col_plan", lang): frame.plan_number,
+        label("province", lang): frame.province_name,
+        "#": frame.ref,
+        label("col_occurrence", lang): frame.occurrence,
+        label("col_task", lang): frame.task,
+        label("col_lead", lang): frame.lead_names,
+        label("col_partners", lang): frame.partner_names,
+        label("col_due", lang): [format_date(pd.Timestamp(d).date(), lang) for d in frame.due],
+        label("col_task_status", lang): [label(s, lang) for s in frame.status],
+        label("col_completed_on", lang): [format_date(pd.Timestamp(d).date(), lang) if not pd.isna(d) else ""
+                                          for d in frame.completed_on],
+        label("col_evidence", lang): frame.evidence.fillna(""),
+        label("col_overdue", lang): [label("yes", lang) if o else "" for o in frame.overdue],
+    })
+    data_table(table)
+    download(table, file_name, lang, key=f"download_{key}")
+
+
+def unit_progress_table(frame: pd.DataFrame, lang: str, key: str) -> None:
+    table = pd.DataFrame({
+        label("col_unit", lang): frame.unit_name,
+        label("tasks_total", lang): frame.total,
+        label("tasks_done", lang): frame.done,
+        label("tasks_overdue", lang): frame.overdue,
+        label("col_share_done", lang): [format_number(s, 2, lang) + " %" for s in frame.share],
+    })
+    data_table(table)
+    download(table, "tien-do-theo-don-vi.csv", lang, key=f"download_{key}")
+
+
+def progress_form(ds, frame: pd.DataFrame, user: User | None, lang: str, key: str) -> None:
+    """Update one occurrence. The choices offered to a reporter are its unit's tasks (a courtesy: the engine
+    refuses any other in the transaction that writes)."""
+    st.subheader(label("enter_progress", lang))
+    st.caption(label("enter_progress_help", lang))
+    if user is None or not user.can("reporter"):
+        st.info(label("needs_reporter", lang))
+        return
+    if not user.can("analyst") and user.unit is not None:
+        mine = lineage(ds.store.units(kinds=DEPARTMENT_KINDS), user.unit)
+        allowed = [any((p, pd.Timestamp(d).date(), c) in mine for c in str(codes or "").split(";"))
+                   for codes, p, d in zip(frame.lead_unit_codes, frame.province_code, frame.province_valid_from)]
+        frame = frame[pd.Series(allowed, index=frame.index)]
+    if frame.empty:
+        st.info(label("no_unit_tasks", lang))
+        return
+    rows = frame.reset_index(drop=True)
+    names = [f"{r.plan_number} · {r.ref}{' · ' + r.occurrence if r.occurrence else ''} — {r.task[:90]}"
+             for r in rows.itertuples()]
+    chosen = st.selectbox(label("choose_task", lang), range(len(rows)), format_func=lambda i: names[i],
+                          key=f"{key}_task")
+    row = rows.iloc[chosen]
+    with st.form(f"{key}_form"):
+        status = st.selectbox(label("col_task_status", lang), STATUSES, index=STATUSES.index(row.status),
+                              format_func=lambda s: label(s, lang))
+        left, right = st.columns(2)
+        completed = left.date_input(label("col_completed_on", lang), value=_day(row.completed_on), format="DD/MM/YYYY")
+        evidence_date = right.date_input(label("col_evidence_date", lang), value=_day(row.evidence_date),
+                                         format="DD/MM/YYYY")
+        evidence = st.text_input(label("col_evidence", lang), value="" if pd.isna(row.evidence) else row.evidence)
+        note = st.text_area(label("note", lang), value="" if pd.isna(row.progress_note) else row.progress_note)
+        submitted = st.form_submit_button(label("save", lang))
+    if not submitted:
+        return
+    content = _one_row(row, status, completed, evidence, evidence_date, note)
+    store = get_store()
+    result = imports.preview(store, ds.registry, ds.indicators, "form.csv", content)
+    if not result.ok:
+        for problem in result.problems:
+            st.error(md(problem.vi if lang == "vi" else problem.en))
+        return
+    if result.counts["insert"] + result.counts["change"] == 0:
+        st.info(label("progress_unchanged", lang))
+        return
+    try:
+        done = imports.commit(store, result, user, replace=True, channel="form")
+    except (ConflictError, ImportRefused, PermissionDenied) as error:
+        st.error(md(getattr(error, lang, None) or str(error)))
+        return
+    after_write()
+    st.session_state[f"{key}_done"] = label("progress_saved", lang, batch=done.batch_id,
+                                            old=label(row.status, lang), new=label(status, lang))
+    st.rerun()
+
+
+def show_saved(key: str) -> None:
+    message = st.session_state.pop(f"{key}_done", None)
+    if message:
+        st.success(message)
+
+
+def _day(value) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _one_row(row, status: str, completed: date | None, evidence: str, evidence_date: date | None, note: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["plan", "ref", "occurrence", "status", "completed_on", "evidence", "evidence_date", "note"])
+    writer.writerow([row.plan_id, row.ref, row.occurrence, status, completed.isoformat() if completed else "",
+                     evidence.strip(), evidence_date.isoformat() if evidence_date else "", note.strip()])
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,83 @@
+"""What the pages show of tasks and units: the occurrences of the plans' tasks with their progress and who
+leads them, counts per unit, and a unit's own page. Functions over the :class:`~indicators.views.Dataset`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from .registry import ProvinceKey
+from .tasks import by_unit, occurrence_table, summary
+from .units import lineage
+from .views import Dataset, plans_inherited
+
+
+def plan_ids(ds: Dataset, keys: list[ProvinceKey] | None) -> list[str]:
+    """The plans of a province (its own, and those of the provinces it absorbed that it inherited), or all."""
+    if keys is None:
+        return list(ds.plans.id)
+    mine = {(c, d.date()) for c, d in zip(ds.plans.province_code, ds.plans.province_valid_from)} & set(keys)
+    own = [p for p, c, d in zip(ds.plans.id, ds.plans.province_code, ds.plans.province_valid_from)
+           if (c, d.date()) in mine]
+    inherited = list(plans_inherited(ds.plans, keys[1:], keys[0]).id) if len(keys) > 1 else []
+    return list(dict.fromkeys(own + inherited))
+
+
+def task_occurrences(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date) -> pd.DataFrame:
+    """Every occurrence of the tasks of the province's plans, with progress, due day, overdue on ``as_of``, the
+    lead and partner units' names; overdue first, then by due day."""
+    wanted = set(plan_ids(ds, keys))
+    tasks = ds.tasks[ds.tasks.plan_id.isin(wanted)]
+    frame = occurrence_table(tasks, ds.progress, as_of)
+    if not len(frame):
+        return frame.assign(lead_names=[], partner_names=[])
+    frame["lead_names"] = [_names(ds, codes, p, d) for codes, p, d in
+                           zip(frame.lead_unit_codes, frame.province_code, frame.province_valid_from)]
+    frame["partner_names"] = [_names(ds, codes, p, d) for codes, p, d in
+                              zip(frame.partner_unit_codes, frame.province_code, frame.province_valid_from)]
+    frame["due_year"] = pd.to_datetime(frame.due).dt.year
+    return frame.sort_values(["overdue", "due", "plan_id", "ref"], ascending=[False, True, True, True]) \
+        .reset_index(drop=True)
+
+
+def _names(ds: Dataset, codes, province_code: str, valid_from) -> str:
+    if not isinstance(codes, str) or not codes:
+        return ""
+    day = pd.Timestamp(valid_from).date()
+    groups = ds.unit_groups
+    return "; ".join(ds.unit_names.get((province_code, day, c)) or groups.get(c) or c for c in codes.split(";"))
+
+
+def task_summary(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date):
+    return summary(task_occurrences(ds, keys, as_of))
+
+
+def progress_by_unit(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date) -> pd.DataFrame:
+    frame = task_occurrences(ds, keys, as_of)
+    names = {code: name for (_, _, code), name in ds.unit_names.items()} | ds.unit_groups
+    return by_unit(frame, names)
+
+
+def unit_tasks(ds: Dataset, unit: tuple[str, date, str], as_of: date) -> pd.DataFrame:
+    """The occurrences a unit leads (or a unit it succeeded led), overdue first."""
+    lineage = unit_lineage(ds, unit)
+    frame = task_occurrences(ds, None, as_of)
+    if not len(frame):
+        return frame
+    mine = [any((p, pd.Timestamp(d).date(), c) in lineage for c in str(codes or "").split(";"))
+            for codes, p, d in zip(frame.lead_unit_codes, frame.province_code, frame.province_valid_from)]
+    return frame[pd.Series(mine, index=frame.index)].reset_index(drop=True)
+
+
+def unit_targets(ds: Dataset, unit: tuple[str, date, str]) -> pd.DataFrame:
+    """The targets a unit owns (or a unit it succeeded owned)."""
+    lineage = unit_lineage(ds, unit)
+    t = ds.targets
+    mine = [(p, pd.Timestamp(d).date(), o) in lineage for o, p, d in
+            zip(t.owner_unit_code.fillna(""), t.province_code, t.province_valid_from)]
+    return t[pd.Series(mine, index=t.index)]
+
+
+def unit_lineage(ds: Dataset, unit: tuple[str, date, str]) -> set[tuple[str, date, str]]:
+    return lineage(ds.departments, unit)

@@ -1,0 +1,89 @@
+"""The pages of task progress and units (issue 14, points 3 and 7), through Streamlit's AppTest."""
+
+from datetime import date
+
+import pytest
+
+from indicators.auth import User, add_user
+from indicators.storage import open_store
+from tests.conftest import PASSWORD
+from tests.test_app import app, open_page  # noqa: F401 - the app fixture
+
+HT = "ha-tinh-239-kh-ubnd-2016"
+
+
+def _sign_in(at, user: User):
+    from indicators import ui
+    at.session_state[ui.USER] = user
+    at.session_state[ui.BOUND] = None
+    return at
+
+
+def _people(db):
+    store = open_store(db)
+    try:
+        admin = add_user(store, None, "admin1", PASSWORD, "admin")
+        analyst = add_user(store, admin, "analyst1", PASSWORD, "analyst")
+        reporter = add_user(store, admin, "nv.hatinh", PASSWORD, "reporter", unit=("42", date(2004, 1, 1), "42-SNV"))
+    finally:
+        store.close()
+    return admin, analyst, reporter
+
+
+def test_the_plans_page_shows_task_progress_overdue_first(app):
+    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
+    assert not at.exception
+    tasks = at.dataframe[-2].value
+    overdue = tasks[tasks.columns[-1]]
+    assert len(tasks) == 45 + 2 * 5          # 45 one-off tasks, two reports a year for 2016–2020
+    assert overdue.iloc[0] == "Có"           # nothing entered, all due before 2026
+    done, total, late, running = (m.value for m in at.metric[-4:])
+    assert (done, total, late, running) == ("0", "55", "55", "0")
+    assert any("hoàn thành 0/" in c.value and "quá hạn" in c.value for c in at.caption)
+
+
+def test_a_signed_out_visitor_sees_no_form_only_how_to_sign_in(app):
+    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh")
+    assert not at.exception
+    assert any("Đăng nhập" in i.value for i in at.info)
+
+
+def test_an_analyst_marks_a_task_done_through_the_form(app, monkeypatch):
+    import os
+    _, analyst, _ = _people(os.environ["KPI_DB"])
+    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
+    _sign_in(at, analyst).run()
+    box = next(s for s in at.selectbox if s.label == "Nhiệm vụ")
+    choice = next(i for i, text in enumerate(box.options) if " · 1.2 — " in text)
+    box.set_value(choice).run()
+    form_status = next(s for s in at.selectbox if s.label == "Trạng thái")
+    form_status.set_value("done")
+    next(d for d in at.date_input if d.label == "Ngày hoàn thành").set_value(date(2017, 5, 10))
+    next(t for t in at.text_input if t.label == "Văn bản minh chứng").set_value("=HYPERLINK(\"x\") 1234/QĐ-UBND")
+    next(b for b in at.button if b.label == "Lưu").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Đã ghi tiến độ" in s.value for s in at.success)
+    from indicators import cache
+    progress = cache.get_store().task_progress()       # the server's own connection
+    assert progress.ref.tolist() == ["1.2"] and progress.status.tolist() == ["done"]
+    tasks = at.dataframe[-2].value
+    row = tasks[tasks["#"] == "1.2"].iloc[0]
+    assert row["Trạng thái"] == "Hoàn thành" and row["Quá hạn"] == ""
+    assert row["Văn bản minh chứng"].startswith("'=")        # shown and downloaded as text, never a formula
+
+
+def test_a_reporter_is_offered_only_its_units_tasks(app):
+    import os
+    _, _, reporter = _people(os.environ["KPI_DB"])
+    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh")
+    _sign_in(at, reporter).run()
+    box = next(s for s in at.selectbox if s.label == "Nhiệm vụ")
+    assert box.options and all(" · 2." not in text.split(" — ")[0] for text in box.options)   # 2.x: Sở Tư pháp
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_plans_page_in_both_languages(app, lang):
+    at = open_page(app, "pages/plans.py", lang=lang)
+    assert not at.exception
+    heading = "Tiến độ nhiệm vụ" if lang == "vi" else "Task progress"
+    assert any(h.value == heading for h in at.subheader)
