@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .auth import User, add_user, audit, authenticate, backup_database, has_users, record, require, set_user
+from . import cli_units
+from .auth import ROLES, User, add_user, audit, authenticate, backup_database, has_users, record, require, set_user
 from .exporting import to_csv
 from .imports import commit, lock_period, preview, undo, unlock_period
 from .imports.table import LIMITS
@@ -39,8 +40,9 @@ from .views import plans_inherited, status_table
 EXPORT_COLUMNS = {
     "targets": ["target_id", "province_code", "province_valid_from", "province_name", "indicator_code",
                 "comparator", "target_value", "target_high", "baseline_period", "baseline_value",
-                "start_period", "deadline_period", "recurring", "plan_number", "plan_id", "source_quote", "note"],
-    "actuals": ["province_code", "province_valid_from", "province_name", "indicator_code", "period",
+                "start_period", "deadline_period", "recurring", "plan_number", "plan_id", "source_quote", "note",
+                "owner_unit_code"],
+    "actuals": ["province_code", "province_valid_from", "province_name", "unit_code", "indicator_code", "period",
                 "value", "source", "note", "batch_id"],
     "provinces": ["code", "name", "full_name", "name_ascii", "valid_from", "valid_to", "successor_code",
                   "successor_valid_from", "region_code"],
@@ -80,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     _user_option(build, required=False)
     build.set_defaults(run=_build)
     export = sub.add_parser("export", parents=[common], help="CSV on stdout")
-    export.add_argument("kind", choices=sorted(EXPORT_COLUMNS))
+    export.add_argument("kind", choices=sorted([*EXPORT_COLUMNS, "units", "tasks"]))
+    export.add_argument("--as-of", type=date.fromisoformat, default=None,
+                        help="tasks: overdue as of this day (YYYY-MM-DD; default today)")
     export.set_defaults(run=_export)
     sources = sub.add_parser("sources", parents=[common],
                              help="rerun the source adapters: data/actuals/papi.csv, pci.csv, "
@@ -89,7 +93,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="folder with papi/, papi_official/ and pci/ as published (e.g. ../shared/data)")
     sources.set_defaults(run=_sources)
     status = sub.add_parser("status", parents=[common], help="targets of a province with their status")
-    status.add_argument("--province", required=True, help="code (42) or name (Hà Tĩnh, Ha Tinh)")
+    scope = status.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--province", help="code (42) or name (Hà Tĩnh, Ha Tinh)")
+    scope.add_argument("--unit", help="a unit's code (72-SNV, 80-SNV, 26734): its tasks and targets")
     status.add_argument("--year", type=int, default=None, help="judge as of the end of this year (default: this year)")
     status.add_argument("--format", choices=["table", "csv"], default="table")
     status.set_defaults(run=_status)
@@ -141,8 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     users_add = users_sub.add_parser("add", parents=[common],
                                      help="add a user; the very first one (an admin) needs no --user")
     users_add.add_argument("name")
-    users_add.add_argument("--role", choices=["viewer", "analyst", "admin"], required=True)
+    users_add.add_argument("--role", choices=list(ROLES), required=True)
     users_add.add_argument("--display-name")
+    users_add.add_argument("--unit",
+                           help="a reporter's unit: PROVINCE_CODE@VALID_FROM:UNIT_CODE (42@2004-01-01:42-SNV)")
     _user_option(users_add, required=False)
     users_add.set_defaults(run=_users_add)
     audit = users_sub.add_parser("audit", parents=[common], help="sign-ins and admin commands as CSV (admins)")
@@ -150,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.set_defaults(run=_users_audit)
     users_set = users_sub.add_parser("set", parents=[common], help="change a user's role, password or access")
     users_set.add_argument("name")
-    users_set.add_argument("--role", choices=["viewer", "analyst", "admin"])
+    users_set.add_argument("--role", choices=list(ROLES))
+    users_set.add_argument("--unit", help="a reporter's unit: PROVINCE_CODE@VALID_FROM:UNIT_CODE")
     users_set.add_argument("--password", action="store_true", help="set a new password (asked for)")
     users_set.add_argument("--disable", action="store_true")
     users_set.add_argument("--enable", action="store_true")
@@ -247,6 +256,9 @@ def _describe_change(r) -> str:
         period = getattr(r, "period", getattr(r, "deadline_period", ""))
         where = f"{getattr(r, 'province_code', '')} {r.indicator_code} {period}"
         return f"{where}: {r.old_value:g} → {getattr(r, 'value', getattr(r, 'target_value', float('nan'))):g}"
+    if hasattr(r, "progress_status"):
+        occurrence = f" {r.occurrence}" if r.occurrence else ""
+        return f"{r.plan_number} {r.ref}{occurrence}: {r.old_status} → {r.progress_status}"
     return str(r)
 
 
@@ -337,7 +349,7 @@ def _users_add(args: argparse.Namespace) -> int:
     store = _writer(args)
     acting = _signed_in(store, args.user, "admin") if has_users(store) else None
     password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD", twice=True)
-    user = add_user(store, acting, args.name, password, args.role, args.display_name)
+    user = add_user(store, acting, args.name, password, args.role, args.display_name, _unit(args.unit))
     print(f"added {user.name} ({user.role})", file=sys.stderr)
     return 0
 
@@ -347,9 +359,21 @@ def _users_set(args: argparse.Namespace) -> int:
     acting = _signed_in(store, args.user)
     password = _password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD", twice=True) if args.password else None
     disabled = True if args.disable else (False if args.enable else None)
-    set_user(store, acting, args.name, role=args.role, password=password, disabled=disabled)
+    set_user(store, acting, args.name, role=args.role, password=password, disabled=disabled, unit=_unit(args.unit))
     print(f"updated {args.name}", file=sys.stderr)
     return 0
+
+
+def _unit(text: str | None) -> tuple[str, date, str] | None:
+    """``42@2004-01-01:42-SNV`` → ("42", 2004-01-01, "42-SNV")."""
+    if not text:
+        return None
+    record, _, code = text.partition(":")
+    province, _, since = record.partition("@")
+    try:
+        return province, date.fromisoformat(since), code
+    except ValueError:
+        raise ValueError("--unit is PROVINCE_CODE@VALID_FROM:UNIT_CODE, e.g. 42@2004-01-01:42-SNV") from None
 
 
 def _users_audit(args: argparse.Namespace) -> int:
@@ -408,7 +432,10 @@ def _sources(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     store = _store(args)
-    frame = {"targets": store.targets, "actuals": store.actuals, "provinces": store.provinces,
+    if args.kind in ("units", "tasks"):
+        sys.stdout.write(cli_units.export(store, args.kind, args.as_of))
+        return 0
+    frame = {"targets": store.targets, "actuals": lambda: store.actuals(unit_code=None), "provinces": store.provinces,
              "indicators": store.indicators, "national": store.national_values}[args.kind]()
     sys.stdout.write(to_csv(frame[EXPORT_COLUMNS[args.kind]]))
     return 0
@@ -416,6 +443,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     store = _store(args)
+    if args.unit:
+        as_of = min(date.today(), date(args.year, 12, 31)) if args.year else date.today()
+        return cli_units.unit_status(store, args.unit, as_of)
     registry = Registry(store.provinces(), store.province_aliases())
     year = args.year or date.today().year
     day = date(year, 12, 31)
@@ -438,8 +468,12 @@ def _status(args: argparse.Namespace) -> int:
         for plan in plans_inherited(store.plans(), keys[1:], key).to_dict("records"):
             print(f"inherited plan: {plan['number']} of {plan['province_name']} ({plan['period_start']}–"
                   f"{plan['period_end']}), judged on this province's figures from {key[1]}")
+    plan_ids = [p for p, c, d in zip(store.plans().id, store.plans().province_code, store.plans().province_valid_from)
+                if (c, pd.Timestamp(d).date()) in set(keys)]
+    plan_ids += list(plans_inherited(store.plans(), keys[1:], key).id) if len(keys) > 1 else []
     if table.empty:
         print("no targets")
+        cli_units.print_progress(store, plan_ids, min(date.today(), day))
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
         shown = table.drop(columns=["province_code"]).astype(object)
@@ -449,4 +483,5 @@ def _status(args: argparse.Namespace) -> int:
         print(shown.to_string(index=False))
     counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
     print("\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + " (latest judgement of each target)")
+    cli_units.print_progress(store, plan_ids, min(date.today(), day))
     return 0

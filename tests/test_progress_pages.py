@@ -12,6 +12,11 @@ from tests.test_app import app, open_page  # noqa: F401 - the app fixture
 HT = "ha-tinh-239-kh-ubnd-2016"
 
 
+@pytest.fixture
+def page(app):  # noqa: F811 - the app fixture of test_app
+    return app
+
+
 def _sign_in(at, user: User):
     from indicators import ui
     at.session_state[ui.USER] = user
@@ -30,8 +35,8 @@ def _people(db):
     return admin, analyst, reporter
 
 
-def test_the_plans_page_shows_task_progress_overdue_first(app):
-    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
+def test_the_plans_page_shows_task_progress_overdue_first(page):
+    at = open_page(page, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
     assert not at.exception
     tasks = at.dataframe[-2].value
     overdue = tasks[tasks.columns[-1]]
@@ -42,16 +47,16 @@ def test_the_plans_page_shows_task_progress_overdue_first(app):
     assert any("hoàn thành 0/" in c.value and "quá hạn" in c.value for c in at.caption)
 
 
-def test_a_signed_out_visitor_sees_no_form_only_how_to_sign_in(app):
-    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh")
+def test_a_signed_out_visitor_sees_no_form_only_how_to_sign_in(page):
+    at = open_page(page, "pages/plans.py", provinces="Hà Tĩnh")
     assert not at.exception
     assert any("Đăng nhập" in i.value for i in at.info)
 
 
-def test_an_analyst_marks_a_task_done_through_the_form(app, monkeypatch):
+def test_an_analyst_marks_a_task_done_through_the_form(page, ):
     import os
     _, analyst, _ = _people(os.environ["KPI_DB"])
-    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
+    at = open_page(page, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
     _sign_in(at, analyst).run()
     box = next(s for s in at.selectbox if s.label == "Nhiệm vụ")
     choice = next(i for i, text in enumerate(box.options) if " · 1.2 — " in text)
@@ -72,18 +77,18 @@ def test_an_analyst_marks_a_task_done_through_the_form(app, monkeypatch):
     assert row["Văn bản minh chứng"].startswith("'=")        # shown and downloaded as text, never a formula
 
 
-def test_a_reporter_is_offered_only_its_units_tasks(app):
+def test_a_reporter_is_offered_only_its_units_tasks(page):
     import os
     _, _, reporter = _people(os.environ["KPI_DB"])
-    at = open_page(app, "pages/plans.py", provinces="Hà Tĩnh")
+    at = open_page(page, "pages/plans.py", provinces="Hà Tĩnh")
     _sign_in(at, reporter).run()
     box = next(s for s in at.selectbox if s.label == "Nhiệm vụ")
     assert box.options and all(" · 2." not in text.split(" — ")[0] for text in box.options)   # 2.x: Sở Tư pháp
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_the_plans_page_in_both_languages(app, lang):
-    at = open_page(app, "pages/plans.py", lang=lang)
+def test_the_plans_page_in_both_languages(page, lang):
+    at = open_page(page, "pages/plans.py", lang=lang)
     assert not at.exception
     heading = "Tiến độ nhiệm vụ" if lang == "vi" else "Task progress"
     assert any(h.value == heading for h in at.subheader)

@@ -24,8 +24,15 @@ class ActualChecker:
     """Turns a table of actuals (long or wide) into checked rows; every problem goes to the preview."""
 
     def __init__(self, registry: Registry, indicators: pd.DataFrame, table: Table, result: Preview, today: date,
-                 indicator: str | None):
+                 indicator: str | None, units: pd.DataFrame | None = None):
         self.registry, self.table, self.result, self.today = registry, table, result, today
+        # (province code, its valid_from, unit code) → (valid_from, valid_to) of every unit, when the file has a
+        # unit column
+        self.units = {} if units is None else {
+            (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code):
+                (None if pd.isna(r.valid_from) else pd.Timestamp(r.valid_from).date(),
+                 None if pd.isna(r.valid_to) else pd.Timestamp(r.valid_to).date())
+            for r in units.itertuples()}
         self.catalogue = indicators.set_index("code")
         self.by_name = {header_key(n): c for c, n_vi, n_en in zip(indicators.code, indicators.name_vi,
                                                                   indicators.name_en)
@@ -103,7 +110,8 @@ class ActualChecker:
         if long:
             raw = pd.DataFrame({"row": table.row_numbers[keep], "province": province,
                                 "indicator": column("indicator"), "source": column("source"), "note": column("note"),
-                                "period": column("period"), "value": column("value"), "value_col": at["value"]})
+                                "unit": column("unit"), "period": column("period"), "value": column("value"),
+                                "value_col": at["value"]})
         else:
             parts = []
             for index in period_columns:
@@ -111,10 +119,10 @@ class ActualChecker:
                 parts.append(pd.DataFrame({
                     "row": table.row_numbers[keep][reported], "province": province[reported],
                     "indicator": column("indicator")[reported], "source": column("source")[reported],
-                    "note": column("note")[reported], "period": table.header[index],
+                    "note": column("note")[reported], "unit": column("unit")[reported], "period": table.header[index],
                     "value": rows[index][reported], "value_col": index}))
             raw = pd.concat(parts).sort_values(["row", "value_col"], kind="stable") if parts else pd.DataFrame(
-                columns=["row", "province", "indicator", "source", "note", "period", "value", "value_col"])
+                columns=["row", "province", "indicator", "source", "note", "unit", "period", "value", "value_col"])
         raw = raw.reset_index(drop=True)
         if self.fixed_indicator:
             raw["indicator"] = raw["indicator"].where(filled(raw[["indicator"]])["indicator"], self.fixed_indicator)
@@ -144,8 +152,8 @@ class ActualChecker:
         def period_column(i: int) -> str:
             return period_name if self.result.layout == "long" else column_names[int(value_cols[i])]
 
-        texts = {c: texts_of(raw[c]) for c in ("province", "indicator", "source", "note")}
-        for name in ("province", "indicator", "source", "note"):
+        texts = {c: texts_of(raw[c]) for c in ("province", "indicator", "source", "note", "unit")}
+        for name in ("province", "indicator", "source", "note", "unit"):
             garbled = per_unique(texts[name], is_garbled, default=False)[0].astype(bool)
             fail(garbled, lambda i, c=name: mojibake_problem(int(rows[i]), self._column(c), texts[c][i]))
         # indicator
@@ -201,7 +209,16 @@ class ActualChecker:
         keys = keys[pair_codes]
         fail(pd.isna(keys), lambda i: problem_at(province_errors.get(pair_codes[i], ValueProblem("ô trống", "blank")),
                                                int(rows[i]), self._column("province"), texts["province"][i]))
-        # value, per unit
+        # the unit below the province, as meant in the row's period (blank: the province itself)
+        starts = np.array([t[2] for t in table], dtype=object)[period_codes] if n else np.array([], dtype=object)
+        ends = np.array([t[3] for t in table], dtype=object)[period_codes] if n else np.array([], dtype=object)
+        unit_problem: list[tuple[str, str] | None] = [
+            self._unit_problem(keys[i], texts["unit"][i], starts[i], ends[i])
+            if texts["unit"][i] and keys[i] is not None else None for i in range(n)]
+        fail(np.array([p is not None for p in unit_problem], dtype=bool),
+             lambda i: Problem(unit_problem[i][0], unit_problem[i][1], int(rows[i]), self._column("unit"),
+                               texts["unit"][i]))
+        # value, per unit of measure
         units = per_code("unit", "point")
         percent = np.array([(int(r), int(c)) in self.table.percent_cells for r, c in zip(rows, value_cols)]) \
             if self.table.percent_cells else None
@@ -241,24 +258,42 @@ class ActualChecker:
             "province_valid_from": since_of[key_codes[0]], "indicator_code": text_column(codes[good]),
             "period": text_column(period_texts[good]), "value": values[good], "source": text_column(sources[good]),
             "note": text_column(np.where(notes == "", None, notes)),
+            "unit_code": text_column(texts["unit"][good]),
             "period_kind": text_column(np.array([t[1] for t in table], dtype=object)[kept_periods]),
             "period_start": np.array([t[2] if t[0] else date(1970, 1, 1) for t in table],
                                      dtype="datetime64[D]")[kept_periods],
             "period_end": np.array([t[3] if t[0] else date(1970, 1, 1) for t in table],
                                    dtype="datetime64[D]")[kept_periods]})
         # duplicate keys within the file
-        key_columns = ["province_code", "province_valid_from", "indicator_code", "period"]
+        key_columns = ["province_code", "province_valid_from", "unit_code", "indicator_code", "period"]
         duplicated = frame.duplicated(key_columns, keep=False).to_numpy()
         if duplicated.any():
             first_rows = frame[duplicated].groupby(key_columns, sort=False)["row"].transform("min")
-            for row, first in zip(frame.loc[duplicated, "row"], first_rows):
+            units = frame.loc[duplicated, "unit_code"]
+            for row, first, unit in zip(frame.loc[duplicated, "row"], first_rows, units):
                 if row != first:
                     result.add(Problem(f"trùng tỉnh, chỉ tiêu và kỳ với dòng {first}",
-                                       f"same province, indicator and period as row {first}", int(row)))
+                                       f"same province, indicator and period as row {first}", int(row)) if not unit
+                               else Problem(f"trùng đơn vị {unit}, chỉ tiêu và kỳ với dòng {first}",
+                                            f"same unit {unit}, indicator and period as row {first}", int(row)))
             frame = frame[~duplicated]
         if not result.ok:
             return frame.iloc[0:0]
         return frame.reset_index(drop=True)
+
+    def _unit_problem(self, key: tuple[str, date], code: str, start: date, end: date) -> tuple[str, str] | None:
+        """Why a unit code cannot be the row's (None when it can): a unit of the row's province, valid in its
+        period."""
+        found = self.units.get((key[0], key[1], code))
+        if found is None:
+            return (f"không phải mã đơn vị của tỉnh {key[0]} (hiệu lực từ {key[1]:%d/%m/%Y})",
+                    f"is not a unit code of province {key[0]} (valid from {key[1]})")
+        valid_from, valid_to = found
+        if (valid_from and end < valid_from) or (valid_to and start > valid_to):
+            span = f"{valid_from or '…'} – {valid_to or '…'}"
+            return (f"đơn vị không có hiệu lực trong kỳ này ({span})",
+                    f"the unit was not valid in this period ({span})")
+        return None
 
     def _province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
         text, period_text = pair

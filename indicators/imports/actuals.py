@@ -9,17 +9,17 @@ from typing import ClassVar
 
 import pandas as pd
 
-from ..auth import User, require
+from ..auth import PermissionDenied, User, require
 from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
 from .actual_rows import ActualChecker
-from .aliases import is_actuals_header, unknown_columns
+from .aliases import has_unit_column, is_actuals_header, unknown_columns
 from .base import CommitResult, Context, ImportRefused, Preview
 from .compare import changed_since_preview, compare_actuals
 from .table import Problem, Table
 
-_INCOMING = ["row", "province_code", "province_valid_from", "indicator_code", "period", "period_kind", "period_start",
-             "period_end", "value", "source", "note"]
+_INCOMING = ["row", "province_code", "province_valid_from", "unit_code", "indicator_code", "period", "period_kind",
+             "period_start", "period_end", "value", "source", "note"]
 
 
 class ActualsLayout:
@@ -32,7 +32,9 @@ class ActualsLayout:
         return unknown_columns(header, row)
 
     def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
-        checker = ActualChecker(context.registry, context.indicators, table, result, context.today, context.indicator)
+        units = store.units() if has_unit_column(table.header) else None
+        checker = ActualChecker(context.registry, context.indicators, table, result, context.today, context.indicator,
+                                units)
         frame = checker.frame()
         if frame is not None and len(frame):
             for row, period, locked_period, by, at in store.locked_rows(frame):
@@ -50,8 +52,10 @@ class ActualsLayout:
                                 f"overwrite them")
         now = _now()
         with store.transaction() as tx:
-            acting = require(tx, user, "analyst")
+            acting = require(tx, user, "reporter")
             incoming = result.diff[_INCOMING]
+            if not acting.can("analyst"):
+                _check_own_unit(acting, incoming)
             # unchanged data version: nothing was written since the preview, whose comparison still holds
             fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, incoming)
             changed = changed_since_preview(result.diff, fresh)
@@ -90,6 +94,17 @@ class ActualsLayout:
         if locked:
             raise ImportRefused(f"kỳ {locked} đã khoá: không hoàn tác được", f"period {locked} is locked: cannot undo")
         return tx.undo_actuals(batch_id, acting.name, now)
+
+
+def _check_own_unit(acting: User, rows: pd.DataFrame) -> None:
+    """A reporter enters its own unit's figures only (never the province's, never another unit's)."""
+    unit = acting.unit
+    for r in rows.itertuples():
+        mine = unit is not None and (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.unit_code) == unit
+        if not mine:
+            raise PermissionDenied(
+                f"dòng {r.row}: báo cáo viên chỉ nhập số liệu của đơn vị mình ({unit[2] if unit else '—'})",
+                f"row {r.row}: a reporter enters only its own unit's figures ({unit[2] if unit else '—'})")
 
 
 def _first_source(rows: pd.DataFrame) -> str:

@@ -15,6 +15,9 @@ ACTUAL_ALIASES: dict[str, set[str]] = {
     "value": {"value", "giatri", "solieu", "ketqua"},
     "source": {"source", "nguon", "nguonsolieu", "nguondulieu"},
     "note": {"note", "ghichu"},
+    # a unit below the province (a department, a commune), by its code as meant in the row's period; blank: the
+    # province itself
+    "unit": {"unit", "unitcode", "madonvi", "maxa", "maxaphuong"},
     # what `python -m indicators export actuals` writes beside them, so that an export imports back as it was:
     "province_since": {"provincevalidfrom", "validfrom", "hieuluctu"},  # pins the province's era
     "province_name": {"provincename", "tentinh"},  # with a code column: checked against it
@@ -61,6 +64,10 @@ def roles_of(keys: list[str]) -> list[str | None]:
 
 def is_target_header(keys: list[str]) -> bool:
     return {"plan", "comparator", "deadline"} <= {target_role(k) for k in keys}
+
+
+def has_unit_column(header: list[str]) -> bool:
+    return "unit" in roles_of([header_key(h) for h in header])
 
 
 def is_actuals_header(keys: list[str]) -> bool:

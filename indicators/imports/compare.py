@@ -17,6 +17,8 @@ def compare_actuals(store: Store | Session, frame: pd.DataFrame) -> pd.DataFrame
     """``frame`` with the stored row of each key (if any) and its status: insert, change or unchanged."""
     keys = pd.DataFrame({"position": np.arange(len(frame)), "province_code": frame["province_code"].to_numpy(object),
                          "province_valid_from": frame["province_valid_from"].to_numpy(),
+                         "unit_code": (frame["unit_code"].to_numpy(object) if "unit_code" in frame
+                                       else np.full(len(frame), "", dtype=object)),
                          "indicator_code": frame["indicator_code"].to_numpy(object),
                          "period": frame["period"].to_numpy(object)})
     stored = store.stored_actuals(keys)

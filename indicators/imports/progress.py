@@ -174,8 +174,16 @@ def _stored(store) -> dict[tuple[str, str, str], dict[str, Any]]:
 
 def _values(r: dict[str, Any]) -> dict[str, Any]:
     """The stored fields of a checked row (whose task status is ``progress_status``: the engine's ``status`` is
-    the row's insert / change / unchanged)."""
-    return {"status": r["progress_status"], **{k: r[k] for k in FIELDS[1:]}}
+    the row's insert / change / unchanged), blanks as None (a frame turns a missing day into NaT)."""
+    return {"status": r["progress_status"], **{k: _clean(r[k]) for k in FIELDS[1:]}}
+
+
+def _clean(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
 
 
 def _compare(store: Store, frame: pd.DataFrame) -> pd.DataFrame:

@@ -64,8 +64,10 @@ class Reads(ABC):
     # actuals: never the whole table at once (4.7 million rows at ten times the country's volume)
     @abstractmethod
     def actuals(self, province_code: str | None = None, province_valid_from: date | None = None,
-                indicator_code: str | None = None, period: str | None = None) -> pd.DataFrame:
-        """Actuals with their province's name and source, filtered by any of the arguments (none: all)."""
+                indicator_code: str | None = None, period: str | None = None,
+                unit_code: str | None = "") -> pd.DataFrame:
+        """Actuals with their province's name and source, filtered by any of the arguments: the province's own
+        figures by default (``unit_code=''``), one unit's, or (``unit_code=None``) the province's and its units'."""
     @abstractmethod
     def indicator_actuals(self, indicator_code: str) -> pd.DataFrame:
         """One indicator's actuals, every province and period, with ``province_key`` (``42|2004-01-01``)."""

@@ -94,10 +94,10 @@ def _sync_actual_files(cur: Cursor, files: list[ActualFile]) -> None:
 def _log_inserts(cur: Cursor, batch_id: int, who: str, when: datetime) -> None:
     """The history rows of a batch whose actuals were all new."""
     cur.execute("""
-        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code,
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, unit_code, indicator_code,
                                     period, new_value, new_source, new_note, new_batch_id, changed_by, changed_at)
-        SELECT batch_id, 'insert', province_code, province_valid_from, indicator_code, period, value, source,
-               note, batch_id, ?, ? FROM actual WHERE batch_id = ?""", [who, when, batch_id])
+        SELECT batch_id, 'insert', province_code, province_valid_from, unit_code, indicator_code, period, value,
+               source, note, batch_id, ?, ? FROM actual WHERE batch_id = ?""", [who, when, batch_id])
 
 
 def _insert_national(cur: Cursor, rows: pd.DataFrame, batch_id: int) -> None:
@@ -120,7 +120,7 @@ def _refuse_clashes(cur: Cursor, shipped: ActualFile) -> None:
             SELECT a.province_code, a.indicator_code, a.period, a.batch_id FROM actual a
             JOIN shipped_keys s ON s.province_code = a.province_code
              AND CAST(s.province_valid_from AS DATE) = a.province_valid_from
-             AND s.indicator_code = a.indicator_code AND s.period = a.period
+             AND s.indicator_code = a.indicator_code AND s.period = a.period AND a.unit_code = ''
             LIMIT 5""").fetchall()
     finally:
         cur.unregister("shipped_keys")
@@ -130,10 +130,10 @@ def _refuse_clashes(cur: Cursor, shipped: ActualFile) -> None:
 
 def _drop_batch(cur: Cursor, batch_id: int) -> None:
     cur.execute("""
-        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
-                                    old_value, old_source, old_note, old_batch_id, changed_by, changed_at)
-        SELECT batch_id, 'drop', province_code, province_valid_from, indicator_code, period, value, source, note,
-               batch_id, 'build', now()::TIMESTAMP FROM actual WHERE batch_id = ?""", [batch_id])
+        INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, unit_code, indicator_code,
+                                    period, old_value, old_source, old_note, old_batch_id, changed_by, changed_at)
+        SELECT batch_id, 'drop', province_code, province_valid_from, unit_code, indicator_code, period, value, source,
+               note, batch_id, 'build', now()::TIMESTAMP FROM actual WHERE batch_id = ?""", [batch_id])
     cur.execute("DELETE FROM actual WHERE batch_id = ?", [batch_id])
     cur.execute("DELETE FROM national_value WHERE batch_id = ?", [batch_id])
     cur.execute("DELETE FROM import_batch WHERE id = ?", [batch_id])

@@ -193,6 +193,21 @@ MIGRATIONS = (
         ALTER TABLE app_user ADD COLUMN IF NOT EXISTS unit_province_code VARCHAR;
         ALTER TABLE app_user ADD COLUMN IF NOT EXISTS unit_province_valid_from DATE;
         ALTER TABLE app_user ADD COLUMN IF NOT EXISTS unit_code VARCHAR;""")),
+    # actuals of a unit below the province (a department, a commune) in the same table: the unit is part of the
+    # key ('' = the province itself), so the table is rebuilt with the wider primary key
+    Migration("0009_unit_actuals", _sql("""
+        CREATE TABLE actual_with_unit (
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL,
+            indicator_code VARCHAR NOT NULL, period VARCHAR NOT NULL, period_kind VARCHAR NOT NULL,
+            period_start DATE NOT NULL, period_end DATE NOT NULL,
+            value DOUBLE NOT NULL, source VARCHAR, batch_id BIGINT NOT NULL, note VARCHAR,
+            unit_code VARCHAR NOT NULL DEFAULT '',
+            PRIMARY KEY (province_code, province_valid_from, unit_code, indicator_code, period));
+        INSERT INTO actual_with_unit SELECT province_code, province_valid_from, indicator_code, period, period_kind,
+            period_start, period_end, value, source, batch_id, note, '' FROM actual;
+        DROP TABLE actual;
+        ALTER TABLE actual_with_unit RENAME TO actual;
+        ALTER TABLE actual_history ADD COLUMN IF NOT EXISTS unit_code VARCHAR DEFAULT '';""")),
 )
 LATEST = MIGRATIONS[-1].name
 

@@ -19,15 +19,15 @@ _PROVINCE_KEY = "{t}province_code || '|' || strftime({t}province_valid_from, '%Y
 _ACTUAL_SELECT = """
     SELECT a.province_code, p.name AS province_name, a.province_valid_from, a.indicator_code,
            a.period, a.period_kind, a.period_end, a.value,
-           coalesce(a.source, b.source) AS source, a.note, a.batch_id
+           coalesce(a.source, b.source) AS source, a.note, a.batch_id, a.unit_code
     FROM {source} a
     JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
     JOIN import_batch b ON b.id = a.batch_id{where}
-    ORDER BY a.indicator_code, a.province_valid_from, a.province_code, a.period_end, a.period"""
+    ORDER BY a.indicator_code, a.province_valid_from, a.province_code, a.unit_code, a.period_end, a.period"""
 
 # How a row of an incoming frame ``i`` meets the stored actual ``a`` of the same key.
 KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(i.province_valid_from AS DATE)"
-            " AND a.indicator_code = i.indicator_code AND a.period = i.period")
+            " AND a.unit_code = i.unit_code AND a.indicator_code = i.indicator_code AND a.period = i.period")
 
 
 ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family", "indicator",
@@ -130,10 +130,11 @@ class Reads(ProgressReads, Executor):
     # --- actuals ---------------------------------------------------------------------------------
 
     def actuals(self, province_code: str | None = None, province_valid_from: date | None = None,
-                indicator_code: str | None = None, period: str | None = None) -> pd.DataFrame:
+                indicator_code: str | None = None, period: str | None = None,
+                unit_code: str | None = "") -> pd.DataFrame:
         filters, params = [], []
         for column, value in (("province_code", province_code), ("province_valid_from", province_valid_from),
-                              ("indicator_code", indicator_code), ("period", period)):
+                              ("indicator_code", indicator_code), ("period", period), ("unit_code", unit_code)):
             if value is not None:  # only the filters given, so that DuckDB prunes row groups on them
                 filters.append(f"a.{column} = ?")
                 params.append(value)
@@ -145,7 +146,7 @@ class Reads(ProgressReads, Executor):
         # because one indicator's rows are spread over the whole table
         return self._df("""
             WITH a AS (SELECT province_code, province_valid_from, period, period_end, value, source, batch_id
-                       FROM actual WHERE indicator_code = ?)
+                       FROM actual WHERE indicator_code = ? AND unit_code = '')
             SELECT a.province_code, p.name AS province_name, a.province_valid_from, ? AS indicator_code, a.period,
                    a.period_end, a.value, coalesce(a.source, b.source) AS source, {key}
             FROM a
@@ -161,7 +162,7 @@ class Reads(ProgressReads, Executor):
         wanted = wanted.assign(province_valid_from=pd.to_datetime(wanted.province_valid_from).dt.date)
         source = """(SELECT x.* FROM actual x SEMI JOIN wanted_series w
                      ON x.province_code = w.province_code AND x.province_valid_from = w.province_valid_from
-                     AND x.indicator_code = w.indicator_code)"""
+                     AND x.indicator_code = w.indicator_code WHERE x.unit_code = '')"""
         with self._bound("wanted_series", wanted) as cur:
             return cur.execute(_ACTUAL_SELECT.format(source=source, where="")).df()
 
@@ -169,7 +170,7 @@ class Reads(ProgressReads, Executor):
         return self._df(f"""
             SELECT indicator_code, province_code, province_valid_from, count(*) AS figures,
                    {_PROVINCE_KEY.format(t="")}
-            FROM actual GROUP BY ALL ORDER BY ALL""")
+            FROM actual WHERE unit_code = '' GROUP BY ALL ORDER BY ALL""")
 
     def national_values(self, indicator_code: str | None = None) -> pd.DataFrame:
         return self._df("""
@@ -202,9 +203,9 @@ class Reads(ProgressReads, Executor):
 
     def history(self, batch_id: int | None = None) -> pd.DataFrame:
         return self._df("""
-            SELECT h.id AS history_id, h.batch_id, h.action, h.province_code, h.province_valid_from, h.indicator_code,
-                   h.period, h.old_value, h.new_value, h.old_source, h.new_source, h.old_batch_id, h.changed_by,
-                   h.changed_at, b.file_name, b.file_sha256
+            SELECT h.id AS history_id, h.batch_id, h.action, h.province_code, h.province_valid_from, h.unit_code,
+                   h.indicator_code, h.period, h.old_value, h.new_value, h.old_source, h.new_source, h.old_batch_id,
+                   h.changed_by, h.changed_at, b.file_name, b.file_sha256
             FROM actual_history h LEFT JOIN import_batch b ON b.id = h.batch_id
             WHERE (? IS NULL OR h.batch_id = ?) ORDER BY h.id""", [batch_id, batch_id])
 
@@ -241,14 +242,14 @@ class Reads(ProgressReads, Executor):
     def replay_differences(self) -> int:
         return int(self._value("""
             WITH last AS (
-                SELECT province_code, province_valid_from, indicator_code, period, new_value, new_source, new_note,
-                       new_batch_id
+                SELECT province_code, province_valid_from, unit_code, indicator_code, period, new_value, new_source,
+                       new_note, new_batch_id
                 FROM actual_history
-                QUALIFY row_number() OVER (PARTITION BY province_code, province_valid_from, indicator_code, period
-                                           ORDER BY id DESC) = 1),
+                QUALIFY row_number() OVER (PARTITION BY province_code, province_valid_from, unit_code, indicator_code,
+                                           period ORDER BY id DESC) = 1),
             replayed AS (SELECT * FROM last WHERE new_value IS NOT NULL),
-            stored AS (SELECT province_code, province_valid_from, indicator_code, period, value, source, note, batch_id
-                       FROM actual)
+            stored AS (SELECT province_code, province_valid_from, unit_code, indicator_code, period, value, source,
+                              note, batch_id FROM actual)
             SELECT (SELECT count(*) FROM (SELECT * FROM replayed EXCEPT SELECT * FROM stored))
                  + (SELECT count(*) FROM (SELECT * FROM stored EXCEPT SELECT * FROM replayed))"""))
 

@@ -15,7 +15,7 @@ from .reads import KEY_JOIN, Reads
 from .sql import arrow
 
 _HISTORY_JOIN = ("a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from"
-                 " AND a.indicator_code = h.indicator_code AND a.period = h.period")
+                 " AND a.unit_code = h.unit_code AND a.indicator_code = h.indicator_code AND a.period = h.period")
 
 
 class Writes(ProgressWrites, Reads):
@@ -59,25 +59,28 @@ class Writes(ProgressWrites, Reads):
     def write_actuals(self, batch_id: int, rows: pd.DataFrame, who: str, when: datetime) -> None:
         """Insert the rows whose status is ``insert`` and replace those whose status is ``change``, each with its
         history row (old and new value, source, note, batch)."""
-        frame = arrow(rows[["row", "province_code", "province_valid_from", "indicator_code", "period", "period_kind",
-                            "period_start", "period_end", "value", "source", "note", "old_value", "old_source",
-                            "old_note", "old_batch_id", "status"]])
+        rows = rows if "unit_code" in rows else rows.assign(unit_code="")
+        frame = arrow(rows[["row", "province_code", "province_valid_from", "unit_code", "indicator_code", "period",
+                            "period_kind", "period_start", "period_end", "value", "source", "note", "old_value",
+                            "old_source", "old_note", "old_batch_id", "status"]])
         with self._bound("rows_to_write", frame) as cur:
             cur.execute("""
-                INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code,
-                                            period, old_value, old_source, old_note, old_batch_id, new_value,
-                                            new_source, new_note, new_batch_id, changed_by, changed_at)
+                INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, unit_code,
+                                            indicator_code, period, old_value, old_source, old_note, old_batch_id,
+                                            new_value, new_source, new_note, new_batch_id, changed_by, changed_at)
                 SELECT ?, CASE status WHEN 'insert' THEN 'insert' ELSE 'replace' END, province_code,
-                       province_valid_from, indicator_code, period, old_value, old_source, old_note, old_batch_id,
-                       value, source, note, ?, ?, ? FROM rows_to_write""", [batch_id, batch_id, who, when])
+                       province_valid_from, unit_code, indicator_code, period, old_value, old_source, old_note,
+                       old_batch_id, value, source, note, ?, ?, ? FROM rows_to_write""",
+                        [batch_id, batch_id, who, when])
             cur.execute(f"""
                 UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = ?
                 FROM rows_to_write i WHERE i.status = 'change' AND {KEY_JOIN}""", [batch_id])
             cur.execute("""
-                INSERT INTO actual (province_code, province_valid_from, indicator_code, period, period_kind,
+                INSERT INTO actual (province_code, province_valid_from, unit_code, indicator_code, period, period_kind,
                                     period_start, period_end, value, source, batch_id, note)
-                SELECT province_code, province_valid_from, indicator_code, period, period_kind, period_start,
-                       period_end, value, source, ?, note FROM rows_to_write WHERE status = 'insert'""", [batch_id])
+                SELECT province_code, province_valid_from, unit_code, indicator_code, period, period_kind,
+                       period_start, period_end, value, source, ?, note FROM rows_to_write WHERE status = 'insert'""",
+                        [batch_id])
 
     def mark_undone(self, batch_id: int, who: str, when: datetime) -> None:
         self._run("UPDATE import_batch SET undone_by = ?, undone_at = ? WHERE id = ?", [who, when, batch_id])
@@ -109,10 +112,10 @@ class Writes(ProgressWrites, Reads):
     def undo_actuals(self, batch_id: int, who: str, when: datetime) -> int:
         """Restore what ``batch_id`` replaced and delete what it inserted, with history; the rows restored."""
         self._run(f"""
-            INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, indicator_code, period,
-                                        old_value, old_source, old_note, old_batch_id, new_value, new_source, new_note,
-                                        new_batch_id, changed_by, changed_at)
-            SELECT ?, 'undo', h.province_code, h.province_valid_from, h.indicator_code, h.period,
+            INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, unit_code, indicator_code,
+                                        period, old_value, old_source, old_note, old_batch_id, new_value, new_source,
+                                        new_note, new_batch_id, changed_by, changed_at)
+            SELECT ?, 'undo', h.province_code, h.province_valid_from, h.unit_code, h.indicator_code, h.period,
                    a.value, a.source, a.note, a.batch_id, h.old_value, h.old_source, h.old_note, h.old_batch_id, ?, ?
             FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
             WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') ORDER BY h.id""", [batch_id, who, when,
@@ -123,7 +126,8 @@ class Writes(ProgressWrites, Reads):
         deleted = self._value("""
             DELETE FROM actual a USING actual_history h WHERE h.batch_id = ? AND h.action = 'insert'
               AND a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from
-              AND a.indicator_code = h.indicator_code AND a.period = h.period""", [batch_id])
+              AND a.unit_code = h.unit_code AND a.indicator_code = h.indicator_code AND a.period = h.period""",
+                              [batch_id])
         return int(restored) + int(deleted)
 
     # --- period locks ---------------------------------------------------------------------------------
