@@ -352,4 +352,9 @@ LABELS.update({
     "col_area": {"vi": "Diện tích (km²)", "en": "Area (km²)"},
     "col_code": {"vi": "Mã", "en": "Code"},
     "col_predecessors": {"vi": "Gồm các xã, phường cũ", "en": "Made of the old units"},
+    "reporter_unit": {"vi": "Đơn vị (chỉ cho báo cáo viên)", "en": "Unit (reporters only)"},
+    "reporter_scope": {"vi": "Báo cáo viên của đơn vị {unit}: chỉ nhập được số liệu, tiến độ và điểm tự đánh giá của đơn "
+                             "vị mình.",
+                       "en": "Reporter of the unit {unit}: you can enter only your own unit's figures, task progress and "
+                             "self-assessment."},
 })

@@ -138,3 +138,41 @@ def _one_row(row, status: str, completed: date | None, evidence: str, evidence_d
     writer.writerow([row.plan_id, row.ref, row.occurrence, status, completed.isoformat() if completed else "",
                      evidence.strip(), evidence_date.isoformat() if evidence_date else "", note.strip()])
     return out.getvalue().encode("utf-8")
+
+
+def preview_rows(kind: str, rows: pd.DataFrame, lang: str, province_name, old: bool) -> pd.DataFrame:
+    """The rows of an import preview as the Import page shows them, whatever the layout: the file's row, where
+    (province, unit or plan), what (indicator, criterion or task), the period, and the old and new value."""
+    if kind == "progress":
+        out = {label("col_row", lang): rows.row, label("col_plan", lang): rows.plan_number, "#": rows.ref,
+               label("col_occurrence", lang): rows.occurrence}
+        old_column, new_column = rows.old_status.map(lambda s: label(s, lang) if isinstance(s, str) else "—"), \
+            rows.progress_status.map(lambda s: label(s, lang))
+    elif kind == "unit_index":
+        if "criterion_code" not in rows:        # criteria only
+            return pd.DataFrame({label("col_code", lang): rows.code, label("col_title", lang): rows.name,
+                                 label("year", lang): rows.year})
+        out = {label("col_row", lang): rows.row, label("col_unit", lang): rows.unit_code + " " + rows.unit_name,
+               label("year", lang): rows.year, label("col_task_status", lang): rows.stage,
+               label("col_code", lang): rows.criterion_code}
+        old_column, new_column = rows.old_points, rows.points
+    else:
+        value = "value" if kind == "actuals" else "target_value"
+        period = "period" if kind == "actuals" else "deadline_period"
+        out = {label("col_row", lang): rows.row, label("province", lang): province_name(rows),
+               label("indicator", lang): rows.indicator_code, label("col_period_short", lang): rows[period]}
+        if kind == "actuals" and "unit_code" in rows and (rows.unit_code != "").any():
+            out[label("col_unit", lang)] = rows.unit_code
+        old_column, new_column = rows.get("old_value"), rows[value]
+    if old:
+        out[label("col_old", lang)] = old_column
+    out[label("col_new", lang)] = new_column
+    return pd.DataFrame(out)
+
+
+def reporter_units(store) -> dict[tuple, str]:
+    """The units a reporter can belong to (those valid today), for the admin's choice: key → "code — name"."""
+    units = store.units()
+    units = units[units.valid_to.isna()]
+    return {(r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code):
+            f"{r.code} — {r.name} ({r.province_name})" for r in units.itertuples()}

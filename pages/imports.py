@@ -15,6 +15,7 @@ from indicators.imports import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
 from indicators.plain import md
 from indicators.storage import BackupFailed, backups, check_backup, default_backup_path
+from indicators.task_ui import preview_rows, reporter_units
 from indicators.templates import indicator_list, template_bytes
 from indicators.ui import (
     after_write,
@@ -31,7 +32,7 @@ from indicators.views import parse_key_text
 lang = language()
 st.title(label("page_import", lang))
 user = user_box(lang)
-if user is None or not user.can("analyst"):
+if user is None or not user.can("reporter"):
     st.warning(label("needs_analyst", lang))
     if user is None:
         sign_in_form(lang)
@@ -47,6 +48,8 @@ def say(error: Exception) -> None:
 
 
 codes = ["upload", "batches", "templates"] + (["locks", "users", "backup"] if user.can("admin") else [])
+if not user.can("analyst"):
+    st.caption(label("reporter_scope", lang, unit=user.unit[2] if user.unit else "—"))
 tab, box = lazy_tabs(lang, codes)
 
 if tab == "upload":
@@ -91,25 +94,15 @@ if tab == "upload":
                     return [ds.registry.name((c, pd.Timestamp(d).date())) for c, d in
                             zip(rows.province_code, rows.province_valid_from)]
 
-                value = "value" if result.kind == "actuals" else "target_value"
-                period = "period" if result.kind == "actuals" else "deadline_period"
                 changes = result.rows("change")
                 shown = changes.head(500)  # the first 500: a preview, the counts above are complete
                 if len(changes):
                     st.subheader(label("changes_title", lang))
-                    data_table(pd.DataFrame({
-                        label("col_row", lang): shown.row, label("province", lang): names(shown),
-                        label("indicator", lang): shown.indicator_code, label("col_period_short", lang): shown[period],
-                        label("col_old", lang): shown.old_value, label("col_new", lang): shown[value]}),
-                        hide_index=True, width="stretch")
+                    data_table(preview_rows(result.kind, shown, lang, names, old=True))
                 inserts = result.rows("insert").head(500)
                 if len(inserts):
                     st.subheader(label("inserts_title", lang))
-                    data_table(pd.DataFrame({
-                        label("col_row", lang): inserts.row, label("province", lang): names(inserts),
-                        label("indicator", lang): inserts.indicator_code,
-                        label("col_period_short", lang): inserts[period],
-                        label("col_new", lang): inserts[value]}))
+                    data_table(preview_rows(result.kind, inserts, lang, names, old=False))
                 replace = len(changes) > 0 and st.checkbox(label("replace_confirm", lang, n=len(changes)),
                                                            key="replace")
                 if counts["insert"] + counts["change"] == 0:
@@ -216,12 +209,15 @@ elif tab == "users":
             st.markdown(f"**{label('add_user', lang)}**")
             name = st.text_input(label("user_name", lang), key="new_name")
             display = st.text_input(label("display_name", lang), key="new_display")
-            role = st.selectbox(label("role", lang), ROLES, index=1, key="new_role")
+            role = st.selectbox(label("role", lang), ROLES, index=ROLES.index("analyst"), key="new_role")
+            units = reporter_units(store)
+            unit = st.selectbox(label("reporter_unit", lang), [None, *units], key="new_unit",
+                                format_func=lambda u: "—" if u is None else units[u])
             password = st.text_input(label("password", lang), type="password", key="new_password")
             adding = st.form_submit_button(label("add_user", lang))
         if adding:
             try:
-                add_user(store, user, name, password, role, display or None)
+                add_user(store, user, name, password, role, display or None, unit)
             except (UserError, PermissionDenied) as error:
                 say(error)
             else:

@@ -26,13 +26,13 @@ from ..auth import PermissionDenied, User, require
 from ..registry import Registry
 from ..storage import Store
 from ..storage import now as _now
-from . import actuals, progress, targets
+from . import actuals, progress, targets, unit_index
 from .base import CommitResult, Context, ImportRefused, Layout, Preview, file_digest
 from .reader import read_table, read_table_apart
 from .table import LIMITS, FileRefused, Limits, Problem, header_key
 
 # In the order they are asked: the first that recognises a header reads the file.
-LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, actuals.LAYOUT)
+LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, unit_index.LAYOUT, actuals.LAYOUT)
 _BY_KIND = {layout.kind: layout for layout in LAYOUTS}
 
 
@@ -89,8 +89,8 @@ def undo(store: Store, batch_id: int, user: User | None) -> int:
         if batch["source_kind"] == "reference":
             raise ImportRefused("lần nhập này là dữ liệu gốc đi kèm bảng điều khiển (data/): sửa tệp rồi build lại",
                                 "this batch is reference data shipped in data/: change the file and rebuild")
-        if batch["kind"] != "progress" and not acting.can("analyst"):
-            require(tx, acting, "analyst")   # a reporter undoes only its own progress
+        if batch["kind"] not in ("progress", "unit_index", "actuals") and not acting.can("analyst"):
+            require(tx, acting, "analyst")   # a reporter undoes only its own progress, figures, self-assessment
         if batch["undone_at"] is not None:
             raise ImportRefused(f"lần nhập {batch_id} đã được hoàn tác", f"batch {batch_id} has already been undone")
         if batch["imported_by"] != acting.name and not acting.can("admin"):

@@ -208,6 +208,24 @@ MIGRATIONS = (
         DROP TABLE actual;
         ALTER TABLE actual_with_unit RENAME TO actual;
         ALTER TABLE actual_history ADD COLUMN IF NOT EXISTS unit_code VARCHAR DEFAULT '';""")),
+    # the province's own CCHC index of its departments and communes: criteria (areas → criteria, with their
+    # maximum points) per province and year, and each unit's points, self-assessed and appraised
+    Migration("0010_unit_index", _sql("""
+        CREATE TABLE IF NOT EXISTS unit_index_criterion (
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, year INTEGER NOT NULL,
+            scope VARCHAR NOT NULL, code VARCHAR NOT NULL, name VARCHAR NOT NULL, max_points DOUBLE NOT NULL,
+            batch_id BIGINT NOT NULL, PRIMARY KEY (province_code, province_valid_from, year, scope, code));
+        CREATE TABLE IF NOT EXISTS unit_score (
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, unit_code VARCHAR NOT NULL,
+            year INTEGER NOT NULL, stage VARCHAR NOT NULL, criterion_code VARCHAR NOT NULL, points DOUBLE NOT NULL,
+            note VARCHAR, batch_id BIGINT NOT NULL,
+            PRIMARY KEY (province_code, province_valid_from, unit_code, year, stage, criterion_code));
+        CREATE TABLE IF NOT EXISTS unit_score_history (
+            id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, unit_code VARCHAR NOT NULL,
+            year INTEGER NOT NULL, stage VARCHAR NOT NULL, criterion_code VARCHAR NOT NULL,
+            old_points DOUBLE, old_note VARCHAR, old_batch_id BIGINT, new_points DOUBLE, new_note VARCHAR,
+            changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);""")),
 )
 LATEST = MIGRATIONS[-1].name
 

@@ -11,6 +11,7 @@ import pandas as pd
 from ..base import TARGET_COLUMNS
 from .progress import ProgressReads
 from .sql import Executor
+from .unit_index import IndexReads
 
 # A province era as one text, ``42|2004-01-01``: what views.py matches rows of several eras on (views._key_column
 # builds the same from a frame).
@@ -33,7 +34,8 @@ KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(
 ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family", "indicator",
               "indicator_method_change", "plan", "task", "target", "import_batch", "actual", "national_value",
               "actual_history", "target_history", "period_lock", "lock_history", "app_user", "audit_event",
-              "unit", "unit_alias", "unit_successor", "unit_group", "task_progress", "task_progress_history")
+              "unit", "unit_alias", "unit_successor", "unit_group", "task_progress", "task_progress_history",
+              "unit_index_criterion", "unit_score", "unit_score_history")
 
 INTEGRITY_CHECKS = {
     "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE "
@@ -66,7 +68,7 @@ INTEGRITY_CHECKS = {
 }
 
 
-class Reads(ProgressReads, Executor):
+class Reads(IndexReads, ProgressReads, Executor):
     """The reads; see :class:`indicators.storage.base.Reads` for what each one promises."""
 
     # --- reference -----------------------------------------------------------------------------

@@ -13,12 +13,13 @@ from ..base import TARGET_COLUMNS
 from .progress import ProgressWrites
 from .reads import KEY_JOIN, Reads
 from .sql import arrow
+from .unit_index import IndexWrites
 
 _HISTORY_JOIN = ("a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from"
                  " AND a.unit_code = h.unit_code AND a.indicator_code = h.indicator_code AND a.period = h.period")
 
 
-class Writes(ProgressWrites, Reads):
+class Writes(IndexWrites, ProgressWrites, Reads):
     """The writes; see :class:`indicators.storage.base.Session` for what each one promises."""
 
     def changed(self, kind: str, detail: str | None = None) -> None:
