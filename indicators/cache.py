@@ -151,6 +151,9 @@ task_occurrences = cached_view(unit_views.task_occurrences, max_entries=64)
 progress_by_unit = cached_view(unit_views.progress_by_unit, max_entries=64)
 unit_tasks = cached_view(unit_views.unit_tasks, max_entries=64)
 unit_targets = cached_view(unit_views.unit_targets, max_entries=64)
+province_bodies = cached_view(unit_views.province_bodies, max_entries=64)
+communes = cached_view(unit_views.communes, max_entries=16)
+unit_index_table = cached_view(unit_views.unit_index_table, max_entries=64)
 
 
 def judged_targets(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:

@@ -33,6 +33,7 @@ PAGES = [("pages/overview.py", "page_overview", ":material/dashboard:", None),
          ("pages/compare.py", "page_compare", ":material/compare_arrows:", "compare"),
          ("pages/rankings.py", "page_rankings", ":material/leaderboard:", "rankings"),
          ("pages/plans.py", "page_plans", ":material/checklist:", "plans"),
+         ("pages/units.py", "page_units", ":material/account_tree:", "units"),
          ("pages/data.py", "page_data", ":material/database:", "data"),
          ("pages/imports.py", "page_import", ":material/upload_file:", "imports")]
 ROUTED = "_routed_by_app"

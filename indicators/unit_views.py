@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from .league import totals
 from .registry import ProvinceKey
 from .tasks import by_unit, occurrence_table, summary
 from .units import lineage
@@ -81,3 +82,35 @@ def unit_targets(ds: Dataset, unit: tuple[str, date, str]) -> pd.DataFrame:
 
 def unit_lineage(ds: Dataset, unit: tuple[str, date, str]) -> set[tuple[str, date, str]]:
     return lineage(ds.departments, unit)
+
+
+def province_bodies(ds: Dataset, keys: list[ProvinceKey]) -> pd.DataFrame:
+    """The departments and other bodies of a province and of the provinces it absorbed (their plans' bodies),
+    the current ones first."""
+    frame = ds.departments
+    mine = [(c, d.date()) in set(keys) for c, d in zip(frame.province_code, frame.province_valid_from)]
+    frame = frame[pd.Series(mine, index=frame.index)].copy()
+    frame["current"] = frame.valid_to.isna()
+    leads = [(p, pd.Timestamp(d).date(), c) for codes, p, d in
+             zip(ds.tasks.lead_unit_codes, ds.tasks.province_code, ds.tasks.province_valid_from)
+             for c in str(codes or "").split(";") if c]
+    frame["task_count"] = [sum(lead in lineage(ds.departments, (r.province_code, r.province_valid_from.date(), r.code))
+                               for lead in leads) for r in frame.itertuples()]
+    return frame.sort_values(["current", "task_count", "code"], ascending=[False, False, True])
+
+
+def communes(ds: Dataset, key: ProvinceKey | None) -> pd.DataFrame:
+    """The communes, wards and special zones of a province record (all 3,321 from 2025-07-01 when None), with
+    the old wards each was made of."""
+    kinds = ("commune", "ward", "special_zone", "township")
+    units = ds.store.units(key, kinds=kinds) if key is not None else ds.store.units(kinds=kinds)
+    if key is None:
+        units = units[units.province_valid_from.astype(str).str[:10] == "2025-07-01"]
+    return units.reset_index(drop=True)
+
+
+def unit_index_table(ds: Dataset, keys: list[ProvinceKey]) -> pd.DataFrame:
+    """Totals of the province's own index for the units of a province (and of those it absorbed)."""
+    frames = [totals(ds.store.unit_scores(k), ds.store.index_criteria(k)) for k in keys]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else totals(pd.DataFrame(), pd.DataFrame())

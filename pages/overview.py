@@ -1,5 +1,7 @@
 """Tổng quan / Overview: how the targets stand, the composite indices, the most urgent targets first."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -8,6 +10,8 @@ from indicators.cache import get_dataset
 from indicators.charts import status_bar
 from indicators.i18n import format_number, in_language, label
 from indicators.plain import md
+from indicators.task_ui import progress_cards
+from indicators.tasks import summary
 from indicators.ui import (
     COUNTRY,
     chart,
@@ -40,6 +44,11 @@ cards = st.columns(len(STATUS_ORDER))
 for column, status in zip(cards, STATUS_ORDER):
     column.metric(label(status, lang), format_number(counts[status], lang=lang))
 chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="status_bar")
+
+# the plans' tasks beside their targets: what is done and what is late, as of the end of the year (or today)
+st.subheader(label("task_progress", lang))
+as_of = min(date.today(), date(year, 12, 31))
+progress_cards(summary(cache.task_occurrences(None if keys is None else list(keys), as_of)), lang, as_of)
 
 st.subheader(label("composites", lang))
 if key is not None:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 
 PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/rankings.py", "pages/plans.py",
-         "pages/data.py", "pages/imports.py"]
+         "pages/data.py", "pages/imports.py", "pages/units.py"]
 
 
 @pytest.fixture
@@ -68,10 +68,12 @@ def test_every_page_runs_in_both_languages(app, page, lang):
 
 def test_overview_counts_the_statuses_of_the_whole_country(app):
     at = open_page(app, "pages/overview.py")
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {m.label: m.value for m in at.metric[:7]}       # the targets' statuses; then the tasks' progress
     # every target whose deadline has passed is achieved or missed; none of the shipped ones is still off track
     assert metrics["Không đạt"] == "6" and metrics["Đã đạt"] == "2" and metrics["Chậm tiến độ"] == "0"
     assert sum(int(v) for v in metrics.values()) == 60
+    tasks = {m.label: m.value for m in at.metric[7:]}
+    assert tasks["Hoàn thành"] == "0" and int(tasks["Quá hạn"]) > 100     # no progress is shipped: all late
     urgent = at.dataframe[1].value
     assert list(urgent["Trạng thái"].iloc[0]) == ["Không đạt"]  # a coloured tag
     tags = json.loads(at.dataframe[1].proto.columns)["Trạng thái"]["type_config"]["options"]

@@ -92,3 +92,57 @@ def test_the_plans_page_in_both_languages(page, lang):
     assert not at.exception
     heading = "Tiến độ nhiệm vụ" if lang == "vi" else "Task progress"
     assert any(h.value == heading for h in at.subheader)
+
+
+def test_the_units_page_shows_a_departments_tasks_and_targets_inherited_from_the_old_province(page):
+    at = open_page(page, "pages/units.py", province="80@2025", tab="unit", as_of_day="2026-12-01")
+    assert not at.exception
+    chosen = next(s for s in at.selectbox if s.label == "Đơn vị")
+    assert chosen.value.startswith("80-")                  # a department of the new Tây Ninh
+    chosen.set_value("80-STC@2025").run()
+    tasks = at.dataframe[0].value
+    assert set(tasks["#"]) == {"III.6.a", "III.6.b", "III.6.c", "III.4"}   # Tài chính and KH&ĐT's of old Tây Ninh
+    assert any(h.value == "Mục tiêu đơn vị phụ trách" for h in at.subheader)
+    targets = at.dataframe[1].value
+    assert "TN490-05" in " ".join(map(str, targets.iloc[:, 0])) or len(targets) == 1
+
+
+def test_the_league_tables_and_the_commune_map(page):
+    import os
+
+    from indicators import cache
+    from indicators.imports import commit, preview
+    from indicators.registry import Registry
+    admin, analyst, _ = _people(os.environ["KPI_DB"])
+    store = open_store(os.environ["KPI_DB"])
+    wards = store.units(("80", date(2025, 7, 1)), kinds=("ward", "commune")).code.tolist()[:3]
+    text = ("province,unit,year,stage,criterion,criterion_name,max_points,points\n"
+            + "".join(f"80,{w},2025,appraised,1,Chỉ đạo điều hành,10,{7 + n}\n" for n, w in enumerate(wards))
+            + "80,80-SNV,2025,appraised,1,Chỉ đạo điều hành,20,18\n80,80-STP,2025,appraised,1,,,16\n")
+    result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "i.csv",
+                     text.encode(), today=date(2026, 12, 1))
+    assert result.ok, [p.en for p in result.problems]
+    commit(store, result, analyst)
+    store.close()
+    cache.close_store()
+    at = open_page(page, "pages/units.py", province="80@2025", tab="departments")
+    assert not at.exception
+    league = at.dataframe[0].value
+    assert list(league["Xếp hạng"]) == ["1", "2"] and league["Đơn vị"].iloc[0].startswith("80-SNV")
+    at = open_page(page, "pages/units.py", province="80@2025", tab="communes")
+    assert not at.exception
+    communes = at.dataframe[0].value
+    assert list(communes["Xếp hạng"]) == ["1", "2", "3"] and communes["Đơn vị"].iloc[0].startswith(wards[2])
+    figure = at.get("plotly_chart")[0]
+    import json
+    spec = json.loads(figure.proto.spec)
+    assert {trace["type"] for trace in spec["data"]} == {"scattermap"} and spec["layout"]["map"]["style"] == "white-bg"
+    assert sum(len(trace["lat"]) for trace in spec["data"]) == len(at.dataframe[1].value)     # every commune a point
+    assert len(spec["data"][1]["lat"]) == 3                                                    # three with a score
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_units_page_in_both_languages(page, lang):
+    for tab in ("unit", "departments", "communes"):
+        at = open_page(page, "pages/units.py", province="42@2025", tab=tab, lang=lang)
+        assert not at.exception
