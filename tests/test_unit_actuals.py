@@ -140,3 +140,55 @@ def test_status_of_a_unit_lists_its_lineages_tasks_and_targets(capsys, built_db)
     assert "TN490-05" in out and "III.6.b" in out
     code, out, _ = run(capsys, "status", "--province", "80", "--db", str(built_db))
     assert code == 0 and "task progress as of" in out and "72-STC" in out
+
+
+UNITS = "province,code,name,kind,valid_from,valid_to,successor_code,source\n"
+
+
+def test_an_analyst_adds_and_retires_a_unit_with_history_and_undo(store, people):
+    _, analyst, _ = people
+    added = _preview(store, UNITS + "80,80-BQLKKT,Ban Quản lý Khu kinh tế tỉnh Tây Ninh,agency,2025-07-01,,,"
+                                    "Quyết định 1/QĐ-UBND ngày 01/07/2025\n")
+    assert added.ok and added.kind == "units", [p.en for p in added.problems]
+    first = commit(store, added, analyst)
+    unit = store.units(("80", date(2025, 7, 1))).set_index("code").loc["80-BQLKKT"]
+    assert unit.origin == "import" and pd_isna(unit.valid_to)
+    retired = _preview(store, UNITS + "80,80-BQLKKT,Ban Quản lý Khu kinh tế tỉnh Tây Ninh,agency,2025-07-01,"
+                                      "2026-03-31,80-SCT,Quyết định 2/QĐ-UBND ngày 20/03/2026\n")
+    assert retired.counts["change"] == 1
+    second = commit(store, retired, analyst, replace=True)
+    unit = store.units(("80", date(2025, 7, 1))).set_index("code").loc["80-BQLKKT"]
+    assert str(unit.valid_to)[:10] == "2026-03-31" and unit.successor_codes == "80-SCT"
+    assert list(store.unit_history().action) == ["insert", "replace"]
+    undo(store, second.batch_id, analyst)
+    unit = store.units(("80", date(2025, 7, 1))).set_index("code").loc["80-BQLKKT"]
+    assert pd_isna(unit.valid_to) and pd_isna(unit.successor_codes)
+    undo(store, first.batch_id, analyst)
+    assert "80-BQLKKT" not in set(store.units(("80", date(2025, 7, 1))).code)
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+    return bool(pd.isna(value))
+
+
+@pytest.mark.parametrize("row, column, words", [
+    ("80,80-X,Ban X,agency,2025-07-01,,,\n", "H", "legal source"),
+    ("80,80-X,Ban X,bureau,2025-07-01,,,QĐ 1\n", "D", "kind must be"),
+    ("80,80-X,Ban X,agency,2025-07-01,,80-NONE,QĐ 1\n", "successor_code", "no successor unit"),
+    ("80,80-SNV,Sở Nội vụ,department,2025-07-01,2026-01-01,,QĐ 1\n", None, "shipped in data/units"),
+    ("80,80-X,Ban X,agency,2025-07-01,2025-01-01,,QĐ 1\n", "F", "ends before"),
+])
+def test_a_unit_row_is_refused_by_row_and_column(store, row, column, words):
+    result = _preview(store, UNITS + row)
+    assert not result.ok
+    problem = result.problems[0]
+    assert problem.row == 2 and words in problem.en
+    if column:
+        assert problem.column.startswith(column)
+
+
+def test_a_viewer_cannot_add_a_unit(store, people):
+    admin, _, reporter = people
+    with pytest.raises(PermissionDenied):
+        commit(store, _preview(store, UNITS + "80,80-X,Ban X,agency,2025-07-01,,,QĐ 1\n"), reporter)

@@ -16,7 +16,7 @@ from ...reference import ReferenceData, province_keys
 Cursor = duckdb.DuckDBPyConnection
 # Reference tables, in the order they are emptied and refilled.
 REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
-                    "indicator_method_change", "plan", "task", "unit_alias", "unit_successor", "unit_group")
+                    "indicator_method_change", "plan", "task", "unit_group")
 
 
 def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]) -> None:
@@ -27,7 +27,8 @@ def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]
     for table in REFERENCE_TABLES:
         cur.execute(f"DELETE FROM {table}" + (" WHERE origin = 'reference'" if table == "plan" else ""))
     cur.execute("DELETE FROM target WHERE origin = 'reference'")
-    cur.execute("DELETE FROM unit WHERE origin = 'reference'")
+    for table in ("unit", "unit_alias", "unit_successor"):
+        cur.execute(f"DELETE FROM {table} WHERE origin = 'reference'")
     _insert_reference(cur, reference)
     if reference.units is not None:
         _insert_units(cur, reference.units)
@@ -155,6 +156,14 @@ def _refuse_orphans(cur: Cursor, reference: ReferenceData) -> None:
                       & {p["id"] for p in reference.plans})
     if clashing:
         raise ValueError(f"plans {clashing} were entered by an analyst and are now also in data/plans")
+    if reference.units is not None:
+        imported = set(cur.execute("SELECT province_code, province_valid_from, code FROM unit"
+                                   " WHERE origin <> 'reference'").fetchall())
+        shipped = {(r["province_code"], r["province_valid_from"], r["code"]) for r in reference.units.rows
+                   if r["province_code"]}
+        both = sorted(f"{p}@{d}:{c}" for p, d, c in imported & shipped)
+        if both:
+            raise ValueError(f"units {both[:5]} were added by an analyst and are now also in data/units")
     missing = sorted(used_indicators - known_indicators)
     missing += sorted(f"{c}@{d}" for c, d in used_provinces - known_provinces)
     if missing:
@@ -243,10 +252,10 @@ def _insert_units(cur: Cursor, units) -> None:
                        CAST(valid_to AS DATE), parent_code, lat, lon, area_km2, source, note, 'reference'
                 FROM incoming_units"""),
             ("incoming_successors", successors, """INSERT INTO unit_successor SELECT province_code,
-                CAST(province_valid_from AS DATE), code, position, successor_code, CAST(successor_from AS DATE)
-                FROM incoming_successors"""),
+                CAST(province_valid_from AS DATE), code, position, successor_code, CAST(successor_from AS DATE),
+                'reference' FROM incoming_successors"""),
             ("incoming_aliases", aliases, """INSERT INTO unit_alias SELECT province_code,
-                CAST(province_valid_from AS DATE), alias, code FROM incoming_aliases""")):
+                CAST(province_valid_from AS DATE), alias, code, 'reference' FROM incoming_aliases""")):
         cur.register(name, table)
         try:
             cur.execute(sql)

@@ -226,6 +226,15 @@ MIGRATIONS = (
             year INTEGER NOT NULL, stage VARCHAR NOT NULL, criterion_code VARCHAR NOT NULL,
             old_points DOUBLE, old_note VARCHAR, old_batch_id BIGINT, new_points DOUBLE, new_note VARCHAR,
             changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);""")),
+    # units an analyst adds or retires through the import engine, with their history; their successors and
+    # aliases are kept apart from the reference data a build refills
+    Migration("0011_imported_units", _sql("""
+        ALTER TABLE unit_successor ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'reference';
+        ALTER TABLE unit_alias ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'reference';
+        CREATE TABLE IF NOT EXISTS unit_history (
+            id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
+            province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, code VARCHAR NOT NULL,
+            old_row VARCHAR, new_row VARCHAR, changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);""")),
 )
 LATEST = MIGRATIONS[-1].name
 

@@ -18,7 +18,7 @@ class ProgressReads(Executor):
     def units(self, province_key: tuple[str, date] | None = None, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
         sql = """
             SELECT u.province_code, u.province_valid_from, u.code, u.kind, u.name, u.valid_from, u.valid_to,
-                   u.parent_code, u.lat, u.lon, u.area_km2, u.source, u.note, p.name AS province_name,
+                   u.parent_code, u.lat, u.lon, u.area_km2, u.source, u.note, u.origin, p.name AS province_name,
                    (SELECT string_agg(s.successor_code, ';' ORDER BY s.position) FROM unit_successor s
                     WHERE s.province_code = u.province_code AND s.province_valid_from = u.province_valid_from
                       AND s.code = u.code) AS successor_codes,
@@ -102,3 +102,65 @@ class ProgressWrites(ProgressReads):
     def set_user_unit(self, name: str, unit: tuple[str, date, str] | None) -> None:
         self._run("UPDATE app_user SET unit_province_code = ?, unit_province_valid_from = ?, unit_code = ?"
                   " WHERE name = ?", [*(unit or (None, None, None)), name])
+
+
+UNIT_FIELDS = ("kind", "name", "valid_from", "valid_to", "parent_code", "lat", "lon", "area_km2", "source", "note")
+
+
+class UnitReads(Executor):
+    def unit_row(self, key: tuple[str, date, str]) -> dict[str, Any] | None:
+        row = self._one(f"SELECT {', '.join(UNIT_FIELDS)}, origin, batch_id FROM unit WHERE province_code = ?"
+                        " AND province_valid_from = ? AND code = ?", list(key))
+        if row is None:
+            return None
+        out = dict(zip((*UNIT_FIELDS, "origin", "batch_id"), row))
+        out["successors"] = [tuple(r) for r in self._all(
+            "SELECT successor_code, successor_province_valid_from FROM unit_successor WHERE province_code = ?"
+            " AND province_valid_from = ? AND code = ? ORDER BY position", list(key))]
+        return out
+
+    def unit_history(self, batch_id: int | None = None) -> pd.DataFrame:
+        return self._df("SELECT * FROM unit_history WHERE (? IS NULL OR batch_id = ?) ORDER BY id",
+                        [batch_id, batch_id])
+
+
+class UnitWrites(UnitReads):
+    """Units an analyst adds or retires (the import engine's units layout); reference units are data/'s."""
+
+    def put_unit(self, key: tuple[str, date, str], row: dict[str, Any], batch_id: int | None, *,
+                 exists: bool) -> None:
+        """Insert or replace an imported unit and its successors (``row["successors"]``: (code, record day))."""
+        values = [row.get(c) for c in UNIT_FIELDS]
+        if exists:
+            self._run(f"UPDATE unit SET {', '.join(f'{c} = ?' for c in UNIT_FIELDS)}, batch_id = ?"
+                      " WHERE province_code = ? AND province_valid_from = ? AND code = ?", [*values, batch_id, *key])
+        else:
+            self._run(f"INSERT INTO unit (province_code, province_valid_from, code, {', '.join(UNIT_FIELDS)}, origin,"
+                      f" batch_id) VALUES (?, ?, ?, {', '.join('?' * len(UNIT_FIELDS))}, 'import', ?)",
+                      [*key, *values, batch_id])
+        self._run("DELETE FROM unit_successor WHERE province_code = ? AND province_valid_from = ? AND code = ?",
+                  list(key))
+        for position, (code, record_day) in enumerate(row.get("successors") or []):
+            self._run("INSERT INTO unit_successor VALUES (?, ?, ?, ?, ?, ?, 'import')",
+                      [*key, position, code, record_day])
+
+    def delete_unit(self, key: tuple[str, date, str]) -> None:
+        for table in ("unit_successor", "unit_alias", "unit"):
+            self._run(f"DELETE FROM {table} WHERE province_code = ? AND province_valid_from = ? AND code = ?",
+                      list(key))
+
+    def log_unit(self, batch_id: int, action: str, key: tuple[str, date, str], old_row: str | None,
+                 new_row: str | None, who: str, when: datetime) -> None:
+        self._run("INSERT INTO unit_history (batch_id, action, province_code, province_valid_from, code, old_row,"
+                  " new_row, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  [batch_id, action, *key, old_row, new_row, who, when])
+
+    def unit_entries(self, batch_id: int) -> list[tuple]:
+        return self._all("SELECT action, province_code, province_valid_from, code, old_row FROM unit_history"
+                         " WHERE batch_id = ? AND action IN ('insert', 'replace') ORDER BY id DESC", [batch_id])
+
+    def later_unit_batches(self, batch_id: int) -> list[int]:
+        return [r[0] for r in self._all("""
+            SELECT DISTINCT u.batch_id FROM unit_history h JOIN unit u ON u.province_code = h.province_code
+             AND u.province_valid_from = h.province_valid_from AND u.code = h.code
+            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND u.batch_id <> ?""", [batch_id, batch_id])]

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from ..base import TARGET_COLUMNS
-from .progress import ProgressReads
+from .progress import ProgressReads, UnitReads
 from .sql import Executor
 from .unit_index import IndexReads
 
@@ -35,7 +35,7 @@ ALL_TABLES = ("meta", "region", "province", "province_alias", "indicator_family"
               "indicator_method_change", "plan", "task", "target", "import_batch", "actual", "national_value",
               "actual_history", "target_history", "period_lock", "lock_history", "app_user", "audit_event",
               "unit", "unit_alias", "unit_successor", "unit_group", "task_progress", "task_progress_history",
-              "unit_index_criterion", "unit_score", "unit_score_history")
+              "unit_index_criterion", "unit_score", "unit_score_history", "unit_history")
 
 INTEGRITY_CHECKS = {
     "province without region": "SELECT count(*) FROM province p LEFT JOIN region r ON r.code = p.region_code WHERE "
@@ -68,7 +68,7 @@ INTEGRITY_CHECKS = {
 }
 
 
-class Reads(IndexReads, ProgressReads, Executor):
+class Reads(UnitReads, IndexReads, ProgressReads, Executor):
     """The reads; see :class:`indicators.storage.base.Reads` for what each one promises."""
 
     # --- reference -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..base import TARGET_COLUMNS
-from .progress import ProgressWrites
+from .progress import ProgressWrites, UnitWrites
 from .reads import KEY_JOIN, Reads
 from .sql import arrow
 from .unit_index import IndexWrites
@@ -19,7 +19,7 @@ _HISTORY_JOIN = ("a.province_code = h.province_code AND a.province_valid_from = 
                  " AND a.unit_code = h.unit_code AND a.indicator_code = h.indicator_code AND a.period = h.period")
 
 
-class Writes(IndexWrites, ProgressWrites, Reads):
+class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
     """The writes; see :class:`indicators.storage.base.Session` for what each one promises."""
 
     def changed(self, kind: str, detail: str | None = None) -> None:

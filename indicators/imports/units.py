@@ -1,0 +1,268 @@
+"""The units layout: analysts add a unit below the province (a department set up, a commune created by a later
+resolution) or retire one (its last day and its successor), with the legal source of the change.
+
+Columns (Vietnamese or English headers): ``province`` (code or name), ``code``, ``name``, ``kind``
+(department, agency, party, press, other, commune, ward, special_zone), ``source`` (the decision or resolution),
+and optionally ``province_valid_from`` (which record of the province), ``valid_from``, ``valid_to``,
+``successor_code`` (a unit of the same province record, or of the record that succeeded it), ``note``. The
+units shipped in ``data/units`` are changed there, not here. A row equal to the stored unit is unchanged; a
+changed one (a retirement) needs ``replace``. The history keeps each unit's row, old and new, as JSON; a batch
+is undone as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..auth import User, require
+from ..storage import ConflictError, Session, Store
+from ..storage import now as _now
+from ..text import nfc
+from ..units import COMMUNE_KINDS, DEPARTMENT_KINDS
+from .aliases import ACTUAL_ALIASES
+from .base import CommitResult, Context, ImportRefused, Preview
+from .table import (
+    Problem,
+    Table,
+    cell_text,
+    column_letter,
+    header_key,
+    is_mojibake,
+    mojibake_problem,
+    repeated_columns,
+    role_of,
+)
+
+UNIT_ALIASES: dict[str, set[str]] = {
+    "province": ACTUAL_ALIASES["province"] - {"donvi"},
+    "province_valid_from": {"provincevalidfrom", "tinhhieuluctu"},
+    "code": {"code", "unitcode", "madonvi", "ma"},
+    "name": {"name", "unitname", "tendonvi", "ten"},
+    "kind": {"kind", "loai", "loaidonvi"},
+    "valid_from": {"validfrom", "hieuluctu", "tungay"},
+    "valid_to": {"validto", "hieulucden", "denngay"},
+    "successor_code": {"successorcode", "successorcodes", "donvikethua", "makethua"},
+    "source": {"source", "cancu", "vanban", "nguon"},
+    "note": {"note", "ghichu"},
+    "info": {"provincename", "parentcode", "lat", "lon", "areakm2", "tentinh"},
+}
+KINDS = (*DEPARTMENT_KINDS, *COMMUNE_KINDS)
+FIELDS = ("kind", "name", "valid_from", "valid_to", "source", "note")
+
+
+def unit_role(key: str) -> str | None:
+    return role_of(key, UNIT_ALIASES)
+
+
+class UnitsLayout:
+    kind: ClassVar[str] = "units"
+
+    def recognises(self, keys: list[str]) -> bool:
+        roles = {unit_role(k) for k in keys}
+        return {"code", "name", "kind"} <= roles and "indicator" not in roles
+
+    def header_problems(self, header: list[str], row: int) -> list[Problem]:
+        return [Problem(f"cột không được nhận: '{text}'", f"unknown column '{text}'", row=row,
+                        column=column_letter(i))
+                for i, text in enumerate(header) if header_key(text) and unit_role(header_key(text)) is None]
+
+    def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
+        result.kind, result.layout = "units", "units"
+        roles = [unit_role(header_key(h)) for h in table.header]
+        for problem in repeated_columns(table, [r if r != "info" else None for r in roles]):
+            result.add(problem)
+        for role in ("province", "code", "name", "kind", "source"):
+            if role not in roles:
+                result.add(Problem(f"thiếu cột '{role}'", f"the column '{role}' is missing", row=table.header_row))
+        if not result.ok:
+            return
+        at = {r: roles.index(r) for r in UNIT_ALIASES if r in roles and r != "info"}
+        units = store.units()
+        known = {(r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code) for r in units.itertuples()}
+        stored = {(r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code): r for r in units.itertuples()}
+        records = []
+        seen: dict[tuple, int] = {}
+        for row_no, cells in table.rows:
+            record = _row(row_no, cells, at, table, context, result)
+            if record is None:
+                continue
+            key = (record["province_code"], record["province_valid_from"], record["code"])
+            if key in seen:
+                result.add(Problem(f"trùng đơn vị với dòng {seen[key]}", f"the same unit as row {seen[key]}",
+                                   row=row_no))
+                continue
+            seen[key] = row_no
+            records.append(record)
+        incoming = {(r["province_code"], r["province_valid_from"], r["code"]) for r in records}
+        for record in records:
+            successor = record.pop("_successor")
+            if successor:
+                record["successors"] = _successor(record, successor, known | incoming, result)
+            else:
+                record["successors"] = []
+            old = stored.get((record["province_code"], record["province_valid_from"], record["code"]))
+            record["status"] = _status(record, old, result)
+        if not records and result.ok:
+            result.add(Problem("tệp không có dòng đơn vị nào", "the file has no unit rows", row=table.header_row))
+        if result.ok:
+            result.version = store.data_version()
+            result.diff = pd.DataFrame.from_records(records)
+
+    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
+        counts = result.counts
+        if counts["change"] and not replace:
+            raise ImportRefused(f"{counts['change']} đơn vị sẽ thay đổi: chọn 'thay thế' để ghi đè",
+                                f"{counts['change']} units would change: choose 'replace'")
+        to_write = result.diff[result.diff.status != "unchanged"]
+        if not len(to_write):
+            return CommitResult(None, 0, 0, counts["unchanged"])
+        now = _now()
+        with store.transaction() as tx:
+            acting = require(tx, user, "analyst")
+            if tx.data_version() != result.version:
+                raise ConflictError("cơ sở dữ liệu đã thay đổi từ lúc xem trước: xem trước lại",
+                                    "the database changed since the preview: preview again")
+            batch_id = tx.insert_batch(
+                source=f"units {result.file_name}", source_kind=channel, file_name=result.file_name,
+                file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
+                note="units", kind="units", sheet=result.sheet)
+            for r in to_write.to_dict("records"):
+                key = (r["province_code"], r["province_valid_from"], r["code"])
+                old = tx.unit_row(key)
+                tx.put_unit(key, r, batch_id, exists=old is not None)
+                tx.log_unit(batch_id, "insert" if old is None else "replace", key, _json(old), _json(r), acting.name,
+                            now)
+            tx.changed("units", f"batch {batch_id}")
+        return CommitResult(int(batch_id), int((to_write.status == "insert").sum()),
+                            int((to_write.status == "change").sum()), counts["unchanged"])
+
+    def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
+        later = tx.later_unit_batches(batch_id)
+        if later:
+            ids = ", ".join(str(b) for b in later)
+            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các đơn vị này: hoàn tác chúng trước",
+                                f"later batches ({ids}) changed these units: undo them first")
+        entries = tx.unit_entries(batch_id)
+        for _action, province_code, valid_from, code, old_row in entries:
+            key = (province_code, pd.Timestamp(valid_from).date(), code)
+            if old_row is None:
+                tx.delete_unit(key)
+            else:
+                old = json.loads(old_row)
+                old["successors"] = [tuple(s) for s in old.get("successors", [])]
+                for field in ("valid_from", "valid_to"):
+                    old[field] = date.fromisoformat(old[field]) if old.get(field) else None
+                tx.put_unit(key, old, old.get("batch_id"), exists=True)
+            tx.log_unit(batch_id, "undo", key, None, None, acting.name, now)
+        return len(entries)
+
+
+LAYOUT = UnitsLayout()
+
+
+def _json(row: dict[str, Any] | None) -> str | None:
+    if row is None:
+        return None
+    keep = {k: row.get(k) for k in (*FIELDS, "parent_code", "lat", "lon", "area_km2", "batch_id", "successors")}
+    return json.dumps(keep, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+
+
+def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Context,
+         result: Preview) -> dict[str, Any] | None:
+    texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items()}
+    if not any(texts.values()):
+        return None
+    problems: list[Problem] = []
+
+    def problem(role: str, vi: str, en: str) -> None:
+        problems.append(Problem(vi, en, row=row_no, column=table.column_name(at[role]) if role in at else role,
+                                value=texts.get(role)))
+
+    for role, text in texts.items():
+        if text and is_mojibake(text):
+            problems.append(mojibake_problem(row_no, table.column_name(at[role]), text))
+    for role in ("province", "code", "name", "kind", "source"):
+        if not texts.get(role):
+            problem(role, "ô bắt buộc để trống" if role != "source" else "cần văn bản căn cứ của thay đổi",
+                    "a required cell is blank" if role != "source" else "the change needs its legal source")
+    days = {}
+    for role in ("valid_from", "valid_to", "province_valid_from"):
+        try:
+            days[role] = date.fromisoformat(texts[role][:10]) if texts.get(role) else None
+        except ValueError:
+            problem(role, "không phải ngày (YYYY-MM-DD)", "is not a date (YYYY-MM-DD)")
+    if texts.get("kind") and texts["kind"] not in KINDS:
+        problem("kind", f"loại phải là một trong: {', '.join(KINDS)}", f"kind must be one of {', '.join(KINDS)}")
+    if texts.get("code") and not re.fullmatch(r"[0-9A-Z][0-9A-Z-]{0,31}", texts["code"]):
+        problem("code", "mã: chữ hoa, số và '-'", "a code is capitals, digits and '-'")
+    if problems:
+        return _refuse(result, problems)
+    if days.get("valid_from") and days.get("valid_to") and days["valid_to"] < days["valid_from"]:
+        problem("valid_to", "kết thúc trước khi bắt đầu", "ends before it starts")
+    record_day = days.get("province_valid_from")
+    registry = context.registry
+    try:
+        if record_day:
+            eras = [e for e in registry.eras(texts["province"]) if e.valid_from == record_day]
+            if not eras:
+                raise LookupError(texts["province"])
+            province = (eras[0].code, eras[0].valid_from)
+        else:
+            province = registry.resolve(texts["province"], days.get("valid_from") or days.get("valid_to")
+                                        or context.today)
+    except LookupError:
+        problem("province", "không phải tỉnh có hiệu lực vào ngày đó", "is not a province valid on that day")
+        return _refuse(result, problems)
+    era = next(e for e in registry.eras(province[0]) if e.valid_from == province[1])
+    for role in ("valid_from", "valid_to"):
+        day = days.get(role)
+        if day and (day < era.valid_from or (era.valid_to and day > era.valid_to)):
+            problem(role, "ngoài thời gian hiệu lực của tỉnh", "outside the province record's validity")
+    if problems:
+        return _refuse(result, problems)
+    return {"row": row_no, "province_code": province[0], "province_valid_from": province[1], "code": texts["code"],
+            "kind": texts["kind"], "name": nfc(texts["name"]), "valid_from": days.get("valid_from"),
+            "valid_to": days.get("valid_to") or era.valid_to, "source": texts["source"],
+            "note": texts.get("note") or None, "_successor": texts.get("successor_code", "")}
+
+
+def _successor(record: dict, code: str, known: set, result: Preview) -> list[tuple]:
+    """The successor as (code, province record day): in the same record, or in the record that succeeded it."""
+    same = (record["province_code"], record["province_valid_from"], code)
+    if same in known:
+        return [(code, record["province_valid_from"].isoformat())]
+    later = [k for k in known if k[2] == code and k[1] > record["province_valid_from"]]
+    if later:
+        return [(code, min(later, key=lambda k: k[1])[1].isoformat())]
+    result.add(Problem(f"không có đơn vị kế thừa {code}", f"there is no successor unit {code}", row=record["row"],
+                       column="successor_code", value=code))
+    return []
+
+
+def _status(record: dict, old, result: Preview) -> str:
+    if old is None:
+        return "insert"
+    same = (old.kind == record["kind"] and old.name == record["name"]
+            and _day(old.valid_from) == record["valid_from"] and _day(old.valid_to) == record["valid_to"]
+            and (old.source or None) == record["source"]
+            and [s.split("@")[0] for s in str(old.successor_keys or "").split(";") if s]
+            == [c for c, _ in record["successors"]])
+    if not same and old.origin == "reference":
+        result.add(Problem("đơn vị này đi kèm bảng điều khiển (data/units): sửa ở đó rồi build lại",
+                           "this unit is shipped in data/units: change it there and rebuild", row=record["row"]))
+    return "unchanged" if same else "change"
+
+
+def _day(value) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _refuse(result: Preview, problems: list[Problem]) -> None:
+    for p in problems:
+        result.add(p)
+    return None
