@@ -27,7 +27,7 @@ def rows(text: str) -> list[dict]:
 def test_export_targets_lists_every_target_with_its_sentence(capsys, built_db):
     code, out, _ = run(capsys, "export", "targets", "--db", str(built_db))
     targets = rows(out)
-    assert code == 0 and len(targets) == 60
+    assert code == 0 and len(targets) == 63
     required = ["province_code", "province_name", "indicator_code", "comparator", "target_value", "target_high",
                 "baseline_period", "baseline_value", "start_period", "deadline_period", "recurring",
                 "plan_number", "source_quote"]

@@ -115,7 +115,7 @@ def test_export_tasks_edited_imports_back_as_progress(capsys, built_db, tmp_path
             "deadline_period", "recurring", "status", "completed_on", "evidence"} <= set(tasks[0])
     header = list(tasks[0])
     for task in tasks:
-        if task["plan_number"] == "239/KH-UBND" and task["ref"] in ("1.2", "1.3"):
+        if task["plan_number"] == "239/KH-UBND" and task["ref"] in ("1.2", "1.4"):
             task.update(status="hoàn thành", completed_on="2017-06-30", evidence="Quyết định 99/QĐ-UBND")
     edited = tmp_path / "tasks.csv"
     with edited.open("w", encoding="utf-8", newline="") as handle:
