@@ -352,6 +352,9 @@ LABELS.update({
     "col_area": {"vi": "Diện tích (km²)", "en": "Area (km²)"},
     "col_code": {"vi": "Mã", "en": "Code"},
     "col_predecessors": {"vi": "Gồm các xã, phường cũ", "en": "Made of the old units"},
+    "choose_a_province": {"vi": "Chọn một tỉnh: đơn vị và bảng xếp hạng thuộc về một tỉnh. Bản đồ xã, phường có cả "
+                                "nước.", "en": "Choose a province: units and league tables belong to one. The commune "
+                                               "map covers the whole country."},
     "tab_unit": {"vi": "Từng đơn vị", "en": "One unit"},
     "tab_departments": {"vi": "Sở, ban, ngành", "en": "Departments"},
     "tab_communes": {"vi": "Xã, phường", "en": "Communes"},

@@ -91,11 +91,17 @@ def province_bodies(ds: Dataset, keys: list[ProvinceKey]) -> pd.DataFrame:
     mine = [(c, d.date()) in set(keys) for c, d in zip(frame.province_code, frame.province_valid_from)]
     frame = frame[pd.Series(mine, index=frame.index)].copy()
     frame["current"] = frame.valid_to.isna()
-    leads = [(p, pd.Timestamp(d).date(), c) for codes, p, d in
-             zip(ds.tasks.lead_unit_codes, ds.tasks.province_code, ds.tasks.province_valid_from)
-             for c in str(codes or "").split(";") if c]
-    frame["task_count"] = [sum(lead in lineage(ds.departments, (r.province_code, r.province_valid_from.date(), r.code))
-                               for lead in leads) for r in frame.itertuples()]
+    leads: dict[tuple, int] = {}
+    for codes, p, d in zip(ds.tasks.lead_unit_codes, ds.tasks.province_code, ds.tasks.province_valid_from):
+        for c in str(codes or "").split(";"):
+            if c:
+                key = (p, pd.Timestamp(d).date(), c)
+                leads[key] = leads.get(key, 0) + 1
+    counts = []
+    for r in frame.itertuples():
+        mine = lineage(ds.departments, (r.province_code, r.province_valid_from.date(), r.code))
+        counts.append(sum(leads.get(member, 0) for member in mine))
+    frame["task_count"] = counts
     return frame.sort_values(["current", "task_count", "code"], ascending=[False, False, True])
 
 

@@ -13,6 +13,7 @@ from indicators.plain import md
 from indicators.task_ui import progress_cards, progress_form, show_saved, task_table
 from indicators.tasks import summary
 from indicators.ui import (
+    COUNTRY,
     chart,
     data_table,
     day_picker,
@@ -32,11 +33,15 @@ ds = get_dataset()
 st.title(label("page_units", lang))
 user = user_box(lang)
 
-chosen = province_picker(ds, lang, default="80@2025")
-key = parse_key_text(ds, chosen)
-keys = scope(ds, key)
+chosen = province_picker(ds, lang, default="80@2025", include_country=True)
+key = None if chosen == COUNTRY else parse_key_text(ds, chosen)
+keys = None if key is None else scope(ds, key)
 tab, box = lazy_tabs(lang, ["unit", "departments", "communes"])
-index = cache.unit_index_table(keys)
+index = cache.unit_index_table(keys) if keys else cache.unit_index_table([])
+if key is None and tab != "communes":
+    with box:
+        st.info(label("choose_a_province", lang))      # a unit and a league table belong to one province
+    st.stop()
 
 
 def league_table(scope_name: str, file_name: str, download_key: str) -> pd.DataFrame:

@@ -28,11 +28,9 @@ class ActualChecker:
         self.registry, self.table, self.result, self.today = registry, table, result, today
         # (province code, its valid_from, unit code) → (valid_from, valid_to) of every unit, when the file has a
         # unit column
-        self.units = {} if units is None else {
-            (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code):
-                (None if pd.isna(r.valid_from) else pd.Timestamp(r.valid_from).date(),
-                 None if pd.isna(r.valid_to) else pd.Timestamp(r.valid_to).date())
-            for r in units.itertuples()}
+        self.units = {} if units is None else dict(zip(
+            zip(units.province_code, _days(units.province_valid_from), units.code),
+            zip(_days(units.valid_from), _days(units.valid_to))))
         self.catalogue = indicators.set_index("code")
         self.by_name = {header_key(n): c for c, n_vi, n_en in zip(indicators.code, indicators.name_vi,
                                                                   indicators.name_en)
@@ -360,3 +358,8 @@ class ActualChecker:
 # str.strip() keeps (it strips \x1c-\x1f, which lost the empty name of a file with no name column)
 _SEP = "\x00"
 
+
+def _days(column: pd.Series) -> list:
+    """A frame's date column as ``date`` objects (None where missing), converted once for the whole column."""
+    stamps = pd.to_datetime(column)
+    return [None if pd.isna(d) else d for d in stamps.dt.date]

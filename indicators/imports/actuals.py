@@ -32,7 +32,7 @@ class ActualsLayout:
         return unknown_columns(header, row)
 
     def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
-        units = store.units() if has_unit_column(table.header) else None
+        units = store.unit_validity() if has_unit_column(table.header) else None
         checker = ActualChecker(context.registry, context.indicators, table, result, context.today, context.indicator,
                                 units)
         frame = checker.frame()

@@ -52,6 +52,8 @@ class Reads(ABC):
               ) -> pd.DataFrame:
         """Units (of one province record, of some kinds), with their successors as ``successor_codes``."""
     @abstractmethod
+    def unit_validity(self) -> pd.DataFrame: ...
+    @abstractmethod
     def unit_groups(self) -> pd.DataFrame: ...
     @abstractmethod
     def unit_names(self) -> dict[tuple[str, date, str], str]:

@@ -35,6 +35,10 @@ class ProgressReads(Executor):
             params += list(kinds)
         return self._df(sql + " ORDER BY u.province_valid_from, u.province_code, u.code", params)
 
+    def unit_validity(self) -> pd.DataFrame:
+        """Every unit's key and validity, and nothing else: what a file's unit column is checked against."""
+        return self._df("SELECT province_code, province_valid_from, code, valid_from, valid_to FROM unit")
+
     def unit_groups(self) -> pd.DataFrame:
         return self._df("SELECT code, name_vi, name_en FROM unit_group ORDER BY code")
 
