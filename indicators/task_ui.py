@@ -19,7 +19,7 @@ from .i18n import format_date, format_number, label
 from .imports import ConflictError, ImportRefused
 from .plain import md
 from .tasks import STATUSES, Summary
-from .ui import after_write, data_table, download
+from .ui import after_write, data_table, download, sign_in_form
 from .units import DEPARTMENT_KINDS, lineage
 
 
@@ -73,6 +73,8 @@ def progress_form(ds, frame: pd.DataFrame, user: User | None, lang: str, key: st
     st.caption(label("enter_progress_help", lang))
     if user is None or not user.can("reporter"):
         st.info(label("needs_reporter", lang))
+        if user is None:
+            sign_in_form(lang)
         return
     if not user.can("analyst") and user.unit is not None:
         mine = lineage(ds.store.units(kinds=DEPARTMENT_KINDS), user.unit)
