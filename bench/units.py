@@ -149,7 +149,7 @@ def _timed(step, runs: int) -> list[float]:
 
 
 def measure_map(db: Path, runs: int) -> tuple[list[tuple[str, list[float]]], int]:
-    """The whole country's commune map (3,321 WebGL points) until its canvas is drawn, against a page with one
+    """The whole country's commune map (3,321 points) until its points are drawn, against a page with one
     Plotly chart; and the server's peak memory after the Units page's views."""
     from playwright.sync_api import sync_playwright
 
@@ -169,7 +169,7 @@ def measure_map(db: Path, runs: int) -> tuple[list[tuple[str, list[float]]], int
                 page = browser.new_context(viewport={"width": 1400, "height": 1200}).new_page()
                 cases = [("one Plotly chart page (floor)", servers[0][1], ".js-plotly-plot .main-svg"),
                          ("commune map of the country (3,321 points)", servers[1][1] + "units?tab=communes&province=VN",
-                          ".js-plotly-plot canvas")]
+                          ".js-plotly-plot .scatterlayer .point")]
                 for name, url, ready in cases:
                     page.goto(url)
                     page.wait_for_selector(ready, timeout=120000)       # warm

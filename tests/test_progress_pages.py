@@ -136,9 +136,9 @@ def test_the_league_tables_and_the_commune_map(page):
     figure = at.get("plotly_chart")[0]
     import json
     spec = json.loads(figure.proto.spec)
-    assert {trace["type"] for trace in spec["data"]} == {"scattermap"} and spec["layout"]["map"]["style"] == "white-bg"
-    assert sum(len(trace["lat"]) for trace in spec["data"]) == len(at.dataframe[1].value)     # every commune a point
-    assert len(spec["data"][1]["lat"]) == 3                                                    # three with a score
+    assert {trace["type"] for trace in spec["data"]} == {"scatter"} and spec["layout"]["yaxis"]["scaleanchor"] == "x"
+    assert sum(len(trace["y"]) for trace in spec["data"]) == len(at.dataframe[1].value)       # every commune a point
+    assert len(spec["data"][1]["y"]) == 3                                                      # three with a score
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
