@@ -151,3 +151,23 @@ def test_the_corrections_checked_against_the_seeds_hold():
     assert (targets["HT239-23"]["start"], targets["HT239-23"]["deadline"]) == ("2016", "2017")
     lao_cai = targets["LC02-01"]
     assert (lao_cai["start"], lao_cai["deadline"], lao_cai.get("recurring")) == ("2012", "2015", True)
+
+
+def test_every_ha_tinh_appendix_task_has_the_years_of_its_row(seeds_dir):
+    """The appendix's year cell of each row (a row split in two, 2.1 / 2.1b, has two), read from the seed."""
+    plan = next(p for p in REFERENCE.plans if p["id"] == "ha-tinh-239-kh-ubnd-2016")
+    seed = squash_spaces((seeds_dir / plan["source_file"]).read_text(encoding="utf-8"))
+    appendix = seed[seed.index("1.1. Xây dựng và tổ chức thực hiện Đề án"):]
+    wrong = []
+    for task in plan["tasks"]:
+        if task.get("section") == "III":
+            continue
+        ref = task["ref"].rstrip("b")
+        start = appendix.index(f"{ref}. ")
+        following = re.search(r"\s(\d+\.\d+)\.\s", appendix[start + len(ref) + 2:])
+        row = appendix[start: start + len(ref) + 2 + (following.start() if following else 400)]
+        cells = re.findall(r"\|\s*(20\d\d)(?:\s*-\s*(20\d\d))?\s*\|", row + "|")
+        span = cells[1 if task["ref"].endswith("b") else 0]
+        if (span[0], span[1] or span[0]) != (task["start"], task["deadline"]):
+            wrong.append((task["ref"], task["start"], task["deadline"], span))
+    assert wrong == []
