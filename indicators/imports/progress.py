@@ -33,12 +33,10 @@ from ..units import DEPARTMENT_KINDS, lineage
 from .base import CommitResult, Context, ImportRefused, Preview
 from .table import (
     Problem,
+    RowCells,
     Table,
-    cell_text,
     column_letter,
     header_key,
-    is_mojibake,
-    mojibake_problem,
     repeated_columns,
     role_of,
 )
@@ -238,24 +236,12 @@ class _Sheet:
         self.seen: dict[tuple, int] = {}
 
     def row(self, row_no: int, cells: list, result: Preview) -> dict[str, Any] | None:
-        at, table = self.at, self.table
-        texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items() if role != "info"}
-        if not any(texts.values()):
+        cells_ = RowCells(self.table, self.at, row_no, cells)
+        if cells_.blank:
             return None
-        problems: list[Problem] = []
-
-        def problem(role: str, vi: str, en: str) -> None:
-            problems.append(Problem(vi, en, row=row_no, column=table.column_name(at[role]) if role in at else role,
-                                    value=texts.get(role)))
-
-        for role, text in texts.items():
-            if text and is_mojibake(text):
-                problems.append(mojibake_problem(row_no, table.column_name(at[role]), text))
-        for role in REQUIRED:
-            if not texts.get(role):
-                problem(role, "ô bắt buộc để trống", "a required cell is blank")
-        if problems:
-            return _refuse(result, problems)
+        texts, problem, problems = cells_.texts, cells_.problem, cells_.problems
+        if not cells_.check(REQUIRED):
+            return cells_.refuse(result)
         plan_id = texts["plan"] if texts["plan"] in self.plans else self.by_number.get(_plan_key(texts["plan"]))
         task = self.tasks.get((plan_id, texts["ref"])) if plan_id else None
         if plan_id is None:
@@ -263,7 +249,7 @@ class _Sheet:
         elif task is None:
             problem("ref", "kế hoạch không có nhiệm vụ này", "the plan has no such task")
         if problems:
-            return _refuse(result, problems)
+            return cells_.refuse(result)
         occurrence = texts.get("occurrence", "")
         occurrence = occurrence[:-2] if re.fullmatch(r"\d{4}\.0", occurrence) else occurrence
         occs = {o.occurrence: o for o in occurrences(task["start_period"], task["deadline_period"],
@@ -299,7 +285,7 @@ class _Sheet:
         if status == "dropped" and not texts.get("note"):
             problem("note", "ghi lý do không thực hiện", "say why the task was dropped")
         if problems:
-            return _refuse(result, problems)
+            return cells_.refuse(result)
         key = (plan_id, texts["ref"], occurrence)
         if key in self.seen:
             result.add(Problem(f"trùng nhiệm vụ và lần thực hiện với dòng {self.seen[key]}",
@@ -314,12 +300,6 @@ class _Sheet:
                 "note": texts.get("note") or None, "province_code": plan["province_code"],
                 "province_valid_from": plan["province_valid_from"], "period": occurrence or task["deadline_period"],
                 "period_start": due, "period_end": due, "due": due}
-
-
-def _refuse(result: Preview, problems: list[Problem]) -> None:
-    for p in problems:
-        result.add(p)
-    return None
 
 
 def _day(text: str) -> date:

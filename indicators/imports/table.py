@@ -214,3 +214,41 @@ def check_header(header_check, header: list[str], row_no: int) -> None:
         problems = header_check(header, row_no)
         if problems:
             raise FileRefused(problems)
+
+
+class RowCells:
+    """One data row of a sheet read by role (``at``: role → column index), with the problems found in it, each
+    naming the file's row and the column (the layouts of progress, unit index and units share it)."""
+
+    def __init__(self, table: "Table", at: dict[str, int], row_no: int, cells: list, skip: tuple[str, ...] = ("info",)):
+        self.table, self.at, self.row = table, at, row_no
+        self.texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items() if role not in skip}
+        self.problems: list[Problem] = []
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.texts.values())
+
+    def get(self, role: str, default: str = "") -> str:
+        return self.texts.get(role, default)
+
+    def problem(self, role: str, vi: str, en: str) -> None:
+        column = self.table.column_name(self.at[role]) if role in self.at else role
+        self.problems.append(Problem(vi, en, row=self.row, column=column, value=self.texts.get(role)))
+
+    def check(self, required: tuple[str, ...], blank_reason: tuple[str, str] = ("ô bắt buộc để trống",
+                                                                               "a required cell is blank")) -> bool:
+        """Garbled text in any cell and blank required cells; True when the row has none."""
+        for role, text in self.texts.items():
+            if text and is_mojibake(text):
+                self.problems.append(mojibake_problem(self.row, self.table.column_name(self.at[role]), text))
+        for role in required:
+            if not self.texts.get(role):
+                self.problem(role, *blank_reason)
+        return not self.problems
+
+    def refuse(self, result) -> None:
+        """Hand the row's problems to the preview; the row is not taken (returns None for the caller)."""
+        for problem in self.problems:
+            result.add(problem)
+        return None

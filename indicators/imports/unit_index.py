@@ -34,12 +34,10 @@ from .aliases import ACTUAL_ALIASES
 from .base import CommitResult, Context, ImportRefused, Preview
 from .table import (
     Problem,
+    RowCells,
     Table,
-    cell_text,
     column_letter,
     header_key,
-    is_mojibake,
-    mojibake_problem,
     repeated_columns,
     role_of,
 )
@@ -201,35 +199,23 @@ class _Sheet:
         self.seen: dict[tuple, int] = {}
 
     def row(self, row_no: int, cells: list, result: Preview) -> dict[str, Any] | None:
-        at, table = self.at, self.table
-        texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items()}
-        if not any(texts.values()):
+        cells_ = RowCells(self.table, self.at, row_no, cells, skip=())
+        if cells_.blank:
             return None
-        problems: list[Problem] = []
-
-        def problem(role: str, vi: str, en: str) -> None:
-            problems.append(Problem(vi, en, row=row_no, column=table.column_name(at[role]) if role in at else role,
-                                    value=texts.get(role)))
-
-        for role, text in texts.items():
-            if text and is_mojibake(text):
-                problems.append(mojibake_problem(row_no, table.column_name(at[role]), text))
-        for role in REQUIRED:
-            if not texts.get(role):
-                problem(role, "ô bắt buộc để trống", "a required cell is blank")
-        if problems:
-            return _refuse(result, problems)
+        texts, problem, problems = cells_.texts, cells_.problem, cells_.problems
+        if not cells_.check(REQUIRED):
+            return cells_.refuse(result)
         year = int(texts["year"]) if re.fullmatch(r"\d{4}", texts["year"]) else None
         if year is None or year > self.context.today.year:
             problem("year", "năm phải là 4 chữ số, không ở tương lai",
                     "the year must be four digits, not in the future")
-            return _refuse(result, problems)
+            return cells_.refuse(result)
         try:
             province = self.context.registry.resolve_in_period(texts["province"], date(year, 1, 1),
                                                                date(year, 12, 31))
         except LookupError:
             problem("province", f"không phải tỉnh có hiệu lực trong năm {year}", f"is not a province valid in {year}")
-            return _refuse(result, problems)
+            return cells_.refuse(result)
         unit = self.units.get((province[0], province[1], texts["unit"]))
         if unit is None:
             problem("unit", f"không phải mã đơn vị của tỉnh {province[0]}", f"is not a unit code of province "
@@ -249,7 +235,7 @@ class _Sheet:
             except ValueProblem as bad:
                 problem("points", bad.vi, bad.en)
         if problems:
-            return _refuse(result, problems)
+            return cells_.refuse(result)
         scope = "commune" if unit.kind in (*COMMUNE_KINDS, "township", "district") else "department"
         key = (province[0], province[1], year, scope, code)
         definition = self._definition(key, texts, problem, row_no)
@@ -257,7 +243,7 @@ class _Sheet:
             problem("points", f"điểm phải từ 0 đến {definition[1]:g}", f"points must be between 0 and "
                                                                         f"{definition[1]:g}")
         if problems or definition is None:
-            return _refuse(result, problems)
+            return cells_.refuse(result)
         if points is None:      # a row that only names a criterion (an area, whose points are its criteria's)
             return None
         score_key = (province, unit.code, year, stage, code)
@@ -317,9 +303,3 @@ def _valid_in(unit, year: int) -> bool:
     start = None if pd.isna(unit.valid_from) else pd.Timestamp(unit.valid_from).date()
     end = None if pd.isna(unit.valid_to) else pd.Timestamp(unit.valid_to).date()
     return (start is None or start <= date(year, 12, 31)) and (end is None or end >= date(year, 1, 1))
-
-
-def _refuse(result: Preview, problems: list[Problem]) -> None:
-    for p in problems:
-        result.add(p)
-    return None

@@ -28,12 +28,10 @@ from .aliases import ACTUAL_ALIASES
 from .base import CommitResult, Context, ImportRefused, Preview
 from .table import (
     Problem,
+    RowCells,
     Table,
-    cell_text,
     column_letter,
     header_key,
-    is_mojibake,
-    mojibake_problem,
     repeated_columns,
     role_of,
 )
@@ -174,22 +172,13 @@ def _json(row: dict[str, Any] | None) -> str | None:
 
 def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Context,
          result: Preview) -> dict[str, Any] | None:
-    texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items()}
-    if not any(texts.values()):
+    cells_ = RowCells(table, at, row_no, cells, skip=())
+    if cells_.blank:
         return None
-    problems: list[Problem] = []
-
-    def problem(role: str, vi: str, en: str) -> None:
-        problems.append(Problem(vi, en, row=row_no, column=table.column_name(at[role]) if role in at else role,
-                                value=texts.get(role)))
-
-    for role, text in texts.items():
-        if text and is_mojibake(text):
-            problems.append(mojibake_problem(row_no, table.column_name(at[role]), text))
-    for role in ("province", "code", "name", "kind", "source"):
-        if not texts.get(role):
-            problem(role, "ô bắt buộc để trống" if role != "source" else "cần văn bản căn cứ của thay đổi",
-                    "a required cell is blank" if role != "source" else "the change needs its legal source")
+    texts, problem, problems = cells_.texts, cells_.problem, cells_.problems
+    cells_.check(("province", "code", "name", "kind"))
+    if not texts.get("source"):
+        problem("source", "cần văn bản căn cứ của thay đổi", "the change needs its legal source")
     days = {}
     for role in ("valid_from", "valid_to", "province_valid_from"):
         try:
@@ -201,7 +190,7 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
     if texts.get("code") and not re.fullmatch(r"[0-9A-Z][0-9A-Z-]{0,31}", texts["code"]):
         problem("code", "mã: chữ hoa, số và '-'", "a code is capitals, digits and '-'")
     if problems:
-        return _refuse(result, problems)
+        return cells_.refuse(result)
     if days.get("valid_from") and days.get("valid_to") and days["valid_to"] < days["valid_from"]:
         problem("valid_to", "kết thúc trước khi bắt đầu", "ends before it starts")
     record_day = days.get("province_valid_from")
@@ -217,14 +206,14 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
                                         or context.today)
     except LookupError:
         problem("province", "không phải tỉnh có hiệu lực vào ngày đó", "is not a province valid on that day")
-        return _refuse(result, problems)
+        return cells_.refuse(result)
     era = next(e for e in registry.eras(province[0]) if e.valid_from == province[1])
     for role in ("valid_from", "valid_to"):
         day = days.get(role)
         if day and (day < era.valid_from or (era.valid_to and day > era.valid_to)):
             problem(role, "ngoài thời gian hiệu lực của tỉnh", "outside the province record's validity")
     if problems:
-        return _refuse(result, problems)
+        return cells_.refuse(result)
     return {"row": row_no, "province_code": province[0], "province_valid_from": province[1], "code": texts["code"],
             "kind": texts["kind"], "name": nfc(texts["name"]), "valid_from": days.get("valid_from"),
             "valid_to": days.get("valid_to") or era.valid_to, "source": texts["source"],
@@ -260,9 +249,3 @@ def _status(record: dict, old, result: Preview) -> str:
 
 def _day(value) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
-
-
-def _refuse(result: Preview, problems: list[Problem]) -> None:
-    for p in problems:
-        result.add(p)
-    return None
