@@ -51,6 +51,16 @@ def generate(path: Path, *, indicators: int, first_year: int, last_year: int, ta
             FROM province p WHERE p.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM unit u WHERE
                 u.province_code = p.code AND u.province_valid_from = p.valid_from AND u.code = p.code || '-' || ?)""",
                     [suffix, suffix, SOURCE, suffix])
+    # enough percent indicators for the scale (synthetic ones, labelled, after the catalogue's own)
+    have = con.execute("SELECT count(*) FROM indicator WHERE unit = 'percent' AND max_value = 100").fetchone()[0]
+    if have < indicators:
+        con.execute("INSERT INTO indicator_family VALUES ('synthetic_units', 'Chỉ tiêu giả lập của đơn vị',"
+                    " 'Synthetic unit indicators (benchmark)')")
+    for n in range(1, max(0, indicators - have) + 1):
+        con.execute("INSERT INTO indicator (code, family, name_vi, name_en, unit, unit_vi, unit_en, decimals,"
+                    " direction, min_value, max_value, publisher, frequency) VALUES (?, 'synthetic_units', ?, ?,"
+                    " 'percent', '%', '%', 1, 'higher', 0, 100, 'synthetic', 'month')",
+                    [f"synthetic_unit_{n:03d}", f"Chỉ tiêu giả lập {n}", f"Synthetic unit indicator {n}"])
     batch = con.execute("INSERT INTO import_batch (source, source_kind, file_name, imported_by, imported_at,"
                         " row_count, kind) VALUES (?, 'synthetic', 'bench/units.py', 'bench', ?, 0, 'actuals')"
                         " RETURNING id", [SOURCE, now]).fetchone()[0]
