@@ -136,5 +136,6 @@ else:
             listing = pd.DataFrame({label("col_code", lang): points.code, label("col_unit", lang): points.name,
                                     label("unit_kind", lang): [label(f"kind_{k}", lang) for k in points.kind],
                                     label("col_area", lang): [format_number(a, 2, lang) for a in points.area_km2]})
-            data_table(listing)
+            if key is not None:        # the country's 3,321 rows: a download, not a table to scroll
+                data_table(listing)
             download(listing, "xa-phuong.csv", lang, key="download_communes")
