@@ -35,10 +35,10 @@ from .table import (
     Problem,
     RowCells,
     Table,
-    column_letter,
     header_key,
     repeated_columns,
     role_of,
+    unknown_headers,
 )
 
 PROGRESS_ALIASES: dict[str, set[str]] = {
@@ -70,9 +70,7 @@ class ProgressLayout:
         return set(REQUIRED) <= {progress_role(k) for k in keys}
 
     def header_problems(self, header: list[str], row: int) -> list[Problem]:
-        return [Problem(f"cột không được nhận: '{text}'", f"unknown column '{text}'", row=row,
-                        column=column_letter(i))
-                for i, text in enumerate(header) if header_key(text) and progress_role(header_key(text)) is None]
+        return unknown_headers(header, row, progress_role)
 
     def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
         result.kind, result.layout = "progress", "progress"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -252,3 +252,9 @@ class RowCells:
         for problem in self.problems:
             result.add(problem)
         return None
+
+
+def unknown_headers(header: list[str], row: int, role: Callable[[str], str | None]) -> list[Problem]:
+    """A refusal for every header cell that names no column of a layout (``role`` gives a folded cell's role)."""
+    return [Problem(f"cột không được nhận: '{text}'", f"unknown column '{text}'", row=row, column=column_letter(i))
+            for i, text in enumerate(header) if header_key(text) and role(header_key(text)) is None]

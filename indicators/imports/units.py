@@ -30,10 +30,10 @@ from .table import (
     Problem,
     RowCells,
     Table,
-    column_letter,
     header_key,
     repeated_columns,
     role_of,
+    unknown_headers,
 )
 
 UNIT_ALIASES: dict[str, set[str]] = {
@@ -65,9 +65,7 @@ class UnitsLayout:
         return {"code", "name", "kind"} <= roles and "indicator" not in roles
 
     def header_problems(self, header: list[str], row: int) -> list[Problem]:
-        return [Problem(f"cột không được nhận: '{text}'", f"unknown column '{text}'", row=row,
-                        column=column_letter(i))
-                for i, text in enumerate(header) if header_key(text) and unit_role(header_key(text)) is None]
+        return unknown_headers(header, row, unit_role)
 
     def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
         result.kind, result.layout = "units", "units"
