@@ -1,0 +1,156 @@
+"""What the periodic CCHC report of a province says, assembled from the database (issue 15, first part: the
+content; the Word and PDF files are written from it).
+
+A report is for a province and a period: a quarter (``2026-Q1``), a half (``2026-H1``), a year (``2026``) or a
+plan's whole term for its closing review (``plan:<plan id>``). Figures are judged as of the period's last day
+(today, when the period is still running); calendar periods are used — the Ministry's data windows (for
+instance 15/12 of the previous year to 14/6 for the 6-month report) are not applied, because their source was
+not verified. Every figure is one the database holds; a missing one stays ``None`` and is shown as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from .periods import PeriodError, parse_period
+from .registry import ProvinceKey
+from .tasks import Summary, by_unit, summary
+from .unit_views import task_occurrences
+from .views import STATUS_ORDER, Dataset, composite_summary, country_composites, judged_targets, province_label, scope
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+class ReportPeriodError(ValueError):
+    """A period a report cannot be made for."""
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    text: str
+    kind: str            # quarter, half, year, plan
+    start: date
+    end: date
+    label_vi: str
+    label_en: str
+    plan_id: str | None = None
+
+    def as_of(self, today: date) -> date:
+        return min(self.end, today)
+
+
+def report_period(text: str, ds: Dataset | None = None) -> ReportPeriod:
+    """``2026-Q1``, ``2026-H1``, ``2026`` or ``plan:<id>`` (a plan's term, for its closing review)."""
+    text = text.strip()
+    if text.startswith("plan:"):
+        plan_id = text[5:]
+        plans = ds.plans.set_index("id") if ds is not None else None
+        if plans is None or plan_id not in plans.index:
+            raise ReportPeriodError(f"no plan {plan_id}")
+        plan = plans.loc[plan_id]
+        first, last = parse_period(str(plan.period_start)), parse_period(str(plan.period_end))
+        return ReportPeriod(text, "plan", first.start, last.end,
+                            f"tổng kết {plan.number} giai đoạn {plan.period_start} - {plan.period_end}",
+                            f"closing review of {plan.number}, {plan.period_start}–{plan.period_end}", plan_id)
+    try:
+        period = parse_period(text)
+    except PeriodError as error:
+        raise ReportPeriodError(str(error)) from None
+    year = period.start.year
+    if period.kind == "quarter":
+        quarter = (period.start.month - 1) // 3 + 1
+        return ReportPeriod(period.text, "quarter", period.start, period.end, f"quý {ROMAN[quarter]} năm {year}",
+                            f"Q{quarter} {year}")
+    if period.kind == "half":
+        first = period.start.month == 1
+        return ReportPeriod(period.text, "half", period.start, period.end,
+                            f"6 tháng {'đầu' if first else 'cuối'} năm {year}",
+                            f"{'first' if first else 'second'} half of {year}")
+    if period.kind == "year":
+        return ReportPeriod(period.text, "year", period.start, period.end, f"năm {year}", f"{year}")
+    raise ReportPeriodError(f"a report is for a quarter, a half, a year or a plan, not {period.kind} {text}")
+
+
+@dataclass
+class ReportContent:
+    province: ProvinceKey
+    province_vi: str
+    province_en: str
+    period: ReportPeriod
+    as_of: date
+    targets: pd.DataFrame                      # every target of the province's plans, inherited ones too
+    status_counts: dict[str, int]
+    tasks: Summary
+    tasks_by_unit: pd.DataFrame
+    overdue: pd.DataFrame                      # overdue occurrences, by lead unit
+    indices: pd.DataFrame                      # composite indices: value, rank, change, national mean and best
+    shortcomings: list[tuple[str, str]]        # (vi, en) sentences, generated, for the analyst to edit
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: date | None = None,
+                   now: datetime | None = None) -> ReportContent:
+    today = today or date.today()
+    as_of = period.as_of(today)
+    keys = scope(ds, key)
+    targets = judged_targets(ds, keys, as_of.year)
+    if period.plan_id is not None:
+        targets = targets[targets.plan_id == period.plan_id]
+    counts = {s: int((targets.status == s).sum()) for s in STATUS_ORDER}
+    occurrences = task_occurrences(ds, keys, as_of)
+    if period.plan_id is not None and len(occurrences):
+        occurrences = occurrences[occurrences.plan_id == period.plan_id]
+    names = {code: name for (_, _, code), name in ds.unit_names.items()} | ds.unit_groups
+    late = occurrences[occurrences.overdue] if len(occurrences) else occurrences
+    return ReportContent(
+        province=key, province_vi=province_label(ds, key, "vi"), province_en=province_label(ds, key, "en"),
+        period=period, as_of=as_of, targets=targets, status_counts=counts, tasks=summary(occurrences),
+        tasks_by_unit=by_unit(occurrences, names), overdue=late, indices=_indices(ds, keys, as_of.year),
+        shortcomings=_shortcomings(targets, late),
+        provenance=_provenance(ds, now or datetime.now()))
+
+
+def _indices(ds: Dataset, keys: list[ProvinceKey], year: int) -> pd.DataFrame:
+    mine = composite_summary(ds, keys, year)
+    country = country_composites(ds).set_index("indicator_code")
+    mine["national_mean"] = [country.loc[c, "mean"] if c in country.index else None for c in mine.indicator_code]
+    mine["mean_period"] = [country.loc[c, "mean_period"] if c in country.index else None for c in mine.indicator_code]
+    mine["best_province"] = [country.loc[c, "best_province"] if c in country.index else None
+                             for c in mine.indicator_code]
+    mine["best_value"] = [country.loc[c, "best_value"] if c in country.index else None for c in mine.indicator_code]
+    return mine
+
+
+def _shortcomings(targets: pd.DataFrame, overdue: pd.DataFrame) -> list[tuple[str, str]]:
+    """One sentence per missed or off-track target and per lead body with overdue tasks: a draft the analyst
+    edits, made only of what the database holds."""
+    out = []
+    for r in targets[targets.status.isin(["missed", "off_track"])].itertuples():
+        got = "chưa có số liệu" if r.actual is None or pd.isna(r.actual) else f"đạt {r.actual:g} ({r.period})"
+        got_en = "no figure" if r.actual is None or pd.isna(r.actual) else f"{r.actual:g} ({r.period})"
+        word_vi, word_en = ("không đạt", "missed") if r.status == "missed" else ("chậm tiến độ", "off track")
+        out.append((f"Mục tiêu {r.target_id} ({r.indicator_name_vi}, yêu cầu {r.requirement}, thời hạn "
+                    f"{r.deadline_period}) {word_vi}: {got}.",
+                    f"Target {r.target_id} ({r.indicator_name_en}, {r.requirement} by {r.deadline_period}) "
+                    f"{word_en}: {got_en}."))
+    if len(overdue):
+        for names, group in overdue.groupby("lead_names", sort=True):
+            refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"
+                             for g in group.itertuples())
+            out.append((f"{names or 'Chưa xác định cơ quan chủ trì'}: {len(group)} nhiệm vụ quá hạn ({refs}).",
+                        f"{names or 'No lead body'}: {len(group)} overdue tasks ({refs})."))
+    return out
+
+
+def _provenance(ds: Dataset, now: datetime) -> dict[str, Any]:
+    """When the report was made and from which database state, so that two reports can be told apart."""
+    version = ds.store.data_version()
+    batches = ds.store.batches()
+    latest = batches.iloc[0] if len(batches) else None
+    return {"generated_at": now.replace(microsecond=0), "database_id": version[0], "data_version": version[1:],
+            "latest_batch": None if latest is None else int(latest.id),
+            "latest_batch_at": None if latest is None else pd.Timestamp(latest.imported_at).to_pydatetime()}
