@@ -35,7 +35,7 @@ from .storage import (
     restore,
 )
 from .templates import template_bytes
-from .views import plans_inherited, status_table
+from .views import plan_ids, plans_inherited, status_table
 
 EXPORT_COLUMNS = {
     "targets": ["target_id", "province_code", "province_valid_from", "province_name", "indicator_code",
@@ -462,18 +462,17 @@ def _status(args: argparse.Namespace) -> int:
         sys.stdout.write(to_csv(table))
         return 0
     print(f"{province['full_name']} (code {key[0]}, valid from {key[1]}) — status as of the end of {year}")
+    plans = store.plans()
     if len(keys) > 1:
         olds = ", ".join(f"{registry.row(k)['name']} ({k[0]})" for k in keys[1:])
         print(f"including the targets of the provinces it absorbed on {key[1]}: {olds}")
-        for plan in plans_inherited(store.plans(), keys[1:], key).to_dict("records"):
+        for plan in plans_inherited(plans, keys[1:], key).to_dict("records"):
             print(f"inherited plan: {plan['number']} of {plan['province_name']} ({plan['period_start']}–"
                   f"{plan['period_end']}), judged on this province's figures from {key[1]}")
-    plan_ids = [p for p, c, d in zip(store.plans().id, store.plans().province_code, store.plans().province_valid_from)
-                if (c, pd.Timestamp(d).date()) in set(keys)]
-    plan_ids += list(plans_inherited(store.plans(), keys[1:], key).id) if len(keys) > 1 else []
+    wanted = plan_ids(plans, keys)
     if table.empty:
         print("no targets")
-        cli_units.print_progress(store, plan_ids, min(date.today(), day))
+        cli_units.print_progress(store, wanted, min(date.today(), day))
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
         shown = table.drop(columns=["province_code"]).astype(object)
@@ -483,5 +482,5 @@ def _status(args: argparse.Namespace) -> int:
         print(shown.to_string(index=False))
     counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
     print("\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + " (latest judgement of each target)")
-    cli_units.print_progress(store, plan_ids, min(date.today(), day))
+    cli_units.print_progress(store, wanted, min(date.today(), day))
     return 0

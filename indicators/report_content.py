@@ -104,12 +104,11 @@ def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: d
     occurrences = task_occurrences(ds, keys, as_of)
     if period.plan_id is not None and len(occurrences):
         occurrences = occurrences[occurrences.plan_id == period.plan_id]
-    names = {code: name for (_, _, code), name in ds.unit_names.items()} | ds.unit_groups
     late = occurrences[occurrences.overdue] if len(occurrences) else occurrences
     return ReportContent(
         province=key, province_vi=province_label(ds, key, "vi"), province_en=province_label(ds, key, "en"),
         period=period, as_of=as_of, targets=targets, status_counts=counts, tasks=summary(occurrences),
-        tasks_by_unit=by_unit(occurrences, names), overdue=late, indices=_indices(ds, keys, as_of.year),
+        tasks_by_unit=by_unit(occurrences, ds.lead_names), overdue=late, indices=_indices(ds, keys, as_of.year),
         shortcomings=_shortcomings(targets, late),
         provenance=_provenance(ds, now or datetime.now()))
 

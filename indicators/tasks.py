@@ -21,9 +21,6 @@ import pandas as pd
 from .periods import parse_period
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
-STATUS_LABELS = {
-    "not_started": ("Chưa bắt đầu", "Not started"), "in_progress": ("Đang thực hiện", "In progress"),
-    "done": ("Hoàn thành", "Done"), "dropped": ("Không thực hiện", "Dropped")}
 # how a status may be written in a file: the codes, both languages' labels, folded
 STATUS_WORDS = {"notstarted": "not_started", "chuabatdau": "not_started", "chuathuchien": "not_started",
                 "inprogress": "in_progress", "dangthuchien": "in_progress", "done": "done",

@@ -11,24 +11,13 @@ from .league import totals
 from .registry import ProvinceKey
 from .tasks import by_unit, occurrence_table, summary
 from .units import lineage
-from .views import Dataset, plans_inherited
-
-
-def plan_ids(ds: Dataset, keys: list[ProvinceKey] | None) -> list[str]:
-    """The plans of a province (its own, and those of the provinces it absorbed that it inherited), or all."""
-    if keys is None:
-        return list(ds.plans.id)
-    mine = {(c, d.date()) for c, d in zip(ds.plans.province_code, ds.plans.province_valid_from)} & set(keys)
-    own = [p for p, c, d in zip(ds.plans.id, ds.plans.province_code, ds.plans.province_valid_from)
-           if (c, d.date()) in mine]
-    inherited = list(plans_inherited(ds.plans, keys[1:], keys[0]).id) if len(keys) > 1 else []
-    return list(dict.fromkeys(own + inherited))
+from .views import Dataset, plan_ids
 
 
 def task_occurrences(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date) -> pd.DataFrame:
     """Every occurrence of the tasks of the province's plans, with progress, due day, overdue on ``as_of``, the
     lead and partner units' names; overdue first, then by due day."""
-    wanted = set(plan_ids(ds, keys))
+    wanted = set(plan_ids(ds.plans, keys))
     tasks = ds.tasks[ds.tasks.plan_id.isin(wanted)]
     frame = occurrence_table(tasks, ds.progress, as_of)
     if not len(frame):
@@ -56,8 +45,7 @@ def task_summary(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date):
 
 def progress_by_unit(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date) -> pd.DataFrame:
     frame = task_occurrences(ds, keys, as_of)
-    names = {code: name for (_, _, code), name in ds.unit_names.items()} | ds.unit_groups
-    return by_unit(frame, names)
+    return by_unit(frame, ds.lead_names)
 
 
 def unit_tasks(ds: Dataset, unit: tuple[str, date, str], as_of: date) -> pd.DataFrame:

@@ -72,6 +72,11 @@ class Dataset:
         groups = self.store.unit_groups()
         return dict(zip(groups.code, groups.name_vi))
 
+    @cached_property
+    def lead_names(self) -> dict[str, str]:
+        """Unit code → name of every department, other body and group: how progress by lead body is labelled."""
+        return {code: name for (_, _, code), name in self.unit_names.items()} | self.unit_groups
+
     def actuals(self, indicator_code: str) -> pd.DataFrame:
         """Every actual of one indicator (all provinces and periods), read on first use and then kept while it
         is among the ``kept`` most recently used. The frame is shared: callers copy before changing it."""
@@ -205,6 +210,15 @@ def plans_inherited(plans: pd.DataFrame, predecessors: list[ProvinceKey], key: P
     mine = [(c, d.date()) in olds for c, d in zip(plans.province_code, plans.province_valid_from)]
     running = plans.period_end.astype(str).str[:4].astype(int) >= key[1].year
     return plans[pd.Series(mine, index=plans.index) & running]
+
+
+def plan_ids(plans: pd.DataFrame, keys: list[ProvinceKey] | None) -> list[str]:
+    """The plans of a province's scope (itself and the provinces it absorbed, so the plans it inherited), or
+    all plans when ``keys`` is None."""
+    if keys is None:
+        return list(plans.id)
+    wanted = set(keys)
+    return [p for p, c, d in zip(plans.id, plans.province_code, plans.province_valid_from) if (c, d.date()) in wanted]
 
 
 def status_counts(judged: pd.DataFrame) -> dict[str, int]:

@@ -61,7 +61,6 @@ in_scope = filter_occurrences(cache.task_occurrences(None, as_of), chosen_provin
 progress_cards(summary(in_scope), lang, as_of)
 task_table(in_scope[in_scope.overdue] if overdue_only else in_scope, lang, "nhiem-vu.csv", key="tasks")
 st.subheader(label("by_unit", lang))
-unit_progress_table(by_unit(in_scope, {code: name for (_, _, code), name in ds.unit_names.items()} | ds.unit_groups),
-                    lang, key="by_unit")
+unit_progress_table(by_unit(in_scope, ds.lead_names), lang, key="by_unit")
 show_saved("plan_progress")
 progress_form(ds, in_scope, user_box(lang), lang, key="plan_progress")

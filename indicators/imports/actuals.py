@@ -14,7 +14,7 @@ from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
 from .actual_rows import ActualChecker
 from .aliases import has_unit_column, is_actuals_header, unknown_columns
-from .base import CommitResult, Context, ImportRefused, Preview
+from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
 from .compare import changed_since_preview, compare_actuals
 from .table import Problem, Table
 
@@ -80,11 +80,7 @@ class ActualsLayout:
                             int((fresh.status == "unchanged").sum()))
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        later = tx.later_actual_batches(batch_id)
-        if later:
-            ids = ", ".join(str(b) for b in later)
-            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các dòng này: hoàn tác chúng trước",
-                                f"later batches ({ids}) changed these rows: undo them first")
+        refuse_if_changed_later(tx.later_actual_batches(batch_id), "các dòng này", "these rows")
         gone = tx.missing_old_batches(batch_id)
         if gone:
             raise ConflictError("lô chứa số liệu cũ không còn (dữ liệu gốc đã build lại)",

@@ -4,6 +4,7 @@ and the :class:`Layout` each kind of file implements (:mod:`.actuals`, :mod:`.ta
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
@@ -14,10 +15,11 @@ from ..auth import User
 from ..errors import Bilingual
 from ..registry import Registry
 from ..storage import ConflictError, Session, Store
+from ..text import fold_ascii
 from .table import Problem, Table
 
 __all__ = ["CommitResult", "ConflictError", "Context", "ImportRefused", "Layout", "MAX_PROBLEMS", "Preview",
-           "file_digest"]
+           "file_digest", "find_plan", "plan_key", "refuse_if_changed_later"]
 
 MAX_PROBLEMS = 1000  # problems kept (and shown) per file; the total is counted
 
@@ -72,6 +74,24 @@ class CommitResult:
 
 def file_digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+def refuse_if_changed_later(later: list[int], what_vi: str, what_en: str) -> None:
+    """An undo refused because later batches changed the same rows (every layout's undo asks this first)."""
+    if later:
+        ids = ", ".join(str(b) for b in later)
+        raise ConflictError(f"các lần nhập sau ({ids}) đã sửa {what_vi}: hoàn tác chúng trước",
+                            f"later batches ({ids}) changed {what_en}: undo them first")
+
+
+def plan_key(number: str) -> str:
+    """A plan's number as the target and progress sheets match it (``239/KH-UBND`` = ``239 kh-ubnd``)."""
+    return re.sub(r"[^a-z0-9]+", "", fold_ascii(str(number)).lower())
+
+
+def find_plan(plans: dict[str, Any], by_number: dict[str, str], text: str) -> str | None:
+    """The id of the plan a cell names, by its id or its number."""
+    return text if text in plans else by_number.get(plan_key(text))
 
 
 

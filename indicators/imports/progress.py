@@ -30,7 +30,7 @@ from ..storage import now as _now
 from ..tasks import STATUS_WORDS, occurrences
 from ..text import fold_ascii
 from ..units import DEPARTMENT_KINDS, lineage
-from .base import CommitResult, Context, ImportRefused, Preview
+from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
 from .table import (
     Problem,
     RowCells,
@@ -127,11 +127,7 @@ class ProgressLayout:
                             int((to_write.status == "change").sum()), counts["unchanged"])
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        later = tx.later_progress_batches(batch_id)
-        if later:
-            ids = ", ".join(str(b) for b in later)
-            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa tiến độ này: hoàn tác chúng trước",
-                                f"later batches ({ids}) changed this progress: undo them first")
+        refuse_if_changed_later(tx.later_progress_batches(batch_id), "tiến độ này", "this progress")
         entries = tx.progress_entries(batch_id)
         for _action, plan_id, ref, occurrence, old_row in entries:
             old = json.loads(old_row) if old_row else None
@@ -218,9 +214,6 @@ def _predecessors(tx: Session, unit: tuple[str, date, str]) -> set[tuple[str, da
     return lineage(tx.units(kinds=DEPARTMENT_KINDS), unit)
 
 
-def _plan_key(number: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", fold_ascii(str(number)).lower())
-
 
 class _Sheet:
     """The rows of one progress file, checked one by one against the plans and their tasks."""
@@ -229,7 +222,7 @@ class _Sheet:
         self.today, self.table, self.at = today, table, at
         plans = store.plan_index()
         self.plans = plans
-        self.by_number = {_plan_key(p["number"]): p["id"] for p in plans.values()}
+        self.by_number = {plan_key(p["number"]): p["id"] for p in plans.values()}
         self.tasks = {(t["plan_id"], t["ref"]): t for t in store.tasks().to_dict("records")}
         self.seen: dict[tuple, int] = {}
 
@@ -240,7 +233,7 @@ class _Sheet:
         texts, problem, problems = cells_.texts, cells_.problem, cells_.problems
         if not cells_.check(REQUIRED):
             return cells_.refuse(result)
-        plan_id = texts["plan"] if texts["plan"] in self.plans else self.by_number.get(_plan_key(texts["plan"]))
+        plan_id = find_plan(self.plans, self.by_number, texts["plan"])
         task = self.tasks.get((plan_id, texts["ref"])) if plan_id else None
         if plan_id is None:
             problem("plan", "không có kế hoạch này", "there is no such plan")

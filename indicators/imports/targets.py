@@ -28,7 +28,7 @@ from ..templates import EXAMPLE_SOURCE
 from ..text import fold_ascii
 from ..values import ValueProblem, parse_number
 from .aliases import TARGET_ALIASES, TARGET_REQUIRED, is_target_header, target_role
-from .base import CommitResult, Context, ImportRefused, Preview
+from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
 from .table import Problem, Table, cell_text, column_letter, header_key, is_mojibake, mojibake_problem, repeated_columns
 
 COMPARATORS = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": "<", "between": "between",
@@ -87,11 +87,7 @@ class TargetsLayout:
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         entries = tx.target_entries(batch_id)
-        later = tx.later_target_batches(batch_id)
-        if later:
-            ids = ", ".join(str(b) for b in later)
-            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các mục tiêu này: hoàn tác chúng trước",
-                                f"later batches ({ids}) changed these targets: undo them first")
+        refuse_if_changed_later(tx.later_target_batches(batch_id), "các mục tiêu này", "these targets")
         for action, target_id, old_row in entries:
             if action == "insert_plan":
                 if tx.plan_target_count(target_id):
@@ -128,7 +124,7 @@ class _Sheet:
     def __init__(self, plans: dict[str, dict[str, Any]], catalogue: dict[str, dict[str, Any]], registry, table: Table,
                  at: dict[str, int]):
         self.plans, self.catalogue, self.registry, self.table, self.at = plans, catalogue, registry, table, at
-        self.by_number = {_plan_key(p["number"]): p["id"] for p in plans.values()}
+        self.by_number = {plan_key(p["number"]): p["id"] for p in plans.values()}
         self.new_plans: dict[str, dict[str, Any]] = {}
         self.seen: dict[tuple, int] = {}
 
@@ -241,7 +237,7 @@ class _Sheet:
 
     def _plan(self, texts: dict[str, str], issued_on: date | None, problem) -> tuple[str | None, date | None]:
         """The row's plan (known by id or number, or new: then created with the batch) and its issue date."""
-        plan_id = texts["plan"] if texts["plan"] in self.plans else self.by_number.get(_plan_key(texts["plan"]))
+        plan_id = find_plan(self.plans, self.by_number, texts["plan"])
         if plan_id is not None:
             return plan_id, self.plans[plan_id]["issued_on"]
         plan_id = _new_plan_id(texts["plan"], issued_on)
@@ -313,9 +309,6 @@ def _write_target(tx: Session, r: dict[str, Any], batch_id: int, acting: User, n
     tx.update_target(r["id"], values, batch_id)
     tx.log_target(batch_id, "replace", r["id"], old_json, new, acting.name, now)
 
-
-def _plan_key(number: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", fold_ascii(str(number)).lower())
 
 
 def _new_plan_id(number: str, issued_on: date | None) -> str:

@@ -31,7 +31,7 @@ from ..text import fold_ascii
 from ..units import COMMUNE_KINDS
 from ..values import ValueProblem, parse_number
 from .aliases import ACTUAL_ALIASES
-from .base import CommitResult, Context, ImportRefused, Preview
+from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
 from .table import (
     Problem,
     RowCells,
@@ -137,11 +137,7 @@ class UnitIndexLayout:
                             int((to_write.status == "change").sum()), counts["unchanged"])
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        later = tx.later_score_batches(batch_id)
-        if later:
-            ids = ", ".join(str(b) for b in later)
-            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các điểm này: hoàn tác chúng trước",
-                                f"later batches ({ids}) changed these scores: undo them first")
+        refuse_if_changed_later(tx.later_score_batches(batch_id), "các điểm này", "these scores")
         return tx.undo_scores(batch_id, acting.name, now)
 
 

@@ -25,7 +25,7 @@ from ..storage import now as _now
 from ..text import nfc
 from ..units import COMMUNE_KINDS, DEPARTMENT_KINDS
 from .aliases import ACTUAL_ALIASES
-from .base import CommitResult, Context, ImportRefused, Preview
+from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
 from .table import (
     Problem,
     RowCells,
@@ -138,11 +138,7 @@ class UnitsLayout:
                             int((to_write.status == "change").sum()), counts["unchanged"])
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        later = tx.later_unit_batches(batch_id)
-        if later:
-            ids = ", ".join(str(b) for b in later)
-            raise ConflictError(f"các lần nhập sau ({ids}) đã sửa các đơn vị này: hoàn tác chúng trước",
-                                f"later batches ({ids}) changed these units: undo them first")
+        refuse_if_changed_later(tx.later_unit_batches(batch_id), "các đơn vị này", "these units")
         entries = tx.unit_entries(batch_id)
         for _action, province_code, valid_from, code, old_row in entries:
             key = (province_code, pd.Timestamp(valid_from).date(), code)

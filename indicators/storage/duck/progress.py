@@ -14,6 +14,12 @@ from .sql import Executor
 PROGRESS_COLUMNS = ("status", "completed_on", "evidence", "evidence_date", "note")
 
 
+def record_params(province_key: tuple[str, date] | None) -> list[Any]:
+    """The parameters of ``(? IS NULL OR (province_code = ? AND province_valid_from = ?))``: one province
+    record, or every one."""
+    return [None, None, None] if province_key is None else [province_key[0], *province_key]
+
+
 class ProgressReads(Executor):
     def units(self, province_key: tuple[str, date] | None = None, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
         sql = """
@@ -28,8 +34,7 @@ class ProgressReads(Executor):
                       AND s.code = u.code) AS successor_keys
             FROM unit u JOIN province p ON p.code = u.province_code AND p.valid_from = u.province_valid_from
             WHERE (? IS NULL OR (u.province_code = ? AND u.province_valid_from = ?))"""
-        params: list[Any] = [province_key and province_key[0], province_key and province_key[0],
-                             province_key and province_key[1]]
+        params: list[Any] = record_params(province_key)
         if kinds:
             sql += f" AND u.kind IN ({', '.join('?' * len(kinds))})"
             params += list(kinds)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from .progress import record_params
 from .sql import Executor
 
 _KEY = ("s.province_code = i.province_code AND s.province_valid_from = CAST(i.province_valid_from AS DATE)"
@@ -21,8 +22,7 @@ class IndexReads(Executor):
             SELECT province_code, province_valid_from, year, scope, code, name, max_points, batch_id
             FROM unit_index_criterion
             WHERE (? IS NULL OR (province_code = ? AND province_valid_from = ?))
-            ORDER BY province_code, year, scope, code""", [*(province_key and [province_key[0]] or [None]),
-                                                          *(province_key or (None, None))])
+            ORDER BY province_code, year, scope, code""", record_params(province_key))
 
     def unit_scores(self, province_key: tuple[str, date] | None = None) -> pd.DataFrame:
         return self._df("""
@@ -32,7 +32,7 @@ class IndexReads(Executor):
              AND u.province_valid_from = s.province_valid_from AND u.code = s.unit_code
             WHERE (? IS NULL OR (s.province_code = ? AND s.province_valid_from = ?))
             ORDER BY s.province_code, s.year, s.unit_code, s.stage, s.criterion_code""",
-                        [*(province_key and [province_key[0]] or [None]), *(province_key or (None, None))])
+                        record_params(province_key))
 
     def stored_scores(self, keys: pd.DataFrame) -> pd.DataFrame:
         """For each row of ``keys`` (position + the six key columns) that is stored: position, old points, note
