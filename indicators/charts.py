@@ -17,6 +17,7 @@ from .i18n import format_number, in_language
 from .i18n import label as i18n_label
 from .periods import position
 from .plain import html as h
+from .scorecard import requirement_text
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
@@ -114,6 +115,15 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
     layout = _layout(name, lang, shapes=shapes, annotations=notes, yaxis=yaxis,
                      xaxis={"dtick": 1, "title": {"text": t("year", lang)}})
     return go.Figure(data=traces, layout=layout)
+
+
+def indicator_trend(series: pd.DataFrame, targets: pd.DataFrame, references: pd.DataFrame, indicator: pd.Series,
+                    changes: pd.DataFrame, lang: str = "vi") -> go.Figure:
+    """The trend chart of one indicator as the profile page and the report draw it: the plans' targets written as
+    their requirement, cut at the indicator's method changes."""
+    targets = targets.copy()
+    targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
+    return trend_chart(series, targets, references, indicator, lang, breaks=list(changes.from_year))
 
 
 def _target_traces(target: pd.Series, lang: str) -> list[dict[str, Any]]:

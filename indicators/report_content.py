@@ -2,10 +2,13 @@
 content; the Word and PDF files are written from it).
 
 A report is for a province and a period: a quarter (``2026-Q1``), a half (``2026-H1``), a year (``2026``) or a
-plan's whole term for its closing review (``plan:<plan id>``). Figures are judged as of the period's last day
-(today, when the period is still running); calendar periods are used — the Ministry's data windows (for
-instance 15/12 of the previous year to 14/6 for the 6-month report) are not applied, because their source was
-not verified. Every figure is one the database holds; a missing one stays ``None`` and is shown as missing.
+plan's whole term for its closing review (``plan:<plan id>``). Targets are judged on the figures of the period's
+year. Task progress is counted as of the end of the Ministry of Home Affairs' data window for the report
+(thời gian chốt số liệu, Văn bản 581/BNV-CCHC on the periodic CCHC reports under Decree 09/2019/NĐ-CP, as
+published by Sở Nội vụ Nam Định: quarter I 15/12 of the year before to 14/3, 6 months 15/12 to 14/6, quarter III
+15/6 to 14/9, the year 15/12 to 14/12; the report is due by the 20th of the period's last month). Periods the
+Ministry sets no window for (quarters II and IV, the second half, a plan's term) use the calendar period, and the
+report says so. Every figure is one the database holds; a missing one stays ``None`` and is shown as missing.
 """
 
 from __future__ import annotations
@@ -16,13 +19,36 @@ from typing import Any
 
 import pandas as pd
 
+from .league import league
 from .periods import PeriodError, parse_period
 from .registry import ProvinceKey
 from .tasks import Summary, by_unit, summary
-from .unit_views import task_occurrences
-from .views import STATUS_ORDER, Dataset, composite_summary, country_composites, judged_targets, province_label, scope
+from .unit_views import task_occurrences, unit_index_table
+from .views import (
+    STATUS_ORDER,
+    Dataset,
+    composite_summary,
+    country_composites,
+    judged_targets,
+    plan_ids,
+    province_label,
+    scope,
+)
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+WINDOW_SOURCE = ("Văn bản 581/BNV-CCHC của Bộ Nội vụ hướng dẫn chế độ báo cáo CCHC định kỳ "
+                 "(sonoivu.namdinh.gov.vn/cai-cach-hanh-chinh/bo-noi-vu-huong-dan-thuc-hien-che-do-bao-cao-"
+                 "cai-cach-hanh-chinh-dinh-ky-2627)")
+
+
+def _window(kind: str, year: int, number: int) -> tuple[date, date] | None:
+    """The Ministry's data window of a quarter I, a first half, a quarter III or a year; None for the rest."""
+    if (kind, number) in (("quarter", 1), ("half", 1), ("year", 1)):
+        end = {"quarter": date(year, 3, 14), "half": date(year, 6, 14), "year": date(year, 12, 14)}[kind]
+        return date(year - 1, 12, 15), end
+    if (kind, number) == ("quarter", 3):
+        return date(year, 6, 15), date(year, 9, 14)
+    return None
 
 
 class ReportPeriodError(ValueError):
@@ -38,9 +64,15 @@ class ReportPeriod:
     label_vi: str
     label_en: str
     plan_id: str | None = None
+    window: tuple[date, date] | None = None    # the Ministry's data window, where it sets one
+
+    @property
+    def year(self) -> int:
+        return self.end.year
 
     def as_of(self, today: date) -> date:
-        return min(self.end, today)
+        """The day task progress is counted on: the window's last day (else the period's), today at the latest."""
+        return min(self.window[1] if self.window else self.end, today)
 
 
 def report_period(text: str, ds: Dataset | None = None) -> ReportPeriod:
@@ -64,14 +96,16 @@ def report_period(text: str, ds: Dataset | None = None) -> ReportPeriod:
     if period.kind == "quarter":
         quarter = (period.start.month - 1) // 3 + 1
         return ReportPeriod(period.text, "quarter", period.start, period.end, f"quý {ROMAN[quarter]} năm {year}",
-                            f"Q{quarter} {year}")
+                            f"Q{quarter} {year}", window=_window("quarter", year, quarter))
     if period.kind == "half":
         first = period.start.month == 1
         return ReportPeriod(period.text, "half", period.start, period.end,
                             f"6 tháng {'đầu' if first else 'cuối'} năm {year}",
-                            f"{'first' if first else 'second'} half of {year}")
+                            f"{'first' if first else 'second'} half of {year}",
+                            window=_window("half", year, 1 if first else 2))
     if period.kind == "year":
-        return ReportPeriod(period.text, "year", period.start, period.end, f"năm {year}", f"{year}")
+        return ReportPeriod(period.text, "year", period.start, period.end, f"năm {year}", f"{year}",
+                            window=_window("year", year, 1))
     raise ReportPeriodError(f"a report is for a quarter, a half, a year or a plan, not {period.kind} {text}")
 
 
@@ -89,6 +123,12 @@ class ReportContent:
     overdue: pd.DataFrame                      # overdue occurrences, by lead unit
     indices: pd.DataFrame                      # composite indices: value, rank, change, national mean and best
     shortcomings: list[tuple[str, str]]        # (vi, en) sentences, generated, for the analyst to edit
+    all_occurrences: pd.DataFrame = field(default_factory=pd.DataFrame)   # every occurrence, for the appendix
+    done_in_period: int = 0                    # occurrences completed within the period (or its data window)
+    leagues: dict[str, pd.DataFrame] = field(default_factory=dict)   # the province's own index: scope → league
+    league_year: int | None = None
+    full_name: str = ""                        # "Tỉnh Hà Tĩnh": the issuing body's line
+    name_ascii: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
@@ -98,19 +138,52 @@ def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: d
     as_of = period.as_of(today)
     keys = scope(ds, key)
     targets = judged_targets(ds, keys, as_of.year)
-    if period.plan_id is not None:
-        targets = targets[targets.plan_id == period.plan_id]
+    plans = [period.plan_id] if period.plan_id is not None else running_plans(ds, keys, period)
+    targets = targets[targets.plan_id.isin(plans)]
+    baselines = ds.targets.drop_duplicates("target_id").set_index("target_id")[["baseline_period", "baseline_value"]]
+    targets = targets.join(baselines, on="target_id")
     counts = {s: int((targets.status == s).sum()) for s in STATUS_ORDER}
     occurrences = task_occurrences(ds, keys, as_of)
-    if period.plan_id is not None and len(occurrences):
-        occurrences = occurrences[occurrences.plan_id == period.plan_id]
+    if len(occurrences):
+        occurrences = occurrences[occurrences.plan_id.isin(plans)]
     late = occurrences[occurrences.overdue] if len(occurrences) else occurrences
+    first = period.window[0] if period.window else period.start
+    done_in = 0
+    if len(occurrences):
+        finished = pd.to_datetime(occurrences.completed_on)
+        done_in = int(((occurrences.status == "done") & (finished >= pd.Timestamp(first))
+                       & (finished <= pd.Timestamp(as_of))).sum())
+    leagues, league_year = _leagues(ds, keys, as_of.year)
+    provinces = ds.provinces
+    row = provinces[(provinces.code == key[0]) & (provinces.valid_from.dt.date == key[1])].iloc[0]
     return ReportContent(
         province=key, province_vi=province_label(ds, key, "vi"), province_en=province_label(ds, key, "en"),
         period=period, as_of=as_of, targets=targets, status_counts=counts, tasks=summary(occurrences),
         tasks_by_unit=by_unit(occurrences, ds.lead_names), overdue=late, indices=_indices(ds, keys, as_of.year),
-        shortcomings=_shortcomings(targets, late),
+        shortcomings=_shortcomings(targets, late), all_occurrences=occurrences, done_in_period=done_in,
+        leagues=leagues, league_year=league_year, full_name=str(row.full_name), name_ascii=str(row.name_ascii),
         provenance=_provenance(ds, now or datetime.now()))
+
+
+def running_plans(ds: Dataset, keys: list[ProvinceKey], period: ReportPeriod) -> list[str]:
+    """The plans of the province's scope (its own and those it inherited) whose term overlaps the period: a 2026
+    report covers the plans running in 2026, not one that closed in 2020."""
+    mine = set(plan_ids(ds.plans, keys))
+    return [p.id for p in ds.plans.itertuples() if p.id in mine
+            and parse_period(str(p.period_start)).start <= period.end
+            and parse_period(str(p.period_end)).end >= period.start]
+
+
+def _leagues(ds: Dataset, keys: list[ProvinceKey], year: int) -> tuple[dict[str, pd.DataFrame], int | None]:
+    """The league tables of the province's own index (departments, communes) for the latest year up to ``year``
+    that has scores; empty when the province has scored none."""
+    table = unit_index_table(ds, keys[:1])
+    years = sorted(y for y in table.year.unique() if int(y) <= year) if len(table) else []
+    if not years:
+        return {}, None
+    latest = int(years[-1])
+    return {scope: league(table, scope, latest) for scope in ("department", "commune")
+            if len(league(table, scope, latest))}, latest
 
 
 def _indices(ds: Dataset, keys: list[ProvinceKey], year: int) -> pd.DataFrame:

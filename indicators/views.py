@@ -440,6 +440,12 @@ def years_with_data(ds: Dataset, indicator_code: str) -> list[int]:
     return sorted({int(p[:4]) for p in ds.actuals(indicator_code).period.unique()})
 
 
+def indicator_changes(ds: Dataset, indicator_code: str) -> pd.DataFrame:
+    """The method changes of an indicator or of the index it belongs to (PAPI's 2018 move to 8 dimensions)."""
+    meta = ds.indicator(indicator_code)
+    return ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
+
+
 def threshold_for(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
     """The targets of ``keys``' plans on this indicator (the line a ranking chart draws)."""
     t = ds.targets[ds.targets.indicator_code == indicator_code]

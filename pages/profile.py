@@ -4,10 +4,9 @@ import streamlit as st
 
 from indicators import cache
 from indicators.cache import get_dataset
-from indicators.charts import spider_chart, trend_chart
+from indicators.charts import indicator_trend, spider_chart
 from indicators.i18n import in_language, label
 from indicators.plain import md
-from indicators.scorecard import requirement_text
 from indicators.ui import (
     chart,
     download,
@@ -19,7 +18,15 @@ from indicators.ui import (
     url_choice,
     year_picker,
 )
-from indicators.views import MERGER_DAY, key_text, parse_key_text, province_label, scope, summarise_sources
+from indicators.views import (
+    MERGER_DAY,
+    indicator_changes,
+    key_text,
+    parse_key_text,
+    province_label,
+    scope,
+    summarise_sources,
+)
 
 lang = language()
 ds = get_dataset()
@@ -43,15 +50,13 @@ with container:
         meta = ds.indicator(indicator_code)
 
         series = cache.province_series(tuple(keys), indicator_code, lang)
-        targets = cache.threshold_for(tuple(keys), indicator_code).copy()
-        targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
+        targets = cache.threshold_for(tuple(keys), indicator_code)
         references = cache.reference_lines(indicator_code)
         if series.empty and targets.empty:
             st.info(label("no_series", lang))
         else:
-            changes = ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
-            breaks = changes.from_year
-            chart(trend_chart(series, targets, references, meta, lang, breaks=list(breaks)), key="trend")
+            changes = indicator_changes(ds, indicator_code)
+            chart(indicator_trend(series, targets, references, meta, changes, lang), key="trend")
             sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
             st.caption(label("sources_caption", lang, sources=md(sources)))
             for _, change in changes.iterrows():

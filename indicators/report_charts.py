@@ -1,0 +1,112 @@
+"""The report's charts: the pages' own chart functions (charts.py), drawn to PNG by Kaleido in one headless
+Chromium for all the charts of a report.
+
+Kaleido 1.x drives a browser that is already on the machine: Debian's ``chromium`` (``BROWSER_PATH``, else the
+first ``chromium`` on the PATH); it never downloads one. Without a browser the report is still written, with
+every table, and says in place of each chart that it could not be drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from .charts import indicator_trend, spider_chart, status_bar
+from .i18n import label
+from .report_content import ReportContent
+from .report_words import w
+from .views import (
+    COMPOSITES,
+    STATUS_ORDER,
+    Dataset,
+    indicator_changes,
+    papi_dimensions,
+    province_series,
+    reference_lines,
+    scope,
+    threshold_for,
+)
+
+MAX_CHARTS = 10
+WIDTH, SCALE = 900, 2            # px before scaling: 16 cm of an A4 page's text width at 2× is sharp in print
+
+
+class ChartsUnavailable(RuntimeError):
+    """No browser to draw the charts with."""
+
+
+@dataclass
+class Chart:
+    title: str
+    figure: go.Figure
+    png: bytes | None = None
+
+
+def browser_path() -> str | None:
+    return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: int = MAX_CHARTS) -> list[Chart]:
+    """The targets' statuses, each composite index with figures (PAR INDEX, PAPI, SIPAS, PCI) with the plans'
+    targets and the national mean and best, PAPI's dimensions, then the targeted indicators with figures — the
+    same figures as the Overview and Profile pages — up to ``limit`` charts."""
+    keys = scope(ds, content.province)
+    words = {s: label(s, lang) for s in STATUS_ORDER}
+    out = [Chart(w("report_chart_status", lang), status_bar(content.status_counts, words, lang))]
+    targeted = [c for c in dict.fromkeys(content.targets.indicator_code) if c not in COMPOSITES]
+    for code in [*COMPOSITES, "papi_dimensions", *targeted]:
+        if len(out) >= limit:
+            break
+        if code == "papi_dimensions":
+            figure = _spider(ds, keys, content.as_of.year, lang)
+            if figure is not None:
+                out.append(Chart(w("report_chart_papi", lang), figure))
+            continue
+        series = province_series(ds, keys, code, lang)
+        series = series[series.period_end.dt.year <= content.as_of.year] if len(series) else series
+        if series.empty:
+            continue
+        meta = ds.indicator(code)
+        figure = indicator_trend(series, threshold_for(ds, keys, code), reference_lines(ds, code), meta,
+                                 indicator_changes(ds, code), lang)
+        out.append(Chart(str(figure.layout.title.text or code), figure))
+    return out
+
+
+def _spider(ds: Dataset, keys: list, year: int, lang: str) -> go.Figure | None:
+    """PAPI's dimensions in the latest year up to ``year`` with figures for the province (or the provinces it
+    absorbed), as on the profile page."""
+    years = sorted({int(p) for p in ds.actuals("papi_d1_participation").period if str(p).isdigit()})
+    for y in [y for y in years if y <= year][::-1]:
+        for key in keys:
+            dims = papi_dimensions(ds, key, y)
+            if not dims.value.isna().all():
+                return spider_chart(dims, ds.registry.name(key), y, lang)
+    return None
+
+
+def render(charts: list[Chart]) -> list[Chart]:
+    """Draw every chart to PNG in one browser session (a browser start is most of one chart's cost)."""
+    path = browser_path()
+    if not path or not shutil.which(path) and not os.path.exists(path):
+        raise ChartsUnavailable("no Chromium found (set BROWSER_PATH or install Debian's chromium)")
+    import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a report is drawn
+
+    async def draw() -> None:
+        async with kaleido.Kaleido(n=1, mathjax=False, path=path) as k:
+            for c in charts:
+                height = int(c.figure.layout.height or 380)
+                c.png = await k.calc_fig(c.figure, opts={"format": "png", "width": WIDTH, "height": height,
+                                                         "scale": SCALE})
+
+    try:
+        asyncio.run(draw())
+    except ChartsUnavailable:
+        raise
+    except Exception as error:  # a browser that would not start or answer: the report goes on without charts
+        raise ChartsUnavailable(f"the charts could not be drawn: {type(error).__name__}") from None
+    return charts
