@@ -52,6 +52,9 @@ EXPORT_COLUMNS = {
 }
 
 
+_OPENED: list[Store] = []
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.db = getattr(args, "db", None)  # --db may stand before or after the command
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing more was written", file=sys.stderr)
         return 130
+    finally:  # the command's stores, closed now rather than when collected: the next command may reopen them
+        while _OPENED:
+            _OPENED.pop().close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -195,7 +201,10 @@ def _writer(args: argparse.Namespace) -> Store:
 def _opened(opener, path: Path | None, instead: str | None = None):
     """``opener(path)``, saying what to do when another process (the dashboard server) holds the file."""
     try:
-        return opener(path)
+        opened = opener(path)
+        if isinstance(opened, Store):
+            _OPENED.append(opened)
+        return opened
     except StoreError as exc:
         if held_by_another(exc):
             raise ValueError("the database is open in another process (the dashboard server?): "

@@ -1,10 +1,8 @@
 """What the pages show, computed from the store's frames: functions over pandas.
 
-A :class:`Dataset` holds the small tables every page needs (provinces, indicators, targets, plans), read once,
-and reads actuals from DuckDB a slice at a time (one indicator, one period, the series of some targets): at ten
-times the country's volume the actual table has 4.7 million rows, which the server must not copy into memory.
-The functions here turn those into the frames behind each card, table and chart, so that they can be
-unit-tested without Streamlit.
+A :class:`Dataset` holds the small tables every page needs, read once, and reads actuals a slice at a time (4.7
+million rows at ten times the country's volume, never copied whole); these functions make the frames behind each
+card, table and chart, testable without Streamlit.
 """
 
 from __future__ import annotations
@@ -441,9 +439,9 @@ def years_with_data(ds: Dataset, indicator_code: str) -> list[int]:
 
 
 def indicator_changes(ds: Dataset, indicator_code: str) -> pd.DataFrame:
-    """The method changes of an indicator or of the index it belongs to (PAPI's 2018 move to 8 dimensions)."""
-    meta = ds.indicator(indicator_code)
-    return ds.method_changes[ds.method_changes.indicator_code.isin([indicator_code, meta.parent_code])]
+    """The method changes of an indicator or of its index (PAPI's 2018 move to 8 dimensions)."""
+    changes = ds.method_changes
+    return changes[changes.indicator_code.isin([indicator_code, ds.indicator(indicator_code).parent_code])]
 
 
 def threshold_for(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
