@@ -380,4 +380,18 @@ LABELS.update({
                              "vị mình.",
                        "en": "Reporter of the unit {unit}: you can enter only your own unit's figures, task progress and "
                              "self-assessment."},
+    "page_reports": {"vi": "Báo cáo", "en": "Reports"},
+    "report_period": {"vi": "Kỳ báo cáo", "en": "Reporting period"},
+    "report_language": {"vi": "Ngôn ngữ của báo cáo", "en": "Language of the report"},
+    "report_bad_period": {"vi": "Không lập được báo cáo cho kỳ «{period}»: {reason}.",
+                          "en": "No report can be made for the period '{period}': {reason}."},
+    "report_about": {"vi": "{province} · {period} · tiến độ nhiệm vụ tính đến ngày {day}. Nội dung dưới đây là "
+                           "nội dung của tệp Word; tệp được lập khi bấm nút, từ cơ sở dữ liệu lúc đó.",
+                     "en": "{province} · {period} · task progress as of {day}. Below is what the Word file holds; "
+                           "the file is made when the button is clicked, from the database as it is then."},
+    "report_docx": {"vi": "Tải báo cáo (.docx)", "en": "Download the report (.docx)"},
+    "report_pdf": {"vi": "Tải bản tóm tắt 1 trang (.pdf)", "en": "Download the one-page brief (.pdf)"},
+    "report_no_browser": {"vi": "Không tìm thấy Chromium trên máy chủ: báo cáo có đủ các bảng nhưng không có biểu đồ.",
+                          "en": "No Chromium on the server: the report has every table but no charts."},
+    "report_no_font": {"vi": "Không lập được bản tóm tắt PDF: {reason}.", "en": "The PDF brief cannot be made: {reason}."},
 })

@@ -55,6 +55,15 @@ def _font() -> tuple[str, str]:
     raise NoFont("no font with Vietnamese letters found: install Debian's fonts-liberation2 or fonts-dejavu-core")
 
 
+def font_missing() -> str | None:
+    """Why the brief cannot be written on this machine, or None."""
+    try:
+        _font()
+    except NoFont as error:
+        return str(error)
+    return None
+
+
 def p(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text: markup characters in the text print as themselves."""
     return Paragraph(escape(clean(text)), style)

@@ -34,6 +34,7 @@ PAGES = [("pages/overview.py", "page_overview", ":material/dashboard:", None),
          ("pages/rankings.py", "page_rankings", ":material/leaderboard:", "rankings"),
          ("pages/plans.py", "page_plans", ":material/checklist:", "plans"),
          ("pages/units.py", "page_units", ":material/account_tree:", "units"),
+         ("pages/reports.py", "page_reports", ":material/summarize:", "reports"),
          ("pages/data.py", "page_data", ":material/database:", "data"),
          ("pages/imports.py", "page_import", ":material/upload_file:", "imports")]
 ROUTED = "_routed_by_app"

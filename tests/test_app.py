@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import REPO
 
 PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/rankings.py", "pages/plans.py",
-         "pages/data.py", "pages/imports.py", "pages/units.py"]
+         "pages/data.py", "pages/imports.py", "pages/units.py", "pages/reports.py"]
 
 
 @pytest.fixture

@@ -87,7 +87,8 @@ PAGES = [("pages/overview.py", {"province": "42@2025"}), ("pages/overview.py", {
          ("pages/profile.py", {"province": "42@2004"}), ("pages/profile.py", {"province": "42@2004", "tab": "targets"}),
          ("pages/compare.py", {}), ("pages/compare.py", {"tab": "gaps"}), ("pages/compare.py", {"tab": "ranks"}),
          ("pages/rankings.py", {"indicator": "papi_total"}), ("pages/rankings.py", {"view": "table"}),
-         ("pages/rankings.py", {"view": "map"}), ("pages/plans.py", {}), ("pages/data.py", {})]
+         ("pages/rankings.py", {"view": "map"}), ("pages/plans.py", {}), ("pages/data.py", {}),
+         ("pages/reports.py", {"province": "42@2004", "period": "2020"})]
 
 
 @pytest.mark.slow  # every page × every hostile field

@@ -1,0 +1,117 @@
+"""Báo cáo / Reports: a province's periodic CCHC report (a quarter, a half, a year, or a plan's term for its
+closing review) — its contents on the page, then the editable Word file and the one-page PDF brief to download.
+The files are made when their button is clicked, from the database as it is then."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from indicators.cache import get_dataset
+from indicators.i18n import label
+from indicators.plain import md
+from indicators.report_charts import browser_path
+from indicators.report_content import ReportPeriodError, report_content, report_period
+from indicators.report_docx import index_rows, target_rows
+from indicators.report_pdf import font_missing
+from indicators.report_words import number, w
+from indicators.reports import MEDIA, decimals, filename, make
+from indicators.ui import data_table, from_url, language, province_picker, url_choice, user_box
+from indicators.views import parse_key_text, province_label, scope
+
+lang = language()
+ds = get_dataset()
+st.title(label("page_reports", lang))
+user_box(lang)
+
+chosen = province_picker(ds, lang, default="80@2025")
+key = parse_key_text(ds, chosen)
+plans = ds.plans[[(c, d.date()) in set(scope(ds, key)) for c, d in zip(ds.plans.province_code,
+                                                                         ds.plans.province_valid_from)]]
+today = date.today()
+closing = [f"plan:{p}" for p in plans.sort_values("period_end", ascending=False).id]
+periods = closing + [f"{y}{part}" for y in range(today.year, 2015, -1) for part in ("", "-H2", "-H1", "-Q4", "-Q3",
+                                                                                     "-Q2", "-Q1")]
+labels = {}
+for text in periods:
+    try:
+        period = report_period(text, ds)
+    except ReportPeriodError:
+        continue
+    labels[text] = period.label_vi if lang == "vi" else period.label_en
+periods = [p for p in periods if p in labels]
+wanted = from_url("period")
+if wanted and wanted not in labels:  # a period typed in the URL: one the menu may not list (an older year)
+    try:
+        period = report_period(wanted, ds)
+        labels[wanted], periods = (period.label_vi if lang == "vi" else period.label_en), [wanted, *periods]
+    except ReportPeriodError as error:
+        st.warning(label("report_bad_period", lang, period=md(wanted[:40]), reason=md(str(error)[:200])))
+left, right = st.columns([3, 1])
+period_text = url_choice("period", periods, periods[0], label("report_period", lang), format_func=labels.get,
+                         where=left)
+report_lang = right.radio(label("report_language", lang), ["vi", "en"], index=0 if lang == "vi" else 1,
+                          format_func=lambda x: "Tiếng Việt" if x == "vi" else "English", horizontal=True,
+                          key="report_lang")
+
+content = report_content(ds, key, report_period(period_text, ds))
+places = decimals(ds)
+st.caption(label("report_about", lang, province=md(province_label(ds, key, lang)), period=md(labels[period_text]),
+                 day=content.as_of.strftime("%d/%m/%Y")))
+
+# the two files
+docx_col, pdf_col = st.columns(2)
+docx_col.download_button(label("report_docx", lang), lambda: make(ds, key, period_text, "docx", report_lang).data,
+                         file_name=filename(content, "docx", report_lang), mime=MEDIA["docx"], key="report_docx",
+                         on_click="ignore", icon=":material/description:", type="primary")
+if browser_path() is None:
+    docx_col.caption(label("report_no_browser", lang))
+font_problem = font_missing()
+if font_problem is None:
+    pdf_col.download_button(label("report_pdf", lang), lambda: make(ds, key, period_text, "pdf", report_lang).data,
+                            file_name=filename(content, "pdf", report_lang), mime=MEDIA["pdf"], key="report_pdf",
+                            on_click="ignore", icon=":material/picture_as_pdf:")
+else:
+    pdf_col.warning(label("report_no_font", lang, reason=md(font_problem)))
+
+# the contents, section by section, as the Word file has them
+st.subheader(w("s1", lang))
+counts = content.status_counts
+st.markdown(md(w("s1_counts", lang, total=sum(counts.values()),
+                 parts="; ".join(f"{label(s, lang).lower()} {n}" for s, n in counts.items() if n) or "0")))
+header = [w(c, lang) for c in ("col_id", "col_target", "col_baseline", "col_requirement", "col_deadline",
+                               "col_latest", "col_status", "col_quote")]
+data_table(pd.DataFrame(target_rows(content, lang, places, quotes=True), columns=header))
+tasks = content.tasks
+share = number(tasks.share, 2, lang, "percent") if tasks.share is not None else w("missing", lang)
+st.markdown(md(w("s1_tasks_sentence", lang, done=tasks.done, total=tasks.total, share=share, overdue=tasks.overdue,
+                 in_period=content.done_in_period)))
+if len(content.tasks_by_unit):
+    by_unit = content.tasks_by_unit
+    data_table(pd.DataFrame({w("col_unit", lang): by_unit.unit_name, w("col_total", lang): by_unit.total,
+                             w("col_done", lang): by_unit.done, w("col_overdue", lang): by_unit.overdue,
+                             w("col_share", lang): [number(v, 2, lang, "percent") for v in by_unit.share]}))
+st.markdown(f"**{md(w('s1_overdue', lang))}**")
+if len(content.overdue):
+    late = content.overdue.sort_values(["lead_names", "due"])
+    data_table(pd.DataFrame({w("col_unit", lang): late.lead_names, w("col_plan", lang): late.plan_number,
+                             w("col_ref", lang): late.ref, w("col_task", lang): late.task,
+                             w("col_due", lang): [d.strftime("%d/%m/%Y") for d in pd.to_datetime(late.due)]}))
+else:
+    st.markdown(md(w("s1_none_overdue", lang)))
+
+st.subheader(w("s2", lang))
+data_table(pd.DataFrame(index_rows(content, lang), columns=[w(c, lang) for c in (
+    "col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean", "col_best", "col_source")]))
+if not content.leagues:
+    st.markdown(md(w("s2_units_none", lang)))
+for scope_name, table in content.leagues.items():
+    st.markdown(f"**{md(w(f'scope_{scope_name}', lang))}** · {content.league_year}")
+    data_table(pd.DataFrame({w("col_rank", lang): table["rank"], w("col_name", lang): table.unit_name,
+                             w("col_self", lang): table["self"], w("col_appraised", lang): table.appraised}))
+
+st.subheader(w("s3", lang))
+for vi, en in content.shortcomings or [(w("s3_none", "vi"), w("s3_none", "en"))]:
+    st.markdown("- " + md(vi if lang == "vi" else en))
+st.subheader(w("s4", lang))
+st.markdown(md(" · ".join(w(k, lang) for k in ("s4_1", "s4_2", "s4_3"))) + " — " + md(w("to_write", lang)))
