@@ -24,6 +24,7 @@ from .views import (
     STATUS_ORDER,
     Dataset,
     indicator_changes,
+    indicators_with_data,
     papi_dimensions,
     province_series,
     reference_lines,
@@ -52,13 +53,13 @@ def browser_path() -> str | None:
 
 def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: int = MAX_CHARTS) -> list[Chart]:
     """The targets' statuses, each composite index with figures (PAR INDEX, PAPI, SIPAS, PCI) with the plans'
-    targets and the national mean and best, PAPI's dimensions, then the targeted indicators with figures — the
-    same figures as the Overview and Profile pages — up to ``limit`` charts."""
+    targets and the national mean and best, PAPI's dimensions, the targeted indicators with figures, then the
+    province's other indicators with figures — the Overview's and the Profile page's charts — up to ``limit``."""
     keys = scope(ds, content.province)
     words = {s: label(s, lang) for s in STATUS_ORDER}
     out = [Chart(w("report_chart_status", lang), status_bar(content.status_counts, words, lang))]
-    targeted = [c for c in dict.fromkeys(content.targets.indicator_code) if c not in COMPOSITES]
-    for code in [*COMPOSITES, "papi_dimensions", *targeted]:
+    others = [*content.targets.indicator_code, *indicators_with_data(ds, keys)]   # as the profile page lists them
+    for code in dict.fromkeys([*COMPOSITES, "papi_dimensions", *others]):
         if len(out) >= limit:
             break
         if code == "papi_dimensions":
