@@ -72,7 +72,10 @@ def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: 
         if series.empty:
             continue
         meta = ds.indicator(code)
-        figure = indicator_trend(series, threshold_for(ds, keys, code), reference_lines(ds, code), meta,
+        references = reference_lines(ds, code)
+        if len(references):   # nothing after the period: the national lines stop where the report does
+            references = references[references.period.astype(str).str[:4].astype(int) <= content.as_of.year]
+        figure = indicator_trend(series, threshold_for(ds, keys, code), references, meta,
                                  indicator_changes(ds, code), lang)
         out.append(Chart(str(figure.layout.title.text or code), figure))
     return out

@@ -73,10 +73,9 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
         rows = []
         for names, group in content.overdue.groupby("lead_names", sort=True, dropna=False):
             for r in group.sort_values("due").itertuples():
-                rows.append([clean(names), f"{clean(r.plan_number)} {clean(r.ref)}", clean(r.task),
-                             day(r.due, lang)])
+                rows.append([clean(names), f"{clean(r.plan_number)} {_ref(r)}", clean(r.task), day(r.due, lang)])
         _table(doc, [w(c, lang) for c in ("col_unit", "col_ref", "col_task", "col_due")], rows,
-               widths=[4, 3, 7, 2])
+               widths=[3.6, 3.2, 6.7, 2.5])
     else:
         _para(doc, w("s1_none_overdue", lang))
 
@@ -364,10 +363,15 @@ def task_rows(content: ReportContent, lang: str) -> list[list[str]]:
     frame = content.all_occurrences
     rows = []
     for r in frame.itertuples():
-        rows.append([clean(r.plan_number), clean(r.ref) + (f" ({clean(r.occurrence)})" if r.occurrence else ""),
+        rows.append([clean(r.plan_number), _ref(r),
                      clean(r.task), clean(r.lead_names), day(r.due, lang),
                      _task_status(r.status, bool(r.overdue), lang), day(r.completed_on, lang), clean(r.evidence)])
     return rows
+
+
+def _ref(occurrence: Any) -> str:
+    """A task's item, with the year of a recurring task's occurrence: ``III.BC-NAM (2018)``."""
+    return clean(occurrence.ref) + (f" ({clean(occurrence.occurrence)})" if occurrence.occurrence else "")
 
 
 def _task_status(status: str, overdue: bool, lang: str) -> str:
