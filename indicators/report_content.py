@@ -176,14 +176,20 @@ def running_plans(ds: Dataset, keys: list[ProvinceKey], period: ReportPeriod) ->
 
 def _leagues(ds: Dataset, keys: list[ProvinceKey], year: int) -> tuple[dict[str, pd.DataFrame], int | None]:
     """The league tables of the province's own index (departments, communes) for the latest year up to ``year``
-    that has scores; empty when the province has scored none."""
+    that has scores, with each unit's change of appraised points since the year before (where it was appraised
+    then); empty when the province has scored none."""
     table = unit_index_table(ds, keys[:1])
-    years = sorted(y for y in table.year.unique() if int(y) <= year) if len(table) else []
+    years = sorted(int(y) for y in table.year.unique() if int(y) <= year) if len(table) else []
     if not years:
         return {}, None
-    latest = int(years[-1])
-    return {scope: league(table, scope, latest) for scope in ("department", "commune")
-            if len(league(table, scope, latest))}, latest
+    latest, out = years[-1], {}
+    for scope_name in ("department", "commune"):
+        now = league(table, scope_name, latest)
+        if not len(now):
+            continue
+        before = league(table, scope_name, latest - 1).set_index("unit_code").appraised
+        out[scope_name] = now.assign(change=now.appraised - now.unit_code.map(before))
+    return out, latest
 
 
 def _indices(ds: Dataset, keys: list[ProvinceKey], year: int) -> pd.DataFrame:

@@ -305,9 +305,7 @@ def index_rows(content: ReportContent, lang: str) -> list[list[str]]:
     rows = []
     for r in content.indices.itertuples():
         places = int(r.decimals)
-        change = number(r.change, places, lang)
-        if r.change is not None and r.change == r.change and r.change > 0:
-            change = "+" + change
+        change = _signed(r.change, lang, places)
         mean = number(r.national_mean, places, lang)
         if r.national_mean == r.national_mean and r.national_mean is not None:
             mean += f" ({clean(r.mean_period)})"
@@ -355,8 +353,9 @@ def _appendices(doc: Any, content: ReportContent, lang: str, decimals: dict[str,
                         level=1)
         for scope, table in content.leagues.items():
             doc.add_heading(w(f"scope_{scope}", lang), level=2)
-            _table(doc, [w(c, lang) for c in ("col_rank", "col_name", "col_self", "col_appraised", "col_share")],
-                   league_rows(table, lang), widths=[1.5, 7, 2.5, 2.5, 2])
+            _table(doc, [w(c, lang) for c in ("col_rank", "col_name", "col_self", "col_appraised", "col_change",
+                                               "col_share")],
+                   league_rows(table, lang), widths=[1.4, 6, 2.2, 2.2, 2, 2.2])
 
 
 def task_rows(content: ReportContent, lang: str) -> list[list[str]]:
@@ -381,4 +380,11 @@ def _task_status(status: str, overdue: bool, lang: str) -> str:
 
 def league_rows(table: pd.DataFrame, lang: str) -> list[list[str]]:
     return [[str(int(r.rank)) if r.rank == r.rank else "", clean(r.unit_name), number(r.self, 2, lang),
-             number(r.appraised, 2, lang), number(r.percent, 2, lang, "percent")] for r in table.itertuples()]
+             number(r.appraised, 2, lang), _signed(r.change, lang), number(r.percent, 2, lang, "percent")]
+            for r in table.itertuples()]
+
+
+def _signed(value: Any, lang: str, places: int = 2) -> str:
+    """A change: ``+1,50``, ``-0,25``; missing (no figure the year before) stays missing."""
+    text = number(value, places, lang)
+    return "+" + text if value is not None and value == value and value > 0 else text

@@ -108,7 +108,8 @@ if not content.leagues:
 for scope_name, table in content.leagues.items():
     st.markdown(f"**{md(w(f'scope_{scope_name}', lang))}** · {content.league_year}")
     data_table(pd.DataFrame({w("col_rank", lang): table["rank"], w("col_name", lang): table.unit_name,
-                             w("col_self", lang): table["self"], w("col_appraised", lang): table.appraised}))
+                             w("col_self", lang): table["self"], w("col_appraised", lang): table.appraised,
+                             w("col_change", lang): table.change}))
 
 st.subheader(w("s3", lang))
 for vi, en in content.shortcomings or [(w("s3_none", "vi"), w("s3_none", "en"))]:

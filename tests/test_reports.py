@@ -213,7 +213,7 @@ def test_the_brief_is_one_page_and_not_blank(ds, tmp_path):
     assert re.search(r"Pages:\s+1\n", info)
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
     image = Image.open(tmp_path / "page.png").convert("L")
-    dark = sum(1 for v in image.getdata() if v < 128)
+    dark = sum(image.histogram()[:128])                   # pixels darker than mid-grey
     assert dark > 0.01 * image.width * image.height          # text and the status boxes, not a white page
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Tóm tắt cải cách hành chính" in text and "HT239-03" in text and "Nhiệm vụ quá hạn" in text
@@ -250,3 +250,27 @@ def test_the_report_command_writes_both_files(built_db, tmp_path, capsys):
     assert brief.read_bytes().startswith(b"%PDF")
     assert main(["report", "--province", "42", "--period", "2026-05", "--db", str(built_db)]) == 2
     assert "a quarter, a half, a year or a plan" in capsys.readouterr().err
+
+
+def test_the_province_s_own_index_of_its_units_is_in_section_ii_and_the_appendix(store):
+    from indicators.auth import add_user
+    from tests.conftest import PASSWORD
+
+    analyst = add_user(store, add_user(store, None, "admin1", PASSWORD, "admin"), "analyst1", PASSWORD, "analyst")
+    header = "province,unit,year,stage,criterion,criterion_name,max_points,points\n"
+    rows = "".join(f"80,80-SNV,{y},appraised,1,Công tác chỉ đạo điều hành CCHC,10,\n" for y in (2025, 2026))
+    rows += "".join(f"80,{unit},{y},appraised,1,,,{points}\n"
+                    for unit, y, points in (("80-SNV", 2025, 6), ("80-STP", 2025, 8), ("80-SNV", 2026, 9),
+                                            ("80-STP", 2026, 7.5)))
+    result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "i.csv",
+                     (header + rows).encode(), today=TODAY)
+    assert result.ok, [p.en for p in result.problems]
+    commit(store, result, analyst)
+    ds = Dataset.load(store)
+    made, doc = _docx(ds, NEW_TAY_NINH, "2026")
+    line = next(p.text for p in doc.paragraphs if p.text.startswith("Sở, ban, ngành:"))
+    assert line == ("Sở, ban, ngành: 2 đơn vị được thẩm định; cao nhất Sở Nội vụ Tây Ninh (9,00 điểm), thấp nhất "
+                    "Sở Tư pháp Tây Ninh (7,50 điểm).")
+    league_rows = {r[1]: r for r in _table(doc, "Thứ hạng")[1:]}
+    assert league_rows["Sở Nội vụ Tây Ninh"][:5] == ["1", "Sở Nội vụ Tây Ninh", MISSING, "9,00", "+3,00"]
+    assert league_rows["Sở Tư pháp Tây Ninh"][:5] == ["2", "Sở Tư pháp Tây Ninh", MISSING, "7,50", "-0,50"]
