@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import unit_views, views
+from . import report_content, unit_views, views
 from .registry import ProvinceKey
 from .storage import Store, default_db_path, open_writable, vietnamese_order
 from .views import Dataset, key_text
@@ -154,6 +154,7 @@ unit_targets = cached_view(unit_views.unit_targets, max_entries=64)
 province_bodies = cached_view(unit_views.province_bodies, max_entries=64)
 communes = cached_view(unit_views.communes, max_entries=16)
 unit_index_table = cached_view(unit_views.unit_index_table, max_entries=64)
+report_contents = cached_view(report_content.content_of, max_entries=16)
 
 
 def judged_targets(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:

@@ -96,7 +96,7 @@ def _spider(ds: Dataset, keys: list, year: int, lang: str) -> go.Figure | None:
 def render(charts: list[Chart]) -> list[Chart]:
     """Draw every chart to PNG in one browser session (a browser start is most of one chart's cost)."""
     path = browser_path()
-    if not path or not shutil.which(path) and not os.path.exists(path):
+    if not path or (shutil.which(path) is None and not os.path.exists(path)):
         raise ChartsUnavailable("no Chromium found (set BROWSER_PATH or install Debian's chromium)")
     import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a report is drawn
 

@@ -174,6 +174,11 @@ def running_plans(ds: Dataset, keys: list[ProvinceKey], period: ReportPeriod) ->
             and parse_period(str(p.period_end)).end >= period.start]
 
 
+def content_of(ds: Dataset, key: ProvinceKey, period_text: str, today: date | None = None) -> ReportContent:
+    """The report of a province for a period written as text (what the page caches per data version and day)."""
+    return report_content(ds, key, report_period(period_text, ds), today=today)
+
+
 def _leagues(ds: Dataset, keys: list[ProvinceKey], year: int) -> tuple[dict[str, pd.DataFrame], int | None]:
     """The league tables of the province's own index (departments, communes) for the latest year up to ``year``
     that has scores, with each unit's change of appraised points since the year before (where it was appraised

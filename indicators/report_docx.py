@@ -25,7 +25,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
 from .report_charts import Chart
-from .report_content import ReportContent
+from .report_content import WINDOW_SOURCE, ReportContent
 from .report_words import day, number, period_days, stamp, status_word, w
 
 FONT = "Times New Roman"
@@ -56,8 +56,7 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
     counts = content.status_counts
     parts = "; ".join(f"{status_word(s, lang).lower()} {n}" for s, n in counts.items() if n)
     _para(doc, w("s1_counts", lang, total=sum(counts.values()), parts=parts or "0"))
-    charts_by_title = list(charts)
-    _chart(doc, charts_by_title[:1], chart_note, lang)
+    _chart(doc, charts[:1], chart_note, lang)          # the statuses' bar; the indices' charts go in II
     _targets_table(doc, content, lang, decimals, quotes=False)
     doc.add_heading(w("s1_tasks", lang), level=2)
     tasks = content.tasks
@@ -81,7 +80,7 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
 
     doc.add_heading(w("s2", lang), level=1)
     _indices_table(doc, content, lang)
-    _chart(doc, charts_by_title[1:], chart_note, lang)
+    _chart(doc, charts[1:], chart_note, lang)
     doc.add_heading(w("s2_units", lang, year=content.league_year or content.as_of.year), level=2)
     if content.leagues:
         for scope, table in content.leagues.items():
@@ -255,8 +254,7 @@ def _chart(doc: Any, charts: list[Chart], note: str | None, lang: str) -> None:
 def _window_sentence(content: ReportContent, lang: str) -> str:
     period = content.period
     if period.window:
-        start, end = period_days(*period.window)
-        from .report_content import WINDOW_SOURCE  # noqa: PLC0415 - one constant, kept beside the windows
+        start, _ = period_days(*period.window)
         return w("window", lang, start=start, end=day(content.as_of), source=WINDOW_SOURCE)
     return w("no_window", lang, end=day(content.as_of))
 

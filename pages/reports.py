@@ -7,11 +7,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from indicators import cache
 from indicators.cache import get_dataset
 from indicators.i18n import label
 from indicators.plain import md
 from indicators.report_charts import browser_path
-from indicators.report_content import ReportPeriodError, report_content, report_period
+from indicators.report_content import ReportPeriodError, report_period
 from indicators.report_docx import index_rows, target_rows
 from indicators.report_pdf import font_missing
 from indicators.report_words import number, w
@@ -54,7 +55,7 @@ report_lang = right.radio(label("report_language", lang), ["vi", "en"], index=0 
                           format_func=lambda x: "Tiếng Việt" if x == "vi" else "English", horizontal=True,
                           key="report_lang")
 
-content = report_content(ds, key, report_period(period_text, ds))
+content = cache.report_contents(key, period_text, today)
 places = decimals(ds)
 st.caption(label("report_about", lang, province=md(province_label(ds, key, lang)), period=md(labels[period_text]),
                  day=content.as_of.strftime("%d/%m/%Y")))
