@@ -283,6 +283,19 @@ def peak_rss(pid: int) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def workspace(keep: Path | None, prefix: str):
+    """The folder a benchmark generates its database into: ``keep`` (made if needed, left in place, so that a
+    second run reuses the database) or a temporary one, removed at the end."""
+    folder = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def report(title: str, rows: list[tuple[str, list[float]]], unit: str = "ms") -> None:
     factor = 1000 if unit == "ms" else 1
     floor = statistics.median(rows[0][1])

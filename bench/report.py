@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from bench.pages import report
+from bench.pages import report, workspace
 from bench.units import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,10 +74,8 @@ def main() -> int:
     shipped = REPO / "data" / "kpi.duckdb"
     if not shipped.exists():
         raise SystemExit("build the shipped database first: python3 -m indicators build --if-needed")
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="kpi-report-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / ("units-quick.duckdb" if args.quick else "units.duckdb")
-    try:
+    with workspace(args.keep, "kpi-report-") as folder:
+        db = folder / ("units-quick.duckdb" if args.quick else "units.duckdb")
         if not db.exists():
             generate(db, **({"indicators": 10, "first_year": 2025, "last_year": 2025, "tasks": 2000} if args.quick
                             else {"indicators": 50, "first_year": 2021, "last_year": 2030, "tasks": 10000}))
@@ -88,9 +84,6 @@ def main() -> int:
         rows += measure(shipped, runs, "shipped data")
         rows += measure(db, runs, "unit scale")
         report("The periodic report of new Hà Tĩnh for 2025 (goals: report < 10 s, brief < 3 s)", rows, unit="s")
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -13,11 +13,11 @@ hello-world floor, import within 3× DuckDB's own, server RSS < 1 GB.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from bench.pages import workspace
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,18 +27,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) DIR/reference.duckdb")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="kpi-scale-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / ("quick.duckdb" if args.quick else "reference.duckdb")
-    quick = ["--quick"] if args.quick else []
-    try:
+    with workspace(args.keep, "kpi-scale-") as folder:
+        db = folder / ("quick.duckdb" if args.quick else "reference.duckdb")
+        quick = ["--quick"] if args.quick else []
         if not db.exists():
             subprocess.run([sys.executable, "-m", "bench.generate", str(db), *quick], check=True, cwd=REPO)
         subprocess.run([sys.executable, "-m", "bench.pages", "--db", str(db), *quick], check=True, cwd=REPO)
         subprocess.run([sys.executable, "-m", "bench.imports", "--db", str(db), *quick], check=True, cwd=REPO)
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.pages import _BareMode, _start, _wait_until_up, peak_rss, report  # noqa: F401 - the filter on import
+from bench.pages import _BareMode, _start, _wait_until_up, peak_rss, report, workspace  # noqa: F401 - the filter on import
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = "synthetic benchmark data (bench/units.py)"
@@ -274,10 +274,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) DIR/units.duckdb")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="kpi-units-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / ("units-quick.duckdb" if args.quick else "units.duckdb")
-    try:
+    with workspace(args.keep, "kpi-units-") as folder:
+        db = folder / ("units-quick.duckdb" if args.quick else "units.duckdb")
         if not db.exists():
             started = time.perf_counter()
             counts = generate(db, **({"indicators": 10, "first_year": 2025, "last_year": 2025, "tasks": 2000}
@@ -294,9 +292,6 @@ def main() -> int:
         engine, floor = measure_import(db, 10_000 if args.quick else 100_000)
         print(f"\nunit import, {10_000 if args.quick else 100_000:,} rows: engine {engine:.2f} s, DuckDB read_csv + "
               f"INSERT {floor:.2f} s: {engine / floor:.1f}× (goal ≤ 3×)")
-    finally:
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
