@@ -16,6 +16,7 @@ from ..reference import DATA_DIR
 from .base import TARGET_COLUMNS, Session, Store
 from .duck import store as _duck
 from .errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
+from .pg import store as _pg
 
 DEFAULT_DB = DATA_DIR / "kpi.duckdb"
 ALL_TABLES = _duck.ALL_TABLES
@@ -30,14 +31,21 @@ __all__ = ["ALL_TABLES", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "Dat
            "open_store", "open_writable", "restore", "storage_failure", "vietnamese_order"]
 
 
-def default_db_path() -> Path:
-    """``KPI_DB`` when set, else ``data/kpi.duckdb``."""
-    return Path(os.environ.get("KPI_DB") or DEFAULT_DB)
+def default_db_path() -> Path | str:
+    """``KPI_DB`` when set (a DuckDB file, or a ``postgresql://`` URL), else ``data/kpi.duckdb``."""
+    value = os.environ.get("KPI_DB")
+    if _pg.is_url(value):
+        return value
+    return Path(value or DEFAULT_DB)
 
 
 def open_store(path: Path | str | None = None, read_only: bool = False) -> Store:
-    """A store on ``path`` (default :func:`default_db_path`), not yet opened or checked."""
-    return _duck.DuckDBStore(Path(path) if path else default_db_path(), read_only=read_only)
+    """A store on ``path`` (default :func:`default_db_path`): a DuckDB file, or a PostgreSQL database named by a
+    ``postgresql://user@host/db`` URL; not yet opened or checked."""
+    where = path or default_db_path()
+    if _pg.is_url(str(where)):
+        return _pg.PostgresStore(str(where), read_only=read_only)
+    return _duck.DuckDBStore(Path(where), read_only=read_only)
 
 
 def open_read_only(path: Path | str | None = None, build: bool = True) -> Store:

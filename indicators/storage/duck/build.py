@@ -5,6 +5,7 @@ import batch per shipped file of ``data/actuals`` (kept when unchanged, replaced
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -19,7 +20,8 @@ REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", 
                     "indicator_method_change", "plan", "task", "unit_group")
 
 
-def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]) -> None:
+def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile],
+           next_id: Callable[[str], int]) -> None:
     """Empty and refill the reference tables and sync the shipped actuals, inside the caller's transaction.
     Analysts' batches are never touched; reference data that would orphan one of their actuals, or clash with
     one, is refused (ValueError)."""
@@ -32,7 +34,7 @@ def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile]
     _insert_reference(cur, reference)
     if reference.units is not None:
         _insert_units(cur, reference.units)
-    _sync_actual_files(cur, actual_files)
+    _sync_actual_files(cur, actual_files, next_id)
 
 
 def _actual_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -64,7 +66,7 @@ def _insert_actuals(cur: Cursor, frame: pd.DataFrame, batch_id: int) -> None:
         cur.unregister("incoming_actuals")
 
 
-def _sync_actual_files(cur: Cursor, files: list[ActualFile]) -> None:
+def _sync_actual_files(cur: Cursor, files: list[ActualFile], next_id: Callable[[str], int]) -> None:
     """One batch per shipped file: kept when unchanged, replaced when changed, dropped when gone."""
     existing = {name: (batch_id, digest) for batch_id, name, digest in cur.execute(
         "SELECT id, file_name, file_sha256 FROM import_batch WHERE source_kind = 'reference'").fetchall()}
@@ -79,11 +81,12 @@ def _sync_actual_files(cur: Cursor, files: list[ActualFile]) -> None:
             continue
         if old:
             _drop_batch(cur, old[0])
-        batch_id = cur.execute(
-            "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
-            " row_count, note) VALUES (?, 'reference', ?, ?, 'build', ?, ?, ?) RETURNING id",
-            [shipped.source, shipped.name, shipped.sha256, now,
-             len(shipped.rows), "shipped with the dashboard in data/actuals"]).fetchone()[0]
+        batch_id = next_id("import_batch_id")
+        cur.execute(
+            "INSERT INTO import_batch (id, source, source_kind, file_name, file_sha256, imported_by, imported_at,"
+            " row_count, note) VALUES (?, ?, 'reference', ?, ?, 'build', ?, ?, ?)",
+            [batch_id, shipped.source, shipped.name, shipped.sha256, now,
+             len(shipped.rows), "shipped with the dashboard in data/actuals"])
         if shipped.scope == "province":
             _refuse_clashes(cur, shipped)
             _insert_actuals(cur, _actual_frame(shipped.rows), batch_id)

@@ -36,6 +36,10 @@ class Executor:
         row = self._one(sql, params)
         return row[0] if row else None
 
+    def _next_id(self, sequence: str) -> int:
+        """The next value of one of the schema's sequences (a new batch's id, taken before its row is written)."""
+        return int(self._value("SELECT nextval(?)", [sequence]))
+
     def _run(self, sql: str, params: Params = ()) -> None:
         with self._cursor() as cur:
             cur.execute(sql, params)

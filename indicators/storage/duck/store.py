@@ -116,6 +116,10 @@ class DuckDBStore(Reads, base.Store):
                 return False
             return self._value("SELECT value FROM meta WHERE key = 'schema_version'") == migrations.LATEST
 
+    def migrate(self) -> list[str]:
+        """Apply the pending migrations (each in its own transaction); their names."""
+        return migrations.migrate(self)
+
     def applied_migrations(self) -> list[str]:
         with self._cursor() as cur:
             return migrations.applied(cur)
@@ -129,9 +133,9 @@ class DuckDBStore(Reads, base.Store):
         their actuals or clash with one."""
         reference = load_reference(data_dir)
         actual_files = load_actual_files(reference, data_dir)
-        migrations.migrate(self)
+        self.migrate()
         with self.transaction() as session:
-            building.refill(session._cur, reference, actual_files)
+            building.refill(session._cur, reference, actual_files, session._next_id)
             session.changed("build")
             session._run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [migrations.LATEST])
         return BuildReport(self.path, self.table_counts())

@@ -50,10 +50,12 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
     def insert_batch(self, *, source: str, source_kind: str, file_name: str | None, file_sha256: str | None,
                      imported_by: str, imported_at: datetime, row_count: int, note: str | None, kind: str,
                      sheet: str | None) -> int:
-        batch_id = self._value(
-            "INSERT INTO import_batch (source, source_kind, file_name, file_sha256, imported_by, imported_at,"
-            " row_count, note, kind, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [source, source_kind, file_name, file_sha256, imported_by, imported_at, row_count, note, kind, sheet])
+        batch_id = self._next_id("import_batch_id")
+        self._run(
+            "INSERT INTO import_batch (id, source, source_kind, file_name, file_sha256, imported_by, imported_at,"
+            " row_count, note, kind, sheet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, source, source_kind, file_name, file_sha256, imported_by, imported_at, row_count, note, kind,
+             sheet])
         self.changed(kind, f"batch {batch_id}")
         return int(batch_id)
 
