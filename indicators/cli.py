@@ -21,12 +21,15 @@ from .reference import ReferenceDataError
 from .registry import Registry, UnknownProvince
 from .scorecard import province_scope
 from .storage import (
+    DEFAULT_DB,
     SCHEMA_VERSION,
     Store,
     StoreError,
     check_backup,
+    database_ref,
     default_backup_path,
     default_db_path,
+    describe,
     held_by_another,
     is_built,
     open_read_only,
@@ -76,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
-                        help=f"DuckDB file (default: $KPI_DB or {default_db_path()})")
+    common.add_argument("--db", type=database_ref, default=argparse.SUPPRESS,
+                        help=f"DuckDB file or postgresql://user@host/db (default: $KPI_DB or {DEFAULT_DB})")
     parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
                                      description="Administrative-reform targets and actuals.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -317,7 +320,7 @@ def _backup(args: argparse.Namespace) -> int:
     user = _signed_in(store, args.user, "admin")
     target = backup_database(store, user, args.target or default_backup_path(store.path), channel="cli")
     store.close()
-    counts = check_backup(target)
+    counts = check_backup(target, server=args.db)
     print(f"backup written and checked: {target} ({counts['actual']} actuals, {counts['import_batch']} batches)",
           file=sys.stderr)
     return 0
@@ -326,10 +329,10 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     """Replace the database by a checked backup: an admin of the current database must sign in (when it has
     users), and the restore is recorded in both the file kept aside and the restored database."""
-    path = Path(args.db or default_db_path())
-    check_backup(args.backup)
+    path = args.db or default_db_path()
+    check_backup(args.backup, server=path)
     who = "(no users yet)"
-    if path.exists():
+    if open_store(path).exists():
         current = _opened(open_writable, path)
         try:
             if has_users(current):
@@ -402,11 +405,11 @@ def _store(args: argparse.Namespace) -> Store:
 def _build(args: argparse.Namespace) -> int:
     """Build the reference tables. A new file (or one of an older schema) is built by anyone, as the server does
     at start; rebuilding a database that has users needs an admin, and is recorded."""
-    path = Path(args.db or default_db_path())
+    path = args.db or default_db_path()
     store = open_store(path)
     built = _opened(lambda _: is_built(store), path)  # the server builds a new or older file at its start
     if built and args.if_needed:
-        print(f"{path} is built (schema {SCHEMA_VERSION}): nothing to do", file=sys.stderr)
+        print(f"{describe(path)} is built (schema {SCHEMA_VERSION}): nothing to do", file=sys.stderr)
         store.close()
         return 0
     who = "(no users yet)"

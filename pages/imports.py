@@ -256,7 +256,8 @@ elif tab == "backup":
             except (PermissionDenied, BackupFailed) as error:
                 say(error)
             else:
-                st.success(label("backup_done", lang, path=md(target.name), actuals=check_backup(target)["actual"]))
+                counts = check_backup(target, server=store.path)
+                st.success(label("backup_done", lang, path=md(target.name), actuals=counts["actual"]))
         made = backups(store.path)
         data_table(pd.DataFrame({label("col_file", lang): [p.name for p in made],
                                    "MB": [round(p.stat().st_size / 1e6, 1) for p in made]}),

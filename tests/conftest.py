@@ -1,4 +1,7 @@
+import hashlib
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -9,24 +12,67 @@ from indicators.storage import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+# The backend the suite runs on: the embedded DuckDB file by default; with KPI_TEST_PG (a server's URL without a
+# database, e.g. postgresql://postgres@127.0.0.1:5433) every database of the suite is a throwaway PostgreSQL one.
+PG = os.environ.get("KPI_TEST_PG", "").rstrip("/")
+_TEMPLATES: dict[str, str] = {}     # a database the tests read → the untouched copy new copies are made from
+
+duckdb_only = pytest.mark.skipif(bool(PG), reason="a DuckDB file's own behaviour (its file, its lock, its copy)")
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", f"{PG}/postgres", "-c", sql], check=True,
+                   capture_output=True)
+
+
+def _pg_name(where: Path | str) -> str:
+    return "kpi_t_" + hashlib.sha1(str(where).encode()).hexdigest()[:20]
+
+
+def copy_db(source, target: Path):
+    """A copy of the database ``source`` for a test: a file copy on DuckDB; on PostgreSQL a new database made
+    from ``source``'s template (PostgreSQL copies a database only while nobody is connected to it)."""
+    if not PG:
+        shutil.copyfile(source, target)
+        return target
+    name = _pg_name(target)
+    template = _TEMPLATES.get(str(source), str(source)).rsplit("/", 1)[1]
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return f"{PG}/{name}"
+
+
+def new_db(where: Path):
+    """An empty database for a test (a new file on DuckDB, a new PostgreSQL database)."""
+    if not PG:
+        return where
+    name = _pg_name(where)
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {name}")
+    return f"{PG}/{name}"
+
+
+def _kept(template: str, tmp_path_factory, label: str) -> str:
+    """A PostgreSQL database the tests read, copied from ``template`` (kept untouched for further copies)."""
+    copy = copy_db(template, tmp_path_factory.mktemp(label) / "kpi.duckdb")
+    _TEMPLATES[copy] = template
+    return copy
 
 
 @pytest.fixture(scope="session")
-def built_db(tmp_path_factory) -> Path:
-    """A database built once from data/ for the read-only tests."""
-    path = tmp_path_factory.mktemp("db") / "kpi.duckdb"
-    store = open_store(path)
+def built_db(tmp_path_factory):
+    """A database built once from data/ for the read-only tests (a path, or a PostgreSQL URL)."""
+    where = new_db(tmp_path_factory.mktemp("db") / "kpi.duckdb")
+    store = open_store(where)
     store.build()
     store.close()
-    return path
+    return _kept(where, tmp_path_factory, "built") if PG else where
 
 
 @pytest.fixture
 def store(tmp_path, built_db) -> Store:
     """A fresh writable copy of the database built from data/, for one test."""
-    path = tmp_path / "kpi.duckdb"
-    shutil.copyfile(built_db, path)
-    s = open_store(path)
+    s = open_store(copy_db(built_db, tmp_path / "kpi.duckdb"))
     yield s
     s.close()
 
@@ -67,14 +113,13 @@ def users_db(built_db, tmp_path_factory) -> Path:
     (bcrypt hashing is slow on purpose, so it is done once)."""
     from indicators.auth import add_user
 
-    path = tmp_path_factory.mktemp("users") / "kpi.duckdb"
-    shutil.copyfile(built_db, path)
+    path = copy_db(built_db, tmp_path_factory.mktemp("users") / "kpi.duckdb")
     store = open_store(path)
     admin = add_user(store, None, "admin", PASSWORD, "admin")
     for name, role in USERS[1:]:
         add_user(store, admin, name, PASSWORD, role)
     store.close()
-    return path
+    return _kept(path, tmp_path_factory, "users-read") if PG else path
 
 
 @pytest.fixture
@@ -84,9 +129,7 @@ def engine(tmp_path, users_db):
     from indicators.auth import User
     from indicators.registry import Registry
 
-    path = tmp_path / "engine.duckdb"
-    shutil.copyfile(users_db, path)
-    s = open_store(path)
+    s = open_store(copy_db(users_db, tmp_path / "engine.duckdb"))
     s.users = {name: User(name, name, role) for name, role in USERS}
     s.registry = Registry(s.provinces(), s.province_aliases())
     s.catalogue = s.indicators()

@@ -1,12 +1,11 @@
 """AppTest of every page: it runs, shows what it should, follows the language and the URL."""
 
 import json
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_db
 
 PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/rankings.py", "pages/plans.py",
          "pages/data.py", "pages/imports.py", "pages/units.py", "pages/reports.py"]
@@ -16,7 +15,7 @@ PAGES = ["pages/overview.py", "pages/profile.py", "pages/compare.py", "pages/ran
 def app(built_db, tmp_path, monkeypatch):
     """The app on its own copy of the database: the server opens it for writing."""
     db = tmp_path / "kpi.duckdb"
-    shutil.copyfile(built_db, db)
+    db = copy_db(built_db, db)
     monkeypatch.setenv("KPI_DB", str(db))
     from indicators import cache
     # the server's connection is opened on this test's file; the caches stay: they are keyed on the data version,

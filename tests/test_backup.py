@@ -1,12 +1,12 @@
 """Backup and restore: a restore drill on a database that has moved on since its backup."""
 
-import shutil
-
 import pytest
 
 from indicators.storage import check_backup, open_store
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, PG, copy_db
 from tests.test_cli import run
+
+SUFFIX = ".dump" if PG else ".duckdb"     # PostgreSQL's backups are pg_dump archives
 
 
 def _actuals(path):
@@ -27,15 +27,15 @@ def _import(capsys, db, tmp_path, name, line):
 @pytest.mark.slow  # the whole drill through the command line
 def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
     monkeypatch.setenv("KPI_PASSWORD", PASSWORD)
-    db = tmp_path / "kpi.duckdb"
-    shutil.copyfile(users_db, db)
+    monkeypatch.setenv("KPI_BACKUP_DIR", str(tmp_path / "backups"))
+    db = copy_db(users_db, tmp_path / "kpi.duckdb")
     _import(capsys, db, tmp_path, "a.csv", "Hà Tĩnh,sipas,2023,80,BC 1")
-    backup = tmp_path / "backups" / "kpi-drill.duckdb"
+    backup = tmp_path / "backups" / f"kpi-drill{SUFFIX}"
     code, _, err = run(capsys, "backup", str(backup), "--db", str(db))
     assert code == 2 and "--user is needed" in err  # an admin's command (issue 12)
     code, _, err = run(capsys, "backup", str(backup), "--db", str(db), "--user", "admin")
     assert code == 0 and "written and checked" in err
-    at_backup = _actuals(backup)
+    at_backup = _actuals(backup if not PG else db)   # a dump is read back only by restoring it
     # the database moves on: another batch, a replaced figure
     _import(capsys, db, tmp_path, "b.csv", "Hà Tĩnh,sipas,2023,90,BC 2")
     assert not _actuals(db)[0].equals(at_backup[0])
@@ -43,8 +43,12 @@ def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
     assert code == 0 and "previous file is kept" in err
     restored = _actuals(db)
     assert restored[0].equals(at_backup[0]) and restored[1].equals(at_backup[1])
-    kept = [p for p in tmp_path.iterdir() if p.name.startswith("kpi.duckdb.before-restore-")]
-    assert len(kept) == 1 and _actuals(kept[0])[0]["value"].max() >= 90  # nothing thrown away
+    if PG:   # the database before the restore, dumped into the backup folder
+        kept = [p for p in (tmp_path / "backups").iterdir() if ".before-restore-" in p.name]
+        assert len(kept) == 1 and check_backup(kept[0], server=db)["actual"] == len(at_backup[0])
+    else:
+        kept = [p for p in tmp_path.iterdir() if p.name.startswith("kpi.duckdb.before-restore-")]
+        assert len(kept) == 1 and _actuals(kept[0])[0]["value"].max() >= 90  # nothing thrown away
     # the restored database works: the sequence goes on, imports and undo work
     _import(capsys, db, tmp_path, "c.csv", "Nghệ An,sipas,2023,70,BC 3")
     store = open_store(db)
@@ -55,9 +59,8 @@ def test_restore_drill(capsys, tmp_path, users_db, monkeypatch):
 
 
 def test_a_backup_never_overwrites_and_a_damaged_backup_is_not_restored(capsys, tmp_path, users_db):
-    db = tmp_path / "kpi.duckdb"
-    shutil.copyfile(users_db, db)
-    target = tmp_path / "b.duckdb"
+    db = copy_db(users_db, tmp_path / "kpi.duckdb")
+    target = tmp_path / f"b{SUFFIX}"
     target.write_bytes(b"something precious")
     code, _, err = run(capsys, "backup", str(target), "--db", str(db))
     assert code == 2 and "never overwrites" in err and target.read_bytes() == b"something precious"
@@ -67,11 +70,10 @@ def test_a_backup_never_overwrites_and_a_damaged_backup_is_not_restored(capsys, 
 
 
 def test_the_running_server_can_make_a_backup(tmp_path, users_db):
-    db = tmp_path / "kpi.duckdb"
-    shutil.copyfile(users_db, db)
+    db = copy_db(users_db, tmp_path / "kpi.duckdb")
     server = open_store(db)  # holds the write lock, as the dashboard does
     try:
-        target = server.backup(tmp_path / "online.duckdb")
+        target = server.backup(tmp_path / f"online{SUFFIX}")
     finally:
         server.close()
-    assert check_backup(target)["actual"] == check_backup(db)["actual"]
+    assert check_backup(target, server=db)["actual"] == check_backup(db)["actual"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, REPO
+from tests.conftest import PASSWORD, REPO, copy_db
 
 pytestmark = pytest.mark.slow  # a real server and Chromium: left out of `pytest -m "not slow"`
 
@@ -73,7 +73,7 @@ def serve_copy(source: Path, tmp_path_factory, name: str, prepare=None):
     """A real server on a copy of ``source`` (``prepare(path)`` may change the copy first), for one module."""
     require_chromium()
     db = tmp_path_factory.mktemp(name) / "kpi.duckdb"
-    shutil.copyfile(source, db)
+    db = copy_db(source, db)
     if prepare is not None:
         prepare(str(db))
     with serve(db) as url:

@@ -147,12 +147,9 @@ def test_status_of_ha_tinh_judges_its_papi_rank_targets_on_the_real_ranks(capsys
 
 
 def test_import_dry_run_import_history_and_undo_from_the_command_line(capsys, tmp_path, users_db, monkeypatch):
-    import shutil
+    from tests.conftest import PASSWORD, copy_db
 
-    from tests.conftest import PASSWORD
-
-    db = tmp_path / "cli.duckdb"
-    shutil.copyfile(users_db, db)
+    db = copy_db(users_db, tmp_path / "cli.duckdb")
     good = tmp_path / "so-lieu.csv"
     good.write_text("tỉnh;chỉ tiêu;kỳ;giá trị;nguồn\nHà Tĩnh;sipas;2023;\"81,5\";BC 9\n", encoding="utf-8")
     bad = tmp_path / "sai.csv"

@@ -430,7 +430,6 @@ def test_replaying_the_history_gives_the_stored_actuals(engine):
 def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users_db, tmp_path):
     """Round trip: the analysts' figures (one of them a 2025 figure of Yên Bái, whose code 15 and year 2025 alone
     would mean the new Lào Cai) are exported, and imported into a database built afresh from data/."""
-    import shutil
 
     from indicators.cli import EXPORT_COLUMNS
     from indicators.exporting import to_csv
@@ -440,8 +439,9 @@ def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users
                                                      "Nghệ An,sipas,2021-H1,66,BC 3")),
            replace=True)
     exported = to_csv(engine.actuals()[EXPORT_COLUMNS["actuals"]]).encode("utf-8")  # what `export actuals` prints
-    fresh = tmp_path / "fresh.duckdb"
-    shutil.copyfile(users_db, fresh)  # built afresh from data/, with its users
+    from tests.conftest import copy_db
+
+    fresh = copy_db(users_db, tmp_path / "fresh.duckdb")  # built afresh from data/, with its users
     from indicators.storage import open_store
     target = open_store(fresh)
     result = imports.preview(target, engine.registry, engine.catalogue, "actuals.csv", exported,

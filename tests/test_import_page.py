@@ -11,12 +11,11 @@ GOOD = ("province,indicator,period,value,source\n"
 
 
 @pytest.fixture
-def users(app, users_db):  # noqa: F811
+def users(app, users_db, tmp_path, monkeypatch):  # noqa: F811
     """The app on a copy of the database that has users."""
-    import os
-    import shutil
+    from tests.conftest import copy_db
 
-    shutil.copyfile(users_db, os.environ["KPI_DB"])
+    monkeypatch.setenv("KPI_DB", str(copy_db(users_db, tmp_path / "users.duckdb")))
     return app
 
 
@@ -105,4 +104,4 @@ def test_an_admin_makes_a_backup_from_the_page(users, tmp_path, monkeypatch):
     at = at.button(key="make_backup").click().run()
     assert not at.exception
     assert "Backup written and checked" in at.success[0].value
-    assert len(list((tmp_path / "backups").glob("*.duckdb"))) == 1
+    assert len(list((tmp_path / "backups").glob("*.d*"))) == 1       # .duckdb, or PostgreSQL's .dump

@@ -25,10 +25,11 @@ StoreError = _duck.ENGINE_ERRORS  # what a backend raises that the seam did not 
 vietnamese_order = _duck.vietnamese_order
 held_by_another = _duck.held_by_another
 
-__all__ = ["ALL_TABLES", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable", "SCHEMA_VERSION",
-           "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups", "check_backup",
-           "default_backup_path", "default_db_path", "held_by_another", "is_built", "now", "open_read_only",
-           "open_store", "open_writable", "restore", "storage_failure", "vietnamese_order"]
+__all__ = ["ALL_TABLES", "DEFAULT_DB", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable",
+           "SCHEMA_VERSION", "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups",
+           "check_backup", "database_ref", "default_backup_path", "default_db_path", "describe", "held_by_another",
+           "is_built", "now", "open_read_only", "open_store", "open_writable", "restore", "storage_failure",
+           "vietnamese_order"]
 
 
 def default_db_path() -> Path | str:
@@ -37,6 +38,16 @@ def default_db_path() -> Path | str:
     if _pg.is_url(value):
         return value
     return Path(value or DEFAULT_DB)
+
+
+def database_ref(text: str) -> Path | str:
+    """What ``--db`` or ``KPI_DB`` names: a ``postgresql://`` URL as it is, anything else a DuckDB file's path."""
+    return text if _pg.is_url(text) else Path(text)
+
+
+def describe(ref: Path | str) -> str:
+    """A database as messages name it: a file's path, or a URL without its password."""
+    return _pg.redacted(ref) if _pg.is_url(str(ref)) else str(ref)
 
 
 def open_store(path: Path | str | None = None, read_only: bool = False) -> Store:
@@ -53,7 +64,7 @@ def open_read_only(path: Path | str | None = None, build: bool = True) -> Store:
     (that takes the write lock); without it, a reading command never writes: a missing, unbuilt or damaged
     file is a :class:`DatabaseUnusable` that says what to do."""
     reader = open_store(path, read_only=True)
-    if reader.path.exists():
+    if reader.exists():
         if _duck.built_or_refused(reader):
             return reader
         reader.close()
@@ -65,9 +76,9 @@ def open_read_only(path: Path | str | None = None, build: bool = True) -> Store:
     elif not build:
         raise DatabaseUnusable(f"không có cơ sở dữ liệu {reader.path}: chạy `python3 -m indicators build --if-needed`",
                                f"there is no database at {reader.path}: run `python3 -m indicators build --if-needed`")
-    writer = open_writable(reader.path)
+    writer = open_writable(path or default_db_path())
     writer.close()
-    return open_store(reader.path, read_only=True)
+    return open_store(path or default_db_path(), read_only=True)
 
 
 def open_writable(path: Path | str | None = None) -> Store:
@@ -90,34 +101,53 @@ def is_built(store: Store) -> bool:
     return _duck.built_or_refused(store)
 
 
-def backup_folder(db: Path) -> Path:
-    """``$KPI_BACKUP_DIR``, or ``backups/`` beside the database."""
-    return Path(os.environ.get("KPI_BACKUP_DIR") or Path(db).resolve().parent / "backups")
+def backup_folder(db: Path | str) -> Path:
+    """``$KPI_BACKUP_DIR``, or ``backups/`` beside the database file (``data/backups`` for a PostgreSQL one)."""
+    beside = DEFAULT_DB.parent if _pg.is_url(str(db)) else Path(db).resolve().parent
+    return Path(os.environ.get("KPI_BACKUP_DIR") or beside / "backups")
 
 
-def backups(db: Path) -> list[Path]:
-    """The backups in :func:`backup_folder`, newest first."""
+def backups(db: Path | str) -> list[Path]:
+    """The backups in :func:`backup_folder`, newest first (``.duckdb`` files, or PostgreSQL's ``.dump``)."""
     folder = backup_folder(db)
-    return sorted(folder.glob("*.duckdb"), reverse=True) if folder.exists() else []
+    suffix = "*.dump" if _pg.is_url(str(db)) else "*.duckdb"
+    return sorted(folder.glob(suffix), reverse=True) if folder.exists() else []
 
 
-def default_backup_path(db: Path) -> Path:
+def default_backup_path(db: Path | str) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    if _pg.is_url(str(db)):
+        return backup_folder(db) / f"{_pg._database(str(db))}-{stamp}.dump"
     return backup_folder(db) / f"{Path(db).stem}-{stamp}.duckdb"
 
 
-def check_backup(path: Path | str) -> dict[str, int]:
-    """Open a backup read-only and check it is a whole database of this schema: built, every reference
-    intact, its history replaying to its actuals. Returns its table counts; raises ValueError otherwise."""
+def check_backup(path: Path | str, server: Path | str | None = None) -> dict[str, int]:
+    """Check that a backup is a whole database of this schema: built, every reference intact, its history
+    replaying to its actuals. A DuckDB file is opened read-only; a PostgreSQL dump (``.dump``) is restored into
+    a scratch database of ``server`` (default ``$KPI_DB``) and checked there. Returns its table counts; raises
+    ValueError otherwise."""
+    if _pg.is_url(str(path)):              # a live PostgreSQL database, checked in place
+        return _pg.check_database(str(path))
+    if str(path).endswith(".dump"):
+        server = str(server or default_db_path())
+        if not _pg.is_url(server):
+            raise ValueError(f"{path} is a PostgreSQL dump: checking it needs a PostgreSQL server (KPI_DB)")
+        return _pg.check_dump(Path(path), server)
     return _duck.check_file(path)
 
 
 def restore(backup: Path | str, path: Path | str | None = None) -> Path:
-    """Replace the database at ``path`` by ``backup`` after checking the backup; the current file (and its
-    write-ahead log) is kept beside it as ``<name>.before-restore-<time>``. The server must be stopped."""
-    backup = Path(backup)
+    """Replace the database at ``path`` by ``backup`` after checking the backup; the current database is kept
+    (a file beside it as ``<name>.before-restore-<time>``; a PostgreSQL one dumped into the backup folder).
+    The app servers must be stopped."""
+    backup, where = Path(backup), path or default_db_path()
+    if _pg.is_url(str(where)):
+        if not str(backup).endswith(".dump"):
+            raise ValueError(f"{backup} is not a database of this dashboard: a PostgreSQL database restores a "
+                             ".dump made by `backup` (or `migrate` from a DuckDB file)")
+        return _pg.restore_dump(backup, str(where), backup_folder(where))
     check_backup(backup)
-    return _duck.replace_file(backup, Path(path) if path else default_db_path())
+    return _duck.replace_file(backup, Path(where))
 
 
 def now() -> datetime:

@@ -53,6 +53,10 @@ class DuckDBStore(Reads, base.Store):
 
     # --- connection ---------------------------------------------------------------------------------
 
+    def exists(self) -> bool:
+        """Whether there is a database to open (a file; a server is asked when connecting)."""
+        return self.path.exists()
+
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The connection (tests and benchmarks inspect or damage the file through it; the code never does)."""

@@ -17,8 +17,12 @@ and the URL is shown with any password removed.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import uuid
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +30,7 @@ import duckdb
 
 from ..duck import migrations
 from ..duck.store import DuckDBStore, Session, _rollback
-from ..errors import ConflictError, DatabaseUnusable, StorageFailed
+from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
 
 CATALOG = "pg"
 TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "BIGINT": "BIGINT", "INTEGER": "INTEGER",
@@ -71,10 +75,12 @@ class PostgresStore(_Sequences, DuckDBStore):
     backend = "postgresql"
 
     def __init__(self, url: str, read_only: bool = False):
-        self.url = url
-        self.path = Path(redacted(url))       # what messages name; never the password
+        self.url = self.path = url            # what reopens it (messages name it by redacted(url))
         self.read_only = read_only
         self._connection: duckdb.DuckDBPyConnection | None = None
+
+    def exists(self) -> bool:
+        return True      # the server says otherwise when connecting
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -85,6 +91,7 @@ class PostgresStore(_Sequences, DuckDBStore):
                 con.execute(f"LOAD '{extension_path()}'")
                 options = "TYPE postgres, READ_ONLY" if self.read_only else "TYPE postgres"
                 con.execute(f"ATTACH {_literal(self.url)} AS {CATALOG} ({options})")
+                con.execute(f"USE {CATALOG}")      # the connection's own statements (tests look inside through it)
             except duckdb.Error as exc:
                 con.close()
                 raise DatabaseUnusable(
@@ -131,6 +138,9 @@ class PostgresStore(_Sequences, DuckDBStore):
     def session(self) -> Iterator[PgSession]:
         with self._cursor() as cur:
             yield PgSession(cur)
+
+    def backup(self, target: Path | str) -> Path:
+        return dump(self.url, Path(target))
 
     # --- schema ------------------------------------------------------------------------------------------
 
@@ -210,3 +220,122 @@ def _identifier(name: str) -> str:
 def _reason(exc: BaseException) -> str:
     """The driver's reason, without the URL it may repeat."""
     return re.sub(r"postgres(ql)?://\S+", "<url>", str(exc).splitlines()[0])[:200]
+
+
+# --- backups: PostgreSQL's own pg_dump and pg_restore (Debian's postgresql-client) -----------------------------
+
+def _tool(*args: str) -> subprocess.CompletedProcess:
+    """Run one of PostgreSQL's client programs; its password comes from the environment (PGPASSWORD), never
+    from a command line, and its messages are returned without any URL."""
+    try:
+        return subprocess.run(list(args), capture_output=True, text=True, env=os.environ.copy(), timeout=3600)
+    except FileNotFoundError:
+        raise BackupFailed(f"thiếu chương trình {args[0]} (gói postgresql-client)",
+                           f"{args[0]} is not installed (Debian's postgresql-client)") from None
+
+
+def _failed(done: subprocess.CompletedProcess, vi: str, en: str) -> BackupFailed:
+    reason = re.sub(r"postgres(ql)?://\S+", "<url>", (done.stderr or "").strip().splitlines()[-1:][0]
+                    if (done.stderr or "").strip() else f"exit {done.returncode}")[:300]
+    return BackupFailed(f"{vi}: {reason}", f"{en}: {reason}")
+
+
+def dump(url: str, target: Path) -> Path:
+    """A consistent copy of the whole database (one snapshot: ``pg_dump --format=custom``) in a new file, written
+    under a temporary name and renamed when complete; the running servers may go on meanwhile."""
+    target = Path(target).resolve()
+    if target.exists():
+        raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
+                           f"{target} exists already; a backup never overwrites a file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    done = _tool("pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial),
+                 "--dbname", url)
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        if "No space left" in (done.stderr or ""):
+            raise BackupFailed(*storage_failure(OSError(28, "No space left on device"), "sao lưu", "the backup"))
+        raise _failed(done, "sao lưu không thành công", "the backup failed")
+    os.replace(partial, target)
+    return target
+
+
+def _server(url: str, database: str) -> str:
+    """The URL of another database on the same server."""
+    head, _, rest = url.partition("://")
+    where, _, query = rest.partition("?")
+    host = where.split("/", 1)[0]
+    return f"{head}://{host}/{database}" + (f"?{query}" if query else "")
+
+
+def _database(url: str) -> str:
+    return url.partition("://")[2].split("?", 1)[0].split("/", 1)[1]
+
+
+def load_dump(backup: Path, url: str) -> None:
+    """Replace every table of the database at ``url`` by the dump's (the schema is dropped and restored)."""
+    done = _tool("psql", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", url, "-c",
+                 "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    if done.returncode != 0:
+        raise _failed(done, "không xoá được lược đồ cũ", "the old schema could not be dropped")
+    done = _tool("pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
+                 "--dbname", url, str(backup))
+    if done.returncode != 0:
+        raise _failed(done, "khôi phục không thành công", "the restore failed")
+
+
+def check_dump(backup: Path, url: str) -> dict[str, int]:
+    """Restore the dump into a scratch database of the same server and check it as a backup file is checked:
+    built, every reference intact, its history replaying to its actuals. The scratch database is dropped."""
+    if not Path(backup).is_file():
+        raise ValueError(f"{backup} is not a database of this dashboard: no such file")
+    scratch = f"{_database(url)}_check_{uuid.uuid4().hex[:8]}"
+    done = _tool("createdb", "--maintenance-db", _server(url, "postgres"), scratch)
+    if done.returncode != 0:
+        raise ValueError(f"{backup} cannot be checked: no scratch database ({_failed(done, '', '').args[1]})")
+    try:
+        probe = _tool("pg_restore", "--list", str(backup))
+        if probe.returncode != 0:
+            raise ValueError(f"{backup} is not a database of this dashboard: not a PostgreSQL dump")
+        try:
+            load_dump(Path(backup), _server(url, scratch))
+        except BackupFailed as exc:
+            raise ValueError(f"{backup} is not a database of this dashboard: {exc.args[1]}") from None
+        return check_database(_server(url, scratch), str(backup))
+    finally:
+        _tool("dropdb", "--force", "--maintenance-db", _server(url, "postgres"), scratch)
+
+
+def check_database(url: str, name: str | None = None) -> dict[str, int]:
+    """The checks of a backup, on a PostgreSQL database: built, every reference intact, its history replaying
+    to its actuals; its table counts."""
+    name = name or redacted(url)
+    store = PostgresStore(url, read_only=True)
+    try:
+        if not store.is_built():
+            raise ValueError(f"{name} is not a database of this dashboard (schema {migrations.LATEST})")
+        problems, differences = store.integrity_problems(), store.replay_differences()
+        if problems or differences:
+            raise ValueError(f"{name} is damaged: {problems or ''} {differences} actuals differ from their history")
+        return store.table_counts()
+    finally:
+        store.close()
+
+
+def restore_dump(backup: Path, url: str, folder: Path) -> Path:
+    """Replace the database at ``url`` by the checked dump; the current one is dumped first into ``folder``
+    (``<database>.before-restore-<time>.dump``). The app servers must be stopped. The restored database is a new
+    one (a new identity), so that nothing cached for the backup's own versions is reused."""
+    check_dump(backup, url)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    kept = dump(url, Path(folder) / f"{_database(url)}.before-restore-{stamp}.dump")
+    load_dump(Path(backup), url)
+    restored = PostgresStore(url)
+    try:
+        with restored.transaction() as session:
+            session._run("UPDATE meta SET value = CAST(uuid() AS VARCHAR) WHERE key = 'database_id'")
+            session.changed("restore", Path(backup).name)
+    finally:
+        restored.close()
+    return kept
