@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cli_reports, cli_units
+from . import cli_migrate, cli_reports, cli_units
 from .auth import ROLES, User, add_user, audit, authenticate, backup_database, has_users, record, require, set_user
 from .exporting import to_csv
 from .imports import commit, lock_period, preview, undo, unlock_period
@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=["table", "csv"], default="table")
     status.set_defaults(run=_status)
     cli_reports.add_parser(sub, common, _store)
+    cli_migrate.add_parser(sub, common, _signed_in)
 
     imp = sub.add_parser("import", parents=[common], help="import actuals or targets from a .csv or .xlsx file")
     imp.add_argument("file", type=Path)

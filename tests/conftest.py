@@ -1,7 +1,11 @@
+import glob
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +16,87 @@ from indicators.storage import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
-# The backend the suite runs on: the embedded DuckDB file by default; with KPI_TEST_PG (a server's URL without a
-# database, e.g. postgresql://postgres@127.0.0.1:5433) every database of the suite is a throwaway PostgreSQL one.
+# The backend the suite runs on: the embedded DuckDB file by default; with `--backend=postgresql` (a throwaway
+# PostgreSQL cluster started for the run) or KPI_TEST_PG (a server's URL without a database, e.g.
+# postgresql://postgres@127.0.0.1:5433), every database of the suite is a throwaway PostgreSQL one.
 PG = os.environ.get("KPI_TEST_PG", "").rstrip("/")
 _TEMPLATES: dict[str, str] = {}     # a database the tests read → the untouched copy new copies are made from
+_CLUSTER: dict[str, Path] = {}
 
-duckdb_only = pytest.mark.skipif(bool(PG), reason="a DuckDB file's own behaviour (its file, its lock, its copy)")
+duckdb_only = pytest.mark.duckdb_only     # a DuckDB file's own behaviour (its file, its lock, its older versions)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backend", choices=["duckdb", "postgresql"], default="duckdb",
+                     help="run the suite on the embedded DuckDB (default) or on a throwaway PostgreSQL cluster")
+
+
+def pytest_configure(config):
+    global PG
+    if config.getoption("backend") == "postgresql" and not PG and not hasattr(config, "workerinput"):
+        _CLUSTER.update(start_cluster())
+        PG = os.environ["KPI_TEST_PG"] = _CLUSTER["url"]    # the workers inherit it
+
+
+def pytest_unconfigure(config):
+    if _CLUSTER and not hasattr(config, "workerinput"):
+        stop_cluster(_CLUSTER)
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="a DuckDB file's own behaviour; PostgreSQL has its own test of it" if PG else
+                            "PostgreSQL's own behaviour: `pytest --backend=postgresql`")
+    for item in items:
+        if ("duckdb_only" if PG else "postgres_only") in item.keywords:
+            item.add_marker(skip)
+
+
+def _as_postgres(command: list[str]) -> subprocess.CompletedProcess:
+    """PostgreSQL's programs refuse to run as root: run them as the postgres user when the suite is root."""
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    return subprocess.run(command, capture_output=True, text=True, check=True)
+
+
+def stop_cluster(cluster: dict, remove: bool = True) -> None:
+    _as_postgres([str(cluster["bin"] / "pg_ctl"), "-D", str(cluster["data"]), "-m", "fast", "-w", "stop"])
+    if remove:
+        shutil.rmtree(cluster["base"], ignore_errors=True)
+
+
+def run_cluster(cluster: dict) -> None:
+    _as_postgres([str(cluster["bin"] / "pg_ctl"), "-D", str(cluster["data"]), "-l", str(cluster["base"] / "log"),
+                  "-o", cluster["options"], "-w", "start"])
+
+
+def start_cluster() -> dict:
+    """A throwaway PostgreSQL cluster (Debian's postgresql package) on 127.0.0.1 and a free port, with fsync off
+    (nothing in it outlives the run): its programs' folder, data folder, options and URL without a database."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise pytest.UsageError("--backend=postgresql needs Debian's postgresql package (the README test command "
+                                "installs it)")
+    binaries = Path(found[-1]).parent
+    base = Path(tempfile.mkdtemp(prefix="kpi-test-pg-"))
+    base.chmod(0o755)
+    data = base / "data"
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+    _as_postgres([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync",
+                  "-E", "UTF8", "--locale=C"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = f"-k {base} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400"
+    cluster = {"bin": binaries, "data": data, "base": base, "options": options,
+               "url": f"postgresql://postgres@127.0.0.1:{port}"}
+    run_cluster(cluster)
+    for _ in range(50):
+        if subprocess.run(["psql", "-q", f"{cluster['url']}/postgres", "-c", "SELECT 1"],
+                          capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    return cluster
 
 
 def _psql(sql: str) -> None:

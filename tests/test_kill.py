@@ -3,16 +3,15 @@ database opens after every kill."""
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
-import duckdb
 import pytest
 
-from tests.conftest import PASSWORD, REPO
+from indicators.storage import open_store
+from tests.conftest import PASSWORD, REPO, copy_db
 
 pytestmark = pytest.mark.slow  # servers and commands killed mid-write: left out of `pytest -m "not slow"`
 
@@ -41,7 +40,8 @@ def _run(db, csv, *extra):
 
 def _check(db) -> tuple[int, int]:
     """Every batch whole (its rows and its history rows both equal its row count); returns (batches, rows)."""
-    connection = duckdb.connect(str(db))  # must open after a kill (DuckDB replays or drops its WAL)
+    store = open_store(db)  # must open after a kill (DuckDB replays or drops its WAL; PostgreSQL rolled back)
+    connection = store.connection
     try:
         batches = connection.execute(
             "SELECT id, row_count FROM import_batch WHERE source_kind = 'cli' AND undone_at IS NULL").fetchall()
@@ -63,13 +63,12 @@ def _check(db) -> tuple[int, int]:
         kept = connection.execute("SELECT count(*) FROM actual WHERE source LIKE 'kill test%'").fetchone()[0]
         return len(batches), kept
     finally:
-        connection.close()
+        store.close()
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_an_import_killed_mid_commit_leaves_no_partial_batch(tmp_path, users_db):
-    db = tmp_path / "kill.duckdb"
-    shutil.copyfile(users_db, db)
+    db = copy_db(users_db, tmp_path / "kill.duckdb")
     csv = tmp_path / "figures.csv"
     # how long a whole import takes, and how long until its commit starts (a dry run stops there)
     _file(csv, 0)

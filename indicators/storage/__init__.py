@@ -27,9 +27,9 @@ held_by_another = _duck.held_by_another
 
 __all__ = ["ALL_TABLES", "DEFAULT_DB", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable",
            "SCHEMA_VERSION", "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups",
-           "check_backup", "database_ref", "default_backup_path", "default_db_path", "describe", "held_by_another",
-           "is_built", "now", "open_read_only", "open_store", "open_writable", "restore", "storage_failure",
-           "vietnamese_order"]
+           "check_backup", "copy_database", "database_ref", "default_backup_path", "default_db_path", "describe",
+           "held_by_another", "is_built", "now", "open_read_only", "open_store", "open_writable", "restore",
+           "storage_failure", "vietnamese_order"]
 
 
 def default_db_path() -> Path | str:
@@ -148,6 +148,14 @@ def restore(backup: Path | str, path: Path | str | None = None) -> Path:
         return _pg.restore_dump(backup, str(where), backup_folder(where))
     check_backup(backup)
     return _duck.replace_file(backup, Path(where))
+
+
+def copy_database(source: Path | str, target: Path | str) -> dict[str, int]:
+    """The whole database ``source`` copied into the new database ``target`` (a DuckDB file to PostgreSQL or
+    back), checked row by row; the target's table counts."""
+    from .transfer import copy_database as copy  # noqa: PLC0415 - loads both backends
+
+    return copy(source, target)
 
 
 def now() -> datetime:

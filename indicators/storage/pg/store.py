@@ -102,10 +102,20 @@ class PostgresStore(_Sequences, DuckDBStore):
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the attached database. A server that cannot be reached (stopped, restarting) is a
+        DatabaseUnusable that says so without the URL; the extension reconnects by itself once it is back, so the
+        page's next rerun reads again."""
         cur = self.connection.cursor()
         try:
             cur.execute(f"USE {CATALOG}")
             yield cur
+        except duckdb.IOException as exc:
+            if not _unreachable(exc):
+                raise
+            raise DatabaseUnusable(
+                f"không kết nối được PostgreSQL ({_reason(exc)}); trang sẽ thử lại ở lần tải sau, không có gì bị ghi "
+                "dở", f"PostgreSQL cannot be reached ({_reason(exc)}); the page tries again at its next rerun, and "
+                "nothing was left half-written") from None
         finally:
             cur.close()
 
@@ -126,7 +136,7 @@ class PostgresStore(_Sequences, DuckDBStore):
                     raise ConflictError(
                         "một người khác vừa ghi cùng các dòng này; không có gì được ghi: hãy xem trước lại",
                         "someone else wrote the same rows meanwhile; nothing was written: preview again") from None
-                if "connection" in text.lower() or "server closed" in text:
+                if _unreachable(exc):
                     raise StorageFailed("mất kết nối PostgreSQL; không có gì được ghi",
                                         "the connection to PostgreSQL was lost; nothing was written") from None
                 raise
@@ -217,9 +227,17 @@ def _identifier(name: str) -> str:
     return name
 
 
+def _unreachable(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(words in text for words in ("Unable to connect", "connection to server", "server closed the connection",
+                                            "terminating connection", "Connection refused", "no connection"))
+
+
 def _reason(exc: BaseException) -> str:
     """The driver's reason, without the URL it may repeat."""
-    return re.sub(r"postgres(ql)?://\S+", "<url>", str(exc).splitlines()[0])[:200]
+    text = re.sub(r'"?postgres(ql)?://[^\s"]*"?', "<url>", str(exc))
+    text = re.sub(r"\s+", " ", text.split(": ", 1)[-1] if text.startswith(("IO Error", "IOException")) else text)
+    return text.strip()[:200]
 
 
 # --- backups: PostgreSQL's own pg_dump and pg_restore (Debian's postgresql-client) -----------------------------
