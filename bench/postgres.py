@@ -1,0 +1,135 @@
+"""The PostgreSQL backend's hot paths, measured both ways the issue allows, on the same server and data: DuckDB's
+postgres extension running the dashboard's own SQL against PostgreSQL (what the backend does), and psycopg 3
+sending PostgreSQL the equivalent SQL itself (what a second SQL layer would do). Floors, measured in the same
+run: the same reads on the embedded DuckDB file, and PostgreSQL's own COPY of the import's rows.
+
+    python3 -m bench.postgres --server postgresql://postgres@127.0.0.1:5433 [--quick] [--keep DIR]
+
+It generates the reference-scale database of bench/generate.py (4.7 million actuals; ``--quick``: the small
+one), moves it to a new PostgreSQL database with ``indicators migrate``, then times: the data version every
+rerun reads; the first read of one indicator for the whole country; the small tables every page loads; a
+100,000-row import through the engine beside COPY of the same rows. Needs psycopg (``pip install
+psycopg[binary]``) for the comparison only. Reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.pages import report, workspace
+
+REPO = Path(__file__).resolve().parent.parent
+ACTUALS_SQL = """
+    SELECT a.province_code, a.province_valid_from, p.name AS province_name, a.indicator_code, a.period,
+           a.period_kind, a.period_start, a.period_end, a.value, a.source, a.batch_id, a.unit_code
+    FROM actual a JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
+    WHERE a.indicator_code = %s AND a.unit_code = ''"""
+
+
+def timed(step, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        step()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", required=True, help="postgresql://user@host:port (a role that may CREATE DATABASE)")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--keep", type=Path)
+    args = parser.parse_args()
+    import pandas as pd
+    import psycopg
+
+    from indicators.storage import copy_database, open_store
+
+    runs = 3 if args.quick else 7
+    server = args.server.rstrip("/")
+    name = "kpi_bench_quick" if args.quick else "kpi_bench"
+    with workspace(args.keep, "kpi-bench-pg-") as folder:
+        file = folder / ("quick.duckdb" if args.quick else "reference.duckdb")
+        if not file.exists():
+            subprocess.run([sys.executable, "-m", "bench.generate", str(file), *(["--quick"] if args.quick else [])],
+                           check=True, cwd=REPO)
+        url = f"{server}/{name}"
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                admin.execute(f"CREATE DATABASE {name}")
+        if not exists:
+            started = time.perf_counter()
+            counts = copy_database(file, url)
+            print(f"moved {file.name} to PostgreSQL: {counts['actual']:,} actuals in "
+                  f"{time.perf_counter() - started:.0f} s (indicators migrate)")
+        duck, pg = open_store(file, read_only=True), open_store(url)
+        direct = psycopg.connect(url)
+        code = "synthetic_001" if duck.scalar("SELECT count(*) FROM indicator WHERE code = 'synthetic_001'") \
+            else "papi_total"
+        rows = [("floor: DuckDB file, data version", timed(duck.data_version, runs)),
+                ("PostgreSQL via DuckDB's extension: data version", timed(pg.data_version, runs)),
+                ("PostgreSQL via psycopg: data version", timed(lambda: direct.execute(
+                    "SELECT (SELECT value FROM meta WHERE key = 'database_id'), count(*), coalesce(max(id), 0)"
+                    " FROM data_change").fetchone(), runs))]
+        report("every rerun: the data version the caches are keyed on", rows)
+        rows = [("floor: DuckDB file, one indicator for the country", timed(lambda: duck.actuals(
+                    indicator_code=code), runs)),
+                ("PostgreSQL via DuckDB's extension", timed(lambda: pg.actuals(indicator_code=code), runs)),
+                ("PostgreSQL via psycopg (+ DataFrame)", timed(lambda: pd.DataFrame(direct.execute(
+                    ACTUALS_SQL, [code]).fetchall()), runs))]
+        report(f"first read of an indicator ({code}, {len(pg.actuals(indicator_code=code)):,} rows)", rows)
+        from indicators.views import Dataset
+        rows = [("floor: DuckDB file, the small tables of every page", timed(lambda: Dataset.load(duck), runs)),
+                ("PostgreSQL via DuckDB's extension", timed(lambda: Dataset.load(pg), runs))]
+        report("Dataset.load (provinces, catalogue, plans, targets, tasks, progress, units)", rows)
+        measure_import(pg, direct, 10_000 if args.quick else 100_000)
+        direct.close()
+        duck.close()
+        pg.close()
+    return 0
+
+
+def measure_import(store, direct, n: int) -> None:
+    """n monthly figures of one synthetic indicator through the engine, beside COPY of the same rows."""
+    from indicators.auth import User
+    from indicators.imports import commit, preview
+    from indicators.registry import Registry
+
+    provinces = store.query("SELECT code, valid_from, name FROM province WHERE valid_to IS NULL ORDER BY code")
+    lines = ["province,province_valid_from,indicator,period,value,source"]
+    year, i = 1900, 0
+    while len(lines) <= n:
+        for p in provinces.itertuples():
+            month = i % 12 + 1
+            lines.append(f"{p.code},{p.valid_from.date()},papi_total,{year + i // 12}-{month:02d},{i % 97}.5,bench pg")
+            if len(lines) > n:
+                break
+        i += 1
+    text = "\n".join(lines) + "\n"
+    registry, catalogue = Registry(store.provinces(), store.province_aliases()), store.indicators()
+    who = User("bench", "bench", "admin")
+    started = time.perf_counter()
+    result = preview(store, registry, catalogue, "bench.csv", text.encode("utf-8"))
+    commit(store, result, who)
+    engine = time.perf_counter() - started
+    direct.execute("CREATE TEMP TABLE copy_floor (province text, valid_from date, indicator text, period text,"
+                   " value double precision, source text)")
+    started = time.perf_counter()
+    with direct.cursor().copy("COPY copy_floor FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+        copy.write(io.StringIO(text).read())
+    direct.commit()
+    floor = time.perf_counter() - started
+    print(f"\nimport of {n:,} rows: engine on PostgreSQL {engine:.2f} s, PostgreSQL's COPY {floor:.2f} s: "
+          f"{engine / floor:.1f}× (goal ≤ 3×; one run each: the engine previews, compares and writes history, COPY "
+          "only loads)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
