@@ -124,12 +124,13 @@ start_nginx() {
 wait_up() {
     local n=$1 i
     for i in $(seq 1 120); do
-        if python3 - "$HTTP_PORT" "$APP_PORT" "$n" <<'PY'
+        if python3 - "$HTTP_PORT" "$APP_PORT" "$n" 2>/dev/null <<'PY'
 import sys, urllib.request
 http, first, n = map(int, sys.argv[1:])
 for port in [http, *range(first, first + n)]:
     urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
 PY
+
         then return 0; fi
         sleep 1
     done
