@@ -39,7 +39,6 @@ install_missing() {
 
 secrets() {
     mkdir -p "$STATE/logs" "$STATE/run"
-    chmod 700 "$STATE"
     if [ ! -f "$STATE/secrets" ]; then
         ( umask 077
           for name in SUPER_PW OWNER_PW APP_PW; do
@@ -77,7 +76,7 @@ ALTER ROLE kpi_owner PASSWORD :'owner_pw';
 ALTER ROLE kpi_app PASSWORD :'app_pw';
 SELECT 'CREATE DATABASE kpi OWNER kpi_owner' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'kpi')\gexec
 REVOKE ALL ON DATABASE kpi FROM PUBLIC;
-GRANT CONNECT ON DATABASE kpi TO kpi_owner, kpi_app;
+GRANT CONNECT, TEMPORARY ON DATABASE kpi TO kpi_owner, kpi_app;   -- the extension stages UPDATEs in temporary tables
 SQL
     psql_as postgres "$SUPER_PW" kpi -c "ALTER SCHEMA public OWNER TO kpi_owner; REVOKE CREATE ON SCHEMA public FROM PUBLIC"
     KPI_DB="postgresql://kpi_owner@127.0.0.1:$PG_PORT/kpi" PGPASSWORD=$OWNER_PW \

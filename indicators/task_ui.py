@@ -18,6 +18,7 @@ from .cache import get_store
 from .i18n import format_date, format_number, label
 from .imports import ConflictError, ImportRefused
 from .plain import md
+from .storage import DatabaseUnusable, StorageFailed
 from .tasks import STATUSES, Summary
 from .ui import after_write, data_table, download, sign_in_form
 from .units import DEPARTMENT_KINDS, lineage
@@ -114,7 +115,7 @@ def progress_form(ds, frame: pd.DataFrame, user: User | None, lang: str, key: st
         return
     try:
         done = imports.commit(store, result, user, replace=True, channel="form")
-    except (ConflictError, ImportRefused, PermissionDenied) as error:
+    except (ConflictError, ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
         st.error(md(getattr(error, lang, None) or str(error)))
         return
     after_write()

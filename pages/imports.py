@@ -14,7 +14,7 @@ from indicators.i18n import column, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
 from indicators.plain import md
-from indicators.storage import BackupFailed, backups, check_backup, default_backup_path
+from indicators.storage import BackupFailed, DatabaseUnusable, StorageFailed, backups, check_backup, default_backup_path
 from indicators.task_ui import preview_rows, reporter_units
 from indicators.templates import indicator_list, template_bytes
 from indicators.ui import (
@@ -115,7 +115,7 @@ if tab == "upload":
                         say(error)
                         st.session_state.pop("_preview_key", None)  # the next run previews the file afresh
                         st.button(label("preview_again", lang), key="preview_again")
-                    except (ImportRefused, PermissionDenied) as error:
+                    except (ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
                         say(error)
                     else:
                         after_write()

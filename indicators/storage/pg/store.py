@@ -139,7 +139,8 @@ class PostgresStore(_Sequences, DuckDBStore):
                 if _unreachable(exc):
                     raise StorageFailed("mất kết nối PostgreSQL; không có gì được ghi",
                                         "the connection to PostgreSQL was lost; nothing was written") from None
-                raise
+                raise StorageFailed(f"PostgreSQL từ chối thao tác ghi ({_reason(exc)}); không có gì được ghi",
+                                    f"PostgreSQL refused the write ({_reason(exc)}); nothing was written") from None
             except BaseException:
                 _rollback(cur)
                 raise
