@@ -151,13 +151,7 @@ class DuckDBStore(Reads, base.Store):
         made through this connection, so the running server can make it. Written under a temporary name and
         renamed when complete: a half-written backup never carries the final name, and a failed one leaves no
         file behind (a full disk is not kept full by it)."""
-        target = Path(target).resolve()
-        if target.exists():
-            raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
-                               f"{target} exists already; a backup never overwrites a file")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        partial.unlink(missing_ok=True)
+        target, partial = backup_paths(target)
         try:
             with self._cursor() as cur:
                 source = cur.execute("SELECT current_database()").fetchone()[0]
@@ -173,6 +167,18 @@ class DuckDBStore(Reads, base.Store):
             partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
             raise BackupFailed(*storage_failure(exc, "sao lưu", "the backup")) from None
         return target
+
+
+def backup_paths(target: Path | str) -> tuple[Path, Path]:
+    """A new backup's final path and the temporary one it is written under; refused if the final one exists."""
+    target = Path(target).resolve()
+    if target.exists():
+        raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
+                           f"{target} exists already; a backup never overwrites a file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    return target, partial
 
 
 class BuildReport:

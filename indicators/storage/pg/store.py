@@ -29,7 +29,7 @@ from typing import Iterator
 import duckdb
 
 from ..duck import migrations
-from ..duck.store import DuckDBStore, Session, _rollback
+from ..duck.store import DuckDBStore, Session, _rollback, backup_paths
 from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
 
 CATALOG = "pg"
@@ -262,13 +262,7 @@ def _failed(done: subprocess.CompletedProcess, vi: str, en: str) -> BackupFailed
 def dump(url: str, target: Path) -> Path:
     """A consistent copy of the whole database (one snapshot: ``pg_dump --format=custom``) in a new file, written
     under a temporary name and renamed when complete; the running servers may go on meanwhile."""
-    target = Path(target).resolve()
-    if target.exists():
-        raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
-                           f"{target} exists already; a backup never overwrites a file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    target, partial = backup_paths(target)
     done = _tool("pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial),
                  "--dbname", url)
     if done.returncode != 0:
