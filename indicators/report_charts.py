@@ -109,8 +109,6 @@ def render(charts: list[Chart]) -> list[Chart]:
 
     try:
         asyncio.run(draw())
-    except ChartsUnavailable:
-        raise
     except Exception as error:  # a browser that would not start or answer: the report goes on without charts
         raise ChartsUnavailable(f"the charts could not be drawn: {type(error).__name__}") from None
     return charts
