@@ -7,9 +7,9 @@ run: the same reads on the embedded DuckDB file, and PostgreSQL's own COPY of th
 
 It generates the reference-scale database of bench/generate.py (4.7 million actuals; ``--quick``: the small
 one), moves it to a new PostgreSQL database with ``indicators migrate``, then times: the data version every
-rerun reads; the first read of one indicator for the whole country; the small tables every page loads; a
-100,000-row import through the engine beside COPY of the same rows. Needs psycopg (``pip install
-psycopg[binary]``) for the comparison only. Reported, never asserted.
+rerun reads; the first read of one indicator for the whole country (the backend's way, the extension's own
+scan, psycopg's; at reference scale again after CLUSTER puts an indicator's rows together, as imports do); the small tables every page loads; a
+100,000-row import through the engine beside COPY of the same rows. Reported, never asserted.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
-    import pandas as pd
     import psycopg
 
     from indicators.storage import copy_database, open_store
@@ -78,12 +77,14 @@ def main() -> int:
                     "SELECT (SELECT value FROM meta WHERE key = 'database_id'), count(*), coalesce(max(id), 0)"
                     " FROM data_change").fetchone(), runs))]
         report("every rerun: the data version the caches are keyed on", rows)
-        rows = [("floor: DuckDB file, one indicator for the country", timed(lambda: duck.actuals(
-                    indicator_code=code), runs)),
-                ("PostgreSQL via DuckDB's extension", timed(lambda: pg.actuals(indicator_code=code), runs)),
-                ("PostgreSQL via psycopg (+ DataFrame)", timed(lambda: pd.DataFrame(direct.execute(
-                    ACTUALS_SQL, [code]).fetchall()), runs))]
-        report(f"first read of an indicator ({code}, {len(pg.actuals(indicator_code=code)):,} rows)", rows)
+        first_reads(duck, pg, direct, code, runs)
+        if not args.quick:   # the rows of one indicator together on disk, as imports (one indicator a file) leave them
+            started = time.perf_counter()
+            direct.execute("CLUSTER actual USING actual_indicator")
+            direct.execute("ANALYZE actual")
+            direct.commit()
+            print(f"\nCLUSTER actual USING actual_indicator: {time.perf_counter() - started:.0f} s")
+            first_reads(duck, pg, direct, code, runs, " (after CLUSTER)")
         from indicators.views import Dataset
         rows = [("floor: DuckDB file, the small tables of every page", timed(lambda: Dataset.load(duck), runs)),
                 ("PostgreSQL via DuckDB's extension", timed(lambda: Dataset.load(pg), runs))]
@@ -93,6 +94,24 @@ def main() -> int:
         duck.close()
         pg.close()
     return 0
+
+
+def first_reads(duck, pg, direct, code: str, runs: int, after: str = "") -> None:
+    """One indicator for the whole country: what the backend does (the filter handed to PostgreSQL by
+    postgres_query, its index), the extension's own scan of the table, and psycopg's query and DataFrame."""
+    import pandas as pd
+
+    from indicators.storage.duck.reads import _ACTUAL_SELECT
+
+    own_scan = _ACTUAL_SELECT.format(source="actual", where=" WHERE a.indicator_code = ? AND a.unit_code = ''")
+    rows = [("floor: DuckDB file, one indicator for the country", timed(lambda: duck.actuals(
+                indicator_code=code), runs)),
+            ("PostgreSQL: the backend (postgres_query, PostgreSQL's index)", timed(lambda: pg.actuals(
+                indicator_code=code), runs)),
+            ("PostgreSQL: the extension's own scan (ctid ranges)", timed(lambda: pg._df(own_scan, [code]), runs)),
+            ("PostgreSQL via psycopg (+ DataFrame)", timed(lambda: pd.DataFrame(direct.execute(
+                ACTUALS_SQL, [code]).fetchall()), runs))]
+    report(f"first read of an indicator ({code}, {len(pg.actuals(indicator_code=code)):,} rows){after}", rows)
 
 
 def measure_import(store, direct, n: int, folder: Path) -> None:

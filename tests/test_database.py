@@ -91,8 +91,12 @@ def test_targets_keep_their_verbatim_sentence_and_province_key(store):
     assert all(len(q) > 20 for q in targets.source_quote)
 
 
-def test_a_values_with_quotes_is_passed_as_a_parameter_not_pasted(store):
-    tricky = "x'); DROP TABLE actual; --"
+@pytest.mark.parametrize("tricky", ["x'); DROP TABLE actual; --", "papi_total' OR ''='", "papi_total\\"])
+def test_a_values_with_quotes_is_passed_as_a_parameter_not_pasted(store, tricky):
+    """Both backends: a read's filters are values (DuckDB's parameters; psycopg's quoting where PostgreSQL's
+    planner gets them), so a code with quotes matches nothing and changes nothing."""
     before = store.table_counts()["actual"]
     assert store.actuals(province_code=tricky).empty
+    assert store.actuals(indicator_code=tricky).empty and store.indicator_actuals(tricky).empty
+    assert not store.actuals(indicator_code="papi_total").empty
     assert store.table_counts()["actual"] == before > 0

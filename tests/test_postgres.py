@@ -154,3 +154,22 @@ def test_a_restart_of_postgresql_is_a_clear_message_then_the_store_reads_again(t
         store.close()
     finally:
         stop_cluster(cluster)
+
+
+def test_one_indicators_figures_are_found_by_postgresqls_index(store):
+    """The first read of a chart hands its filter to PostgreSQL (postgres_query), whose plan uses the index on
+    (indicator_code, unit_code) rather than scanning the table; the rows are the ones the extension's own scan
+    finds, in the same columns and types."""
+    code = store.scalar("SELECT indicator_code FROM actual GROUP BY ALL ORDER BY count(*) DESC LIMIT 1")
+    source, params = store._actual_rows({"indicator_code": code, "unit_code": ""})
+    import psycopg
+
+    with psycopg.connect(store.url) as direct:   # a few hundred rows here: a scan would be cheaper, so forbid it
+        direct.execute("SET enable_seqscan = off")
+        plan = "\n".join(row[0] for row in direct.execute("EXPLAIN " + params[0]).fetchall())
+    assert "actual_indicator" in plan and source.startswith("(SELECT * FROM postgres_query(")
+    pushed = store.actuals(indicator_code=code)
+    scanned = store.query("SELECT * FROM actual WHERE indicator_code = ? AND unit_code = ''", [code])
+    assert len(pushed) == len(scanned) > 0
+    assert set(pushed.value) == set(scanned.value)
+    assert pushed.equals(store.actuals(indicator_code=code, province_code=None))

@@ -27,12 +27,16 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+from psycopg import sql
 
 from ..duck import migrations
 from ..duck.store import DuckDBStore, Session, _rollback, backup_paths
 from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
 
 CATALOG = "pg"
+# PostgreSQL's own indexes beyond the keys (DuckDB prunes row groups on its zone maps instead): one indicator's
+# figures for the whole country, the first read of every chart.
+PG_INDEXES = ("CREATE INDEX actual_indicator ON actual (indicator_code, unit_code)",)
 TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "BIGINT": "BIGINT", "INTEGER": "INTEGER",
          "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
 
@@ -81,6 +85,18 @@ class PostgresStore(_Sequences, DuckDBStore):
 
     def exists(self) -> bool:
         return True      # the server says otherwise when connecting
+
+    def _actual_rows(self, filters: dict) -> tuple[str, list]:
+        """The filtered rows of ``actual`` chosen by PostgreSQL itself (postgres_query), so that its index on
+        (indicator_code, unit_code) finds one indicator's rows: the extension's own scan reads the whole table in
+        ctid ranges whatever the filter (4.7 million rows: 0.6 s against 0.1 s). postgres_query takes a finished
+        query, so the values are quoted by psycopg's SQL composition, never pasted in."""
+        given = [(column, value) for column, value in filters.items() if value is not None]
+        query = sql.SQL("SELECT * FROM actual")
+        if given:
+            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
+                sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value)) for column, value in given)
+        return f"(SELECT * FROM postgres_query('{CATALOG}', ?))", [query.as_string(None)]
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -204,7 +220,7 @@ def schema_ddl() -> list[str]:
             if table in keys:
                 columns = [*columns, f"PRIMARY KEY ({', '.join(keys[table])})"]
             out.append(f"CREATE TABLE {table} ({', '.join(columns)})")
-        return out
+        return [*out, *PG_INDEXES]
     finally:
         scratch.close()
 
