@@ -8,8 +8,9 @@ run: the same reads on the embedded DuckDB file, and PostgreSQL's own COPY of th
 It generates the reference-scale database of bench/generate.py (4.7 million actuals; ``--quick``: the small
 one), moves it to a new PostgreSQL database with ``indicators migrate``, then times: the data version every
 rerun reads; the first read of one indicator for the whole country (the backend's way, the extension's own
-scan, psycopg's; at reference scale again after CLUSTER puts an indicator's rows together, as imports do); the small tables every page loads; a
-100,000-row import through the engine beside COPY of the same rows. Reported, never asserted.
+scan, psycopg's; at reference scale again after CLUSTER puts an indicator's rows together, as imports do); the
+small tables every page loads; a 100,000-row import through the engine beside COPY of the same rows. Reported,
+never asserted.
 """
 
 from __future__ import annotations
