@@ -48,7 +48,7 @@ def main() -> int:
     args = parser.parse_args()
     import psycopg
 
-    from indicators.storage import copy_database, open_store
+    from indicators.storage import open_store
 
     runs = 3 if args.quick else 7
     server = args.server.rstrip("/")
@@ -58,16 +58,7 @@ def main() -> int:
         if not file.exists():
             subprocess.run([sys.executable, "-m", "bench.generate", str(file), *(["--quick"] if args.quick else [])],
                            check=True, cwd=REPO)
-        url = f"{server}/{name}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                admin.execute(f"CREATE DATABASE {name}")
-        if not exists:
-            started = time.perf_counter()
-            counts = copy_database(file, url)
-            print(f"moved {file.name} to PostgreSQL: {counts['actual']:,} actuals in "
-                  f"{time.perf_counter() - started:.0f} s (indicators migrate)")
+        url = on_postgresql(file, server, name)
         duck, pg = open_store(file, read_only=True), open_store(url)
         direct = psycopg.connect(url)
         code = "synthetic_001" if duck.scalar("SELECT count(*) FROM indicator WHERE code = 'synthetic_001'") \
@@ -95,6 +86,26 @@ def main() -> int:
         duck.close()
         pg.close()
     return 0
+
+
+def on_postgresql(file: Path, server: str, name: str) -> str:
+    """The URL of database ``name`` on ``server``, made from ``file`` by ``indicators migrate`` unless it exists."""
+    import psycopg
+
+    from indicators.storage import copy_database
+
+    url = f"{server.rstrip('/')}/{name}"
+    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return url
+        admin.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    started = time.perf_counter()
+    counts = copy_database(file, url)
+    print(f"moved {file.name} to PostgreSQL: {counts['actual']:,} actuals in {time.perf_counter() - started:.0f} s"
+          " (indicators migrate)")
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("VACUUM ANALYZE")     # what an operator runs after a bulk load (autovacuum would, later)
+    return url
 
 
 def first_reads(duck, pg, direct, code: str, runs: int, after: str = "") -> None:

@@ -173,3 +173,25 @@ def test_one_indicators_figures_are_found_by_postgresqls_index(store):
     assert len(pushed) == len(scanned) > 0
     assert set(pushed.value) == set(scanned.value)
     assert pushed.equals(store.actuals(indicator_code=code, province_code=None))
+
+
+def test_the_backends_connections_plan_without_jit_and_with_ssd_costs(store):
+    """The planner settings ride on the backend's own connections (libpq's options), so PostgreSQL picks the
+    index for the targets' series; a URL that names its own options keeps them."""
+    from indicators.storage.pg.store import _with_options
+
+    settings = store._all("SELECT * FROM postgres_query('pg', 'SELECT current_setting(''jit'') AS jit,"
+                          " current_setting(''random_page_cost'') AS cost')")
+    assert settings == [("off", "1.1")]
+    assert _with_options("postgresql://a@h/db?options=-c%20jit%3Don") == "postgresql://a@h/db?options=-c%20jit%3Don"
+    assert _with_options("postgresql://a@h/db?sslmode=disable").startswith("postgresql://a@h/db?sslmode=disable&options=")
+    targets = store.targets()
+    from indicators.views import series_wanted
+
+    wanted = series_wanted(targets)
+    by_postgresql = store.actual_series(wanted)
+    by_duckdb = store.query("""SELECT * FROM actual a WHERE a.unit_code = '' AND EXISTS (SELECT 1 FROM target t
+                               WHERE t.province_code = a.province_code AND t.province_valid_from = a.province_valid_from
+                               AND t.indicator_code = a.indicator_code)""")
+    assert len(by_postgresql) >= len(by_duckdb) > 0
+    assert store.actual_coverage().figures.sum() == store.scalar("SELECT count(*) FROM actual WHERE unit_code = ''")

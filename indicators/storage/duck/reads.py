@@ -3,8 +3,9 @@ transaction's cursor): what the pages, the import engine, sign-in and the checks
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 
@@ -25,6 +26,10 @@ _ACTUAL_SELECT = """
     JOIN province p ON p.code = a.province_code AND p.valid_from = a.province_valid_from
     JOIN import_batch b ON b.id = a.batch_id{where}
     ORDER BY a.indicator_code, a.province_valid_from, a.province_code, a.unit_code, a.period_end, a.period"""
+
+# How many province figures each indicator has per province era: SQL both DuckDB and PostgreSQL read alike.
+COVERAGE_ROWS = ("(SELECT indicator_code, province_code, province_valid_from, count(*) AS figures FROM actual"
+                 " WHERE unit_code = '' GROUP BY 1, 2, 3)")
 
 # How a row of an incoming frame ``i`` meets the stored actual ``a`` of the same key.
 KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(i.province_valid_from AS DATE)"
@@ -167,17 +172,27 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
             return self._df(_ACTUAL_SELECT.format(source="actual", where=" WHERE false"))
         wanted = series[["province_code", "province_valid_from", "indicator_code"]].drop_duplicates()
         wanted = wanted.assign(province_valid_from=pd.to_datetime(wanted.province_valid_from).dt.date)
+        with self._series_rows(wanted) as (cur, source, params):
+            return cur.execute(_ACTUAL_SELECT.format(source=source, where=""), params).df()
+
+    @contextmanager
+    def _series_rows(self, wanted: pd.DataFrame) -> Iterator[tuple[Any, str, list]]:
+        """A cursor, and the province rows of ``actual`` of the (province era, indicator) pairs of ``wanted`` as a
+        FROM clause on it with its parameters (the PostgreSQL backend has PostgreSQL pick them)."""
         source = """(SELECT x.* FROM actual x SEMI JOIN wanted_series w
                      ON x.province_code = w.province_code AND x.province_valid_from = w.province_valid_from
                      AND x.indicator_code = w.indicator_code WHERE x.unit_code = '')"""
         with self._bound("wanted_series", wanted) as cur:
-            return cur.execute(_ACTUAL_SELECT.format(source=source, where="")).df()
+            yield cur, source, []
 
     def actual_coverage(self) -> pd.DataFrame:
-        return self._df(f"""
-            SELECT indicator_code, province_code, province_valid_from, count(*) AS figures,
-                   {_PROVINCE_KEY.format(t="")}
-            FROM actual WHERE unit_code = '' GROUP BY ALL ORDER BY ALL""")
+        source, params = self._coverage_rows()
+        return self._df(f"SELECT c.*, {_PROVINCE_KEY.format(t='c.')} FROM {source} c ORDER BY ALL", params)
+
+    def _coverage_rows(self) -> tuple[str, list]:
+        """How many province figures each indicator has per province era, as a FROM clause and its parameters
+        (PostgreSQL counts them itself on that backend)."""
+        return COVERAGE_ROWS, []
 
     def national_values(self, indicator_code: str | None = None) -> pd.DataFrame:
         return self._df("""

@@ -25,18 +25,27 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import quote
 
 import duckdb
 from psycopg import sql
 
 from ..duck import migrations
+from ..duck.reads import COVERAGE_ROWS
 from ..duck.store import DuckDBStore, Session, _rollback, backup_paths
 from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
 
 CATALOG = "pg"
 # PostgreSQL's own indexes beyond the keys (DuckDB prunes row groups on its zone maps instead): one indicator's
-# figures for the whole country, the first read of every chart.
-PG_INDEXES = ("CREATE INDEX actual_indicator ON actual (indicator_code, unit_code)",)
+# figures for the whole country (the first read of every chart), the series the targets are judged on, and the
+# count of figures per indicator and province era, read from the index alone.
+PG_INDEXES = ("CREATE INDEX actual_indicator ON actual"
+              " (indicator_code, unit_code, province_code, province_valid_from)",)
+# The planner settings of the backend's own connections (libpq's ``options``): no JIT compilation, which costs a
+# query of the dashboard 50–140 ms and saves nothing at this size, and random reads priced for SSDs (1.1, not
+# the default 4, which made PostgreSQL scan 4.7 million rows rather than use the index for the targets' series:
+# 1.8 s against 0.06–0.2 s).
+PG_OPTIONS = "-c jit=off -c random_page_cost=1.1"
 TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "BIGINT": "BIGINT", "INTEGER": "INTEGER",
          "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
 
@@ -96,7 +105,24 @@ class PostgresStore(_Sequences, DuckDBStore):
         if given:
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(
                 sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value)) for column, value in given)
-        return f"(SELECT * FROM postgres_query('{CATALOG}', ?))", [query.as_string(None)]
+        return _on_postgresql(), [query.as_string(None)]
+
+    @contextmanager
+    def _series_rows(self, wanted):
+        """The series the targets are judged on, joined by PostgreSQL to a VALUES list of the wanted pairs (the
+        extension would read the whole table to join it in DuckDB: 5.8 s against 0.6 s at reference scale)."""
+        pairs = sql.SQL(", ").join(sql.SQL("({}, {}, {})").format(*map(sql.Literal, row))
+                                   for row in wanted.itertuples(index=False, name=None))
+        query = sql.SQL(
+            "SELECT a.* FROM actual a JOIN (VALUES {}) AS w (province_code, province_valid_from, indicator_code)"
+            " ON a.province_code = w.province_code AND a.province_valid_from = w.province_valid_from"
+            " AND a.indicator_code = w.indicator_code WHERE a.unit_code = ''").format(pairs)
+        with self._cursor() as cur:
+            yield cur, _on_postgresql(), [query.as_string(None)]
+
+    def _coverage_rows(self) -> tuple[str, list]:
+        """Counted by PostgreSQL, which sends 20,000 counts rather than 4.7 million rows (4.0 s against 0.5 s)."""
+        return _on_postgresql(), [COVERAGE_ROWS[1:-1]]
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -106,7 +132,7 @@ class PostgresStore(_Sequences, DuckDBStore):
             try:
                 con.execute(f"LOAD '{extension_path()}'")
                 options = "TYPE postgres, READ_ONLY" if self.read_only else "TYPE postgres"
-                con.execute(f"ATTACH {_literal(self.url)} AS {CATALOG} ({options})")
+                con.execute(f"ATTACH {_literal(_with_options(self.url))} AS {CATALOG} ({options})")
                 con.execute(f"USE {CATALOG}")      # the connection's own statements (tests look inside through it)
             except duckdb.Error as exc:
                 con.close()
@@ -223,6 +249,18 @@ def schema_ddl() -> list[str]:
         return [*out, *PG_INDEXES]
     finally:
         scratch.close()
+
+
+def _with_options(url: str) -> str:
+    """The URL with the backend's planner settings, unless it names its own ``options``."""
+    if "options=" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "options=" + quote(PG_OPTIONS)
+
+
+def _on_postgresql() -> str:
+    """A FROM clause: the rows of the query (its one parameter) as PostgreSQL's planner finds them."""
+    return f"(SELECT * FROM postgres_query('{CATALOG}', ?))"
 
 
 def _default(text: str) -> str:
