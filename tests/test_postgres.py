@@ -195,3 +195,12 @@ def test_the_backends_connections_plan_without_jit_and_with_ssd_costs(store):
                                AND t.indicator_code = a.indicator_code)""")
     assert len(by_postgresql) >= len(by_duckdb) > 0
     assert store.actual_coverage().figures.sum() == store.scalar("SELECT count(*) FROM actual WHERE unit_code = ''")
+
+
+def test_a_database_made_before_the_index_gets_it_at_the_next_build(store):
+    with store._cursor() as cur:
+        cur.execute("CALL postgres_execute('pg', 'DROP INDEX actual_indicator')")
+    assert store.migrate() == ["index actual_indicator"]
+    assert store.migrate() == []
+    assert store.scalar("SELECT count(*) FROM postgres_query('pg', 'SELECT 1 FROM pg_indexes"
+                        " WHERE indexname = ''actual_indicator''')") == 1
