@@ -28,8 +28,8 @@ _ACTUAL_SELECT = """
     ORDER BY a.indicator_code, a.province_valid_from, a.province_code, a.unit_code, a.period_end, a.period"""
 
 # How many province figures each indicator has per province era: SQL both DuckDB and PostgreSQL read alike.
-COVERAGE_ROWS = ("(SELECT indicator_code, province_code, province_valid_from, count(*) AS figures FROM actual"
-                 " WHERE unit_code = '' GROUP BY 1, 2, 3)")
+COVERAGE_ROWS = ("SELECT indicator_code, province_code, province_valid_from, count(*) AS figures FROM actual"
+                 " WHERE unit_code = '' GROUP BY 1, 2, 3")
 
 # How a row of an incoming frame ``i`` meets the stored actual ``a`` of the same key.
 KEY_JOIN = ("a.province_code = i.province_code AND a.province_valid_from = CAST(i.province_valid_from AS DATE)"
@@ -150,7 +150,13 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
         PostgreSQL backend hands them to PostgreSQL, whose index finds them."""
         given = {column: value for column, value in filters.items() if value is not None}
         where = " AND ".join(f"{column} = ?" for column in given)
-        return f"(SELECT * FROM actual{' WHERE ' + where if where else ''})", list(given.values())
+        return self._rows_of(f"SELECT * FROM actual{' WHERE ' + where if where else ''}", list(given.values()))
+
+    def _rows_of(self, query: str, params: list) -> tuple[str, list]:
+        """A FROM clause and its parameters for the rows of ``query`` (plain SQL that DuckDB and PostgreSQL read
+        alike, ``?`` for each parameter). Here DuckDB runs it; the PostgreSQL backend has PostgreSQL's planner
+        run it, where the indexes are."""
+        return f"({query})", params
 
     def indicator_actuals(self, indicator_code: str) -> pd.DataFrame:
         # at ten times the country's volume this narrower read takes about two thirds of the time of actuals(),
@@ -186,13 +192,8 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
             yield cur, source, []
 
     def actual_coverage(self) -> pd.DataFrame:
-        source, params = self._coverage_rows()
+        source, params = self._rows_of(COVERAGE_ROWS, [])   # on PostgreSQL, counted from its index
         return self._df(f"SELECT c.*, {_PROVINCE_KEY.format(t='c.')} FROM {source} c ORDER BY ALL", params)
-
-    def _coverage_rows(self) -> tuple[str, list]:
-        """How many province figures each indicator has per province era, as a FROM clause and its parameters
-        (PostgreSQL counts them itself on that backend)."""
-        return COVERAGE_ROWS, []
 
     def national_values(self, indicator_code: str | None = None) -> pd.DataFrame:
         return self._df("""
