@@ -227,6 +227,25 @@ def test_a_change_needs_replace_and_is_kept_in_the_history(engine):
     assert replaced.file_name == "b.csv" and len(replaced.file_sha256) == 64
 
 
+@pytest.mark.parametrize("text", ['BC "số 2" {a,b} \\ NULL', "'); DROP TABLE actual; --", "NULL", "{}"])
+def test_a_replacement_stores_its_source_and_note_exactly_as_written(engine, text):
+    """On PostgreSQL the comparison and the replacement travel as arrays of text inside one statement: quotes,
+    backslashes, braces and the word NULL are text there, as on the file."""
+    quoted = '"' + text.replace('"', '""') + '"'
+    head = "province,indicator,period,value,source,note\n"
+    commit(engine, preview(engine, "a.csv", (head + "Hà Tĩnh,sipas,2023,80,BC 1,\n").encode()))
+    again = preview(engine, "b.csv", (head + f"Hà Tĩnh,sipas,2023,81,{quoted},{quoted}\n"
+                                       "Nghệ An,sipas,2023,79,BC 1,\n").encode())
+    assert again.counts == {"insert": 1, "change": 1, "unchanged": 0, "rejected": 0}
+    commit(engine, again, replace=True)
+    rows = engine.query("SELECT province_code, value, source, coalesce(note, '(none)') FROM actual"
+                        " WHERE indicator_code = 'sipas' AND period = '2023' AND province_code IN ('40', '42')"
+                        " AND province_valid_from = DATE '2004-01-01' ORDER BY 1")
+    assert rows.values.tolist() == [["40", 79.0, "BC 1", "(none)"], ["42", 81.0, text, text]]
+    unchanged = preview(engine, "b.csv", (head + f"Hà Tĩnh,sipas,2023,81,{quoted},{quoted}\n").encode())
+    assert unchanged.counts["unchanged"] == 1      # the stored text compares equal to the file's
+
+
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(engine):
     content = csv_file("Hà Tĩnh,sipas,2023,80,BC 1", "Nghệ An,sipas,2023,81,BC 1")
     commit(engine, preview(engine, "a.csv", content))

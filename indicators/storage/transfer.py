@@ -15,6 +15,7 @@ from .duck import migrations
 from .duck.reads import ALL_TABLES
 from .duck.store import DuckDBStore
 from .pg import store as pg
+from .pg.reads import sequence_name
 
 SOURCE = "kpi_source"
 
@@ -87,7 +88,7 @@ def _copy(writer: DuckDBStore) -> None:
         if isinstance(writer, pg.PostgresStore):
             with writer._cursor() as cur:
                 cur.execute(f"CALL postgres_execute('{pg.CATALOG}', ?)",
-                            [f"SELECT setval('{pg._identifier(sequence)}', {top + 1}, false)"])
+                            [f"SELECT setval('{sequence_name(sequence)}', {top + 1}, false)"])
         else:      # DuckDB cannot set a sequence: take its values up to the copied ids
             current = int(writer._value(f"SELECT nextval('{sequence}')"))
             if top >= current:

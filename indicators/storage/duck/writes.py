@@ -75,15 +75,24 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
                        province_valid_from, unit_code, indicator_code, period, old_value, old_source, old_note,
                        old_batch_id, value, source, note, ?, ?, ? FROM rows_to_write""",
                         [batch_id, batch_id, who, when])
-            cur.execute(f"""
-                UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = ?
-                FROM rows_to_write i WHERE i.status = 'change' AND {KEY_JOIN}""", [batch_id])
             cur.execute("""
                 INSERT INTO actual (province_code, province_valid_from, unit_code, indicator_code, period, period_kind,
                                     period_start, period_end, value, source, batch_id, note)
                 SELECT province_code, province_valid_from, unit_code, indicator_code, period, period_kind,
                        period_start, period_end, value, source, ?, note FROM rows_to_write WHERE status = 'insert'""",
                         [batch_id])
+        changes = rows[rows.status == "change"]
+        if len(changes):
+            self._replace_actuals(batch_id, changes)
+
+    def _replace_actuals(self, batch_id: int, rows: pd.DataFrame) -> None:
+        """The stored figures of ``rows``' keys replaced by ``rows``' value, source and note, under ``batch_id``."""
+        frame = arrow(rows[["province_code", "province_valid_from", "unit_code", "indicator_code", "period", "value",
+                            "source", "note"]])
+        with self._bound("rows_to_replace", frame) as cur:
+            cur.execute(f"""
+                UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = ?
+                FROM rows_to_replace i WHERE {KEY_JOIN}""", [batch_id])
 
     def mark_undone(self, batch_id: int, who: str, when: datetime) -> None:
         self._run("UPDATE import_batch SET undone_by = ?, undone_at = ? WHERE id = ?", [who, when, batch_id])

@@ -28,13 +28,12 @@ from typing import Iterator
 from urllib.parse import quote
 
 import duckdb
-from psycopg import sql
 
 from ..duck import migrations
 from ..duck.store import DuckDBStore, Session, _rollback, backup_paths
 from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
+from .reads import CATALOG, PgReads
 
-CATALOG = "pg"
 # PostgreSQL's own indexes beyond the keys (DuckDB prunes row groups on its zone maps instead): one indicator's
 # figures for the whole country (the first read of every chart), the series the targets are judged on, and the
 # count of figures per indicator and province era, read from the index alone.
@@ -69,19 +68,11 @@ def redacted(url: str) -> str:
     return re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", url)
 
 
-class _Sequences:
-    """New ids from PostgreSQL's own sequences (DuckDB sees no sequence in an attached database)."""
-
-    def _next_id(self, sequence: str) -> int:
-        return int(self._value(f"SELECT * FROM postgres_query('{CATALOG}', ?)",
-                               [f"SELECT nextval('{_identifier(sequence)}')"]))
-
-
-class PgSession(_Sequences, Session):
+class PgSession(PgReads, Session):
     """A transaction's reads and writes on PostgreSQL."""
 
 
-class PostgresStore(_Sequences, DuckDBStore):
+class PostgresStore(PgReads, DuckDBStore):
     """The database on a PostgreSQL server, read and written through DuckDB's postgres extension."""
 
     backend = "postgresql"
@@ -93,28 +84,6 @@ class PostgresStore(_Sequences, DuckDBStore):
 
     def exists(self) -> bool:
         return True      # the server says otherwise when connecting
-
-    def _rows_of(self, query: str, params: list) -> tuple[str, list]:
-        """The rows of ``query`` chosen by PostgreSQL itself (postgres_query), so that its indexes serve them: the
-        extension's own scan reads the whole table in ctid ranges whatever the filter (one indicator of 4.7
-        million rows: 0.76 s against 0.16–0.23 s). postgres_query takes a finished query, so each ``?`` becomes
-        its value quoted by psycopg's SQL composition, never pasted in (the queries are the backend's own:
-        no braces, no ``?`` but the parameters)."""
-        composed = sql.SQL(query.replace("?", "{}")).format(*map(sql.Literal, params))
-        return _on_postgresql(), [composed.as_string(None)]
-
-    @contextmanager
-    def _series_rows(self, wanted):
-        """The series the targets are judged on, joined by PostgreSQL to a VALUES list of the wanted pairs (the
-        extension would read the whole table to join it in DuckDB: 5.8 s against 0.6 s at reference scale)."""
-        pairs = sql.SQL(", ").join(sql.SQL("({}, {}, {})").format(*map(sql.Literal, row))
-                                   for row in wanted.itertuples(index=False, name=None))
-        query = sql.SQL(
-            "SELECT a.* FROM actual a JOIN (VALUES {}) AS w (province_code, province_valid_from, indicator_code)"
-            " ON a.province_code = w.province_code AND a.province_valid_from = w.province_valid_from"
-            " AND a.indicator_code = w.indicator_code WHERE a.unit_code = ''").format(pairs)
-        with self._cursor() as cur:
-            yield cur, _on_postgresql(), [query.as_string(None)]
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -260,11 +229,6 @@ def _with_options(url: str) -> str:
     return url + ("&" if "?" in url else "?") + "options=" + quote(PG_OPTIONS)
 
 
-def _on_postgresql() -> str:
-    """A FROM clause: the rows of the query (its one parameter) as PostgreSQL's planner finds them."""
-    return f"(SELECT * FROM postgres_query('{CATALOG}', ?))"
-
-
 def _default(text: str) -> str:
     return {"CAST('f' AS BOOLEAN)": "false", "CAST('t' AS BOOLEAN)": "true"}.get(text, text)
 
@@ -276,12 +240,6 @@ def _has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    if not re.fullmatch(r"[a-z_]+", name):
-        raise ValueError(f"not a sequence name: {name}")
-    return name
 
 
 def _unreachable(exc: BaseException) -> bool:
