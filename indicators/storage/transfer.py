@@ -18,6 +18,10 @@ from .pg import store as pg
 from .pg.reads import sequence_name
 
 SOURCE = "kpi_source"
+# The order a table is copied in: an indicator's figures together, as imports (one indicator a file) leave them
+# and as the first read of a chart reads them (on PostgreSQL one indicator's 23,520 rows at reference scale: 200
+# ms scattered over the table, 138 ms together).
+ORDER = {"actual": " ORDER BY indicator_code, unit_code, province_code, province_valid_from, period"}
 
 
 def sequence_columns() -> dict[str, list[tuple[str, str]]]:
@@ -82,7 +86,7 @@ def _copy(writer: DuckDBStore) -> None:
         for table in ALL_TABLES:
             if table == "meta":
                 session._run(f"DELETE FROM meta WHERE key IN (SELECT key FROM {SOURCE}.meta)")
-            session._run(f"INSERT INTO {table} SELECT * FROM {SOURCE}.{table}")
+            session._run(f"INSERT INTO {table} SELECT * FROM {SOURCE}.{table}{ORDER.get(table, '')}")
     for sequence, columns in sequence_columns().items():
         top = max(int(writer._value(f"SELECT coalesce(max({c}), 0) FROM {t}")) for t, c in columns)
         if isinstance(writer, pg.PostgresStore):

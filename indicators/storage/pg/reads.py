@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 from psycopg import sql
 
@@ -46,14 +47,14 @@ class PgReads:
 
     @contextmanager
     def _series_rows(self, wanted):
-        """The series the targets are judged on, joined by PostgreSQL to a VALUES list of the wanted pairs (the
-        extension would read the whole table to join it in DuckDB: 5.8 s against 0.6 s at reference scale)."""
-        pairs = sql.SQL(", ").join(sql.SQL("({}, {}, {})").format(*map(sql.Literal, row))
-                                   for row in wanted.itertuples(index=False, name=None))
-        query = sql.SQL(
-            "SELECT a.* FROM actual a JOIN (VALUES {}) AS w (province_code, province_valid_from, indicator_code)"
-            " ON a.province_code = w.province_code AND a.province_valid_from = w.province_valid_from"
-            " AND a.indicator_code = w.indicator_code WHERE a.unit_code = ''").format(pairs)
+        """The series the targets are judged on: for each wanted (province era, indicator) pair, its province
+        figures found by PostgreSQL through the ``actual_indicator`` index (the extension would read the whole
+        table to join it in DuckDB: 5.8 s against 0.4–0.5 s at reference scale). ``OFFSET 0`` keeps the lateral
+        join a loop over the pairs, which the planner cannot count inside ``unnest``."""
+        query = sql.SQL("SELECT a.* FROM {} CROSS JOIN LATERAL (SELECT * FROM actual a WHERE a.unit_code = ''"
+                        " AND a.province_code = i.province_code AND a.province_valid_from = i.province_valid_from"
+                        " AND a.indicator_code = i.indicator_code OFFSET 0) a").format(
+            unnest(wanted, {"province_code": "text", "province_valid_from": "date", "indicator_code": "text"}))
         with self._cursor() as cur:
             yield cur, on_postgresql(), [query.as_string(None)]
 
@@ -62,11 +63,13 @@ class PgReads:
         ``actual`` to join it in DuckDB: at reference scale most of a 100,000-row preview)."""
         # one probe of the primary key per incoming row (LIMIT 1 keeps the planner from flattening the lateral
         # join into a merge join on a misjudged row count: 0.42 s against 1.2 s for 100,000 keys)
-        query = sql.SQL("SELECT i.position, a.value AS old_value, a.source AS old_source, a.note AS old_note,"
-                        " a.batch_id AS old_batch_id FROM {} CROSS JOIN LATERAL"
-                        " (SELECT * FROM actual a WHERE {} LIMIT 1) a").format(
-            unnest(keys, {"position": "bigint", **_KEY}), _ON_KEY)
-        return self._df(f"SELECT * FROM {on_postgresql()}", [query.as_string(None)])
+        # in the primary key's order, so that neighbouring probes read neighbouring pages of the index
+        query = sql.SQL("SELECT i.position - 1 AS position, a.value AS old_value, a.source AS old_source,"
+                        " a.note AS old_note, a.batch_id AS old_batch_id FROM (SELECT * FROM {} ORDER BY {}) i"
+                        " CROSS JOIN LATERAL (SELECT * FROM actual a WHERE {} LIMIT 1) a").format(
+            unnest(keys, _KEY, numbered="position"), sql.SQL(", ").join(map(sql.Identifier, _KEY)), _ON_KEY)
+        found = self._df(f"SELECT * FROM {on_postgresql()}", [query.as_string(None)])
+        return found.assign(position=keys["position"].to_numpy()[found["position"].to_numpy(dtype="int64")])
 
     def _replace_actuals(self, batch_id: int, rows: pd.DataFrame) -> None:
         """The stored figures of ``rows`` replaced by theirs, by PostgreSQL in the transaction (an UPDATE joined
@@ -82,28 +85,31 @@ class PgReads:
         self._run(f"CALL postgres_execute('{CATALOG}', ?)", [update.as_string(None)])
 
 
-def unnest(frame: pd.DataFrame, columns: dict[str, str]) -> sql.Composed:
-    """``frame``'s columns as the FROM item ``i``: one typed array per column, unnested side by side. Each array is
-    PostgreSQL's array text (every element double-quoted, its backslashes and quotes escaped), itself a string
-    literal quoted by psycopg: five times faster to build than psycopg's list adaptation, element by element."""
+def unnest(frame: pd.DataFrame, columns: dict[str, str], numbered: str | None = None) -> sql.Composed:
+    """``frame``'s columns as the FROM item ``i``: one typed array per column, unnested side by side (and, with
+    ``numbered``, a column of that name counting the rows from 1). Each array is PostgreSQL's array text (every
+    element double-quoted, its backslashes and quotes escaped), itself one string literal quoted by psycopg:
+    built once per distinct value, several times faster than psycopg's list adaptation, element by element."""
     arrays = [sql.SQL("{}::{}[]").format(sql.Literal(_array_text(frame[column], kind)), sql.SQL(kind))
               for column, kind in columns.items()]
-    return sql.SQL("unnest({}) AS i ({})").format(sql.SQL(", ").join(arrays),
-                                                  sql.SQL(", ").join(map(sql.Identifier, columns)))
+    names = [*columns, *([numbered] if numbered else [])]
+    return sql.SQL("unnest({}){} AS i ({})").format(sql.SQL(", ").join(arrays),
+                                                    sql.SQL(" WITH ORDINALITY" if numbered else ""),
+                                                    sql.SQL(", ").join(map(sql.Identifier, names)))
 
 
 def _array_text(column: pd.Series, kind: str) -> str:
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    distinct = pd.Series(distinct)
     if kind == "date":
-        text = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
-    elif kind == "bigint":
-        text = column.astype("int64").astype(str)
+        text = pd.to_datetime(distinct).dt.strftime("%Y-%m-%d")
     elif kind == "double precision":
-        text = column.astype(float).map(repr).where(column.notna())
+        text = distinct.astype(float).map(repr)
     else:
-        text = column
-    text = text.astype("string")
+        text = distinct.astype(str)
     quoted = '"' + text.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False) + '"'
-    return "{" + ",".join(quoted.fillna("NULL").tolist()) + "}"
+    elements = np.append(quoted.to_numpy(dtype=object), "NULL")[codes]     # code -1, a missing value: NULL
+    return "{" + ",".join(elements.tolist()) + "}"
 
 
 def sequence_name(name: str) -> str:
