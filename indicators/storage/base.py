@@ -86,7 +86,7 @@ class Reads(ABC):
         """The actuals of every (province_code, province_valid_from, indicator_code) row of ``series``."""
     @abstractmethod
     def actual_coverage(self) -> pd.DataFrame:
-        """How many actuals each indicator has for each province era, with ``province_key``."""
+        """Each (indicator, province era) that has province figures, with ``province_key``."""
     @abstractmethod
     def national_values(self, indicator_code: str | None = None) -> pd.DataFrame: ...
     @abstractmethod
