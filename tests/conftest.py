@@ -22,6 +22,7 @@ SHARED = REPO.parent / "shared"
 PG = os.environ.get("KPI_TEST_PG", "").rstrip("/")
 _TEMPLATES: dict[str, str] = {}     # a database the tests read → the untouched copy new copies are made from
 _CLUSTER: dict[str, Path] = {}
+_MADE: list[str] = []      # the databases this process made on a server named by KPI_TEST_PG, dropped at the end
 
 duckdb_only = pytest.mark.duckdb_only     # a DuckDB file's own behaviour (its file, its lock, its older versions)
 
@@ -36,11 +37,19 @@ def pytest_configure(config):
     if config.getoption("backend") == "postgresql" and not PG and not hasattr(config, "workerinput"):
         _CLUSTER.update(start_cluster())
         PG = os.environ["KPI_TEST_PG"] = _CLUSTER["url"]    # the workers inherit it
+        os.environ["KPI_TEST_PG_THROWAWAY"] = "1"          # and know that it goes away with its databases
 
 
 def pytest_unconfigure(config):
     if _CLUSTER and not hasattr(config, "workerinput"):
         stop_cluster(_CLUSTER)
+
+
+def pytest_sessionfinish(session):
+    if PG and not os.environ.get("KPI_TEST_PG_THROWAWAY"):   # a server the suite did not start: as it was found
+        for name in reversed(_MADE):
+            subprocess.run(["psql", "-q", f"{PG}/postgres", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                           capture_output=True)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -118,6 +127,7 @@ def copy_db(source, target: Path):
     template = _TEMPLATES.get(str(source), str(source)).rsplit("/", 1)[1]
     _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    _MADE.append(name)
     return f"{PG}/{name}"
 
 
@@ -128,6 +138,7 @@ def new_db(where: Path):
     name = _pg_name(where)
     _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _psql(f"CREATE DATABASE {name}")
+    _MADE.append(name)
     return f"{PG}/{name}"
 
 
