@@ -290,10 +290,13 @@ def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: 
     return chosen
 
 
-def download(frame: pd.DataFrame, file_name: str, lang: str, key: str) -> None:
+def download(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, lang: str, key: str) -> None:
     """A CSV download of ``frame``: UTF-8 with BOM (Excel opens it right), formula cells escaped. The file is
-    written when the button is clicked, not on every rerun (a page's series can be thousands of rows)."""
-    st.download_button(label("download_csv", lang), lambda: to_csv(frame, bom=True).encode("utf-8"),
+    written when the button is clicked, not on every rerun (a page's series can be thousands of rows); ``frame``
+    may be the function that reads it, then read only then too (the trail of changes is millions of rows at
+    national scale)."""
+    st.download_button(label("download_csv", lang),
+                       lambda: to_csv(frame() if callable(frame) else frame, bom=True).encode("utf-8"),
                        file_name=file_name, mime="text/csv", key=key, on_click="ignore")
 
 

@@ -47,6 +47,12 @@ def say(error: Exception) -> None:
     st.error(md(getattr(error, lang, None) or str(error)))
 
 
+def _changes(store) -> pd.DataFrame:
+    """Every change made by an import or an undo (the build's own rows left out), read when downloaded."""
+    trail = store.history()
+    return trail[trail.changed_by != "build"]
+
+
 codes = ["upload", "batches", "templates"] + (["locks", "users", "backup"] if user.can("admin") else [])
 if not user.can("analyst"):
     st.caption(label("reporter_scope", lang, unit=user.unit[2] if user.unit else "—"))
@@ -150,8 +156,7 @@ elif tab == "batches":
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
         data_table(batches)
-        trail = store.history()
-        download(trail[trail.changed_by != "build"], "history.csv", lang, key="download_history")
+        download(lambda: _changes(store), "history.csv", lang, key="download_history")
 
 elif tab == "templates":
     with box:

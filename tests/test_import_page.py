@@ -75,6 +75,20 @@ def test_an_analyst_previews_confirms_and_undoes(users):
     assert not (actuals.source == "Báo cáo 12/BC-UBND").any()
 
 
+def test_the_batches_tab_reads_the_trail_of_changes_only_when_it_is_downloaded(users, monkeypatch):
+    """At national scale the trail is millions of rows: a rerun of the tab must not read it."""
+    from indicators.storage.duck.reads import Reads
+
+    def read_trail(self, batch_id=None):
+        raise AssertionError("the whole trail was read on a rerun")
+
+    at = sign_in(open_page(users, "pages/imports.py", lang="en"), "lan")
+    monkeypatch.setattr(Reads, "history", read_trail)
+    at = open_page(at, "pages/imports.py", tab="batches", lang="en")
+    assert not at.exception
+    assert "Download table (CSV)" in [b.proto.label for b in at.get("download_button")]
+
+
 def test_a_rejected_file_lists_row_column_and_reason_and_offers_no_commit(users):
     at = sign_in(open_page(users, "pages/imports.py", lang="vi"), "lan")
     bad = GOOD.replace(b'"85,5"', b"N/A").replace("Nghệ An".encode(), "Yên Bái".encode()).replace(b"2024,88",
