@@ -155,6 +155,11 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
         run it, where the indexes are."""
         return f"({query})", params
 
+    def _execute(self, statement: str, params: list) -> None:
+        """Run ``statement`` (plain SQL that DuckDB and PostgreSQL read alike, ``?`` for each parameter) where the
+        rows are: here DuckDB runs it; the PostgreSQL backend has PostgreSQL run it, in the same transaction."""
+        self._run(statement, params)
+
     def indicator_actuals(self, indicator_code: str) -> pd.DataFrame:
         # at ten times the country's volume this narrower read takes about two thirds of the time of actuals(),
         # because one indicator's rows are spread over the whole table

@@ -98,32 +98,41 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
         self._run("UPDATE import_batch SET undone_by = ?, undone_at = ? WHERE id = ?", [who, when, batch_id])
         self.changed("undo", f"batch {batch_id}")
 
+    # The reads and writes of an undo join the batch's history rows with the stored rows: on PostgreSQL they run
+    # there (_rows_of, _execute), where the keys' indexes are, rather than read both tables through the extension.
+
     def later_actual_batches(self, batch_id: int) -> list[int]:
         """Batches that hold, now, rows that ``batch_id`` inserted or replaced."""
-        return [r[0] for r in self._all(f"""
+        source, params = self._rows_of(f"""
             SELECT DISTINCT a.batch_id FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
-            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND a.batch_id <> ? ORDER BY 1""",
-                                        [batch_id, batch_id])]
+            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND a.batch_id <> ?""", [batch_id, batch_id])
+        return [r[0] for r in self._all(f"SELECT * FROM {source} b ORDER BY 1", params)]
 
     def missing_old_batches(self, batch_id: int) -> list[int]:
         """Batches whose figures ``batch_id`` replaced and which no longer exist (reference data rebuilt)."""
-        return [r[0] for r in self._all("""
+        source, params = self._rows_of("""
             SELECT DISTINCT h.old_batch_id FROM actual_history h WHERE h.batch_id = ? AND h.action = 'replace'
-            AND NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = h.old_batch_id)""", [batch_id])]
+            AND NOT EXISTS (SELECT 1 FROM import_batch b WHERE b.id = h.old_batch_id)""", [batch_id])
+        return [r[0] for r in self._all(f"SELECT * FROM {source} m ORDER BY 1", params)]
 
     def locked_period_of_batch(self, batch_id: int) -> str | None:
         """A locked period that holds a row of ``batch_id``, if any."""
         if not self._value("SELECT count(*) FROM period_lock"):
             return None
-        return self._value(f"""
+        source, params = self._rows_of(f"""
             SELECT l.period FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
             JOIN period_lock l ON l.province_code = h.province_code AND l.province_valid_from = h.province_valid_from
              AND l.period_start <= a.period_start AND a.period_end <= l.period_end
             WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') LIMIT 1""", [batch_id])
+        return self._value(f"SELECT * FROM {source} l", params)
 
     def undo_actuals(self, batch_id: int, who: str, when: datetime) -> int:
         """Restore what ``batch_id`` replaced and delete what it inserted, with history; the rows restored."""
-        self._run(f"""
+        source, params = self._rows_of(f"""
+            SELECT count(*) AS n FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
+            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace')""", [batch_id])
+        restored = int(self._value(f"SELECT * FROM {source} c", params))
+        self._execute(f"""
             INSERT INTO actual_history (batch_id, action, province_code, province_valid_from, unit_code, indicator_code,
                                         period, old_value, old_source, old_note, old_batch_id, new_value, new_source,
                                         new_note, new_batch_id, changed_by, changed_at)
@@ -132,15 +141,15 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
             FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
             WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') ORDER BY h.id""", [batch_id, who, when,
                                                                                           batch_id])
-        restored = self._value(f"""
+        self._execute(f"""
             UPDATE actual a SET value = h.old_value, source = h.old_source, note = h.old_note, batch_id = h.old_batch_id
             FROM actual_history h WHERE h.batch_id = ? AND h.action = 'replace' AND {_HISTORY_JOIN}""", [batch_id])
-        deleted = self._value("""
+        self._execute("""
             DELETE FROM actual a USING actual_history h WHERE h.batch_id = ? AND h.action = 'insert'
               AND a.province_code = h.province_code AND a.province_valid_from = h.province_valid_from
               AND a.unit_code = h.unit_code AND a.indicator_code = h.indicator_code AND a.period = h.period""",
-                              [batch_id])
-        return int(restored) + int(deleted)
+                      [batch_id])
+        return restored
 
     # --- period locks ---------------------------------------------------------------------------------
 

@@ -52,6 +52,12 @@ class PgReads:
         composed = sql.SQL(query.replace("?", "{}")).format(*map(sql.Literal, params))
         return on_postgresql(), [composed.as_string(None)]
 
+    def _execute(self, statement: str, params: list) -> None:
+        """``statement`` run by PostgreSQL in the transaction (``postgres_execute``), each ``?`` its value quoted by
+        psycopg: a write joined in DuckDB would read whole tables through the extension."""
+        composed = sql.SQL(statement.replace("?", "{}")).format(*map(sql.Literal, params))
+        self._run(f"CALL postgres_execute('{CATALOG}', ?)", [composed.as_string(None)])
+
     @contextmanager
     def _series_rows(self, wanted):
         """The series the targets are judged on: for each wanted (province era, indicator) pair, its province

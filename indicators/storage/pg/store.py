@@ -35,10 +35,12 @@ from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFaile
 from .reads import CATALOG, PgReads
 
 # PostgreSQL's own indexes beyond the keys (DuckDB prunes row groups on its zone maps instead): one indicator's
-# figures for the whole country (the first read of every chart), the series the targets are judged on, and the
-# count of figures per indicator and province era, read from the index alone.
+# figures for the whole country (the first read of every chart), the series the targets are judged on and the
+# coverage of each indicator and province era, probed in the index.
 PG_INDEXES = {"actual_indicator": "CREATE INDEX actual_indicator ON actual"
-                                  " (indicator_code, unit_code, province_code, province_valid_from)"}
+                                  " (indicator_code, unit_code, province_code, province_valid_from)",
+              # a batch's history rows, which an undo joins with the stored rows
+              "actual_history_batch": "CREATE INDEX actual_history_batch ON actual_history (batch_id)"}
 # The planner settings of the backend's own connections (libpq's ``options``): no JIT compilation, which costs a
 # query of the dashboard 50–140 ms and saves nothing at this size, and random reads priced for SSDs (1.1, not
 # the default 4, which made PostgreSQL scan 4.7 million rows rather than use the index for the targets' series:
