@@ -16,7 +16,7 @@ from ..templates import EXAMPLE_SOURCE
 from ..values import ValueProblem
 from .aliases import ACTUAL_ALIASES, LONG_REQUIRED, PERIOD_HEADER, actual_role, roles_of, unknown_columns
 from .base import Preview
-from .cells import filled, is_garbled, number_text, per_unique, period_of, problem_at, texts_of, values_of
+from .cells import filled, is_garbled, number_text, per_distinct, per_unique, period_of, problem_at, texts_of, values_of
 from .table import Problem, Table, cell_text, column_letter, header_key, mojibake_problem, repeated_columns
 
 
@@ -150,12 +150,13 @@ class ActualChecker:
         def period_column(i: int) -> str:
             return period_name if self.result.layout == "long" else column_names[int(value_cols[i])]
 
-        texts = {c: texts_of(raw[c]) for c in ("province", "indicator", "source", "note", "unit")}
-        for name in ("province", "indicator", "source", "note", "unit"):
-            garbled = per_unique(texts[name], is_garbled, default=False)[0].astype(bool)
+        coded = {c: texts_of(raw[c]) for c in ("province", "indicator", "source", "note", "unit")}
+        texts = {c: text for c, (text, _) in coded.items()}
+        for name, (text, code) in coded.items():
+            garbled = per_distinct(text, code, is_garbled).astype(bool)
             fail(garbled, lambda i, c=name: mojibake_problem(int(rows[i]), self._column(c), texts[c][i]))
         # indicator
-        codes = per_unique(texts["indicator"], lambda t: self.by_name.get(header_key(t)) if t else None)[0]
+        codes = per_distinct(*coded["indicator"], lambda t: self.by_name.get(header_key(t)) if t else None)
         fail(pd.isna(codes), lambda i: Problem("không phải mã chỉ tiêu đã biết (xem mẫu)",
                                                "is not a known indicator code (see the template)",
                                                int(rows[i]), self._column("indicator"), texts["indicator"][i]))
@@ -191,7 +192,7 @@ class ActualChecker:
                                       f"indicator {codes[i]} starts in {int(first_year[i])}",
                                       int(rows[i]), period_column(i), period_texts[i]))
         # province, as meant in the row's period
-        province_codes, province_uniques = pd.factorize(texts["province"])
+        province_codes = coded["province"][1]  # equal codes, equal province cells
         pairs = province_codes.astype(np.int64) * (int(period_codes.max()) + 2 if n else 1) + period_codes
         pair_codes, pair_uniques = pd.factorize(pairs)
         first_of_pair = np.zeros(len(pair_uniques), dtype=np.int64)

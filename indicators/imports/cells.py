@@ -50,9 +50,21 @@ def per_unique(values: Any, function: Callable[[Any], Any], default: Any = None
     return results[codes], codes, errors
 
 
-def texts_of(series: pd.Series) -> np.ndarray:
-    """Cells as NFC text (numbers without ``.0``), computed once per distinct cell."""
-    return per_unique(series, cell_text)[0]
+def texts_of(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Cells as NFC text (numbers without ``.0``), computed once per distinct cell, and each cell's code (equal
+    codes, equal cells) for :func:`per_distinct`."""
+    texts, codes, _ = per_unique(series, cell_text)
+    return texts, codes
+
+
+def per_distinct(values: np.ndarray, codes: np.ndarray, function: Callable[[Any], Any]) -> np.ndarray:
+    """``function`` of each row's value, applied once per code of ``codes`` (rows of a code hold one value): a
+    column already coded by :func:`texts_of` is not hashed again."""
+    if not len(codes):
+        return np.empty(0, dtype=object)
+    distinct = np.empty(int(codes.max()) + 1, dtype=object)
+    distinct[codes] = values
+    return np.array([function(v) for v in distinct], dtype=object)[codes]
 
 
 def is_garbled(text: str) -> bool:
