@@ -5,8 +5,8 @@ they see what it wrote).
 The extension's scan of an attached table reads the whole table in ctid ranges whatever the filter
 (duckdb-postgres#369), so a read or a join that would touch a few rows of ``actual`` reads millions. Here each
 such statement is a finished query for PostgreSQL's planner, whose indexes serve it; the values in it are
-quoted by psycopg's SQL composition, never pasted in. A frame of keys travels as one array per column
-(``unnest``), which PostgreSQL parses at about a million values a second, rather than a VALUES list.
+quoted by psycopg's SQL composition, never pasted in. A frame (an import's keys, the pairs of the targets'
+series) travels as arrays, dictionary-encoded, that PostgreSQL unnests (:func:`unnest`).
 """
 
 from __future__ import annotations
@@ -133,4 +133,3 @@ def sequence_name(name: str) -> str:
     if not re.fullmatch(r"[a-z_]+", name):
         raise ValueError(f"not a sequence name: {name}")
     return name
-
