@@ -30,11 +30,16 @@ def _listed(cache: Any) -> Any:
     return cache
 
 
+_OPEN: list[Store] = []   # the connections get_store opened and has not closed (close_store never opens one)
+
+
 @st.cache_resource
 def get_store() -> Store:
     """The server's single read-write connection (built from data/ first if the file is new). Every query and
     every import runs on a cursor or a transaction of its own."""
-    return open_writable(default_db_path())
+    store = open_writable(default_db_path())
+    _OPEN.append(store)
+    return store
 
 
 def _read_version() -> tuple:
@@ -67,9 +72,11 @@ def clear_caches(store: bool = False) -> None:
 
 def close_store() -> None:
     """Close the server's connection (the next rerun opens ``$KPI_DB`` again); the caches stay, keyed on the data
-    version, which names the database and not the file."""
-    get_store().close()
+    version, which names the database and not the file. Nothing is opened to be closed: with no connection open,
+    this only forgets the cached one."""
     get_store.clear()
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 class _ServerStore:

@@ -32,8 +32,71 @@ def pytest_addoption(parser):
                      help="run the suite on the embedded DuckDB (default) or on a throwaway PostgreSQL cluster")
 
 
+# The suite touches only its own temporary files (issue 25). Every DuckDB file opened in a test process must lie
+# outside the checkout: the guard below refuses any other and fails the test that tried, the variables that name a
+# default database or backup folder point into a temporary folder for the run (servers and commands the tests start
+# inherit them), and the run fails if anything under data/ was added, changed or removed, a dashboard's own live
+# database (data/kpi.duckdb and its WAL, which it may write meanwhile) aside.
+INSIDE_REPO: list[str] = []
+_LIVE = {"kpi.duckdb", "kpi.duckdb.wal"}
+
+
+def _inside_repo(database) -> bool:
+    text = str(database or ":memory:")
+    if text.startswith(":memory:") or text.startswith("md:"):
+        return False
+    path = Path(text).expanduser()
+    return REPO in (path if path.is_absolute() else Path.cwd() / path).resolve().parents
+
+
+def _guard_duckdb() -> None:
+    import duckdb
+
+    real = duckdb.connect
+    if getattr(real, "_kpi_guard", False):
+        return
+
+    def connect(database=":memory:", *args, **kwargs):
+        if _inside_repo(database):
+            INSIDE_REPO.append(str(database))
+            raise RuntimeError(f"a test opened {database}, inside the repository: tests use their temporary "
+                               "folders only")
+        return real(database, *args, **kwargs)
+
+    connect._kpi_guard = True
+    duckdb.connect = connect
+
+
+def _data_snapshot() -> dict[str, tuple[int, int]]:
+    found = {}
+    for path in sorted(DATA_DIR.rglob("*")):
+        if path.is_file() and path.name not in _LIVE and "__pycache__" not in path.parts:
+            info = path.stat()
+            found[str(path.relative_to(DATA_DIR))] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+_DATA_AT_START: dict[str, tuple[int, int]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _only_temporary_files():
+    """Fails the test during which a DuckDB file inside the repository was opened (or refused to be)."""
+    before = len(INSIDE_REPO)
+    yield
+    opened = INSIDE_REPO[before:]
+    if opened:
+        pytest.fail(f"the test opened a database inside the repository: {opened}")
+
+
 def pytest_configure(config):
     global PG
+    _guard_duckdb()
+    if not hasattr(config, "workerinput"):
+        scratch = Path(tempfile.mkdtemp(prefix="kpi-test-defaults-"))
+        os.environ["KPI_DB"] = str(scratch / "default.duckdb")      # a test that forgets to name its database
+        os.environ["KPI_BACKUP_DIR"] = str(scratch / "backups")     # and a backup of a PostgreSQL database
+        _DATA_AT_START.update(_data_snapshot())
     if config.getoption("backend") == "postgresql" and not PG and not hasattr(config, "workerinput"):
         _CLUSTER.update(start_cluster())
         PG = os.environ["KPI_TEST_PG"] = _CLUSTER["url"]    # the workers inherit it
@@ -46,6 +109,12 @@ def pytest_unconfigure(config):
 
 
 def pytest_sessionfinish(session):
+    if not hasattr(session.config, "workerinput") and _DATA_AT_START:
+        now = _data_snapshot()
+        changed = sorted(name for name in set(now) | set(_DATA_AT_START) if now.get(name) != _DATA_AT_START.get(name))
+        if changed:
+            session.config.get_terminal_writer().line(f"the suite changed the checkout's data/: {changed}", red=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if PG and not os.environ.get("KPI_TEST_PG_THROWAWAY"):   # a server the suite did not start: as it was found
         for name in reversed(_MADE):
             subprocess.run(["psql", "-q", f"{PG}/postgres", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],

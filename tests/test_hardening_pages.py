@@ -276,6 +276,7 @@ def test_confirm_commits_only_what_was_previewed(users):  # noqa: F811
 def test_a_damaged_database_is_a_message_not_a_traceback(app, tmp_path, monkeypatch):  # noqa: F811
     damaged = tmp_path / "damaged.duckdb"
     damaged.write_bytes(b"\x00garbage" * 10_000)
+    working = os.environ["KPI_DB"]     # the test's own copy (the app fixture's); never the checkout's default
     monkeypatch.setenv("KPI_DB", str(damaged))
     from indicators import ui
 
@@ -284,8 +285,8 @@ def test_a_damaged_database_is_a_message_not_a_traceback(app, tmp_path, monkeypa
         at = open_page(app, "pages/overview.py", lang="en")
         assert not at.exception
         assert "damaged" in at.error[0].value and "restore" in at.error[0].value
-    finally:
-        monkeypatch.undo()
+    finally:   # back to the test's own database (monkeypatch.undo() also undid the fixture's KPI_DB: the default)
+        monkeypatch.setenv("KPI_DB", working)
         ui.get_store.clear()
 
 
