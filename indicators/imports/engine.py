@@ -96,6 +96,22 @@ def undo(store: Store, batch_id: int, user: User | None) -> int:
         if batch["imported_by"] != acting.name and not acting.can("admin"):
             raise PermissionDenied(f"chỉ {batch['imported_by']} hoặc quản trị mới hoàn tác được lần nhập {batch_id}",
                                    f"only {batch['imported_by']} or an admin can undo batch {batch_id}")
+        if not acting.can("analyst"):
+            _within_reporter_scope(tx, acting, batch_id, batch["kind"] or "actuals")
         restored = _BY_KIND[batch["kind"] or "actuals"].undo(tx, batch_id, acting, now)
         tx.mark_undone(batch_id, acting.name, now)
     return restored
+
+
+def _within_reporter_scope(tx, acting: User, batch_id: int, kind: str) -> None:
+    """A reporter undoes only what lies within the unit it holds now: a batch it imported as an analyst, or for a
+    unit it no longer belongs to, is an analyst's to undo (the role and unit are read in this transaction)."""
+    if kind == "progress":
+        progress.check_undo_scope(tx, acting, batch_id)
+        return
+    allowed = {acting.unit} if acting.unit is not None else set()   # as the import checks a reporter's rows
+    outside = [u for u in tx.units_of_batch(batch_id) if (u[0], pd.Timestamp(u[1]).date(), u[2]) not in allowed]
+    if outside:
+        raise PermissionDenied(
+            f"lần nhập {batch_id} có số liệu ngoài đơn vị của bạn: chỉ chuyên viên mới hoàn tác được",
+            f"batch {batch_id} holds figures outside your unit: only an analyst can undo it")

@@ -210,6 +210,14 @@ def _check_scope(tx: Session, acting: User, rows: pd.DataFrame) -> None:
                 f"row {r['row']}: task {r['ref']} is not led by the unit {acting.unit[2]}")
 
 
+def check_undo_scope(tx: Session, acting: User, batch_id: int) -> None:
+    """A reporter undoes progress only of the tasks its unit (as held now) leads."""
+    entries = tx.progress_entries(batch_id)
+    rows = pd.DataFrame([{"row": n, "plan_id": plan_id, "ref": ref} for n, (_a, plan_id, ref, _o, _r)
+                         in enumerate(entries, start=1)], columns=["row", "plan_id", "ref"])
+    _check_scope(tx, acting, rows)
+
+
 def _predecessors(tx: Session, unit: tuple[str, date, str]) -> set[tuple[str, date, str]]:
     return lineage(tx.units(kinds=DEPARTMENT_KINDS), unit)
 

@@ -147,8 +147,13 @@ class Reads(ABC):
     def users(self) -> pd.DataFrame:
         """Every account, without password hashes."""
     @abstractmethod
-    def failures_since_success(self, name: str, action: str = "sign_in") -> tuple[int, Any]:
-        """Failed attempts since the last success, and when the last one was."""
+    def failures_since_success(self, name: str, action: str = "sign_in", channel: str | None = None
+                               ) -> tuple[int, Any]:
+        """Failed attempts of ``name`` (and attempts still being checked) since its last success or unlock, and
+        when the last one was; with ``channel``, only that channel's, since that channel's last success."""
+    @abstractmethod
+    def signed_in_from(self, name: str, channel: str, since: datetime) -> bool:
+        """Whether ``name`` signed in successfully from ``channel`` at ``since`` or later."""
     @abstractmethod
     def audit_events(self, limit: int = 1000) -> pd.DataFrame: ...
 
@@ -168,7 +173,11 @@ class Session(Reads):
         """Log a change the pages show (the writes below that need it call it themselves)."""
     @abstractmethod
     def record_event(self, when: datetime, name: str, action: str, outcome: str, channel: str,
-                     detail: str | None) -> None: ...
+                     detail: str | None) -> int:
+        """Append a row to the audit; its id."""
+    @abstractmethod
+    def settle_event(self, event_id: int, outcome: str, detail: str | None) -> None:
+        """The outcome of an audited attempt recorded before it was decided (a sign-in being checked)."""
     @abstractmethod
     def insert_user(self, name: str, display_name: str, role: str, password_hash: str, created_by: str,
                     when: datetime) -> None: ...
@@ -185,6 +194,8 @@ class Session(Reads):
     def mark_undone(self, batch_id: int, who: str, when: datetime) -> None: ...
     @abstractmethod
     def later_actual_batches(self, batch_id: int) -> list[int]: ...
+    @abstractmethod
+    def units_of_batch(self, batch_id: int) -> list[tuple[str, date, str]]: ...
     @abstractmethod
     def missing_old_batches(self, batch_id: int) -> list[int]: ...
     @abstractmethod
@@ -259,6 +270,10 @@ class Store(Reads):
     def transaction(self) -> AbstractContextManager[Session]: ...
     @abstractmethod
     def session(self) -> AbstractContextManager[Session]: ...
+    @abstractmethod
+    def sign_in_transaction(self, name: str) -> AbstractContextManager[Session]:
+        """A transaction that no other sign-in transaction of ``name`` overlaps, whatever thread, process or
+        replica runs it: the throttle reads its counts and reserves the attempt as one step."""
     @abstractmethod
     def close(self) -> None: ...
     @abstractmethod

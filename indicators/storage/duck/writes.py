@@ -29,9 +29,14 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
     # --- accounts and the audit ----------------------------------------------------------------------
 
     def record_event(self, when: datetime, name: str, action: str, outcome: str, channel: str,
-                     detail: str | None) -> None:
-        self._run("INSERT INTO audit_event (happened_at, name, action, outcome, channel, detail)"
-                  " VALUES (?, ?, ?, ?, ?, ?)", [when, name, action, outcome, channel, detail])
+                     detail: str | None) -> int:
+        event_id = self._next_id("history_id")
+        self._run("INSERT INTO audit_event (id, happened_at, name, action, outcome, channel, detail)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?)", [event_id, when, name, action, outcome, channel, detail])
+        return event_id
+
+    def settle_event(self, event_id: int, outcome: str, detail: str | None) -> None:
+        self._run("UPDATE audit_event SET outcome = ?, detail = ? WHERE id = ?", [outcome, detail, event_id])
 
     def insert_user(self, name: str, display_name: str, role: str, password_hash: str, created_by: str,
                     when: datetime) -> None:
@@ -107,6 +112,17 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
             SELECT DISTINCT a.batch_id FROM actual_history h JOIN actual a ON {_HISTORY_JOIN}
             WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND a.batch_id <> ?""", [batch_id, batch_id])
         return [r[0] for r in self._all(f"SELECT * FROM {source} b ORDER BY 1", params)]
+
+    def units_of_batch(self, batch_id: int) -> list[tuple[str, date, str]]:
+        """Every (province, its valid_from, unit code) whose figures or scores ``batch_id`` wrote, from the history
+        ('' is the province itself; '*' marks criteria of the province's unit index that the batch defined)."""
+        source, params = self._rows_of("""
+            SELECT DISTINCT province_code, province_valid_from, unit_code FROM actual_history WHERE batch_id = ?
+            UNION SELECT DISTINCT province_code, province_valid_from, unit_code FROM unit_score_history
+            WHERE batch_id = ?
+            UNION SELECT DISTINCT province_code, province_valid_from, '*' FROM unit_index_criterion
+            WHERE batch_id = ?""", [batch_id, batch_id, batch_id])
+        return [(r[0], r[1], r[2]) for r in self._all(f"SELECT * FROM {source} u ORDER BY 1, 2, 3", params)]
 
     def missing_old_batches(self, batch_id: int) -> list[int]:
         """Batches whose figures ``batch_id`` replaced and which no longer exist (reference data rebuilt)."""
