@@ -103,6 +103,7 @@ class UnitsLayout:
                 record["successors"] = []
             old = stored.get((record["province_code"], record["province_valid_from"], record["code"]))
             record["status"] = _status(record, old, result)
+        _refuse_circular_successors(records, units, result)
         if not records and result.ok:
             result.add(Problem("tệp không có dòng đơn vị nào", "the file has no unit rows", row=table.header_row))
         if result.ok:
@@ -217,6 +218,10 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
 def _successor(record: dict, code: str, known: set, result: Preview) -> list[tuple]:
     """The successor as (code, province record day): in the same record, or in the record that succeeded it."""
     same = (record["province_code"], record["province_valid_from"], code)
+    if code == record["code"]:
+        result.add(Problem("đơn vị không thể kế thừa chính nó", "a unit cannot succeed itself", row=record["row"],
+                           column="successor_code", value=code))
+        return []
     if same in known:
         return [(code, record["province_valid_from"].isoformat())]
     later = [k for k in known if k[2] == code and k[1] > record["province_valid_from"]]
@@ -225,6 +230,42 @@ def _successor(record: dict, code: str, known: set, result: Preview) -> list[tup
     result.add(Problem(f"không có đơn vị kế thừa {code}", f"there is no successor unit {code}", row=record["row"],
                        column="successor_code", value=code))
     return []
+
+
+def _refuse_circular_successors(records: list[dict], units: pd.DataFrame, result: Preview) -> None:
+    """Successions must lead forward: the stored successors, with the file's rows in place of the units they
+    change, may not come back to a unit they started from (A → B → A). Each file row on such a circle is refused,
+    and its message names the circle."""
+    by_record: dict[tuple[str, str], tuple] = {}
+    following: dict[tuple, list[tuple]] = {}
+    for r in units.itertuples():
+        day = pd.Timestamp(r.province_valid_from).date()
+        by_record[(r.code, day.isoformat())] = (r.province_code, day, r.code)
+    for record in records:
+        node = (record["province_code"], record["province_valid_from"], record["code"])
+        by_record[(record["code"], record["province_valid_from"].isoformat())] = node
+    for r in units.itertuples():
+        here = (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.code)
+        following[here] = [k for k in (by_record.get(tuple(key.partition("@")[::2]))
+                                       for key in str(r.successor_keys or "").split(";") if key) if k]
+    rows = {}
+    for record in records:
+        node = (record["province_code"], record["province_valid_from"], record["code"])
+        following[node] = [k for k in (by_record.get(s) for s in record["successors"]) if k]
+        rows[node] = record["row"]
+    for start, row in rows.items():
+        path, step = [start], following.get(start, [])
+        while step:   # a unit has one successor line in practice; every branch is followed
+            nxt = step[0]
+            if nxt == start:
+                circle = " → ".join(n[2] for n in [*path, start])
+                result.add(Problem(f"kế thừa vòng tròn: {circle}", f"circular succession: {circle}", row=row,
+                                   column="successor_code", value=start[2]))
+                break
+            if nxt in path:
+                break          # a circle that does not pass through this row's unit: refused at its own rows
+            path.append(nxt)
+            step = following.get(nxt, []) + step[1:]
 
 
 def _status(record: dict, old, result: Preview) -> str:
