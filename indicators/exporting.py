@@ -13,7 +13,12 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from .plain import formula_safe as escape_cell
+from .plain import formula_safe, shown
+
+
+def escape_cell(value: object) -> object:
+    """A cell as it may leave: control characters visible, a formula escaped."""
+    return formula_safe(shown(value))
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

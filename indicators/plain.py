@@ -10,6 +10,8 @@ brought in — is passed through one of these before it is written where markup 
   (``https://…``, ``www.…``, ``name@host``) get an invisible word joiner, so no autolink is made of them.
 - :func:`html` for Plotly (titles, labels, hover text), which renders a subset of HTML (``<a>``, ``<b>``,
   ``<br>``): ``&``, ``<`` and ``>`` become entities, which Plotly draws as the characters.
+- Bidirectional controls (U+202E and the rest) and other control characters are shown by every one of these as a
+  visible mark (``⟨U+202E⟩``, :func:`~indicators.text.visible_controls`), never left to take effect.
 - :func:`formula_safe` / :func:`formula_unsafe` for spreadsheets (every CSV and table the dashboard lets out):
   a text that a spreadsheet would run as a formula gets a leading apostrophe; the inverse restores it exactly
   when such a file comes back in.
@@ -20,6 +22,8 @@ from __future__ import annotations
 import html as _html
 import re
 import string
+
+from .text import visible_controls
 
 _MD_SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
@@ -34,15 +38,21 @@ _NEEDS_APOSTROPHE = re.compile(r"^'*[=+\-@\t\r]")
 
 
 def md(value: object) -> str:
-    """``value`` as markdown that renders as exactly its text."""
-    text = "" if value is None else str(value)
+    """``value`` as markdown that renders as exactly its text (control characters shown as visible marks)."""
+    text = visible_controls("" if value is None else str(value))
     text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _JOINER + m.group(0)[-1], _BREAKS.sub(" ", text))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def html(value: object) -> str:
-    """``value`` as Plotly text that renders as exactly its characters."""
-    return _html.escape("" if value is None else str(value), quote=False)
+    """``value`` as Plotly text that renders as exactly its characters (control characters as visible marks)."""
+    return _html.escape(visible_controls("" if value is None else str(value)), quote=False)
+
+
+def shown(value: object) -> object:
+    """A table cell or a download's text with its control characters as visible marks (other values as they
+    are): a bidirectional override in a name cannot turn the text around it."""
+    return visible_controls(value) if isinstance(value, str) else value
 
 
 def formula_safe(value: object) -> object:

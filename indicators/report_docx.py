@@ -27,16 +27,18 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from .report_charts import Chart
 from .report_content import WINDOW_SOURCE, ReportContent
 from .report_words import day, number, period_days, stamp, status_word, w
+from .text import visible_controls
 
 FONT = "Times New Roman"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def clean(value: Any) -> str:
-    """A database value as text a Word file can hold (None and NaN → empty)."""
+    """A database value as text a Word file can hold (None and NaN → empty), its bidirectional controls shown as
+    visible marks."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return ""
-    return _NOT_XML.sub("", str(value))
+    return _NOT_XML.sub("", visible_controls(str(value)))
 
 
 def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", chart_note: str | None = None,
@@ -185,7 +187,7 @@ def _cell_lines(cell: Any, lines: list[tuple[str, bool, int]], italic: bool = Fa
         paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.space_after = Pt(0)
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(clean(text))
         run.bold, run.italic, run.font.size = bold, italic, Pt(size)
 
 
@@ -195,7 +197,7 @@ def _para(doc: Any, text: str, bold: bool = False, italic: bool = False, centre:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.JUSTIFY
     if indent:
         paragraph.paragraph_format.first_line_indent = Cm(1)
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(clean(text))
     run.bold, run.italic = bold, italic
     if size:
         run.font.size = Pt(size)

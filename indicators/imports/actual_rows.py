@@ -13,11 +13,22 @@ import pandas as pd
 from ..periods import parse_period
 from ..registry import Registry
 from ..templates import EXAMPLE_SOURCE
+from ..text import control_characters
 from ..values import ValueProblem
 from .aliases import ACTUAL_ALIASES, LONG_REQUIRED, PERIOD_HEADER, actual_role, roles_of, unknown_columns
 from .base import Preview
 from .cells import filled, is_garbled, number_text, per_distinct, per_unique, period_of, problem_at, texts_of, values_of
-from .table import Problem, Table, cell_text, column_letter, header_key, mojibake_problem, repeated_columns
+from .table import (
+    FREE_TEXT_ROLES,
+    Problem,
+    Table,
+    cell_text,
+    column_letter,
+    control_problem,
+    header_key,
+    mojibake_problem,
+    repeated_columns,
+)
 
 
 class ActualChecker:
@@ -155,6 +166,10 @@ class ActualChecker:
         for name, (text, code) in coded.items():
             garbled = per_distinct(text, code, is_garbled).astype(bool)
             fail(garbled, lambda i, c=name: mojibake_problem(int(rows[i]), self._column(c), texts[c][i]))
+            free = name in FREE_TEXT_ROLES
+            controlled = per_distinct(text, code, lambda t, f=free: bool(t) and bool(control_characters(t, f)))
+            fail(controlled.astype(bool),
+                 lambda i, c=name: control_problem(int(rows[i]), self._column(c), texts[c][i], c))
         # indicator
         codes = per_distinct(*coded["indicator"], lambda t: self.by_name.get(header_key(t)) if t else None)
         fail(pd.isna(codes), lambda i: Problem("không phải mã chỉ tiêu đã biết (xem mẫu)",

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..text import fold_ascii, nfc
+from ..text import control_characters, fold_ascii, nfc
 
 Cell = Any  # str, int, float, datetime or None
 
@@ -160,8 +160,9 @@ def _find_header(first_rows: list[tuple[int, list[str]]], header_test, limits: L
 
 def _refuse_mojibake_header(header: list[str], row_no: int) -> None:
     for index, text in enumerate(header):
-        if is_mojibake(text):
-            raise FileRefused([mojibake_problem(row_no, column_letter(index), text)])
+        problems = cell_problems(row_no, column_letter(index), text)
+        if problems:
+            raise FileRefused(problems)
 
 
 def _text(cell: Cell) -> str:
@@ -196,6 +197,29 @@ def is_mojibake(text: str) -> bool:
         if repaired != text:
             return True
     return False
+
+
+# free text (a note, the evidence of a task): line breaks and tabs are allowed there, never other controls
+FREE_TEXT_ROLES = frozenset({"note", "evidence", "quote", "source_quote", "info"})
+
+
+def control_problem(row: int, column: str, text: str, role: str | None = None) -> Problem | None:
+    """A refusal of a cell holding control characters (bidirectional overrides such as U+202E, or C0/C1 controls;
+    tabs and line breaks too, outside free text), naming them; None when it holds none."""
+    found = control_characters(text, free_text=role in FREE_TEXT_ROLES)
+    if not found:
+        return None
+    names = ", ".join(found)
+    return Problem(f"ô chứa ký tự điều khiển ({names}): xoá chúng ở tệp gốc",
+                   f"the cell holds control characters ({names}): remove them in the original file",
+                   row=row, column=column, value=text)
+
+
+def cell_problems(row: int, column: str, text: str, role: str | None = None) -> list[Problem]:
+    """Garbled text and control characters in one cell."""
+    found = [mojibake_problem(row, column, text)] if is_mojibake(text) else []
+    control = control_problem(row, column, text, role)
+    return found + ([control] if control else [])
 
 
 def mojibake_problem(row: int, column: str, text: str) -> Problem:
@@ -240,8 +264,8 @@ class RowCells:
                                                                                "a required cell is blank")) -> bool:
         """Garbled text in any cell and blank required cells; True when the row has none."""
         for role, text in self.texts.items():
-            if text and is_mojibake(text):
-                self.problems.append(mojibake_problem(self.row, self.table.column_name(self.at[role]), text))
+            if text:
+                self.problems += cell_problems(self.row, self.table.column_name(self.at[role]), text, role)
         for role in required:
             if not self.texts.get(role):
                 self.problem(role, *blank_reason)

@@ -29,7 +29,7 @@ from ..text import fold_ascii
 from ..values import ValueProblem, parse_number
 from .aliases import TARGET_ALIASES, TARGET_REQUIRED, is_target_header, target_role
 from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
-from .table import Problem, Table, cell_text, column_letter, header_key, is_mojibake, mojibake_problem, repeated_columns
+from .table import Problem, Table, cell_problems, cell_text, column_letter, header_key, repeated_columns
 
 COMPARATORS = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": "<", "between": "between",
                "trongkhoang": "between", "rank<=": "rank<=", "top": "rank<="}
@@ -149,8 +149,8 @@ class _Sheet:
                 result.add(p)
 
         for role, text in texts.items():
-            if text and is_mojibake(text):
-                problems.append(mojibake_problem(row_no, table.column_name(at[role]), text))
+            if text:
+                problems += cell_problems(row_no, table.column_name(at[role]), text, role)
         for role in TARGET_REQUIRED:
             if not texts.get(role):
                 problem(role, "ô bắt buộc để trống", "a required cell is blank")
