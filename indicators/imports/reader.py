@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -65,21 +68,43 @@ def read_table_apart(name: str, content: bytes, header_test, sheet: str | None =
     A CSV is read here: pandas' C parser is quick, and sending its table back would cost more than it saves."""
     if not name.lower().endswith((".xlsx", ".xlsm")):
         return read_table(name, content, header_test, sheet, limits, header_check)
-    return _reading_process().submit(read_table, name, content, header_test, sheet, limits, header_check).result()
+    # A reading process that died (killed, out of memory) breaks its pool for good: the pool is replaced and the
+    # file sent once more (the process may have died before this file, between two imports). A file during
+    # whose reading a fresh process dies as well is refused, and the next import gets a new process again.
+    for _attempt in range(2):
+        pool = _reading_process()
+        try:
+            return pool.submit(read_table, name, content, header_test, sheet, limits, header_check).result()
+        except BrokenProcessPool:
+            _replace_reading_process(pool)
+    raise FileRefused([Problem("không đọc được tệp: tiến trình đọc tệp Excel dừng giữa chừng (tệp quá lớn hoặc "
+                               "hỏng?); hãy thử lại hoặc lưu thành CSV UTF-8",
+                               "the file could not be read: the process reading Excel files stopped while reading "
+                               "it (too big for the memory, or damaged?); try again or save it as CSV UTF-8")])
 
 
-_READER = None
+_READER: ProcessPoolExecutor | None = None
+_READER_LOCK = threading.Lock()
 
 
-def _reading_process():
+def _reading_process() -> ProcessPoolExecutor:
+    """The process that reads .xlsx files for every session of the server, started on first use."""
     global _READER
-    if _READER is None:
-        import concurrent.futures  # noqa: PLC0415
-        import multiprocessing  # noqa: PLC0415
+    with _READER_LOCK:
+        if _READER is None:
+            import multiprocessing  # noqa: PLC0415
 
-        _READER = concurrent.futures.ProcessPoolExecutor(max_workers=1,
-                                                         mp_context=multiprocessing.get_context("spawn"))
-    return _READER
+            _READER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return _READER
+
+
+def _replace_reading_process(broken: ProcessPoolExecutor) -> None:
+    """Forget a pool whose process died (the next read starts a new one), unless another session replaced it."""
+    global _READER
+    with _READER_LOCK:
+        if _READER is broken:
+            _READER = None
+    broken.shutdown(wait=False, cancel_futures=True)
 
 
 # --- CSV -------------------------------------------------------------------------------------------------

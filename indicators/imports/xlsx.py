@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,9 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
         raise FileRefused([Problem(f"không có trang tính '{sheet}' (có: {', '.join(names)})",
                                    f"there is no sheet '{sheet}' (there are: {', '.join(names)})")])
     scan = _scan_sheet(content, parts.get(sheet_name), percent_styles, limits)
+    if scan.error_cell is not None:
+        row_no, letters, value = scan.error_cell
+        raise FileRefused([_error_problem(value, row_no, letters)])
     if scan.rows > limits.max_rows + limits.header_search_rows:
         raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
                                    f"the sheet has more than {limits.max_rows:,} rows")])
@@ -73,20 +77,17 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
             f"(tệp có {scan.cells:,}); lưu lại dạng giá trị hoặc CSV UTF-8",
             f"a sheet with formulas or %-formatted cells is read cell by cell: at most {limits.max_exact_cells:,} "
             f"filled cells (this one has {scan.cells:,}); save it as values or as CSV UTF-8")])
-    if scan.exact_needed:  # formulas or %-formatted cells: openpyxl, which sees both, row by row
+    grid = None
+    if not scan.exact_needed:  # every row at once by calamine, then the header
+        grid = _calamine_rows(content, sheet_name, limits, scan)
+    if grid is None:  # formulas, %-formatted cells, or a sheet calamine misread: openpyxl, cell by cell
         book = opened(False)
         try:
             grid, percent_cells, formulas, header = _stream_sheet(book, sheet_name, header_test, header_check, limits)
         finally:
             book.close()
-    else:  # every row at once by calamine, then the header
-        grid, percent_cells, formulas = _calamine_rows(content, sheet_name, limits), set(), {}
-        read = sum(1 for _, cells in grid for c in cells if c is not None)
-        if read < scan.cells:  # a lenient parser skipped something of broken XML: refuse rather than drop it
-            raise FileRefused([Problem(
-                f"trang tính hỏng: có {scan.cells:,} ô dữ liệu nhưng chỉ đọc được {read:,}; mở bằng Excel và lưu lại",
-                f"the sheet is broken: it holds {scan.cells:,} filled cells but only {read:,} could be read; open it "
-                "in Excel and save it again")])
+    else:
+        percent_cells, formulas = set(), {}
         header = _header_of(grid, header_test, header_check, limits)
     if formulas:
         values_book = opened(True)
@@ -97,7 +98,9 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
         problems = []
         for (row_no, index), formula in sorted(formulas.items()):
             value = saved.get((row_no, index))
-            if value is None:
+            if isinstance(value, _ErrorValue):
+                problems.append(_error_problem(value, row_no, column_letter(index), formula))
+            elif value is None:
                 problems.append(Problem(
                     f"ô công thức {formula} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
                     f"formula {formula} has no saved value: open the file in Excel and save it",
@@ -107,8 +110,10 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
         rows_at = {n: i for i, (n, _) in enumerate(grid)}
         for (row_no, index), value in saved.items():
             cells = grid[rows_at[row_no]][1]
+            if index >= len(cells):  # the row's trailing blanks were dropped, this formula cell with them
+                cells.extend([None] * (index + 1 - len(cells)))
             cells[index] = value
-            if not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
                 percent_cells.discard((row_no, index))
     header_row, header_cells = header
     rows = [(n, c) for n, c in grid if n > header_row]
@@ -123,6 +128,25 @@ class _Scan:
     rows: int
     cells: int
     exact_needed: bool
+    error_cell: tuple[int, str, str | None] | None = None   # the first cell holding an error: row, column, value
+
+
+class _ErrorValue(str):
+    """A cell's error value (``#N/A``, ``#DIV/0!``…), told apart from text that only looks like one."""
+
+
+# The values a reader hands on; anything else openpyxl returns (a formula object, a type of a later version)
+# is refused with the cell's row and column.
+_PLAIN_VALUES = (str, int, float, bool, datetime, date, time, timedelta)
+
+
+def _error_problem(value: str | None, row_no: int, letters: str, formula: str | None = None) -> Problem:
+    shown = f" {value}" if value else ""
+    what_vi = f"công thức {formula} cho giá trị lỗi{shown}" if formula else f"ô chứa giá trị lỗi{shown}"
+    what_en = f"formula {formula} gives the error value{shown}" if formula else f"the cell holds an error " \
+        f"value{shown or ' (#N/A, #DIV/0!, #VALUE!…)'}"
+    return Problem(f"{what_vi}: sửa ô hoặc xoá nó rồi lưu lại", f"{what_en}: correct or clear the cell and save again",
+                   row=row_no, column=letters, value=value or None)
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -172,47 +196,64 @@ def _workbook_outline(content: bytes) -> tuple[list[str], dict[str, str], set[in
 
 _ROW, _VALUE, _FORMULA = re.compile(rb"<row[ >/]"), re.compile(rb"<(?:v|is)>"), re.compile(rb"<f[ >/]")
 _STYLE = re.compile(rb' s="([0-9]+)"')
+_ERROR_CELL = re.compile(rb'<c\s[^>]*?\bt="e"[^>]*>')
+_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ERROR_VALUE = re.compile(rb"(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>(#[A-Z0-9/!?]{1,16})</v>")
 
 
 def _scan_sheet(content: bytes, part: str, percent_styles: set[int], limits: Limits) -> _Scan:
     """The sheet's XML read as a stream of bytes (never whole, never parsed): how many rows and filled cells it
-    holds whatever its ``<dimension>`` says, and whether it has formulas or %-formatted cells."""
+    holds whatever its ``<dimension>`` says, whether it has formulas or %-formatted cells, and where its first
+    cell holding an error value is (calamine would read it as a blank)."""
     rows = cells = 0
     exact = False
+    error_cell = None
     tail = b""
     percent = {str(i).encode() for i in percent_styles}
     with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(part) as stream:
         while True:
             chunk = stream.read(1 << 20)
-            if not chunk:
-                break
             data = tail + chunk
-            cut = max(len(tail), len(data) - 24)  # a tag may straddle two chunks: look at it once, in the next
+            # Each window ends where the last tag of the data begins (a tag holds no "<"), so a tag cut by the
+            # chunk's end is looked at once, whole, with the next chunk.
+            cut = data.rfind(b"<", max(0, len(data) - 4096)) if chunk else len(data)
+            cut = len(data) if cut < 0 else cut
             window, tail = data[:cut], data[cut:]
             rows += len(_ROW.findall(window))
             cells += len(_VALUE.findall(window))
             if not exact and (_FORMULA.search(window) or (percent and percent & set(_STYLE.findall(window)))):
                 exact = True
-            if rows > limits.max_rows + limits.header_search_rows or cells > limits.max_cells:
+            if error_cell is None:
+                found = _ERROR_CELL.search(window)
+                reference = _REFERENCE.search(found.group()) if found else None
+                if reference:
+                    saved = _ERROR_VALUE.match(window, found.end())
+                    error_cell = (int(reference.group(2)), reference.group(1).decode(),
+                                  saved.group(1).decode(errors="replace") if saved else None)
+            if not chunk or rows > limits.max_rows + limits.header_search_rows or cells > limits.max_cells:
                 break
-    rows += len(_ROW.findall(tail))
-    cells += len(_VALUE.findall(tail))
-    exact = exact or bool(_FORMULA.search(tail)) or bool(percent and percent & set(_STYLE.findall(tail)))
-    return _Scan(rows, cells, exact)
+    return _Scan(rows, cells, exact, error_cell)
 
 
-def _calamine_rows(content: bytes, sheet_name: str, limits: Limits) -> list[tuple[int, list[Cell]]]:
+def _calamine_rows(content: bytes, sheet_name: str, limits: Limits, scan: _Scan) -> list[tuple[int, list[Cell]]] | None:
     """Every row of a sheet without formulas or %-formatted cells, read by calamine (Rust; about 25 times
-    openpyxl's speed), numbered from A1 as Excel shows them."""
+    openpyxl's speed), numbered from A1 as Excel shows them. None when calamine cannot read the sheet or reads
+    fewer filled cells than it holds (a value of the wrong type, a string index out of range, an empty
+    inline string): openpyxl reads it then, cell by cell, and names the row and column of what it refuses.
+    Refused here only when the sheet is too big to be read cell by cell."""
     from python_calamine import CalamineWorkbook  # noqa: PLC0415
+
+    def misread(vi: str, en: str) -> None:
+        if scan.cells > limits.max_exact_cells:
+            raise FileRefused([Problem(f"{vi}; mở bằng Excel và lưu lại", f"{en}; open it in Excel and save it again")])
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine's own errors for a broken sheet
-        raise FileRefused([Problem(f"trang tính hỏng, không đọc được ({type(exc).__name__})",
-                                   f"the sheet is broken and cannot be read ({type(exc).__name__}: "
-                                   f"{_clip(str(exc))})")]) from None
+        misread(f"trang tính hỏng, không đọc được ({type(exc).__name__})",
+                f"the sheet is broken and cannot be read ({type(exc).__name__}: {_clip(str(exc))})")
+        return None
     grid: list[tuple[int, list[Cell]]] = []
     for row_no, row in enumerate(rows, start=1):
         cells = [None if c == "" else c for c in row]
@@ -224,6 +265,11 @@ def _calamine_rows(content: bytes, sheet_name: str, limits: Limits) -> list[tupl
                                            f"a cell is longer than {limits.max_cell_chars:,} characters",
                                            row=row_no, column=column_letter(index))])
         grid.append((row_no, cells))
+    read = sum(1 for _, cells in grid for c in cells if c is not None)
+    if read < scan.cells:  # calamine skipped something: the exact reader finds what, or refuses it by name
+        misread(f"trang tính hỏng: có {scan.cells:,} ô dữ liệu nhưng chỉ đọc được {read:,}",
+                f"the sheet is broken: it holds {scan.cells:,} filled cells but only {read:,} could be read")
+        return None
     return grid
 
 
@@ -248,18 +294,22 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
                                            row=row_no)])
             cells: list[Cell] = []
             for index, cell in enumerate(row):
-                value = cell.value
-                if isinstance(value, str):
-                    if len(value) > limits.max_cell_chars:
-                        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                                   f"a cell is longer than {limits.max_cell_chars:,} characters",
-                                                   row=row_no, column=column_letter(index))])
-                    if value.startswith("=") and getattr(cell, "data_type", None) == "f":
-                        formulas[(row_no, index)] = value
-                        if "%" in (getattr(cell, "number_format", None) or ""):
-                            percent_cells.add((row_no, index))  # kept only if the saved value is a number
-                        value = None
-                elif isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", None) or ""):
+                value, kind = cell.value, getattr(cell, "data_type", None)
+                if kind == "f":  # a formula (text, or an array or data-table formula object): its saved value later
+                    formulas[(row_no, index)] = _formula_text(value)
+                    if "%" in (getattr(cell, "number_format", None) or ""):
+                        percent_cells.add((row_no, index))  # kept only if the saved value is a number
+                    value = None
+                elif kind == "e" and value is not None:
+                    raise FileRefused([_error_problem(str(value), row_no, column_letter(index))])
+                elif value is not None and not isinstance(value, _PLAIN_VALUES):
+                    raise FileRefused([_odd_cell(value, row_no, index)])
+                elif isinstance(value, str) and len(value) > limits.max_cell_chars:
+                    raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
+                                               f"a cell is longer than {limits.max_cell_chars:,} characters",
+                                               row=row_no, column=column_letter(index))])
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) \
+                        and "%" in (getattr(cell, "number_format", None) or ""):
                     percent_cells.add((row_no, index))
                 cells.append(value)
             while cells and cells[-1] is None:
@@ -273,13 +323,53 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
                 header = _header_of(grid, header_test, header_check, limits)
     except FileRefused:
         raise
-    except Exception as exc:  # broken sheet XML, a part the workbook names but lacks, …
+    except Exception as exc:  # broken sheet XML, a part the workbook names but lacks, a cell's value of its type
+        where = _broken_cell(worksheet)
         raise FileRefused([Problem(f"trang tính hỏng, không đọc tiếp được sau dòng {row_no} ({type(exc).__name__})",
                                    f"the sheet is broken and cannot be read past row {row_no} "
-                                   f"({type(exc).__name__}: {_clip(str(exc))})", row=row_no + 1)]) from None
+                                   f"({type(exc).__name__}: {_clip(str(exc))})",
+                                   row=where[0] if where else row_no + 1, column=where[1] if where else None)]
+                          ) from None
     if header is None:
         header = _header_of(grid, header_test, header_check, limits)
     return grid, percent_cells, formulas, header
+
+
+def _broken_cell(worksheet) -> tuple[int, str] | None:
+    """The row and column of the first cell whose value openpyxl cannot read as its declared type (a number
+    that is not one, a shared string index past the table's end, …), found by parsing the sheet again with
+    openpyxl's own cell parser; None when no single cell is to blame (broken XML) or it cannot be told."""
+    from openpyxl.utils.cell import coordinate_to_tuple  # noqa: PLC0415
+    from openpyxl.worksheet._reader import WorkSheetParser  # noqa: PLC0415
+
+    class Locating(WorkSheetParser):
+        def parse_cell(self, element):
+            try:
+                return super().parse_cell(element)
+            except Exception:
+                reference = element.get("r")
+                row, column = coordinate_to_tuple(reference) if reference else (self.row_counter,
+                                                                                self.col_counter + 1)
+                raise _Located(row, column_letter(column - 1)) from None
+
+    try:
+        book = worksheet.parent
+        with worksheet._get_source() as source:
+            parser = Locating(source, worksheet._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                              date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+            for _ in parser.parse():
+                pass
+    except _Located as located:
+        return located.row, located.column
+    except Exception:  # the XML itself is broken, or openpyxl's internals changed: the row is named alone
+        return None
+    return None
+
+
+class _Located(Exception):
+    def __init__(self, row: int, column: str):
+        super().__init__(row, column)
+        self.row, self.column = row, column
 
 
 def _header_of(grid, header_test, header_check, limits: Limits) -> tuple[int, list[str]]:
@@ -290,8 +380,23 @@ def _header_of(grid, header_test, header_check, limits: Limits) -> tuple[int, li
     return row_no, header
 
 
+def _formula_text(value) -> str:
+    """A formula as the refusals show it: openpyxl gives its text, or an object for an array or data-table one."""
+    if isinstance(value, str):
+        return value
+    text = getattr(value, "text", None)
+    return text if isinstance(text, str) and text else f"{{{type(value).__name__}}}"
+
+
+def _odd_cell(value, row_no: int, index: int) -> Problem:
+    return Problem(f"ô có kiểu dữ liệu không đọc được ({type(value).__name__}): nhập lại giá trị",
+                   f"the cell holds a kind of value that cannot be read ({type(value).__name__}): enter the value "
+                   "again", row=row_no, column=column_letter(index))
+
+
 def _saved_values(worksheet, formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], Cell]:
-    """The values Excel saved for the formula cells (read-only, every row: the dimension is reset here too)."""
+    """The values Excel saved for the formula cells (read-only, every row: the dimension is reset here too); an
+    error value is an :class:`_ErrorValue`, a value of a kind no reader hands on is refused by its cell."""
     worksheet.reset_dimensions()
     wanted_rows = {r for r, _ in formulas}
     last = max(wanted_rows)
@@ -300,7 +405,12 @@ def _saved_values(worksheet, formulas: dict[tuple[int, int], str]) -> dict[tuple
         if row_no in wanted_rows:
             for index, cell in enumerate(row):
                 if (row_no, index) in formulas:
-                    saved[(row_no, index)] = cell.value
+                    value = cell.value
+                    if getattr(cell, "data_type", None) == "e" and value is not None:
+                        value = _ErrorValue(value)
+                    elif value is not None and not isinstance(value, _PLAIN_VALUES):
+                        raise FileRefused([_odd_cell(value, row_no, index)])
+                    saved[(row_no, index)] = value
     return saved
 
 

@@ -23,14 +23,41 @@ class BackupFailed(Bilingual, RuntimeError):
     """A backup or a restore that could not be made; the message says why and what to do."""
 
 
+DISK_FULL_SQLSTATE = "53100"   # PostgreSQL's disk_full
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether the error is a full disk: the operating system's ENOSPC (as DuckDB words it: "No space left on
+    device", also inside its fatal checkpoint error), or PostgreSQL's disk_full (SQLSTATE 53100), which psycopg
+    carries as ``sqlstate`` and DuckDB's postgres extension passes on as the server's text ("could not extend
+    file …: No space left on device")."""
+    text = str(exc)
+    return ("No space left" in text or "ENOSPC" in text or getattr(exc, "errno", None) == 28
+            or getattr(exc, "sqlstate", None) == DISK_FULL_SQLSTATE or "disk_full" in text
+            or f"SQLSTATE {DISK_FULL_SQLSTATE}" in text or f"SQLSTATE: {DISK_FULL_SQLSTATE}" in text)
+
+
 def storage_failure(exc: BaseException, what_vi: str, what_en: str) -> tuple[str, str]:
     """Vietnamese and English messages for a failure of the disk or of the database file while doing ``what``."""
     text = str(exc)
-    if "No space left" in text or "ENOSPC" in text or getattr(exc, "errno", None) == 28:
-        return (f"{what_vi} không thành công: ổ đĩa đã đầy. Giải phóng dung lượng rồi thử lại; không có gì bị ghi dở.",
-                f"{what_en} failed: the disk is full. Free some space and try again; nothing was left half-written.")
+    if is_disk_full(exc):
+        return (f"{what_vi} không thành công: hết dung lượng đĩa (ổ đĩa đã đầy). Giải phóng dung lượng rồi thử lại; "
+                "không có gì bị ghi dở.",
+                f"{what_en} failed: disk full (the disk is full). Free some space and try again; nothing was left "
+                "half-written.")
     return (f"{what_vi} không thành công ({type(exc).__name__}): {text[:200]}",
             f"{what_en} failed ({type(exc).__name__}): {text[:200]}")
+
+
+def fatal_failure(exc: BaseException) -> tuple[str, str]:
+    """The messages for a write that left the database engine in a fatal state (the store reopened it): a full
+    disk is named as such; anything else says that nothing was written and the database was reopened."""
+    if is_disk_full(exc):
+        return storage_failure(exc, "ghi", "writing")
+    return ("ghi không thành công: cơ sở dữ liệu gặp lỗi nghiêm trọng và đã được mở lại; không có gì được ghi. "
+            f"Hãy thử lại; nếu lỗi lặp lại, báo quản trị ({type(exc).__name__})",
+            "writing failed: the database hit a fatal error and was reopened; nothing was written. Try again; if "
+            f"it happens again, tell an administrator ({type(exc).__name__})")
 
 
 def write_conflict(exc: BaseException) -> ConflictError:
