@@ -98,12 +98,13 @@ def find_plan(plans: dict[str, Any], by_number: dict[str, str], text: str) -> st
 @dataclass(frozen=True)
 class Context:
     """What a layout checks a file against: the province registry, the indicator catalogue, today's date and
-    the choices made on import (the indicator of a wide sheet)."""
+    the choices made on import (the indicator of a wide sheet) and who imports (when known)."""
 
     registry: Registry
     indicators: pd.DataFrame
     today: date
     indicator: str | None = None
+    user: User | None = None          # who previews: a layout refuses at once what their role may not write
 
 
 class Layout(Protocol):

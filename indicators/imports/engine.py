@@ -51,9 +51,12 @@ def _header_problems(header: list[str], row: int) -> list[Problem]:
 
 def preview(store: Store, registry: Registry, indicators: pd.DataFrame, name: str, content: bytes, *,
             sheet: str | None = None, indicator: str | None = None, source: str | None = None,
-            today: date | None = None, limits: Limits = LIMITS, apart: bool = False) -> Preview:
+            today: date | None = None, limits: Limits = LIMITS, apart: bool = False,
+            user: User | None = None) -> Preview:
     """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database.
-    ``apart``: the file is parsed in a process of its own (the dashboard server, where other sessions run)."""
+    ``apart``: the file is parsed in a process of its own (the dashboard server, where other sessions run).
+    ``user``: who imports; a layout refuses at once the rows their role (as stored now) may not write, which
+    :func:`commit` checks again in its transaction."""
     result = Preview(name, file_digest(content), sheet=sheet, default_source=(source or "").strip() or None)
     try:
         table = (read_table_apart if apart else read_table)(name, content, _is_header, sheet=sheet, limits=limits,
@@ -64,7 +67,7 @@ def preview(store: Store, registry: Registry, indicators: pd.DataFrame, name: st
         return result
     result.sheet = table.sheet
     layout = layout_of([header_key(h) for h in table.header]) or actuals.LAYOUT
-    layout.check(store, Context(registry, indicators, today or date.today(), indicator), table, result)
+    layout.check(store, Context(registry, indicators, today or date.today(), indicator, user), table, result)
     result.problems.sort(key=lambda p: p.row or 0)
     return result
 

@@ -24,6 +24,11 @@ class IndexReads(Executor):
             WHERE (? IS NULL OR (province_code = ? AND province_valid_from = ?))
             ORDER BY province_code, year, scope, code""", record_params(province_key))
 
+    def index_units(self) -> pd.DataFrame:
+        """Every unit's key, kind, name and validity (no successors): what an index file's units are checked
+        against."""
+        return self._df("SELECT province_code, province_valid_from, code, kind, name, valid_from, valid_to FROM unit")
+
     def unit_scores(self, province_key: tuple[str, date] | None = None) -> pd.DataFrame:
         return self._df("""
             SELECT s.province_code, s.province_valid_from, s.unit_code, u.name AS unit_name, u.kind AS unit_kind,
