@@ -6,16 +6,41 @@ Four roles, each including the one before: ``viewer`` (reads; no sign-in is need
 (locks and unlocks periods, manages users, undoes any batch, makes and restores backups, rebuilds).
 Passwords are stored as bcrypt hashes (cost 12). The role is not trusted from the caller: :func:`require` reads
 it again from the store inside the transaction that writes, so a user disabled or demoted a moment ago cannot
-write.
+write. A user may change their own password and nothing else of their account: role, unit and enabled state
+are changed by an admin only (:func:`set_user`).
+
+Sign-in throttle (after OWASP's Authentication Cheat Sheet: slow online guessing down without letting a stranger
+lock the owner out). Every attempt is a row of ``audit_event`` (action ``sign_in``), in the database that every
+session, process, replica and the CLI share, so a restart resets nothing. An attempt is counted against a
+*client*: the channel with the client's address (``web 203.0.113.7``; an IPv6 address by its /64 network;
+``web`` when the server does not know it, ``cli`` for the command line).
+
+- Per account and client: after FREE_FAILURES failures in a row from that client, each further attempt from it
+  must wait FIRST_WAIT seconds after its last failure, doubling with each failure up to MAX_WAIT.
+- Per account, for clients that have not signed in to it in the last FAMILIAR_DAYS: after ACCOUNT_FREE_FAILURES
+  failures from all clients together, each further attempt waits likewise, up to ACCOUNT_MAX_WAIT. Guessing from
+  many addresses is slowed to one checked guess per ACCOUNT_MAX_WAIT (12 an hour); the owner, on a client they
+  signed in from before, is not held back by it, and from a new one waits at most ACCOUNT_MAX_WAIT.
+- An attempt that must wait is refused without its password being checked (recorded as ``throttled``).
+- The count and the reservation are one step: :meth:`Store.sign_in_transaction` (a lock of the process on DuckDB,
+  whose file one process writes; PostgreSQL's advisory lock of the account on PostgreSQL, which every replica
+  waits for) reads the counts and appends a ``checking`` row before bcrypt runs; its result follows as an ``ok``
+  or ``failed`` row (the audit is only ever appended to). What is counted are the ``checking`` rows, so an
+  attempt counts as failed from the moment it is reserved: however many guesses arrive at once, at most the free
+  ones are checked, and an attempt whose process died during the check stays counted.
+- A success resets its client's count and, from any client, the account's. ``python -m indicators users unlock
+  NAME`` (admins) resets them all and is recorded (outcome ``unlocked``). Failures recorded before this throttle
+  (``failed`` rows without a ``checking`` row) are not counted.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import bcrypt
 
@@ -64,13 +89,13 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(12)).decode("ascii")
 
 
-# Sign-in throttling, per account and kept in the database (every session, process and the CLI share it, and a
-# restart does not reset it): after FREE_FAILURES failures in a row, each further attempt must wait
-# FIRST_WAIT seconds after the last failure, doubling with each failure up to MAX_WAIT. An attempt made too
-# early is refused without the password being checked (and is recorded as "throttled").
+# The sign-in throttle (see the module's docstring)
 FREE_FAILURES = 5
 FIRST_WAIT = 30
 MAX_WAIT = 15 * 60
+ACCOUNT_FREE_FAILURES = 20
+ACCOUNT_MAX_WAIT = 5 * 60
+FAMILIAR_DAYS = 90
 
 
 class SignInRefused(Bilingual, PermissionError):
@@ -92,37 +117,77 @@ def record(store: Store | Session, name: str, action: str, outcome: str, channel
         session.record_event(_now(), name[:64], action, outcome, channel, detail)
 
 
-def wait_before_sign_in(store: Store | Session, name: str) -> int:
-    """Seconds ``name`` must still wait before the next sign-in attempt is checked (0: it may try now)."""
-    failures, last = store.failures_since_success(name)
-    if failures < FREE_FAILURES or last is None:
+def client_key(channel: str, address: str | None = None) -> str:
+    """What an attempt is counted against: the channel, with the client's address when it is a valid one (an
+    IPv6 address by its /64 network, which one subscriber usually holds whole)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return channel
+    if ip.version == 6:
+        if ip.ipv4_mapped is None:
+            return f"{channel} {ipaddress.ip_network((ip, 64), strict=False)}"
+        ip = ip.ipv4_mapped
+    return f"{channel} {ip}"
+
+
+def wait_before_sign_in(store: Store | Session, name: str, channel: str = "web", address: str | None = None) -> int:
+    """Seconds ``name`` must still wait before its next sign-in attempt from this client is checked (0: now)."""
+    return _wait(store, name.strip().lower()[:64], client_key(channel, address))
+
+
+def _wait(reads: Store | Session, name: str, client: str) -> int:
+    failures, last = reads.failures_since_success(name, channel=client)
+    wait = _left(failures - FREE_FAILURES, last, MAX_WAIT)
+    if not wait and not reads.signed_in_from(name, client, _now() - timedelta(days=FAMILIAR_DAYS)):
+        failures, last = reads.failures_since_success(name)
+        wait = _left(failures - ACCOUNT_FREE_FAILURES, last, ACCOUNT_MAX_WAIT)
+    return wait
+
+
+def _left(beyond: int, last, longest: int) -> int:
+    """Seconds still to wait after the failure at ``last``, ``beyond`` failures past the free ones."""
+    if beyond < 0 or last is None:
         return 0
-    wait = min(FIRST_WAIT * 2 ** (failures - FREE_FAILURES), MAX_WAIT)
-    left = wait - (_now() - last).total_seconds()
-    return max(0, int(left + 0.999))
+    wait = min(FIRST_WAIT * 2 ** min(beyond, 20), longest)
+    return max(0, int(wait - (_now() - last).total_seconds() + 0.999))
 
 
-def authenticate(store: Store, name: str, password: str, channel: str = "web") -> User:
+def authenticate(store: Store, name: str, password: str, channel: str = "web", address: str | None = None) -> User:
     """The user when ``password`` is theirs and they are not disabled; :class:`SignInRefused` otherwise.
-    Every attempt is recorded in ``audit_event``; see FREE_FAILURES for the throttle."""
+    ``address`` is the client's (the web's); every attempt is recorded in ``audit_event``, and the throttle
+    (see the module's docstring) reserves it before the password is checked."""
     name = name.strip().lower()[:64]
-    wait = wait_before_sign_in(store, name)
+    client = client_key(channel, address)
+    with store.sign_in_transaction(name) as tx:
+        wait = _wait(tx, name, client)
+        tx.record_event(_now(), name, "sign_in", "throttled" if wait else "checking", client, None)
+        row = None if wait else tx.account(name)
     if wait:
-        record(store, name, "sign_in", "throttled", channel)
         raise SignInRefused(f"sai quá nhiều lần: thử lại sau {wait} giây",
                             f"too many failures: try again in {wait} s", wait)
-    row = store.account(name)
     stored = row["password_hash"].encode("ascii") if row else _dummy_hash()
     try:
         ok = bcrypt.checkpw(password.encode("utf-8")[:72], stored)
     except ValueError:
         ok = False
     if not row or not ok or row["disabled"]:
-        record(store, name, "sign_in", "failed", channel,
+        record(store, name, "sign_in", "failed", client,
                "unknown user" if not row else ("disabled" if ok else "wrong password"))
         raise SignInRefused("sai tên đăng nhập hoặc mật khẩu", "wrong user name or password")
-    record(store, name, "sign_in", "ok", channel)
+    record(store, name, "sign_in", "ok", client)
     return _user(row)
+
+
+def unlock_sign_in(store: Store, acting: User | None, name: str, channel: str) -> None:
+    """Clear ``name``'s sign-in throttle, for every client and the account (admins); recorded in the audit as the
+    outcome ``unlocked`` of the account's sign-ins, with the admin's name."""
+    name = name.strip().lower()
+    with store.transaction() as tx:
+        admin = require(tx, acting, "admin")
+        if tx.account(name) is None:
+            raise UserError(f"không có người dùng '{name}'", f"there is no user '{name}'")
+        tx.record_event(_now(), name, "sign_in", "unlocked", channel, f"by {admin.name}")
 
 
 def _user(row: dict) -> User:
@@ -199,10 +264,13 @@ def _set_unit(tx: Session, name: str, role: str, unit: tuple[str, date, str] | N
 def set_user(store: Store, acting: User, name: str, *, role: str | None = None,
              password: str | None = None, disabled: bool | None = None,
              unit: tuple[str, date, str] | None = None) -> None:
-    """Change a user's role, password or disabled flag (admins; anyone may change their own password)."""
+    """Change a user's role, password, unit or disabled flag: admins. Anyone else may change their own password
+    and nothing else (a reporter moving itself to another unit would write that unit's data)."""
+    name = name.strip().lower()
     password_hash = hash_password(password) if password is not None else None
     with store.transaction() as tx:
-        own_password_only = name == acting.name and role is None and disabled is None
+        own_password_only = (acting is not None and name == acting.name and password is not None
+                             and role is None and disabled is None and unit is None)
         require(tx, acting, "viewer" if own_password_only else "admin")
         if tx.account(name) is None:
             raise UserError(f"không có người dùng '{name}'", f"there is no user '{name}'")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cli_migrate, cli_reports, cli_units
-from .auth import ROLES, User, add_user, audit, authenticate, backup_database, has_users, record, require, set_user
+from . import cli_migrate, cli_reports, cli_units, cli_users
+from .auth import User, authenticate, backup_database, has_users, record, require
 from .exporting import to_csv
 from .imports import commit, lock_period, preview, undo, unlock_period
 from .imports.table import LIMITS
@@ -151,31 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("backup", type=Path)
     _user_option(restore, required=False)
     restore.set_defaults(run=_restore)
-    users = sub.add_parser("users", parents=[common], help="list, add or change users")
-    users_sub = users.add_subparsers(required=True, metavar="ACTION")
-    users_list = users_sub.add_parser("list", parents=[common])
-    users_list.set_defaults(run=_users_list)
-    users_add = users_sub.add_parser("add", parents=[common],
-                                     help="add a user; the very first one (an admin) needs no --user")
-    users_add.add_argument("name")
-    users_add.add_argument("--role", choices=list(ROLES), required=True)
-    users_add.add_argument("--display-name")
-    users_add.add_argument("--unit",
-                           help="a reporter's unit: PROVINCE_CODE@VALID_FROM:UNIT_CODE (42@2004-01-01:42-SNV)")
-    _user_option(users_add, required=False)
-    users_add.set_defaults(run=_users_add)
-    audit = users_sub.add_parser("audit", parents=[common], help="sign-ins and admin commands as CSV (admins)")
-    _user_option(audit)
-    audit.set_defaults(run=_users_audit)
-    users_set = users_sub.add_parser("set", parents=[common], help="change a user's role, password or access")
-    users_set.add_argument("name")
-    users_set.add_argument("--role", choices=list(ROLES))
-    users_set.add_argument("--unit", help="a reporter's unit: PROVINCE_CODE@VALID_FROM:UNIT_CODE")
-    users_set.add_argument("--password", action="store_true", help="set a new password (asked for)")
-    users_set.add_argument("--disable", action="store_true")
-    users_set.add_argument("--enable", action="store_true")
-    _user_option(users_set)
-    users_set.set_defaults(run=_users_set)
+    cli_users.add_parser(sub, common, cli_users.Helpers(_store, _writer, _signed_in, _password, _user_option))
     return parser
 
 
@@ -348,52 +324,8 @@ def _restore(args: argparse.Namespace) -> int:
     finally:
         restored.close()
     counts = check_backup(path)
-    print(f"restored {path} from {args.backup} ({counts['actual']} actuals) by {who}; the previous file is kept as "
-          f"{kept}", file=sys.stderr)
-    return 0
-
-
-def _users_list(args: argparse.Namespace) -> int:
-    store = _store(args)
-    sys.stdout.write(to_csv(store.users()))
-    return 0
-
-
-def _users_add(args: argparse.Namespace) -> int:
-    store = _writer(args)
-    acting = _signed_in(store, args.user, "admin") if has_users(store) else None
-    password = _password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD", twice=True)
-    user = add_user(store, acting, args.name, password, args.role, args.display_name, _unit(args.unit))
-    print(f"added {user.name} ({user.role})", file=sys.stderr)
-    return 0
-
-
-def _users_set(args: argparse.Namespace) -> int:
-    store = _writer(args)
-    acting = _signed_in(store, args.user)
-    password = _password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD", twice=True) if args.password else None
-    disabled = True if args.disable else (False if args.enable else None)
-    set_user(store, acting, args.name, role=args.role, password=password, disabled=disabled, unit=_unit(args.unit))
-    print(f"updated {args.name}", file=sys.stderr)
-    return 0
-
-
-def _unit(text: str | None) -> tuple[str, date, str] | None:
-    """``42@2004-01-01:42-SNV`` → ("42", 2004-01-01, "42-SNV")."""
-    if not text:
-        return None
-    record, _, code = text.partition(":")
-    province, _, since = record.partition("@")
-    try:
-        return province, date.fromisoformat(since), code
-    except ValueError:
-        raise ValueError("--unit is PROVINCE_CODE@VALID_FROM:UNIT_CODE, e.g. 42@2004-01-01:42-SNV") from None
-
-
-def _users_audit(args: argparse.Namespace) -> int:
-    store = _writer(args)
-    _signed_in(store, args.user, "admin")
-    sys.stdout.write(to_csv(audit(store, 100_000)))
+    print(f"restored {describe(path)} from {args.backup} ({counts['actual']} actuals) by {who}; the previous file is "
+          f"kept as {kept}", file=sys.stderr)
     return 0
 
 

@@ -63,6 +63,8 @@ class Reads(ABC):
     @abstractmethod
     def progress_history(self, batch_id: int | None = None) -> pd.DataFrame: ...
     @abstractmethod
+    def index_units(self) -> pd.DataFrame: ...
+    @abstractmethod
     def index_criteria(self, province_key: tuple[str, date] | None = None) -> pd.DataFrame: ...
     @abstractmethod
     def unit_scores(self, province_key: tuple[str, date] | None = None) -> pd.DataFrame: ...
@@ -149,8 +151,8 @@ class Reads(ABC):
     @abstractmethod
     def failures_since_success(self, name: str, action: str = "sign_in", channel: str | None = None
                                ) -> tuple[int, Any]:
-        """Failed attempts of ``name`` (and attempts still being checked) since its last success or unlock, and
-        when the last one was; with ``channel``, only that channel's, since that channel's last success."""
+        """Attempts of ``name`` whose password was checked (or is being checked) since its last success or
+        unlock, and when the last one began; with ``channel``, only that channel's, since its last success."""
     @abstractmethod
     def signed_in_from(self, name: str, channel: str, since: datetime) -> bool:
         """Whether ``name`` signed in successfully from ``channel`` at ``since`` or later."""
@@ -173,11 +175,8 @@ class Session(Reads):
         """Log a change the pages show (the writes below that need it call it themselves)."""
     @abstractmethod
     def record_event(self, when: datetime, name: str, action: str, outcome: str, channel: str,
-                     detail: str | None) -> int:
-        """Append a row to the audit; its id."""
-    @abstractmethod
-    def settle_event(self, event_id: int, outcome: str, detail: str | None) -> None:
-        """The outcome of an audited attempt recorded before it was decided (a sign-in being checked)."""
+                     detail: str | None) -> None:
+        """Append a row to the audit (which is never rewritten)."""
     @abstractmethod
     def insert_user(self, name: str, display_name: str, role: str, password_hash: str, created_by: str,
                     when: datetime) -> None: ...

@@ -4,7 +4,7 @@ transaction's cursor): what the pages, the import engine, sign-in and the checks
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
@@ -336,13 +336,13 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
         return self._df("SELECT name, display_name, role, disabled, created_by, created_at, unit_province_code,"
                         " unit_province_valid_from, unit_code FROM app_user ORDER BY name")
 
-    def failures_since_success(self, name: str, action: str = "sign_in") -> tuple[int, Any]:
-        row = self._one("""
-            SELECT count(*), max(happened_at) FROM audit_event
-            WHERE action = ? AND name = ? AND outcome = 'failed'
-              AND id > coalesce((SELECT max(id) FROM audit_event WHERE action = ? AND name = ?
-                                 AND outcome = 'ok'), -1)""", [action, name, action, name])
+    def failures_since_success(self, name: str, action: str = "sign_in", channel: str | None = None
+                               ) -> tuple[int, Any]:
+        row = self._one(*failures_query(name, action, channel))
         return int(row[0]), row[1]
+
+    def signed_in_from(self, name: str, channel: str, since: datetime) -> bool:
+        return self._one(*signed_in_query(name, channel, since)) is not None
 
     def audit_events(self, limit: int = 1000) -> pd.DataFrame:
         return self._df("SELECT happened_at, name, action, outcome, channel, detail FROM audit_event"
@@ -361,3 +361,20 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
                 found.append(f"{label}: {n}")
         return found
 
+
+def failures_query(name: str, action: str, channel: str | None) -> tuple[str, list]:
+    """The statement of :meth:`Reads.failures_since_success` (PostgreSQL runs the same one itself). Each checked
+    attempt began with a ``checking`` row, counted until a success or an unlock comes after it: so is one still
+    being checked, or whose process died meanwhile."""
+    same, which = ("", []) if channel is None else (" AND channel = ?", [channel])
+    return (f"""
+        SELECT count(*), max(happened_at) FROM audit_event
+        WHERE action = ? AND name = ? AND outcome = 'checking'{same}
+          AND id > coalesce((SELECT max(id) FROM audit_event WHERE action = ? AND name = ?
+                             AND (outcome = 'unlocked' OR (outcome = 'ok'{same}))), -1)""",
+            [action, name, *which, action, name, *which])
+
+
+def signed_in_query(name: str, channel: str, since: datetime) -> tuple[str, list]:
+    return ("SELECT 1 FROM audit_event WHERE action = 'sign_in' AND name = ? AND channel = ? AND outcome = 'ok'"
+            " AND happened_at >= ? LIMIT 1", [name, channel, since])

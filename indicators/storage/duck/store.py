@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,13 +21,24 @@ import pandas as pd
 from ...actual_files import load_actual_files
 from ...reference import DATA_DIR, load_reference
 from .. import base
-from ..errors import BackupFailed, DatabaseUnusable, StorageFailed, storage_failure, write_conflict
+from ..errors import (
+    BackupFailed,
+    DatabaseUnusable,
+    StorageFailed,
+    fatal_failure,
+    is_disk_full,
+    storage_failure,
+    write_conflict,
+)
 from . import build as building
 from . import migrations
 from .reads import ALL_TABLES, Reads
 from .writes import Writes
 
 ENGINE_ERRORS = (duckdb.Error,)  # what DuckDB raises, for callers that must say "the database refused"
+# One writer process holds a DuckDB file (its file lock), so a lock of this process serialises every sign-in
+# transaction of the file; it is held for the throttle's read and reservation only, never while bcrypt runs.
+_SIGN_IN_LOCK = threading.Lock()
 
 
 class Session(Writes, base.Session):
@@ -69,13 +81,40 @@ class DuckDBStore(Reads, base.Store):
             self._connection.close()
             self._connection = None
 
+    def _forget(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Close ``connection`` after DuckDB invalidated its database (a fatal error, such as a checkpoint that
+        the full disk refused): every later statement on it would fail until a restart. The next statement
+        opens the file again (DuckDB drops what the failed transaction wrote); a connection another thread
+        opened meanwhile is kept."""
+        with _REOPENING:
+            if self._connection is not connection:
+                return
+            self._connection = None
+        try:
+            connection.close()
+        except duckdb.Error:
+            pass
+
+    @contextmanager
+    def _open_cursor(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]]:
+        """A cursor and the connection it belongs to. A fatal error on it (the database invalidated, by this
+        statement or by another thread's) makes the store reopen the file and is a DatabaseUnusable that says the
+        page works again at its next rerun."""
+        connection = self.connection
+        cur = connection.cursor()
+        try:
+            yield connection, cur
+        except duckdb.FatalException as exc:
+            _close_quietly(cur)
+            self._forget(connection)
+            raise DatabaseUnusable(*_reopened(exc)) from None
+        finally:
+            _close_quietly(cur)
+
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self.connection.cursor()
-        try:
+        with self._open_cursor() as (_, cur):
             yield cur
-        finally:
-            cur.close()
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
         """Any SELECT, as a frame: for tests and benchmarks that look inside the file."""
@@ -96,19 +135,29 @@ class DuckDBStore(Reads, base.Store):
         """One transaction: committed when the block ends, rolled back on any error. DuckDB's write conflicts
         (another writer changed the same rows meanwhile) become a ConflictError, a refusing disk a
         StorageFailed; every other error is raised as it is, after the rollback."""
-        with self._cursor() as cur:
+        with self._open_cursor() as (connection, cur):
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield Session(cur)
                 cur.execute("COMMIT")
+            except duckdb.FatalException as exc:  # e.g. the checkpoint of a big commit meeting a full disk
+                self._forget(connection)
+                raise StorageFailed(*fatal_failure(exc)) from None
             except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.IOException) as exc:
                 _rollback(cur)
-                if isinstance(exc, duckdb.IOException) or "No space left" in str(exc):  # the disk, not a writer
+                if isinstance(exc, duckdb.IOException) or is_disk_full(exc):  # the disk, not a writer
                     raise StorageFailed(*storage_failure(exc, "ghi", "writing")) from None
                 raise write_conflict(exc) from None
             except BaseException:
                 _rollback(cur)
                 raise
+
+    @contextmanager
+    def sign_in_transaction(self, name: str) -> Iterator[Session]:
+        """A transaction begun only once no other sign-in transaction of this process runs (the only process
+        that can write the file)."""
+        with _SIGN_IN_LOCK, self.transaction() as session:
+            yield session
 
     # --- schema and build ----------------------------------------------------------------------------
 
@@ -186,6 +235,23 @@ class BuildReport:
         self.path, self.counts = path, counts
 
 
+_REOPENING = threading.Lock()   # one thread at a time forgets a store's invalidated connection
+
+
+def _close_quietly(cur: duckdb.DuckDBPyConnection) -> None:
+    try:
+        cur.close()
+    except duckdb.Error:
+        pass
+
+
+def _reopened(exc: BaseException) -> tuple[str, str]:
+    if is_disk_full(exc):
+        return storage_failure(exc, "đọc hoặc ghi cơ sở dữ liệu", "reading or writing the database")
+    return ("cơ sở dữ liệu gặp lỗi nghiêm trọng và đã được mở lại: tải lại trang",
+            f"the database hit a fatal error and was reopened: reload the page ({type(exc).__name__})")
+
+
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     try:
         cur.execute("ROLLBACK")
@@ -228,7 +294,7 @@ def _is_damage(exc: BaseException) -> bool:
 
 
 def _unusable(path: Path, exc: BaseException) -> tuple[str, str]:
-    if "No space left" in str(exc):
+    if is_disk_full(exc):
         return storage_failure(exc, "mở cơ sở dữ liệu", "opening the database")
     return (f"không mở được cơ sở dữ liệu {path.name}: tệp bị hỏng hoặc không phải cơ sở dữ liệu của bảng điều khiển "
             f"({type(exc).__name__}). Khôi phục bản sao lưu gần nhất: `python3 -m indicators restore <tệp>`; "

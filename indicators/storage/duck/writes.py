@@ -29,14 +29,9 @@ class Writes(UnitWrites, IndexWrites, ProgressWrites, Reads):
     # --- accounts and the audit ----------------------------------------------------------------------
 
     def record_event(self, when: datetime, name: str, action: str, outcome: str, channel: str,
-                     detail: str | None) -> int:
-        event_id = self._next_id("history_id")
-        self._run("INSERT INTO audit_event (id, happened_at, name, action, outcome, channel, detail)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?)", [event_id, when, name, action, outcome, channel, detail])
-        return event_id
-
-    def settle_event(self, event_id: int, outcome: str, detail: str | None) -> None:
-        self._run("UPDATE audit_event SET outcome = ?, detail = ? WHERE id = ?", [outcome, detail, event_id])
+                     detail: str | None) -> None:
+        self._run("INSERT INTO audit_event (happened_at, name, action, outcome, channel, detail)"
+                  " VALUES (?, ?, ?, ?, ?, ?)", [when, name, action, outcome, channel, detail])
 
     def insert_user(self, name: str, display_name: str, role: str, password_hash: str, created_by: str,
                     when: datetime) -> None:

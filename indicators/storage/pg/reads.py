@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from psycopg import sql
+
+from ..duck.reads import failures_query, signed_in_query
 
 CATALOG = "pg"
 _KEY = {"province_code": "text", "province_valid_from": "date", "unit_code": "text", "indicator_code": "text",
@@ -70,6 +74,18 @@ class PgReads:
             unnest(wanted, {"province_code": "text", "province_valid_from": "date", "indicator_code": "text"}))
         with self._cursor() as cur:
             yield cur, on_postgresql(), [query.as_string(None)]
+
+    def failures_since_success(self, name: str, action: str = "sign_in", channel: str | None = None
+                               ) -> tuple[int, Any]:
+        # by PostgreSQL itself, on the transaction's connection: the extension would copy the whole audit out
+        # while the sign-in holds the account's lock
+        source, params = self._rows_of(*failures_query(name, action, channel))
+        row = self._one(f"SELECT * FROM {source} f", params)
+        return int(row[0]), row[1]
+
+    def signed_in_from(self, name: str, channel: str, since: datetime) -> bool:
+        source, params = self._rows_of(*signed_in_query(name, channel, since))
+        return self._one(f"SELECT * FROM {source} f", params) is not None
 
     def stored_actuals(self, keys: pd.DataFrame) -> pd.DataFrame:
         """The import's comparison, joined by PostgreSQL on the primary key (the extension would read all of
