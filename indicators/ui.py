@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import date
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -70,16 +71,23 @@ def language() -> str:
     if not st.session_state.get(ROUTED):
         navigation("vi")  # switches the process to app.py's menu
         st.rerun()
-    current = st.query_params.get("lang", "vi")
-    current = current if current in LANGUAGES else "vi"
+    current = url_value("lang", one_of(LANGUAGES), "vi") or "vi"
     chosen = st.sidebar.radio(label("language", current), LANGUAGES, index=LANGUAGES.index(current),
                               format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
                               horizontal=True, key="lang")
     remember("lang", chosen, "vi")
     try:
         start_rerun()  # the data version every cache of this rerun is keyed on
-    except DatabaseUnusable as unusable:  # a damaged file: say what to do, to every viewer, once per rerun
-        st.error(md(unusable.vi if chosen == "vi" else unusable.en))
+    except DatabaseUnusable as unusable:  # once per rerun, never a traceback
+        # The store's message names the database (a file's path; a server's hosts, port and database, never its
+        # user or password) and the cause: only an administrator signed in in this browser, as last read, sees
+        # it; every other visitor reads only that the database is unavailable.
+        user = st.session_state.get(USER)
+        if isinstance(user, User) and user.can("admin") and st.session_state.get(BOUND) == browser_token():
+            st.error(md(unusable.vi if chosen == "vi" else unusable.en))
+        else:
+            st.error({"vi": "Cơ sở dữ liệu tạm thời không sử dụng được. Vui lòng thử lại sau.",
+                      "en": "The database is unavailable at the moment. Please try again later."}[chosen])
         st.stop()
     if sign_in_to_read() and current_user() is None:  # the account re-read from the database, as every rerun
         st.info(label("needs_sign_in_to_read", chosen))
@@ -145,9 +153,10 @@ def _sign_out(reason: str | None = None) -> None:
 
 
 def sign_in_form(lang: str, where: Any = None) -> User | None:
-    """A sign-in form (in ``where``, default the page). Failures are throttled per account in the database
-    (``auth.authenticate``), whatever session, process or command they come from, and every attempt is
-    recorded."""
+    """A sign-in form (in ``where``, default the page). Failures are throttled in the database per account and
+    client address (``auth.authenticate``), whatever session, process or replica they come from, and every
+    attempt is recorded. The address is the websocket's peer: behind the proxy, the address nginx passes in
+    X-Forwarded-For (trusted from 127.0.0.1 only, uvicorn's default); None on localhost."""
     where = where or st
     notice = st.session_state.pop(NOTICE, None)
     if notice:
@@ -159,7 +168,7 @@ def sign_in_form(lang: str, where: Any = None) -> User | None:
     if not submitted:
         return None
     try:
-        user = authenticate(get_store(), name, password, channel="web")
+        user = authenticate(get_store(), name, password, channel="web", address=st.context.ip_address)
     except SignInRefused as refused:
         st.error(label("sign_in_wait", lang, seconds=refused.wait) if refused.wait else label("sign_in_failed", lang))
         return None
@@ -187,39 +196,106 @@ def data_table(frame: pd.DataFrame, **options: Any) -> None:
     st.dataframe(safe_frame(frame), **options)
 
 
-def notice(key: str, lang: str, **values: Any) -> None:
-    """A notice whose values came from data or from the URL (escaped: plain text)."""
-    st.warning(label(key, lang, **{k: md(v) for k, v in values.items()}))
+# --- the URL's parameters ------------------------------------------------------------------------------------------
+# Every parameter a page reads goes through url_value(): its parser gives a value the page supports, or the
+# parameter is dropped from the URL with a short notice (plain text) and the page shows its default.
 
-
-def int_from_url(name: str, allowed: Sequence[int], default: int, lang: str) -> int:
-    """An integer from the URL if it is one of ``allowed`` (ASCII digits only: ``²`` or ``①`` pass
-    ``str.isdigit`` but are no numbers); anything else falls back to ``default`` with a notice."""
-    text = from_url(name)
-    if text is None:
-        return default
-    if ASCII_INT.fullmatch(text) and int(text) in allowed:
-        return int(text)
-    notice("bad_url_value", lang, name=name, value=text[:40])
-    return default
-
-
+T = TypeVar("T")
+URL_TEXT_LIMIT = 1000        # longer values are not parsed at all (the longest valid one, 8 indicator codes, is ~250)
+SHOWN_LIMIT = 40             # characters of a dropped value the notice repeats
 ASCII_INT = re.compile(r"-?[0-9]{1,9}")
 YEAR_SPAN = re.compile(r"([0-9]{4})-([0-9]{4})")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def from_url(name: str, default: str | None = None) -> str | None:
+    """The raw text of a parameter (the last one when the URL repeats it); pages read it through url_value."""
+    return st.query_params.get(name, default)
+
+
+def url_language() -> str:
+    """The page's language as the URL holds it (language() has dropped any other value by then)."""
+    return "en" if st.query_params.get("lang") == "en" else "vi"
+
+
+def shown_text(text: str) -> str:
+    """A value from the URL as a notice may repeat it: without control and format characters (a right-to-left
+    override would reverse the rest of the sentence), cut to SHOWN_LIMIT characters, as plain text."""
+    kept = "".join(c for c in text[:SHOWN_LIMIT] if c == " " or unicodedata.category(c)[0] not in "CZ")
+    return md(kept + ("…" if len(text) > SHOWN_LIMIT else ""))
+
+
+def drop_from_url(name: str, text: str, lang: str | None = None) -> None:
+    """Remove the parameter ``name`` from the URL and say so; an empty value is removed without a word."""
+    if name in st.query_params:
+        del st.query_params[name]
+    if text.strip():
+        st.warning(label("bad_url_value", lang or url_language(), name=md(name), value=shown_text(text)))
+
+
+def url_value(name: str, parse: Callable[[str], T | None], lang: str | None = None) -> T | None:
+    """The parameter ``name`` parsed by ``parse`` (which returns None, or raises ValueError, for a value the page
+    does not support); None when it is absent or was dropped (see drop_from_url)."""
+    text = from_url(name)
+    if text is None:
+        return None
+    value = None
+    if len(text) <= URL_TEXT_LIMIT and text.strip():
+        try:
+            value = parse(text)
+        except (ValueError, LookupError, OverflowError):
+            value = None
+    if value is None:
+        drop_from_url(name, text, lang)
+    return value
+
+
+def one_of(options: Sequence[T]) -> Callable[[str], T | None]:
+    """A parser: the option whose text is the value (options may be numbers: ``?year=2024``)."""
+    by_text = {str(option): option for option in options}
+    return by_text.get
+
+
+def many_of(options: Sequence[T], limit: int) -> Callable[[str], list[T] | None]:
+    """A parser of ``a,b,c``: every part one of ``options``, repeats left out, at most ``limit`` parts."""
+    by_text = {str(option): option for option in options}
+
+    def parse(text: str) -> list[T] | None:
+        parts = list(dict.fromkeys(text.split(",")))
+        if len(parts) > limit or any(part not in by_text for part in parts):
+            return None
+        return [by_text[part] for part in parts]
+    return parse
+
+
+def int_in(allowed: Sequence[int]) -> Callable[[str], int | None]:
+    """A parser of an integer among ``allowed``, in ASCII digits only (``²`` or ``①`` pass ``str.isdigit`` but
+    are no numbers; ``1e309`` and ``NaN`` are not integers)."""
+    allowed = set(allowed)
+    return lambda text: int(text) if ASCII_INT.fullmatch(text) and int(text) in allowed else None
+
+
+def span_in(low: int, high: int) -> Callable[[str], tuple[int, int] | None]:
+    """A parser of a span of years ``2021-2025`` within ``low``–``high``."""
+    def parse(text: str) -> tuple[int, int] | None:
+        found = YEAR_SPAN.fullmatch(text)
+        first, last = (int(found[1]), int(found[2])) if found else (0, -1)
+        return (first, last) if low <= first <= last <= high else None
+    return parse
+
+
+def day_in(low: date, high: date) -> Callable[[str], date | None]:
+    """A parser of an ISO day ``2026-06-30`` within ``low``–``high``."""
+    def parse(text: str) -> date | None:
+        day = date.fromisoformat(text) if ISO_DAY.fullmatch(text) else None
+        return day if day is not None and low <= day <= high else None
+    return parse
 
 
 def year_span_from_url(name: str, low: int, high: int, lang: str) -> tuple[int, int]:
-    """A span of years ``2021-2025`` from the URL, clipped to ``low``–``high``; anything else falls back to the
-    whole span with a notice."""
-    text = from_url(name)
-    if text is None:
-        return low, high
-    found = YEAR_SPAN.fullmatch(text)
-    if not found or int(found[1]) > int(found[2]):
-        notice("bad_url_value", lang, name=name, value=text[:40])
-        return low, high
-    first, last = int(found[1]), int(found[2])
-    return max(low, min(first, high)), max(low, min(last, high))
+    """A span of years ``2021-2025`` from the URL within ``low``–``high``; anything else is dropped (the whole
+    span)."""
+    return url_value(name, span_in(low, high), lang) or (low, high)
 
 
 def remember(name: str, value: Any, default: Any = None) -> None:
@@ -239,8 +315,8 @@ def url_choice(name: str, options: Sequence[Any], default: Any, widget_label: st
     """A select box whose choice is kept in the URL (``?name=…``): the URL's value when it is one of ``options``,
     else ``default``; the choice is written back (left out when it is the default)."""
     options = list(options)
-    current = from_url(name)
-    chosen_default = current if current in options else default
+    found = url_value(name, one_of(options))
+    chosen_default = default if found is None else found
     chosen = (where or st).selectbox(widget_label, options, index=options.index(chosen_default),
                                      format_func=format_func, key=key or name)
     remember(name, chosen, default)
@@ -250,12 +326,12 @@ def url_choice(name: str, options: Sequence[Any], default: Any, widget_label: st
 def url_choices(name: str, options: Sequence[Any], default: Sequence[Any], widget_label: str, *,
                 format_func: Callable[[Any], str] = str, key: str | None = None, where: Any = None,
                 seed: bool = False, **widget: Any) -> list[Any]:
-    """A multiselect whose choices are kept in the URL as ``?name=a,b``: the URL's values that are among
-    ``options`` (else ``default``). With ``seed`` the widget's state is set from the URL once, so that buttons
-    may change it later (``st.session_state[key] = …``)."""
+    """A multiselect whose choices are kept in the URL as ``?name=a,b``: the URL's values when every one is among
+    ``options`` and there are at most ``max_selections`` of them (else ``default``). With ``seed`` the widget's
+    state is set from the URL once, so that buttons may change it later (``st.session_state[key] = …``)."""
     key = key or name
-    wanted = [v for v in (from_url(name) or ",".join(map(str, default))).split(",") if v in options]
-    wanted = (wanted[:widget["max_selections"]] if widget.get("max_selections") else wanted) or list(default)
+    options = list(options)
+    wanted = url_value(name, many_of(options, widget.get("max_selections") or len(options))) or list(default)
     if seed:
         if key not in st.session_state:
             st.session_state[key] = wanted
@@ -267,10 +343,6 @@ def url_choices(name: str, options: Sequence[Any], default: Sequence[Any], widge
     return chosen
 
 
-def from_url(name: str, default: str | None = None) -> str | None:
-    return st.query_params.get(name, default)
-
-
 def province_options(ds: Dataset, include_country: bool = False) -> list[str]:
     """Key texts of every province: the 34 current ones first, then the 63 (and Hà Tây), each in
     Vietnamese alphabetical order."""
@@ -280,8 +352,7 @@ def province_options(ds: Dataset, include_country: bool = False) -> list[str]:
 def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: str = "42@2025",
                     include_country: bool = False, key: str | None = None) -> str:
     options = province_options(ds, include_country)
-    current = from_url(name, default)
-    current = current if current in options else default
+    current = url_value(name, one_of(options), lang) or default
     chosen = st.selectbox(label("province", lang) if not include_country else label("scope", lang), options,
                           index=options.index(current), key=key or name,
                           format_func=lambda k: label("whole_country", lang) if k == COUNTRY
@@ -377,15 +448,19 @@ def this_year() -> int:
     return date.today().year
 
 
-def day_picker(lang: str, name: str = "as_of_day", where: Any = None) -> date:
-    """A day kept in the URL (``?as_of_day=2026-06-30``; today when absent or not a day)."""
-    text = from_url(name)
-    try:
-        default = date.fromisoformat(text) if text else date.today()
-    except ValueError:
-        notice("bad_url_value", lang, name=name, value=text[:40])
-        default = date.today()
-    chosen = (where or st).date_input(label("as_of_day", lang), value=default, format="DD/MM/YYYY", key=name)
+def plan_days(ds: Dataset) -> tuple[date, date]:
+    """The days task progress can be counted on: 1 January of the plans' first year to 31 December of their last
+    year, or of this year when that is later (today is the default day)."""
+    years = pd.concat([ds.plans.period_start, ds.plans.period_end]).astype(str).str[:4]
+    years = [int(y) for y in years if y.isdigit()] or [this_year()]
+    return date(min(min(years), this_year()), 1, 1), date(max(max(years), this_year()), 12, 31)
+
+
+def day_picker(lang: str, days: tuple[date, date], name: str = "as_of_day", where: Any = None) -> date:
+    """A day within ``days`` kept in the URL (``?as_of_day=2026-06-30``; today when absent)."""
+    default = url_value(name, day_in(*days), lang) or date.today()
+    chosen = (where or st).date_input(label("as_of_day", lang), value=default, min_value=days[0], max_value=days[1],
+                                      format="DD/MM/YYYY", key=name)
     remember(name, chosen.isoformat(), date.today().isoformat())
     return chosen
 
@@ -395,8 +470,7 @@ def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, 
     kept in the URL by its code (``?tab=ranks``) so a link opens the same tab in either language.
     Returns the chosen code and its container."""
     codes = list(codes)
-    current = from_url(name, codes[0])
-    current = current if current in codes else codes[0]
+    current = url_value(name, one_of(codes), lang) or codes[0]
     labels = [label(f"tab_{code}", lang) for code in codes]
     tabs = st.tabs(labels, default=labels[codes.index(current)], key=f"{name}_{lang}", on_change="rerun")
     chosen = next((code for code, tab in zip(codes, tabs) if tab.open), current)
@@ -406,7 +480,8 @@ def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, 
 
 def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year", text_key: str = "year") -> int:
     years = list(years)
-    chosen_default = int_from_url(name, years, default, lang)
+    found = url_value(name, int_in(years), lang)
+    chosen_default = default if found is None else found
     chosen = st.selectbox(label(text_key, lang), years, index=years.index(chosen_default), key=name)
     remember(name, chosen, default)
     return int(chosen)

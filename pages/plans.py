@@ -10,6 +10,7 @@ from indicators.tasks import by_unit, summary
 from indicators.ui import (
     day_picker,
     language,
+    plan_days,
     plans_table,
     remember,
     targets_table,
@@ -41,7 +42,6 @@ task_years = ds.tasks.deadline_period.str[:4].astype(int)
 low = int(min(judged.deadline_year.min(), ds.tasks.start_period.str[:4].astype(int).min()))
 high = int(max(judged.deadline_year.max(), task_years.max()))
 initial = year_span_from_url("deadline", low, high, lang)
-initial = (max(low, min(initial[0], high)), max(low, min(initial[1], high)))
 span = c4.slider(label("filter_deadline", lang), low, high, initial, key="plan_deadline")
 remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
 
@@ -55,7 +55,7 @@ else:
 
 st.subheader(label("task_progress", lang))
 left, right = st.columns([1, 3])
-as_of = day_picker(lang, where=left)
+as_of = day_picker(lang, plan_days(ds), where=left)
 overdue_only = right.toggle(label("overdue_only", lang), key="overdue_only")
 in_scope = filter_occurrences(cache.task_occurrences(None, as_of), chosen_provinces, span)
 progress_cards(summary(in_scope), lang, as_of)

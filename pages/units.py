@@ -20,6 +20,7 @@ from indicators.ui import (
     download,
     language,
     lazy_tabs,
+    plan_days,
     province_picker,
     targets_table,
     url_choice,
@@ -86,7 +87,7 @@ if tab == "unit":
                         else "—")
         if isinstance(unit.source, str):
             st.caption(md(f"{label('unit_source', lang)}: {unit.source}"))
-        as_of = day_picker(lang)
+        as_of = day_picker(lang, plan_days(ds))
         tasks = cache.unit_tasks(unit_key, as_of)
         st.subheader(label("unit_tasks", lang))
         if tasks.empty:
