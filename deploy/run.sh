@@ -8,9 +8,14 @@
 #   deploy/run.sh status   what is running
 #
 # Settings (environment): KPI_DEPLOY_STATE (default deploy/state: data, logs, PIDs, the generated passwords),
-# KPI_PG_PORT (55432), KPI_HTTP_PORT (8080), KPI_APP_PORT (first replica's port, 8601).
-# Roles: kpi_owner owns the schema (builds, migrates, restores); the replicas connect as kpi_app, which may read
-# and write rows but not change the schema, and may only add to the history tables (append-only by privilege).
+# KPI_PG_PORT (55432), KPI_HTTP_PORT (8080), KPI_APP_PORT (first replica's port, 8601), KPI_APP_USER (the
+# unprivileged system user the replicas run as when this script runs as root; default kpi, created if missing),
+# KPI_APP_PYTHON (the replicas' Python; default: python3 if that user can run it with the requirements, else a
+# virtualenv made once in $KPI_DEPLOY_STATE/venv from Debian's python3).
+# Roles: kpi_owner owns the schema (builds, migrates, restores); the replicas connect as kpi_app, which holds
+# exactly the privileges of indicators/storage/pg/grants.py: it reads every table, changes the current figures,
+# targets, progress, units and locks, and only adds to the import batches (whose undo columns it may set), the
+# histories, the audit and the change log; it cannot change the schema, the migrations or meta.
 # Passwords are generated once into $KPI_DEPLOY_STATE/secrets (mode 600) and reach the programs through
 # PGPASSWORD, never a command line or a URL.
 set -euo pipefail
@@ -20,7 +25,7 @@ STATE=${KPI_DEPLOY_STATE:-$REPO/deploy/state}
 PG_PORT=${KPI_PG_PORT:-55432}
 HTTP_PORT=${KPI_HTTP_PORT:-8080}
 APP_PORT=${KPI_APP_PORT:-8601}
-HISTORY="actual_history target_history lock_history audit_event task_progress_history unit_score_history unit_history data_change"
+APP_USER=${KPI_APP_USER:-kpi}
 
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
@@ -81,37 +86,73 @@ SQL
     psql_as postgres "$SUPER_PW" kpi -c "ALTER SCHEMA public OWNER TO kpi_owner; REVOKE CREATE ON SCHEMA public FROM PUBLIC"
     KPI_DB="postgresql://kpi_owner@127.0.0.1:$PG_PORT/kpi" PGPASSWORD=$OWNER_PW \
         python3 -m indicators build --if-needed 2>>"$STATE/logs/build.log"
-    local grants="GRANT USAGE ON SCHEMA public TO kpi_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO kpi_app;
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO kpi_app;"
-    for table in $HISTORY; do
-        grants="$grants
-REVOKE UPDATE, DELETE ON $table FROM kpi_app;"
-    done
-    psql_as kpi_owner "$OWNER_PW" kpi -c "$grants"
+    # after every build: a table a migration added gets its privileges (the script refuses one it does not know)
+    python3 -m indicators.storage.pg.grants kpi_app | psql_as kpi_owner "$OWNER_PW" kpi -f -
+}
+
+# The replicas never run as root: as root, they run as $APP_USER (setpriv executes the program in place, so the
+# PID written is the replica's own), with a home, a backup folder and a Python that user can read.
+as_app() {  # as_app COMMAND [ARGS]: the command as the replicas' user
+    if [ "$(id -u)" = 0 ]; then setpriv --reuid="$APP_USER" --regid="$APP_USER" --init-groups -- "$@"; else "$@"; fi
+}
+
+app_user() {
+    [ "$(id -u)" = 0 ] || return 0
+    if ! id -u "$APP_USER" >/dev/null 2>&1; then
+        useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$APP_USER"
+    fi
+    mkdir -p "$STATE/home" "$STATE/backups"
+    chown "$APP_USER:$APP_USER" "$STATE/home" "$STATE/backups"
+    chmod 755 "$STATE"
+}
+
+app_python() {  # the interpreter the replicas run with
+    local probe="import streamlit, duckdb_extension_postgres_scanner, psycopg, bcrypt"
+    if [ -n "${KPI_APP_PYTHON:-}" ]; then echo "$KPI_APP_PYTHON"; return; fi
+    local own; own=$(python3 -c 'import sys; print(sys.executable)')
+    if as_app "$own" -c "$probe" >/dev/null 2>&1; then echo "$own"; return; fi
+    if ! "$STATE/venv/bin/python" -c "$probe" >/dev/null 2>&1; then    # root's own Python is out of its reach
+        local base=/usr/bin/python3; [ -x "$base" ] || base=$own
+        "$base" -m venv "$STATE/venv" >&2
+        grep -v '^-e' requirements.txt >"$STATE/venv/requirements.txt"   # the replicas import the checkout's own
+        "$STATE/venv/bin/python" -m pip install -q -r "$STATE/venv/requirements.txt" >&2
+    fi
+    echo "$STATE/venv/bin/python"
 }
 
 start_replicas() {
-    local n=$1 i port
+    local n=$1 i port python run=() home=$HOME backups=${KPI_BACKUP_DIR:-}
+    app_user
+    python=$(app_python)
+    if [ "$(id -u)" = 0 ]; then
+        run=(setpriv --reuid="$APP_USER" --regid="$APP_USER" --init-groups --)
+        home=$STATE/home backups=$STATE/backups
+    fi
     for i in $(seq 1 "$n"); do
         port=$((APP_PORT + i - 1))
         if [ -f "$STATE/run/app-$i.pid" ] && kill -0 "$(cat "$STATE/run/app-$i.pid")" 2>/dev/null; then continue; fi
-        KPI_DB="postgresql://kpi_app@127.0.0.1:$PG_PORT/kpi" PGPASSWORD=$APP_PW \
-            nohup python3 -m streamlit run app.py --server.port "$port" --server.address 127.0.0.1 \
-            --server.headless true >"$STATE/logs/app-$i.log" 2>&1 &
+        KPI_DB="postgresql://kpi_app@127.0.0.1:$PG_PORT/kpi" PGPASSWORD=$APP_PW HOME=$home KPI_BACKUP_DIR=$backups \
+            nohup ${run[@]+"${run[@]}"} "$python" -m streamlit run app.py --server.port "$port" \
+            --server.address 127.0.0.1 --server.headless true >"$STATE/logs/app-$i.log" 2>&1 &
         echo $! >"$STATE/run/app-$i.pid"
     done
 }
 
 start_nginx() {
-    local n=$1 i upstreams=""
-    for i in $(seq 1 "$n"); do upstreams="$upstreams        server 127.0.0.1:$((APP_PORT + i - 1));
-"; done
+    local n=$1 i upstreams="" replicas=""
+    for i in $(seq 1 "$n"); do
+        upstreams="$upstreams        server 127.0.0.1:$((APP_PORT + i - 1));
+"
+        # the replica's number, for the X-Kpi-Replica header: the last upstream tried, never its address
+        replicas="$replicas        \"~(^|, )127\\.0\\.0\\.1:$((APP_PORT + i - 1))\$\" $i;
+"
+    done
     mkdir -p "$STATE/nginx"
     local conf; conf=$(<deploy/nginx.conf.in)
     conf=${conf//@STATE@/$STATE}
     conf=${conf//@HTTP_PORT@/$HTTP_PORT}
     conf=${conf//@UPSTREAMS@/$upstreams}
+    conf=${conf//@REPLICAS@/$replicas}
     printf '%s\n' "$conf" >"$STATE/nginx/nginx.conf"
     if [ -f "$STATE/run/nginx.pid" ] && kill -0 "$(cat "$STATE/run/nginx.pid")" 2>/dev/null; then
         nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -s reload

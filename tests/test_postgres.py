@@ -104,7 +104,7 @@ def test_a_password_in_the_url_never_reaches_a_message(capsys):
     url = f"postgresql://nobody:s3cret-pw@{host}/no_such_database"
     assert main(["status", "--province", "42", "--db", url]) == 2
     err = capsys.readouterr().err
-    assert "s3cret-pw" not in err and "cannot connect to PostgreSQL" in err and "nobody:***@" in err
+    assert "s3cret-pw" not in err and "cannot connect to PostgreSQL" in err and "nobody" not in err
 
 
 def test_the_schema_is_the_duckdb_schema(built_db):

@@ -54,7 +54,7 @@ def deployment():
 
 
 def _on_replica(browser, url: str, wanted: str):
-    """A browser context whose sticky route lands on the replica ``wanted`` (host:port)."""
+    """A browser context whose sticky route lands on the replica ``wanted`` (its number, as X-Kpi-Replica says)."""
     for _ in range(40):
         context = browser.new_context(viewport={"width": 1400, "height": 1400})
         page = context.new_page()
@@ -93,8 +93,8 @@ def _batches(owner_env) -> list[tuple]:
 def test_two_replicas_two_analysts_one_replica_killed_mid_import(deployment, tmp_path):
     url, (one, two) = deployment["url"], deployment["apps"]
     with launch() as browser:
-        a_context, a = _on_replica(browser, url, f"127.0.0.1:{one}")
-        b_context, b = _on_replica(browser, url, f"127.0.0.1:{two}")
+        a_context, a = _on_replica(browser, url, "1")      # the replica on port `one`
+        b_context, b = _on_replica(browser, url, "2")
         _sign_in(a, url + "imports?lang=en", "lan")
         _sign_in(b, url + "imports?lang=en", "minh")
         # two analysts, two replicas, two imports of different rows: both acknowledged
@@ -134,3 +134,19 @@ def test_two_replicas_two_analysts_one_replica_killed_mid_import(deployment, tmp
             page.close()
         assert seen[0] == seen[1] and seen[0]
         a_context.close()
+
+
+def test_the_replicas_run_unprivileged_and_the_header_names_no_replica_address(deployment):
+    """Issue 25: as root, deploy/run.sh starts the replicas as an unprivileged user; nginx names the replica that
+    answered by its number, never by its address."""
+    import urllib.request
+
+    for i in (1, 2):
+        pid = int((deployment["state"] / "run" / f"app-{i}.pid").read_text())
+        owner = os.stat(f"/proc/{pid}").st_uid
+        assert owner != 0, f"replica {i} runs as root"
+    seen = set()
+    for _ in range(20):           # a new sticky route each time (no cookie sent): both replicas answer
+        with urllib.request.urlopen(deployment["url"] + "_stcore/health", timeout=10) as response:
+            seen.add(response.headers["X-Kpi-Replica"])
+    assert seen <= {"1", "2"} and seen, seen

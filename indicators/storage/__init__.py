@@ -46,7 +46,8 @@ def database_ref(text: str) -> Path | str:
 
 
 def describe(ref: Path | str) -> str:
-    """A database as messages name it: a file's path, or a URL without its password."""
+    """A database as messages name it: a file's path, or a URL as ``postgresql://host:port/database`` (never its
+    user or password, wherever the URL writes them)."""
     return _pg.redacted(ref) if _pg.is_url(str(ref)) else str(ref)
 
 
@@ -70,12 +71,14 @@ def open_read_only(path: Path | str | None = None, build: bool = True) -> Store:
         reader.close()
         if not build:
             raise DatabaseUnusable(
-                f"{reader.path} chưa được dựng hoặc thuộc phiên bản cũ: chạy `python3 -m indicators build --if-needed`",
-                f"{reader.path} is not built, or was built by an older version: run "
+                f"{describe(reader.path)} chưa được dựng hoặc thuộc phiên bản cũ: chạy "
+                "`python3 -m indicators build --if-needed`",
+                f"{describe(reader.path)} is not built, or was built by an older version: run "
                 "`python3 -m indicators build --if-needed`")
     elif not build:
-        raise DatabaseUnusable(f"không có cơ sở dữ liệu {reader.path}: chạy `python3 -m indicators build --if-needed`",
-                               f"there is no database at {reader.path}: run `python3 -m indicators build --if-needed`")
+        raise DatabaseUnusable(
+            f"không có cơ sở dữ liệu {describe(reader.path)}: chạy `python3 -m indicators build --if-needed`",
+            f"there is no database at {describe(reader.path)}: run `python3 -m indicators build --if-needed`")
     writer = open_writable(path or default_db_path())
     writer.close()
     return open_store(path or default_db_path(), read_only=True)

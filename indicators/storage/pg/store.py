@@ -11,8 +11,9 @@ query engine is DuckDB's. What PostgreSQL does differently is here:
 - a new batch's id comes from PostgreSQL's sequence before the row is written (the extension has no RETURNING);
 - PostgreSQL's refusals (a duplicate key, a serialisation failure, a lost connection) become the seam's errors.
 
-The URL (``postgresql://user@host/db``) names no password: libpq reads it from ``PGPASSWORD`` or ``~/.pgpass``,
-and the URL is shown with any password removed.
+The URL (``postgresql://user@host/db``) should name no password: libpq reads it from ``PGPASSWORD`` or
+``~/.pgpass``. Messages name the database by :func:`redacted` (hosts, ports and database, no user or password),
+and the driver's reasons reach them only through :func:`~.redaction.scrub`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ import duckdb
 
 from ..duck import migrations
 from ..duck.store import DuckDBStore, Session, _rollback, backup_paths
-from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
+from ..errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, is_disk_full, storage_failure
 from .reads import CATALOG, PgReads
+from .redaction import describe, readable, scrub
 
 # PostgreSQL's own indexes beyond the keys (DuckDB prunes row groups on its zone maps instead): one indicator's
 # figures for the whole country (the first read of every chart), the series the targets are judged on and the
@@ -69,8 +71,8 @@ def is_url(text: str | Path | None) -> bool:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password (for messages and logs)."""
-    return re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", url)
+    """The database as messages and logs name it: ``postgresql://host:port/database``, no user, no password."""
+    return describe(url)
 
 
 class PgSession(PgReads, Session):
@@ -102,9 +104,9 @@ class PostgresStore(PgReads, DuckDBStore):
                 con.execute(f"USE {CATALOG}")      # the connection's own statements (tests look inside through it)
             except duckdb.Error as exc:
                 con.close()
-                raise DatabaseUnusable(
-                    f"không kết nối được PostgreSQL {redacted(self.url)} ({_reason(exc)})",
-                    f"cannot connect to PostgreSQL at {redacted(self.url)} ({_reason(exc)})") from None
+                why = _reason(exc, self.url) if readable(self.url) is not None else "the URL cannot be read"
+                raise DatabaseUnusable(f"không kết nối được PostgreSQL {redacted(self.url)} ({why})",
+                                       f"cannot connect to PostgreSQL at {redacted(self.url)} ({why})") from None
             self._connection = con
         return self._connection
 
@@ -112,25 +114,30 @@ class PostgresStore(PgReads, DuckDBStore):
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor on the attached database. A server that cannot be reached (stopped, restarting) is a
         DatabaseUnusable that says so without the URL; the extension reconnects by itself once it is back, so the
-        page's next rerun reads again."""
+        page's next rerun reads again. Any other error of the driver is raised as its own kind, its text scrubbed
+        of the URL, the account and the server's address."""
         cur = self.connection.cursor()
         try:
             cur.execute(f"USE {CATALOG}")
             yield cur
-        except duckdb.IOException as exc:
-            if not _unreachable(exc):
-                raise
-            raise DatabaseUnusable(
-                f"không kết nối được PostgreSQL ({_reason(exc)}); trang sẽ thử lại ở lần tải sau, không có gì bị ghi "
-                "dở", f"PostgreSQL cannot be reached ({_reason(exc)}); the page tries again at its next rerun, and "
-                "nothing was left half-written") from None
+        except duckdb.Error as exc:
+            if isinstance(exc, duckdb.IOException) and _unreachable(exc):
+                raise DatabaseUnusable(
+                    f"không kết nối được PostgreSQL ({_reason(exc, self.url)}); trang sẽ thử lại ở lần tải sau, không "
+                    "có gì bị ghi dở", f"PostgreSQL cannot be reached ({_reason(exc, self.url)}); the page tries again "
+                    "at its next rerun, and nothing was left half-written") from None
+            clean = scrub(str(exc), self.url)
+            if clean != str(exc):
+                raise type(exc)(clean) from None
+            raise
         finally:
             cur.close()
 
     @contextmanager
     def transaction(self):
         """One PostgreSQL transaction: its refusals (a key another writer took, a serialisation failure) are a
-        ConflictError, a lost server a StorageFailed; everything else is raised as it is, after the rollback."""
+        ConflictError, a full disk or a lost server a StorageFailed; everything else is raised as it is, after the
+        rollback."""
         with self._cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -144,11 +151,14 @@ class PostgresStore(PgReads, DuckDBStore):
                     raise ConflictError(
                         "một người khác vừa ghi cùng các dòng này; không có gì được ghi: hãy xem trước lại",
                         "someone else wrote the same rows meanwhile; nothing was written: preview again") from None
+                if is_disk_full(exc):  # SQLSTATE 53100: "could not extend file …: No space left on device"
+                    raise StorageFailed(*storage_failure(exc, "ghi", "writing")) from None
                 if _unreachable(exc):
                     raise StorageFailed("mất kết nối PostgreSQL; không có gì được ghi",
                                         "the connection to PostgreSQL was lost; nothing was written") from None
-                raise StorageFailed(f"PostgreSQL từ chối thao tác ghi ({_reason(exc)}); không có gì được ghi",
-                                    f"PostgreSQL refused the write ({_reason(exc)}); nothing was written") from None
+                why = _reason(exc, self.url)
+                raise StorageFailed(f"PostgreSQL từ chối thao tác ghi ({why}); không có gì được ghi",
+                                    f"PostgreSQL refused the write ({why}); nothing was written") from None
             except BaseException:
                 _rollback(cur)
                 raise
@@ -158,8 +168,25 @@ class PostgresStore(PgReads, DuckDBStore):
         with self._cursor() as cur:
             yield PgSession(cur)
 
+    @contextmanager
+    def sign_in_transaction(self, name: str) -> Iterator[PgSession]:
+        """A transaction holding PostgreSQL's advisory lock of ``name``'s sign-ins, which every replica's
+        sign-in of ``name`` waits for. The extension begins its transactions REPEATABLE READ, whose snapshot
+        would be taken before the lock is granted and miss what the previous holder committed; this one is
+        READ COMMITTED (set by its first statement), so each read after the lock sees it."""
+        with self.transaction() as session:
+            session._run(f"CALL postgres_execute('{CATALOG}', ?)", ["SET TRANSACTION ISOLATION LEVEL READ COMMITTED"])
+            session._execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [f"kpi sign-in {name}"])
+            yield session
+
     def backup(self, target: Path | str) -> Path:
         return dump(self.url, Path(target))
+
+    def build(self, *args, **kwargs):
+        """:meth:`DuckDBStore.build`, its report naming the database by :func:`redacted` (the CLI prints it)."""
+        report = super().build(*args, **kwargs)
+        report.path = redacted(self.url)
+        return report
 
     # --- schema ------------------------------------------------------------------------------------------
 
@@ -253,11 +280,15 @@ def _unreachable(exc: BaseException) -> bool:
                                             "terminating connection", "Connection refused", "no connection"))
 
 
-def _reason(exc: BaseException) -> str:
-    """The driver's reason, without the URL it may repeat."""
-    text = re.sub(r'"?postgres(ql)?://[^\s"]*"?', "<url>", str(exc))
-    text = re.sub(r"\s+", " ", text.split(": ", 1)[-1] if text.startswith(("IO Error", "IOException")) else text)
-    return text.strip()[:200]
+def _reason(exc: BaseException, url: str | None = None) -> str:
+    """The driver's reason, without the URL, the account or the server's address it may name."""
+    text = scrub(str(exc), url)
+    server = re.search(r"\b(?:ERROR|FATAL):\s+(.*)", text, re.S)    # PostgreSQL's own words, not the statement
+    if server:
+        text = server.group(1)
+    elif text.startswith(("IO Error", "IOException")):
+        text = text.split(": ", 1)[-1]
+    return re.sub(r"\s+", " ", text).strip()[:200]
 
 
 # --- backups: PostgreSQL's own pg_dump and pg_restore (Debian's postgresql-client) -----------------------------
@@ -272,9 +303,10 @@ def _tool(*args: str) -> subprocess.CompletedProcess:
                            f"{args[0]} is not installed (Debian's postgresql-client)") from None
 
 
-def _failed(done: subprocess.CompletedProcess, vi: str, en: str) -> BackupFailed:
-    reason = re.sub(r"postgres(ql)?://\S+", "<url>", (done.stderr or "").strip().splitlines()[-1:][0]
-                    if (done.stderr or "").strip() else f"exit {done.returncode}")[:300]
+def _failed(done: subprocess.CompletedProcess, vi: str, en: str, url: str | None = None) -> BackupFailed:
+    """The last line a client program wrote, scrubbed of the URL, the account and the server's address."""
+    last = (done.stderr or "").strip().splitlines()[-1:]
+    reason = scrub(last[0], url)[:300] if last else f"exit {done.returncode}"
     return BackupFailed(f"{vi}: {reason}", f"{en}: {reason}")
 
 
@@ -288,7 +320,7 @@ def dump(url: str, target: Path) -> Path:
         partial.unlink(missing_ok=True)
         if "No space left" in (done.stderr or ""):
             raise BackupFailed(*storage_failure(OSError(28, "No space left on device"), "sao lưu", "the backup"))
-        raise _failed(done, "sao lưu không thành công", "the backup failed")
+        raise _failed(done, "sao lưu không thành công", "the backup failed", url)
     os.replace(partial, target)
     return target
 
@@ -302,7 +334,8 @@ def _server(url: str, database: str) -> str:
 
 
 def _database(url: str) -> str:
-    return url.partition("://")[2].split("?", 1)[0].split("/", 1)[1]
+    """The database's name as libpq reads the URL, in the names of its dumps and scratch copies."""
+    return re.sub(r"[^\w-]", "_", (readable(url) or {}).get("dbname") or "postgres")
 
 
 def load_dump(backup: Path, url: str) -> None:
@@ -310,11 +343,11 @@ def load_dump(backup: Path, url: str) -> None:
     done = _tool("psql", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", url, "-c",
                  "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     if done.returncode != 0:
-        raise _failed(done, "không xoá được lược đồ cũ", "the old schema could not be dropped")
+        raise _failed(done, "không xoá được lược đồ cũ", "the old schema could not be dropped", url)
     done = _tool("pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
                  "--dbname", url, str(backup))
     if done.returncode != 0:
-        raise _failed(done, "khôi phục không thành công", "the restore failed")
+        raise _failed(done, "khôi phục không thành công", "the restore failed", url)
 
 
 def check_dump(backup: Path, url: str) -> dict[str, int]:
@@ -325,7 +358,7 @@ def check_dump(backup: Path, url: str) -> dict[str, int]:
     scratch = f"{_database(url)}_check_{uuid.uuid4().hex[:8]}"
     done = _tool("createdb", "--maintenance-db", _server(url, "postgres"), scratch)
     if done.returncode != 0:
-        raise ValueError(f"{backup} cannot be checked: no scratch database ({_failed(done, '', '').args[1]})")
+        raise ValueError(f"{backup} cannot be checked: no scratch database ({_failed(done, '', '', url).args[1]})")
     try:
         probe = _tool("pg_restore", "--list", str(backup))
         if probe.returncode != 0:
