@@ -455,7 +455,7 @@ def main() -> int:
     print(f"\nmachine: {os.cpu_count()} cores\n{'check':70s} result")
     for name, value, ok in RESULTS:
         print(f"{'' if ok else '✗ '}{name:70s} {value}")
-    return 0 if all(ok for _, _, ok in RESULTS) else 1
+    return 0 if RESULTS and all(ok for _, _, ok in RESULTS) else 1  # no check run is no pass
 
 
 if __name__ == "__main__":

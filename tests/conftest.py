@@ -35,10 +35,11 @@ def pytest_addoption(parser):
 # The suite touches only its own temporary files (issue 25). Every DuckDB file opened in a test process must lie
 # outside the checkout: the guard below refuses any other and fails the test that tried, the variables that name a
 # default database or backup folder point into a temporary folder for the run (servers and commands the tests start
-# inherit them), and the run fails if anything under data/ was added, changed or removed, a dashboard's own live
-# database (data/kpi.duckdb and its WAL, which it may write meanwhile) aside.
+# inherit them), and the run fails if any file of the checkout was added, changed or removed, a dashboard's own live
+# database (data/kpi.duckdb and its WAL, which it may write meanwhile) and Python's and git's caches aside.
 INSIDE_REPO: list[str] = []
 _LIVE = {"kpi.duckdb", "kpi.duckdb.wal"}
+_CACHES = {".git", "__pycache__", ".pytest_cache", ".venv", ".ruff_cache", ".import_linter_cache"}
 
 
 def _inside_repo(database) -> bool:
@@ -67,12 +68,20 @@ def _guard_duckdb() -> None:
     duckdb.connect = connect
 
 
-def _data_snapshot() -> dict[str, tuple[int, int]]:
+def _checkout_snapshot() -> dict[str, tuple[int, int]]:
+    """Every file of the checkout (size, modification time), caches and the live database aside."""
     found = {}
-    for path in sorted(DATA_DIR.rglob("*")):
-        if path.is_file() and path.name not in _LIVE and "__pycache__" not in path.parts:
-            info = path.stat()
-            found[str(path.relative_to(DATA_DIR))] = (info.st_size, info.st_mtime_ns)
+    for folder, folders, files in os.walk(REPO):
+        folders[:] = [f for f in folders if f not in _CACHES]
+        for name in files:
+            path = Path(folder) / name
+            if name in _LIVE and path.parent == DATA_DIR:
+                continue
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            found[str(path.relative_to(REPO))] = (info.st_size, info.st_mtime_ns)
     return found
 
 
@@ -92,11 +101,16 @@ def _only_temporary_files():
 def pytest_configure(config):
     global PG
     _guard_duckdb()
+    from hypothesis import configuration, settings
+
+    settings.register_profile("suite", database=None)    # no .hypothesis/ folder in the checkout
+    settings.load_profile("suite")
+    configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "kpi-test-hypothesis")
     if not hasattr(config, "workerinput"):
         scratch = Path(tempfile.mkdtemp(prefix="kpi-test-defaults-"))
         os.environ["KPI_DB"] = str(scratch / "default.duckdb")      # a test that forgets to name its database
         os.environ["KPI_BACKUP_DIR"] = str(scratch / "backups")     # and a backup of a PostgreSQL database
-        _DATA_AT_START.update(_data_snapshot())
+        _DATA_AT_START.update(_checkout_snapshot())
     if config.getoption("backend") == "postgresql" and not PG and not hasattr(config, "workerinput"):
         _CLUSTER.update(start_cluster())
         PG = os.environ["KPI_TEST_PG"] = _CLUSTER["url"]    # the workers inherit it
@@ -110,10 +124,12 @@ def pytest_unconfigure(config):
 
 def pytest_sessionfinish(session):
     if not hasattr(session.config, "workerinput") and _DATA_AT_START:
-        now = _data_snapshot()
+        now = _checkout_snapshot()
         changed = sorted(name for name in set(now) | set(_DATA_AT_START) if now.get(name) != _DATA_AT_START.get(name))
         if changed:
-            session.config.get_terminal_writer().line(f"the suite changed the checkout's data/: {changed}", red=True)
+            writer = session.config.get_terminal_writer()
+            writer.line()
+            writer.line(f"FAILED: the suite changed files of the checkout: {changed}", red=True)
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if PG and not os.environ.get("KPI_TEST_PG_THROWAWAY"):   # a server the suite did not start: as it was found
         for name in reversed(_MADE):

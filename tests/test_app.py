@@ -193,7 +193,7 @@ def test_every_url_path_is_the_file_name_so_a_first_link_is_found():
     from pathlib import Path as _Path
 
     from indicators.ui import PAGES
-    assert all(url is None or _Path(path).stem == url for path, _, _, url in PAGES)
+    assert PAGES and all(url is None or _Path(path).stem == url for path, _, _, url in PAGES)
 
 
 def test_a_write_by_another_connection_shows_on_the_next_rerun(app):

@@ -342,7 +342,7 @@ def test_any_cell_in_any_column_is_a_value_or_a_refusal_naming_its_row_and_colum
     for column in range(len(HEADER) + 1):   # A … E under the header, and F past its last column
         letter = column_letter(column)
         result = preview(reading, f"{kind}.xlsx", _workbook(kind, column, exact))   # never an exception
-        assert all(p.en and p.vi for p in result.problems)
+        assert result.ok or (result.problems and all(p.en and p.vi for p in result.problems))
         if not result.ok:
             assert any(p.row == 2 and (p.column or "").split(" ")[0] == letter for p in result.problems), \
                 (kind, letter, [p.text() for p in result.problems])

@@ -1,6 +1,6 @@
 """Browser journey of issue 14, on a real server in Debian's Chromium: a province analyst marks a task done, a
 unit's reporter enters its self-assessment (and is refused for another unit), the analyst appraises, and the
-league table ranks. Screenshots go to test-artifacts/browser/."""
+league table ranks. Screenshots go to $KPI_TEST_ARTIFACTS/browser/."""
 
 from datetime import date
 

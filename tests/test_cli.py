@@ -32,7 +32,7 @@ def test_export_targets_lists_every_target_with_its_sentence(capsys, built_db):
                 "baseline_period", "baseline_value", "start_period", "deadline_period", "recurring",
                 "plan_number", "source_quote"]
     assert set(required) <= set(targets[0])
-    assert all(t["source_quote"] for t in targets)
+    assert targets and all(t["source_quote"] for t in targets)
     headcount = next(t for t in targets if t["target_id"] == "HT239-22")
     assert (headcount["comparator"], headcount["target_value"], headcount["baseline_period"]) == ("<=", "-10.0", "2015")
 

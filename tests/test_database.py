@@ -88,7 +88,7 @@ def test_targets_keep_their_verbatim_sentence_and_province_key(store):
     targets = store.targets([("72", date(2004, 1, 1))])
     assert len(targets) == 11
     assert set(targets.province_name) == {"Tây Ninh"}
-    assert all(len(q) > 20 for q in targets.source_quote)
+    assert len(targets) and all(len(q) > 20 for q in targets.source_quote)
 
 
 @pytest.mark.parametrize("tricky", ["x'); DROP TABLE actual; --", "papi_total' OR ''='", "papi_total\\"])

@@ -78,15 +78,16 @@ def test_sign_in_failures_are_throttled_per_account_in_the_database_and_recorded
     assert refused.value.wait > 0
     engine.close()  # a restart, another process: the count is in the file
     with pytest.raises(SignInRefused):
-        auth.authenticate(engine, "lan", PASSWORD, channel="cli")
-    # another account is not affected
+        auth.authenticate(engine, "lan", PASSWORD)
+    # another client (the CLI) and another account are not held back by this client's failures
+    assert auth.authenticate(engine, "lan", PASSWORD, channel="cli").name == "lan"
     assert auth.authenticate(engine, "minh", PASSWORD).name == "minh"
     later = auth._now() + timedelta(seconds=auth.FIRST_WAIT + 1)
     monkeypatch.setattr(auth, "_now", lambda: later)
     assert auth.authenticate(engine, "lan", PASSWORD).name == "lan"
     log = auth.audit(engine)
     lan = log[log.name == "lan"]
-    assert list(lan.outcome[::-1]) == ["failed"] * 5 + ["throttled", "throttled", "ok"]
+    assert list(lan.outcome[::-1]) == ["checking", "failed"] * 5 + ["throttled", "throttled"] + ["checking", "ok"] * 2
     assert set(lan.channel) == {"web", "cli"}
 
 
@@ -411,7 +412,7 @@ def test_vietnamese_order_comes_from_duckdb_not_a_compiled_library():
 def test_menu_icons_are_material_symbols_not_emoji():
     from indicators.ui import PAGES
 
-    assert all(icon.startswith(":material/") for _, _, icon, _ in PAGES)
+    assert PAGES and all(icon.startswith(":material/") for _, _, icon, _ in PAGES)
     assert ':material/' in (REPO / "app.py").read_text()
 
 

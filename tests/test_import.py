@@ -94,7 +94,7 @@ def test_bad_files_are_refused_with_row_column_and_reason_and_nothing_is_written
     for (row, column, en), (want_row, want_column, reason) in zip(got, problems):
         assert (row, column) == (want_row, want_column), got
         assert reason in en, got
-    assert all(p.vi and p.vi != p.en for p in result.problems)
+    assert result.problems and all(p.vi and p.vi != p.en for p in result.problems)
     with pytest.raises(ImportRefused):
         commit(engine, result)
     assert state(engine).equals(before)

@@ -27,7 +27,7 @@ def test_3321_units_from_2025_in_34_provinces_with_codes_and_coordinates():
     assert len({r["province_code"] for r in new}) == 34
     assert {r["kind"] for r in new} == {"commune", "ward", "special_zone"}
     assert sum(r["kind"] == "special_zone" for r in new) == 13
-    assert all(len(r["code"]) == 5 and r["lat"] and r["lon"] for r in new)
+    assert new and all(len(r["code"]) == 5 and r["lat"] and r["lon"] for r in new)
     # the package has no area for Thượng Trạch and Đông Trạch (Quảng Trị): left blank, never 0
     assert sorted(r["name"] for r in new if not r["area_km2"]) == ["Xã Thượng Trạch", "Xã Đông Trạch"]
     assert len({r["code"] for r in new}) == 3321
@@ -108,7 +108,7 @@ def test_targets_are_owned_where_section_iii_names_the_body():
     targets = {t["id"]: t for p in REFERENCE.plans for t in p["targets"]}
     assert targets["TN490-05"]["_owner"] == ["72-STC"] and targets["TN490-11"]["_owner"] == ["72-VP"]
     assert targets["TN490-02"]["_owner"] == []       # section III names no single body
-    assert all(targets[f"HT239-{n:02d}"]["_owner"] for n in range(1, 47))
+    assert [n for n in range(1, 47) if not targets[f"HT239-{n:02d}"]["_owner"]] == []
     assert targets["HT239-41"]["_owner"] == ["42-SKHCN"]
 
 
