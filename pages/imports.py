@@ -78,7 +78,7 @@ if tab == "upload":
             if st.session_state.get("_preview_key") != options:
                 st.session_state["_preview"] = imports.preview(
                     store, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
-                    indicator=indicator or None, source=source, apart=True)
+                    indicator=indicator or None, source=source, apart=True, user=user)
                 st.session_state["_preview_key"] = options
             result = st.session_state["_preview"]
             counts = result.counts
@@ -147,7 +147,7 @@ elif tab == "batches":
             if right.button(label("undo", lang), key="undo"):
                 try:
                     restored = imports.undo(store, int(chosen), user)
-                except (ConflictError, ImportRefused, PermissionDenied) as error:
+                except (ConflictError, ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
                     say(error)
                 else:
                     after_write()
@@ -183,7 +183,7 @@ elif tab == "locks":
                 imports.lock_period(store, user, parse_key_text(ds, key_text), period.text, note or None)
             except PeriodError as error:
                 st.error(md(str(error)))
-            except (ImportRefused, PermissionDenied) as error:
+            except (ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
                 say(error)
             else:
                 after_write()
@@ -200,7 +200,7 @@ elif tab == "locks":
                 key_part, period_part = chosen.split("|")
                 try:
                     imports.unlock_period(store, user, parse_key_text(ds, key_part), period_part)
-                except (ImportRefused, PermissionDenied) as error:
+                except (ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
                     say(error)
                 else:
                     after_write()
@@ -223,7 +223,7 @@ elif tab == "users":
         if adding:
             try:
                 add_user(store, user, name, password, role, display or None, unit)
-            except (UserError, PermissionDenied) as error:
+            except (UserError, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
                 say(error)
             else:
                 st.session_state["_done"] = label("user_added", lang, name=md(name))
@@ -242,7 +242,7 @@ elif tab == "users":
             try:
                 if any(v is not None for v in changes.values()):
                     set_user(store, user, who, **changes)
-            except (UserError, PermissionDenied) as error:
+            except (UserError, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
                 say(error)
             else:
                 st.session_state["_done"] = label("saved", lang)
