@@ -1,23 +1,38 @@
 """The periodic report's benchmark: a province's yearly report with ten charts (.docx) and its one-page brief
 (.pdf), on the shipped database and at the unit scale of bench/units.py, each against a floor measured in the
-same run: Kaleido's own time for one chart (a browser started, one figure drawn, the browser closed).
+same run: Kaleido's own time for one chart (a browser started, one figure drawn, the browser closed). Then the
+attack of issue 25 (F8): thirty visitors of a real server asking for thirty different reports at the same moment,
+while other visitors rerun their pages.
 
-    python3 -m bench.report [--quick] [--keep DIR]
+    python3 -m bench.report [--quick] [--keep DIR] [--only files|attack]
 
-Goals on the 2-core machine: the yearly report with ten charts < 10 s, the brief < 3 s. Reported, never asserted.
-``--quick`` (CI): one run of each, and the unit-scale database of ``bench.units --quick``.
+Goals on the 2-core machine: the yearly report with ten charts < 10 s, the brief < 3 s; under the attack, the other
+visitors' rerun p95 within 1.5× of their p95 measured idle in the same run. Reported, never asserted. What is
+asserted (exit status 1): at most two Chromium browsers alive below the server at any moment of the attack, every
+request answered (a file or the busy message), and no exception on any page.
+``--quick`` (CI): one run of each file, the unit-scale database of ``bench.units --quick``, a short idle phase
+and one wave of the attack.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
 
-from bench.pages import report, workspace
+from bench.pages import _free_port, _wait_until_up, report, workspace
+from bench.sessions import PAGES
 from bench.units import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,25 +80,252 @@ def measure(db: Path, runs: int, label: str) -> list[tuple[str, list[float]]]:
         store.close()
 
 
+# The attack: thirty different files (ten years, each whole and in halves) of old Hà Tĩnh, one per visitor
+ATTACK_QUERY = "province=42@2004&period={period}"
+ATTACK_PERIODS = [f"{y}{part}" for y in range(2016, 2026) for part in ("", "-H1", "-H2")]
+BUSY = "Đang có nhiều yêu cầu tạo báo cáo"
+
+
+class Visitor:
+    """One browser tab, as its websocket speaks Streamlit's protocol: runs a page, clicks a button."""
+
+    def __init__(self, url: str, page: str, query: str = ""):
+        self.url, self.page, self.query = url, page, query
+
+    async def __aenter__(self) -> Visitor:
+        import websockets
+
+        base = self.url.rstrip("/")
+        self._socket = websockets.connect(f"ws://{base.split('//', 1)[1]}/_stcore/stream", subprotocols=["streamlit"],
+                                          additional_headers={"Origin": base}, max_size=None, open_timeout=120,
+                                          ping_interval=None)   # a loaded server answers late, not never
+        self.ws = await self._socket.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._socket.__aexit__(*exc)
+
+    async def run(self, click: tuple[str, str] | None = None) -> tuple[float, list[tuple[str, object, str]]]:
+        """A rerun (with a button's click: its widget id and fragment); its time and the elements drawn, each as
+        (kind, element, fragment id)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        msg.rerun_script.page_name, msg.rerun_script.query_string = self.page, self.query
+        if click:
+            state = msg.rerun_script.widget_states.widgets.add()
+            state.id, state.trigger_value = click[0], True
+            msg.rerun_script.fragment_id = click[1]
+        started, drawn = time.perf_counter(), []
+        await self.ws.send(msg.SerializeToString())
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(self.ws.recv(), 600))
+            kind = reply.WhichOneof("type")
+            if kind == "script_finished":
+                return time.perf_counter() - started, drawn
+            if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                element = reply.delta.new_element
+                drawn.append((element.WhichOneof("type"), element, reply.delta.fragment_id))
+
+
+def _tree(root: int) -> tuple[int, int, int, int]:
+    """Of ``root`` and its descendants: the Chromium browsers, the Chromium processes, the memory (PSS) of all
+    processes and of the Chromium ones."""
+    from indicators.render_pool import chromium_browsers
+
+    parents, names, rss = {}, {}, {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        pid, name_end = int(entry.name), stat.rindex(")")
+        names[pid], parents[pid] = stat[stat.index("(") + 1:name_end], int(stat[name_end + 2:].split()[1])
+
+    def below(pid: int) -> bool:
+        while pid > 1 and pid != root:
+            pid = parents.get(pid, 0)
+        return pid == root
+
+    tree = [pid for pid in parents if below(pid)]
+    for pid in tree:        # proportional memory: the pages shared between processes split between them
+        rss[pid] = 0
+        with contextlib.suppress(OSError, ValueError, StopIteration):
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            rss[pid] = int(next(line for line in rollup if line.startswith("Pss:")).split()[1]) * 1024
+    chromium = [pid for pid in tree if names[pid].startswith("chrom")]
+    return len(chromium_browsers(root)), len(chromium), sum(rss[pid] for pid in tree), sum(rss[p] for p in chromium)
+
+
+class Watch:
+    """The peaks of :func:`_tree` while in the block, sampled every 100 ms."""
+
+    def __init__(self, root: int):
+        self.root, self.browsers, self.processes, self.rss, self.chromium_rss = root, 0, 0, 0, 0
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            browsers, processes, rss, chromium_rss = _tree(self.root)
+            self.browsers, self.processes = max(self.browsers, browsers), max(self.processes, processes)
+            self.rss, self.chromium_rss = max(self.rss, rss), max(self.chromium_rss, chromium_rss)
+            time.sleep(0.1)
+
+    def __enter__(self) -> Watch:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def _other(url: str, page: str, times: list, stop: asyncio.Event, errors: list) -> None:
+    """A visitor of another page rerunning it every 0.25–0.75 s: (start, seconds) of each rerun."""
+    async with Visitor(url, page) as visitor:
+        await visitor.run()
+        while not stop.is_set():
+            started = time.perf_counter()
+            took, drawn = await visitor.run()
+            times.append((started, took))
+            errors += [f"an exception on {page or 'the Overview'}: {e.exception.message[:200]}"
+                       for kind, e, _ in drawn if kind == "exception"]
+            await asyncio.sleep(random.uniform(0.25, 0.75))
+
+
+async def _attacker(url: str, period: str, ready: list, go: asyncio.Event, outcomes: list) -> None:
+    """A visitor of the Reports page who clicks "make the report" when ``go`` is set: made, busy, kept (offered
+    at once, made before), or what went wrong."""
+    async with Visitor(url, "reports", ATTACK_QUERY.format(period=period)) as visitor:
+        try:
+            _, drawn = await visitor.run()
+        finally:
+            ready.append(period)
+        await go.wait()
+        button = [(e.button.id, fragment) for kind, e, fragment in drawn
+                  if kind == "button" and e.button.label == "Lập báo cáo (.docx)"]
+        if not button:
+            outcomes.append("kept" if any(kind == "download_button" for kind, _, _ in drawn) else "no button")
+            return
+        _, drawn = await visitor.run(button[0])
+        kinds = [kind for kind, _, _ in drawn]
+        busy = any(kind == "alert" and BUSY in e.alert.body for kind, e, _ in drawn)
+        outcomes.append("exception" if "exception" in kinds else "made" if "download_button" in kinds
+                        else "busy" if busy else "nothing")
+
+
+async def _attack(url: str, server: int, idle: float, waves: int, others: int) -> dict:
+    """Other visitors rerun their pages, idle for ``idle`` seconds, then through ``waves`` waves of the attack:
+    each wave's thirty visitors open the Reports page, then all click at once."""
+    times: list[tuple[float, float]] = []
+    stop, errors = asyncio.Event(), []
+    clients = [asyncio.create_task(_other(url, PAGES[i % len(PAGES)], times, stop, errors)) for i in range(others)]
+    while len(times) < others and not all(c.done() for c in clients):      # every other visitor in
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(idle)
+    idle_times = [took for _, took in times]
+    outcomes: list[str] = []
+    windows, before = [], []
+    with Watch(server) as watch:
+        for wave in range(waves):
+            go, ready = asyncio.Event(), []
+            periods = ATTACK_PERIODS[wave:] + ATTACK_PERIODS[:wave]
+            attackers = [asyncio.create_task(_attacker(url, period, ready, go, outcomes)) for period in periods]
+            while len(ready) < len(periods) and not all(a.done() for a in attackers):
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(2)                   # the other visitors back to their idle pace
+            before.append(_tree(server)[2])
+            started = time.perf_counter()
+            go.set()
+            failed = [r for r in await asyncio.gather(*attackers, return_exceptions=True) if r is not None]
+            windows.append((started, time.perf_counter()))
+            errors += [f"a visitor of the Reports page: {type(r).__name__}: {r}" for r in failed]
+    stop.set()
+    errors += [f"another visitor: {type(r).__name__}: {r}"
+               for r in await asyncio.gather(*clients, return_exceptions=True) if r is not None]
+    under = [took for at, took in times if any(a <= at <= b for a, b in windows)]
+    return {"idle": idle_times, "attack": under, "outcomes": outcomes, "errors": errors, "watch": watch,
+            "seconds": sum(b - a for a, b in windows), "rss_before": before[0] if before else 0}
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def attack(shipped: Path, folder: Path, quick: bool) -> bool:
+    """The attack of F8 on a server of its own (a copy of ``shipped``); True when its guarantees held."""
+    db = folder / "attack.duckdb"
+    shutil.copy(shipped, db)
+    env = {**os.environ, "KPI_DB": str(db)}
+    log = folder / "attack-server.log"
+    with log.open("wb") as out:
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.address",
+                                    "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+                                    "--server.fileWatcherType", "none"],   # the checkout may change meanwhile
+                                   cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    process, url = _wait_until_up(process, f"http://127.0.0.1:{port}/")
+    try:
+        result = asyncio.run(_attack(url, process.pid, idle=10 if quick else 30, waves=1 if quick else 2,
+                                     others=3 if quick else 4))
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
+    watch, outcomes = result["watch"], result["outcomes"]
+    counts = {o: outcomes.count(o) for o in dict.fromkeys(outcomes)}
+    idle, under = p95(result["idle"]), p95(result["attack"])
+    print(f"\nF8: {len(ATTACK_PERIODS)} visitors ask for {len(ATTACK_PERIODS)} different reports at once "
+          f"({'1 wave' if quick else '2 waves'}, {result['seconds']:.0f} s under attack)")
+    print(f"  answers: {counts}")
+    print(f"  other visitors' rerun p95: idle {idle * 1000:.0f} ms ({len(result['idle'])} reruns), under attack "
+          f"{under * 1000:.0f} ms ({len(result['attack'])} reruns): {under / idle:.2f}× (goal ≤ 1.5×); "
+          f"median {statistics.median(result['attack'] or [float('nan')]) * 1000:.0f} ms")
+    print(f"  Chromium below the server at most: {watch.browsers} browser(s) (guarantee ≤ 2), {watch.processes} "
+          f"processes, {watch.chromium_rss / 2**20:.0f} MB (PSS); the server with them "
+          f"{result['rss_before'] / 2**20:.0f} MB at the click, at most {watch.rss / 2**20:.0f} MB")
+    broken = [f"{watch.browsers} browsers at once"] * (watch.browsers > 2)
+    broken += [f"{n} requests {o}" for o, n in counts.items() if o not in ("made", "busy", "kept")]
+    broken += result["errors"][:3]
+    if not any(o == "made" for o in outcomes):
+        broken.append("no report was made")
+    for problem in broken:
+        print(f"  BROKEN: {problem}")
+    if broken and "Traceback" in log.read_text(errors="replace"):
+        text = log.read_text(errors="replace")
+        print(f"  the server's first traceback ({log}):\n" + text[text.index("Traceback"):][:3000])
+    return not broken
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) DIR/units.duckdb")
+    parser.add_argument("--only", choices=["files", "attack"], help="only the files' times, or only the attack")
+    parser.add_argument("--db", type=Path, default=REPO / "data" / "kpi.duckdb",
+                        help="the shipped database (a DuckDB file; default data/kpi.duckdb)")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
-    shipped = REPO / "data" / "kpi.duckdb"
+    shipped = args.db
     if not shipped.exists():
         raise SystemExit("build the shipped database first: python3 -m indicators build --if-needed")
     with workspace(args.keep, "kpi-report-") as folder:
-        db = folder / ("units-quick.duckdb" if args.quick else "units.duckdb")
-        if not db.exists():
-            generate(db, **({"indicators": 10, "first_year": 2025, "last_year": 2025, "tasks": 2000} if args.quick
-                            else {"indicators": 50, "first_year": 2021, "last_year": 2030, "tasks": 10000}))
-        floor = [one_chart() for _ in range(max(runs, 3))]
-        rows = [("floor: Kaleido, one chart in a new browser", floor)]
-        rows += measure(shipped, runs, "shipped data")
-        rows += measure(db, runs, "unit scale")
-        report("The periodic report of new Hà Tĩnh for 2025 (goals: report < 10 s, brief < 3 s)", rows, unit="s")
+        if args.only != "attack":
+            db = folder / ("units-quick.duckdb" if args.quick else "units.duckdb")
+            if not db.exists():
+                generate(db, **({"indicators": 10, "first_year": 2025, "last_year": 2025, "tasks": 2000}
+                                if args.quick else {"indicators": 50, "first_year": 2021, "last_year": 2030,
+                                                    "tasks": 10000}))
+            floor = [one_chart() for _ in range(max(runs, 3))]
+            rows = [("floor: Kaleido, one chart in a new browser", floor)]
+            rows += measure(shipped, runs, "shipped data")
+            rows += measure(db, runs, "unit scale")
+            report("The periodic report of new Hà Tĩnh for 2025 (goals: report < 10 s, brief < 3 s)", rows, unit="s")
+        if args.only != "files" and not attack(shipped, folder, quick=args.quick):
+            return 1
     return 0
 
 

@@ -1,5 +1,5 @@
-"""The report's charts: the pages' own chart functions (charts.py), drawn to PNG by Kaleido in one headless
-Chromium for all the charts of a report.
+"""The report's charts: the pages' own chart functions (charts.py), drawn to PNG by Kaleido in the server's one
+shared headless Chromium (render_pool.py): a report never starts a browser of its own.
 
 Kaleido 1.x drives a browser that is already on the machine: Debian's ``chromium`` (``BROWSER_PATH``, else the
 first ``chromium`` on the PATH); it never downloads one. Without a browser the report is still written, with
@@ -8,7 +8,6 @@ every table, and says in place of each chart that it could not be drawn.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import plotly.graph_objects as go
 
 from .charts import indicator_trend, spider_chart, status_bar
 from .i18n import label
+from .render_pool import ChartBrowser
 from .report_content import ReportContent
 from .report_words import w
 from .views import (
@@ -34,6 +34,7 @@ from .views import (
 
 MAX_CHARTS = 10
 WIDTH, SCALE = 900, 2            # px before scaling: 16 cm of an A4 page's text width at 2× is sharp in print
+BROWSER = ChartBrowser()         # the process's one browser, shared by every report
 
 
 class ChartsUnavailable(RuntimeError):
@@ -94,21 +95,16 @@ def _spider(ds: Dataset, keys: list, year: int, lang: str) -> go.Figure | None:
 
 
 def render(charts: list[Chart]) -> list[Chart]:
-    """Draw every chart to PNG in one browser session (a browser start is most of one chart's cost)."""
+    """Draw every chart to PNG in the process's shared browser (started on first use, then reused)."""
     path = browser_path()
     if not path or (shutil.which(path) is None and not os.path.exists(path)):
         raise ChartsUnavailable("no Chromium found (set BROWSER_PATH or install Debian's chromium)")
-    import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a report is drawn
-
-    async def draw() -> None:
-        async with kaleido.Kaleido(n=1, mathjax=False, path=path) as k:
-            for c in charts:
-                height = int(c.figure.layout.height or 380)
-                c.png = await k.calc_fig(c.figure, opts={"format": "png", "width": WIDTH, "height": height,
-                                                         "scale": SCALE})
-
+    figures = [(c.figure, {"format": "png", "width": WIDTH, "height": int(c.figure.layout.height or 380),
+                           "scale": SCALE}) for c in charts]
     try:
-        asyncio.run(draw())
+        drawn = BROWSER.draw(figures, path)
     except Exception as error:  # a browser that would not start or answer: the report goes on without charts
         raise ChartsUnavailable(f"the charts could not be drawn: {type(error).__name__}") from None
+    for chart, png in zip(charts, drawn):
+        chart.png = png
     return charts

@@ -1,8 +1,12 @@
 """Báo cáo / Reports: a province's periodic CCHC report (a quarter, a half, a year, or a plan's term for its
 closing review) — its contents on the page, then the editable Word file and the one-page PDF brief to download.
-The files are made when their button is clicked, from the database as it is then."""
+The files are made when their button is clicked, from the database as it is then, and kept for whoever asks for the
+same file before the data change."""
 
+import uuid
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -11,13 +15,14 @@ from indicators import cache
 from indicators.cache import get_dataset
 from indicators.i18n import label
 from indicators.plain import md
+from indicators.render_pool import ReportsBusy
 from indicators.report_charts import browser_path
 from indicators.report_content import ReportPeriodError, report_period
 from indicators.report_docx import index_rows, target_rows
 from indicators.report_pdf import font_missing
 from indicators.report_words import number, w
-from indicators.reports import MEDIA, decimals, filename, make
-from indicators.ui import data_table, from_url, language, province_picker, url_choice, user_box
+from indicators.reports import MEDIA, Made, decimals, made_before, request
+from indicators.ui import data_table, language, plan_days, province_picker, url_choice, url_value, user_box
 from indicators.views import parse_key_text, province_label, scope
 
 lang = language()
@@ -41,13 +46,22 @@ for text in periods:
         continue
     labels[text] = period.label_vi if lang == "vi" else period.label_en
 periods = [p for p in periods if p in labels]
-wanted = from_url("period")
-if wanted and wanted not in labels:  # a period typed in the URL: one the menu may not list (an older year)
-    try:
-        period = report_period(wanted, ds)
-        labels[wanted], periods = (period.label_vi if lang == "vi" else period.label_en), [wanted, *periods]
-    except ReportPeriodError as error:
-        st.warning(label("report_bad_period", lang, period=md(wanted[:40]), reason=md(str(error)[:200])))
+first_day, last_day = plan_days(ds)
+
+
+def typed_period(text: str) -> str | None:
+    """A period typed in the URL that the menu may not list (an older year), within the plans' years; a plan's
+    term only of this province's plans (those are all listed). ReportPeriodError is a ValueError: dropped."""
+    if text in labels:
+        return text
+    period = report_period(text, ds)
+    if period.kind == "plan" or period.text != text or not first_day <= period.start <= period.end <= last_day:
+        return None
+    labels[text], periods[:0] = (period.label_vi if lang == "vi" else period.label_en), [text]
+    return text
+
+
+url_value("period", typed_period, lang)  # the URL's period among the periods, or dropped with a notice
 left, right = st.columns([3, 1])
 period_text = url_choice("period", periods, periods[0], label("report_period", lang), format_func=labels.get,
                          where=left)
@@ -60,18 +74,44 @@ places = decimals(ds)
 st.caption(label("report_about", lang, province=md(province_label(ds, key, lang)), period=md(labels[period_text]),
                  day=content.as_of.strftime("%d/%m/%Y")))
 
-# the two files
+# the two files: a file made before for this data version downloads at once; any other is made on a click, within
+# the server's bounds on report requests (refused with a message when they are full), then offered for download
+version = cache.data_version()
+session = st.session_state.setdefault("report_session", uuid.uuid4().hex)
+ICONS = {"docx": ":material/description:", "pdf": ":material/picture_as_pdf:"}
+
+
+@st.fragment
+def offer(where, fmt: str, find: Callable[[], Made | None], ask: Callable[[], Made]) -> None:
+    """One file's button: its download when ``find`` has it made already, else the button that makes it with
+    ``ask`` (a click reruns only this part of the page)."""
+    made = find()
+    kind = "primary" if fmt == "docx" else "secondary"
+    if made is None and where.button(label(f"report_make_{fmt}", lang), key=f"report_make_{fmt}", type=kind,
+                                     icon=ICONS[fmt]):
+        try:
+            with where, st.spinner(label("report_making", lang)):
+                made = ask()
+        except ReportsBusy as busy:
+            where.warning(busy.vi if lang == "vi" else busy.en)
+    if made is not None:
+        where.download_button(label(f"report_{fmt}", lang), made.data, file_name=made.filename, mime=MEDIA[fmt],
+                              key=f"report_{fmt}", on_click="ignore", icon=ICONS[fmt], type=kind)
+
+
+def offered(where, fmt: str) -> None:
+    offer(where, fmt, partial(made_before, version, key, period_text, fmt, report_lang, today),
+          partial(request, ds, key, period_text, fmt, report_lang, session=session, version=version, today=today,
+                  content=content))
+
+
 docx_col, pdf_col = st.columns(2)
-docx_col.download_button(label("report_docx", lang), lambda: make(ds, key, period_text, "docx", report_lang).data,
-                         file_name=filename(content, "docx", report_lang), mime=MEDIA["docx"], key="report_docx",
-                         on_click="ignore", icon=":material/description:", type="primary")
+offered(docx_col, "docx")
 if browser_path() is None:
     docx_col.caption(label("report_no_browser", lang))
 font_problem = font_missing()
 if font_problem is None:
-    pdf_col.download_button(label("report_pdf", lang), lambda: make(ds, key, period_text, "pdf", report_lang).data,
-                            file_name=filename(content, "pdf", report_lang), mime=MEDIA["pdf"], key="report_pdf",
-                            on_click="ignore", icon=":material/picture_as_pdf:")
+    offered(pdf_col, "pdf")
 else:
     pdf_col.warning(label("report_no_font", lang, reason=md(font_problem)))
 

@@ -181,7 +181,7 @@ def test_new_tay_ninh_closes_the_2021_2025_programme_on_its_own_2025_figures(sto
 
 def test_text_from_the_database_reaches_the_files_as_plain_text(store):
     """A unit name made of markup and a control character: the brief's paragraphs print it as written (reportlab
-    reads markup), the Word file holds it without the character XML cannot carry."""
+    reads markup), the Word file holds it with each control character shown as a visible mark (issue 25)."""
     from reportlab.lib.styles import ParagraphStyle
 
     from indicators.report_docx import clean
@@ -189,7 +189,7 @@ def test_text_from_the_database_reaches_the_files_as_plain_text(store):
 
     assert p("<b>Sở</b> & <font size=40>x</font>", ParagraphStyle("s")).getPlainText() == \
         "<b>Sở</b> & <font size=40>x</font>"
-    assert clean("=HYPERLINK(\"x\")\x01\x0b") == "=HYPERLINK(\"x\")"
+    assert clean("=HYPERLINK(\"x\")\x01\x0b\u202e") == "=HYPERLINK(\"x\")⟨U+0001⟩⟨U+000B⟩⟨U+202E⟩"
     ds = Dataset.load(store)
     content = report_content(ds, OLD_HA_TINH, report_period("2020"), today=TODAY)
     content.tasks_by_unit.loc[0, "unit_name"] = "<script>alert(1)</script>\x07"
@@ -197,7 +197,7 @@ def test_text_from_the_database_reaches_the_files_as_plain_text(store):
     from indicators.report_pdf import write_brief
 
     doc = Document(io.BytesIO(write_docx(content, [], "vi")))
-    assert "<script>alert(1)</script>" in [r[0] for r in _table(doc, "Cơ quan chủ trì")]
+    assert "<script>alert(1)</script>⟨U+0007⟩" in [r[0] for r in _table(doc, "Cơ quan chủ trì")]
     assert write_brief(content, "vi").startswith(b"%PDF")
 
 
