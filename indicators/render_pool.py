@@ -246,7 +246,9 @@ def _processes() -> tuple[dict[int, str], dict[int, int]]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        end = stat.rindex(")")
+        end = stat.rfind(")")
+        if end < 0 or "(" not in stat:      # the process ended while it was being read
+            continue
         names[int(entry.name)], parents[int(entry.name)] = stat[stat.index("(") + 1:end], int(stat[end + 2:].split()[1])
     return names, parents
 

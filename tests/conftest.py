@@ -125,7 +125,10 @@ def pytest_unconfigure(config):
 def pytest_sessionfinish(session):
     if not hasattr(session.config, "workerinput") and _DATA_AT_START:
         now = _checkout_snapshot()
-        changed = sorted(name for name in set(now) | set(_DATA_AT_START) if now.get(name) != _DATA_AT_START.get(name))
+        # a file added or removed anywhere, or one of data/ changed (a developer's edit of the code is not the suite's)
+        changed = sorted(name for name in set(now) ^ set(_DATA_AT_START)) + sorted(
+            name for name in set(now) & set(_DATA_AT_START)
+            if name.startswith("data/") and now[name] != _DATA_AT_START[name])
         if changed:
             writer = session.config.get_terminal_writer()
             writer.line()

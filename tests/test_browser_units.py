@@ -9,7 +9,7 @@ import pytest
 from indicators.auth import User, add_user
 from indicators.storage import open_store
 from tests.conftest import PASSWORD
-from tests.test_browser import ARTIFACTS, _settled, _sign_in, launch, serve_copy
+from tests.test_browser import ARTIFACTS, WAIT_MS, _settled, _sign_in, launch, serve_copy
 
 pytestmark = pytest.mark.slow
 
@@ -39,12 +39,16 @@ def browser(server):
         yield instance
 
 
-def _upload(page, path, button: str = "Write to the database") -> None:
-    """Upload on the Import page the session is on (a new page load would be a new, signed-out session)."""
+def _upload(page, path, button: str = "Write to the database", refusal: str | None = None) -> None:
+    """Upload on the Import page the session is on (a new page load would be a new, signed-out session); wait for
+    the confirm button, or with ``refusal`` for the preview's refusal (no button is offered then)."""
     _settled(page)
-    page.wait_for_selector("[data-testid='stFileUploader'] input[type=file]", state="attached", timeout=30000)
+    page.wait_for_selector("[data-testid='stFileUploader'] input[type=file]", state="attached", timeout=WAIT_MS)
     page.set_input_files("[data-testid='stFileUploader'] input[type=file]", str(path))
-    page.get_by_role("button", name=button).wait_for(timeout=30000)
+    if refusal:
+        page.get_by_text(refusal).first.wait_for(state="attached", timeout=WAIT_MS)   # a cell of the problems grid
+    else:
+        page.get_by_role("button", name=button).wait_for(timeout=WAIT_MS)
     _settled(page)
 
 
@@ -66,7 +70,7 @@ def test_the_province_and_unit_journey(server, browser, tmp_path):
     page.keyboard.type("20122025")          # dd, mm, yyyy: each segment moves on to the next
     form.get_by_label("Evidence", exact=True).fill("Báo cáo 45/BC-STC")
     form.get_by_role("button", name="Save").click()
-    page.get_by_text("Progress written").wait_for(timeout=30000)
+    page.get_by_text("Progress written").wait_for(timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "task-done.png"), full_page=True)
     # 2. the analyst defines the index's criteria (an upload through the same engine)
     criteria = tmp_path / "tieu-chi.csv"
@@ -74,7 +78,7 @@ def test_the_province_and_unit_journey(server, browser, tmp_path):
     _sign_in(page, server + "imports?lang=en", "lan")
     _upload(page, criteria)
     page.get_by_role("button", name="Write to the database").click()
-    page.get_by_text("inserted").first.wait_for(timeout=30000)
+    page.get_by_text("inserted").first.wait_for(timeout=WAIT_MS)
     page.close()
 
     # 3. the reporter of Sở Nội vụ enters its self-assessment, and is refused for another unit
@@ -85,13 +89,12 @@ def test_the_province_and_unit_journey(server, browser, tmp_path):
                    "80,80-SNV,2025,tự đánh giá,1.2,6\n", encoding="utf-8")
     _upload(page, own)
     page.get_by_role("button", name="Write to the database").click()
-    page.get_by_text("2 inserted").wait_for(timeout=30000)
+    page.get_by_text("2 inserted").wait_for(timeout=WAIT_MS)
     other = tmp_path / "don-vi-khac.csv"
     other.write_text("province,unit,year,stage,criterion,points\n80,80-STP,2025,tự đánh giá,1.1,4\n",
                      encoding="utf-8")
-    _upload(page, other)
-    page.get_by_role("button", name="Write to the database").click()
-    page.get_by_text("a reporter assesses only its own unit").wait_for(timeout=30000)
+    _upload(page, other, refusal="a reporter assesses only its own unit")    # refused at the preview already
+    assert page.get_by_role("button", name="Write to the database").count() == 0
     page.screenshot(path=str(ARTIFACTS / "reporter-refused.png"), full_page=True)
     page.close()
 
@@ -104,12 +107,12 @@ def test_the_province_and_unit_journey(server, browser, tmp_path):
                          "80,80-STP,2025,thẩm định,1.2,6\n", encoding="utf-8")
     _upload(page, appraisal)
     page.get_by_role("button", name="Write to the database").click()
-    page.get_by_text("4 inserted").wait_for(timeout=30000)
+    page.get_by_text("4 inserted").wait_for(timeout=WAIT_MS)
     page.goto(server + "units?lang=en&province=80@2025&tab=departments")
     _settled(page)
-    page.wait_for_selector("[data-testid='stDataFrame']", timeout=30000)
+    page.wait_for_selector("[data-testid='stDataFrame']", timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "league-departments.png"), full_page=True)
-    with page.expect_download(timeout=30000) as info:
+    with page.expect_download(timeout=WAIT_MS) as info:
         page.get_by_role("button", name="Download table (CSV)").click()
     saved = tmp_path / "league.csv"
     info.value.save_as(saved)
@@ -118,8 +121,8 @@ def test_the_province_and_unit_journey(server, browser, tmp_path):
     assert ",8.50,10.00," in lines[2]           # appraised 8.5, self-assessed 10: the difference is shown
     page.goto(server + "units?lang=en&province=80@2025&tab=unit&unit=80-STC@2025")
     _settled(page)
-    page.wait_for_selector("[data-testid='stDataFrame']", timeout=30000)
-    page.get_by_text("done 1 of").first.wait_for(timeout=30000)     # the task marked done in step 1
+    page.wait_for_selector("[data-testid='stDataFrame']", timeout=WAIT_MS)
+    page.get_by_text("done 1 of").first.wait_for(timeout=WAIT_MS)     # the task marked done in step 1
     page.screenshot(path=str(ARTIFACTS / "unit-page.png"), full_page=True)
     page.goto(server + "units?lang=en&province=VN&tab=communes")
     _settled(page)
