@@ -298,3 +298,108 @@ def writing_commands(work: Path, base: Path) -> tuple[int, int]:
                 print(f"    got through: {command} with {role}: {done.stderr[:200]}", file=sys.stderr)
                 through += 1
     return attempts, through
+
+
+# --- the security report (issue 25): every category of attack, replayed on both backends ---------------------------
+# Each attack is replayed by tests that perform it and assert that it is refused; the report runs them on the
+# embedded DuckDB and on a throwaway PostgreSQL cluster and counts, per category, the replays and how many got through
+# (a replay that failed). A category is (label, test file, a pattern of the test names it holds); the first that
+# matches a test takes it, and a test of an attack file that none names is listed under its file, never dropped.
+CATEGORIES = [
+    ("F1 a reporter moves itself to another unit or changes its role", "test_attacks_accounts",
+     r"unit|own_password"),
+    ("F5 parallel password guesses, lock-out of the owner, unlock", "test_attacks_accounts", r"."),
+    ("F2 a reporter defines or reshapes index criteria", "test_attacks_unit_index",
+     r"own_self_scores|still_enters|role_held|analyst_still"),
+    ("F4 a reporter's criteria-only file", "test_attacks_unit_index", r"criteria_only"),
+    ("F13 quadratic checks of unit-index files", "test_attacks_unit_index", r"."),
+    ("F3 undo by a demoted analyst or a moved reporter", "test_attacks_undo", r"."),
+    ("F6 a disk that fills up during an import", "test_attacks_imports", r"disk|invalidated"),
+    ("F11 a killed .xlsx reading process", "test_attacks_imports", r"killed|dies"),
+    ("F9 any cell of any type in any column of an .xlsx", "test_attacks_imports", r"."),
+    ("F7 credentials and connection details in messages", "test_attacks_postgres",
+     r"url|message|unreachable|anonymous|admin_reads"),
+    ("F15 the app role's privileges on the record", "test_attacks_postgres", r"."),
+    ("F8 report downloads starting a browser per click", "test_attacks_reports", r"."),
+    ("F10 hostile URL parameters", "test_attacks_urls", r"."),
+    ("F12 report -o overwriting or mislabelling a file", "test_attacks_cli", r"."),
+    ("F14 circular unit successors", "test_attacks_units", r"."),
+    ("F15 bidirectional and other control characters", "test_attacks_text", r"."),
+    ("earlier: password guessing and sessions", "test_hardening", r"sign_in|guess|token|password"),
+    ("earlier: lost updates", "test_hardening", r"preview|changed_since"),
+    ("earlier: hostile files", "test_hardening", r"xlsx|csv|sheet|header|digits|formula|disk"),
+    ("earlier: writing commands without the role", "test_hardening", r"admin|build|damaged|lock"),
+    ("earlier: markdown, HTML and formula injection", "test_hardening", r"."),
+    ("earlier: injection and hostile parameters on the pages", "test_hardening_pages", r"."),
+    ("earlier: injection in the browser, sessions across browsers", "test_browser_hardening", r"."),
+]
+REPORT_FILES = sorted({f"tests/{file}.py" for _, file, _ in CATEGORIES})
+
+
+def _category(file: str, test: str) -> str:
+    return next((label for label, name, pattern in CATEGORIES if name == file and re.search(pattern, test)),
+                f"other replays in {file}")
+
+
+def replay(backend: str, quick: bool, work: Path) -> dict[str, list[tuple[str, str]]]:
+    """Run every replay on ``backend``: category → [(test, outcome)], outcome one of passed, THROUGH, skipped."""
+    import xml.etree.ElementTree as ElementTree
+
+    report = work / f"replays-{backend}.xml"
+    command = [sys.executable, "-m", "pytest", *REPORT_FILES, "-q", "-p", "no:cacheprovider",
+               f"--junitxml={report}", f"--backend={backend}", *(["-m", "not slow"] if quick else [])]
+    subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        file, test = case.get("classname", "").rsplit(".", 1)[-1], case.get("name", "")
+        outcome = ("THROUGH" if case.find("failure") is not None or case.find("error") is not None
+                   else "skipped" if case.find("skipped") is not None else "passed")
+        found.setdefault(_category(file, test), []).append((test, outcome))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="The security report: every attack replayed, per backend.")
+    parser.add_argument("--quick", action="store_true", help="leave out the browser replays (marked slow)")
+    parser.add_argument("--backend", choices=["duckdb", "postgresql", "both"], default="both")
+    parser.add_argument("--verbose", action="store_true", help="list every replay, not only the counts")
+    args = parser.parse_args(argv)
+    backends = ["duckdb", "postgresql"] if args.backend == "both" else [args.backend]
+    through_total = replays_total = 0
+    with tempfile.TemporaryDirectory(prefix="kpi-security-") as work:
+        results = {backend: replay(backend, args.quick, Path(work)) for backend in backends}
+    labels = [label for label, _, _ in CATEGORIES] + sorted(
+        {c for found in results.values() for c in found} - {label for label, _, _ in CATEGORIES})
+    print(f"{'category':<62} " + " ".join(f"{b + ' (tried/through/skipped)':>36}" for b in backends))
+    for label in labels:
+        cells = []
+        for backend in backends:
+            cases = results[backend].get(label, [])
+            through = sum(o == "THROUGH" for _, o in cases)
+            skipped = sum(o == "skipped" for _, o in cases)
+            tried = len(cases) - skipped
+            replays_total += tried
+            through_total += through
+            cells.append(f"{tried:>20} / {through} / {skipped}")
+        print(f"{label:<62} " + " ".join(f"{c:>36}" for c in cells))
+        if args.verbose:
+            for backend in backends:
+                for test, outcome in results[backend].get(label, []):
+                    print(f"    [{backend}] {outcome:<8} {test}")
+    for backend in backends:
+        for label, cases in results[backend].items():
+            for test, outcome in cases:
+                if outcome == "THROUGH":
+                    print(f"GOT THROUGH [{backend}] {label}: {test}")
+    print(f"{replays_total} replays on {len(backends)} backend(s), {through_total} got through")
+    if replays_total == 0:
+        print("no replay ran: the report proves nothing", file=sys.stderr)
+        return 1
+    return 1 if through_total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
