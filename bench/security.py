@@ -355,7 +355,12 @@ def replay(backend: str, quick: bool, work: Path) -> dict[str, list[tuple[str, s
         outcome = ("THROUGH" if case.find("failure") is not None or case.find("error") is not None
                    else "skipped" if case.find("skipped") is not None else "passed")
         found.setdefault(_category(file, test), []).append((test, outcome))
+        SECONDS[backend][_category(file, test)] = SECONDS[backend].get(_category(file, test), 0.0) + float(
+            case.get("time") or 0)
     return found
+
+
+SECONDS: dict[str, dict[str, float]] = {"duckdb": {}, "postgresql": {}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -394,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
             for test, outcome in cases:
                 if outcome == "THROUGH":
                     print(f"GOT THROUGH [{backend}] {label}: {test}")
+    for backend in backends:
+        slowest = sorted(SECONDS[backend].items(), key=lambda kv: -kv[1])[:5]
+        print(f"[{backend}] the longest categories: " + "; ".join(f"{label} {sec:.0f} s" for label, sec in slowest))
     print(f"{replays_total} replays on {len(backends)} backend(s), {through_total} got through")
     if replays_total == 0:
         print("no replay ran: the report proves nothing", file=sys.stderr)

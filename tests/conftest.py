@@ -25,6 +25,7 @@ _CLUSTER: dict[str, Path] = {}
 _MADE: list[str] = []      # the databases this process made on a server named by KPI_TEST_PG, dropped at the end
 
 duckdb_only = pytest.mark.duckdb_only     # a DuckDB file's own behaviour (its file, its lock, its older versions)
+backend_free = pytest.mark.backend_free   # the code's own checks (lint, the gate, parsing a link or a cell): run once
 
 
 def pytest_addoption(parser):
@@ -143,9 +144,12 @@ def pytest_sessionfinish(session):
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="a DuckDB file's own behaviour; PostgreSQL has its own test of it" if PG else
                             "PostgreSQL's own behaviour: `pytest --backend=postgresql`")
+    once = pytest.mark.skip(reason="touches no database of its own: run once, in the DuckDB run")
     for item in items:
         if ("duckdb_only" if PG else "postgres_only") in item.keywords:
             item.add_marker(skip)
+        elif PG and "backend_free" in item.keywords:
+            item.add_marker(once)
 
 
 def _as_postgres(command: list[str]) -> subprocess.CompletedProcess:

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.backend_free   # run once, in the DuckDB run (see conftest.py)
+
 CODE = sorted([*(REPO / "indicators").rglob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"])
 STORAGE = REPO / "indicators" / "storage"
 # a source adapter that reads a third party's own SQLite file (vietnamadminunits' dataset), never the store

@@ -336,6 +336,7 @@ def reading(users_db):
     store.close()
 
 
+@pytest.mark.backend_free
 @pytest.mark.parametrize("exact", [False, True], ids=["calamine", "openpyxl"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_any_cell_in_any_column_is_a_value_or_a_refusal_naming_its_row_and_column(reading, kind, exact):

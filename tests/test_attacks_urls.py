@@ -17,6 +17,8 @@ from tests.test_app import app, open_page  # noqa: F401 - the fixture
 from tests.test_hardening import rendered
 from tests.test_import_page import sign_in, users  # noqa: F401 - the fixture
 
+pytestmark = pytest.mark.backend_free   # run once, in the DuckDB run (see conftest.py)
+
 RTL = "\u202e"
 # Values no page supports; a list is a parameter repeated in the URL (Streamlit reads the last one).
 HOSTILE = ["9999-12-31", "0000-01-01", "-1", "1e309", "NaN", "x" * 5000, RTL + "1202-10-10",

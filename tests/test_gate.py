@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.backend_free   # run once, in the DuckDB run (see conftest.py)
+
 STAND_IN_PYTEST = """import os, sys
 with open(os.environ["GATE_LOG"], "a") as log:
     log.write("pytest " + " ".join(sys.argv[1:]) + "\\n")
