@@ -342,3 +342,20 @@ def import_rows(store, rows, source: str, user_name: str = "tester") -> tuple[in
     assert result.ok, [p.en for p in result.problems]
     done = commit(store, result, User(user_name, user_name, "admin"), channel="cli")
     return done.batch_id, content
+
+
+def monthly_figures(rows: int, source: str, seed: int = 1) -> str:
+    """An actuals CSV of ``rows`` new monthly figures (12 provinces × 3 indicators × 21 years × 12 months at
+    most: 9,072), each value random (``seed``), each row with ``source``."""
+    import random
+
+    rng = random.Random(seed)
+    provinces = ["Hà Nội", "Hà Tĩnh", "Nghệ An", "Thanh Hoá", "Quảng Bình", "Đà Nẵng", "Cần Thơ", "Lâm Đồng",
+                 "Hải Phòng", "Huế", "Đắk Lắk", "Sơn La"]
+    lines = ["province,indicator,period,value,source"]
+    for province in provinces:
+        for indicator in ("satisfaction_procedures_pct", "dossiers_online_pct", "headcount_change_pct"):
+            for year in range(2004, 2025):
+                for month in range(1, 13):
+                    lines.append(f"{province},{indicator},{year}-{month:02d},{rng.uniform(0, 99):.2f},{source}")
+    return "\n".join(lines[:rows + 1]) + "\n"

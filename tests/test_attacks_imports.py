@@ -3,7 +3,6 @@ of an .xlsx in any column (F9), a killed .xlsx reading process (F11)."""
 
 import io
 import os
-import random
 import re
 import shutil
 import signal
@@ -28,7 +27,7 @@ from indicators.imports.table import column_letter
 from indicators.registry import Registry
 from indicators.storage import DatabaseUnusable, StorageFailed, open_store
 from indicators.storage.errors import is_disk_full
-from tests.conftest import duckdb_only
+from tests.conftest import duckdb_only, monthly_figures
 
 TODAY = date(2026, 11, 23)
 HEADER = ["province", "indicator", "period", "value", "source"]
@@ -49,16 +48,7 @@ def _counts(store) -> tuple[int, int, int]:
 
 def _figures(rows: int, seed: int = 1) -> bytes:
     """An actuals CSV of ``rows`` new figures (12 provinces × 3 indicators × months)."""
-    rng = random.Random(seed)
-    provinces = ["Hà Nội", "Hà Tĩnh", "Nghệ An", "Thanh Hoá", "Quảng Bình", "Đà Nẵng", "Cần Thơ", "Lâm Đồng",
-                 "Hải Phòng", "Huế", "Đắk Lắk", "Sơn La"]
-    lines = ["province,indicator,period,value,source"]
-    for province in provinces:
-        for indicator in ("satisfaction_procedures_pct", "dossiers_online_pct", "headcount_change_pct"):
-            for year in range(2004, 2025):
-                for month in range(1, 13):
-                    lines.append(f"{province},{indicator},{year}-{month:02d},{rng.uniform(0, 99):.2f},disk {seed}")
-    return ("\n".join(lines[:rows + 1]) + "\n").encode()
+    return monthly_figures(rows, f"disk {seed}", seed).encode()
 
 
 # --- F6: a full disk during an import --------------------------------------------------------------------------------

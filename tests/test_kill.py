@@ -11,7 +11,7 @@ import time
 import pytest
 
 from indicators.storage import open_store
-from tests.conftest import PASSWORD, REPO, copy_db
+from tests.conftest import PASSWORD, REPO, copy_db, monthly_figures
 
 pytestmark = pytest.mark.slow  # servers and commands killed mid-write: left out of `pytest -m "not slow"`
 
@@ -20,16 +20,7 @@ ROWS = 9_072  # 12 provinces × 3 indicators × 21 years × 12 months
 
 
 def _file(path, seed: int) -> None:
-    rng = random.Random(seed)
-    provinces = ["Hà Nội", "Hà Tĩnh", "Nghệ An", "Thanh Hoá", "Quảng Bình", "Đà Nẵng", "Cần Thơ", "Lâm Đồng",
-                 "Hải Phòng", "Huế", "Đắk Lắk", "Sơn La"]
-    lines = ["province,indicator,period,value,source"]
-    for province in provinces:
-        for indicator in ("satisfaction_procedures_pct", "dossiers_online_pct", "headcount_change_pct"):
-            for year in range(2004, 2025):
-                for month in range(1, 13):
-                    lines.append(f"{province},{indicator},{year}-{month:02d},{rng.uniform(0, 99):.2f},kill test {seed}")
-    path.write_text("\n".join(lines[:ROWS + 1]) + "\n", encoding="utf-8")
+    path.write_text(monthly_figures(ROWS, f"kill test {seed}", seed), encoding="utf-8")
 
 
 def _run(db, csv, *extra):
