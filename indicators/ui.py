@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from datetime import date
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -219,10 +218,9 @@ def url_language() -> str:
 
 
 def shown_text(text: str) -> str:
-    """A value from the URL as a notice may repeat it: without control and format characters (a right-to-left
-    override would reverse the rest of the sentence), cut to SHOWN_LIMIT characters, as plain text."""
-    kept = "".join(c for c in text[:SHOWN_LIMIT] if c == " " or unicodedata.category(c)[0] not in "CZ")
-    return md(kept + ("…" if len(text) > SHOWN_LIMIT else ""))
+    """A value from the URL as a notice may repeat it: cut to SHOWN_LIMIT characters, as plain text (``md`` shows a
+    right-to-left override or another control character as a visible mark, so none reverses the sentence)."""
+    return md(text[:SHOWN_LIMIT] + ("…" if len(text) > SHOWN_LIMIT else ""))
 
 
 def drop_from_url(name: str, text: str, lang: str | None = None) -> None:
