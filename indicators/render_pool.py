@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import concurrent.futures
 import os
 import threading
 import time
@@ -34,6 +33,8 @@ from .errors import Bilingual
 TABS = 2               # figures drawn at once by the one browser: one per core of the 2-core server
 IDLE = 300.0           # seconds without a chart before the browser is closed
 DRAW_TIMEOUT = 180.0   # seconds one report's charts may take, waiting for a tab included
+START_TIMEOUT = 45.0   # seconds a browser may take to start and answer; one that does not is replaced, once
+FIGURE_TIMEOUT = 30.0  # seconds a figure may take (per tab's share of a request); a browser that hangs is replaced
 NICE = 10              # the browser's CPU priority below the server's: visitors' reruns come before charts
 # report requests at work at once and waiting (each waits at most WAIT seconds), per server process
 AT_ONCE = int(os.environ.get("KPI_REPORTS_AT_ONCE", "1"))
@@ -53,6 +54,10 @@ class ReportsBusy(Bilingual, RuntimeError):
     def yours_running(cls) -> ReportsBusy:
         return cls("Báo cáo bạn yêu cầu trước đó đang được tạo: xin chờ nó xong rồi thử lại.",
                    "Your previous report request is still being made: try again once it is done.")
+
+
+class _HungDrawing(TimeoutError):
+    """A browser that stopped answering in the middle of a request (it has been killed)."""
 
 
 class ChartBrowser:
@@ -75,7 +80,9 @@ class ChartBrowser:
         future = asyncio.run_coroutine_threadsafe(self._draw(figures, path), self._running_loop())
         try:
             return future.result(timeout)
-        except concurrent.futures.TimeoutError:
+        except TimeoutError:
+            if future.done():               # the browser's own time limits: their message stands
+                raise
             future.cancel()
             raise TimeoutError(f"the charts took over {timeout:.0f} s") from None
 
@@ -104,25 +111,34 @@ class ChartBrowser:
             return self._loop
 
     async def _draw(self, figures: list[tuple[Any, dict]], path: str) -> list[bytes]:
+        try:
+            return await self._draw_once(figures, path)
+        except _HungDrawing:        # a browser that hung on a figure has been replaced: the new one tries once
+            return await self._draw_once(figures, path)
+
+    async def _draw_once(self, figures: list[tuple[Any, dict]], path: str) -> list[bytes]:
         async with self._guard:
             if self._kaleido is not None and self._path != path:
                 await self._shut()
             if self._kaleido is None:
-                import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a chart is drawn
-
-                browser = kaleido.Kaleido(n=self.tabs, mathjax=False, path=path)
                 try:
-                    await browser.open()
-                except BaseException:
-                    await _quietly_closed(browser)      # nothing of a browser that failed to start stays behind
-                    raise
-                _lower_priority(browser.subprocess.pid)
+                    browser = await self._started(path)
+                except TimeoutError:                    # Chromium sometimes hangs while starting: one more try
+                    browser = await self._started(path)
                 self._kaleido, self._path = browser, path
                 self.starts += 1
             browser = self._kaleido
             self._busy += 1
         try:
-            drawn = await asyncio.gather(*(browser.calc_fig(f, opts=o) for f, o in figures), return_exceptions=True)
+            drawing = asyncio.gather(*(browser.calc_fig(f, opts=o) for f, o in figures), return_exceptions=True)
+            done, _ = await asyncio.wait({drawing}, timeout=FIGURE_TIMEOUT * len(figures) / self.tabs + FIGURE_TIMEOUT)
+            if not done:                # a hung browser: killed, so that what it was drawing ends now
+                _kill(browser)
+                await asyncio.wait({drawing}, timeout=10)
+                drawing.cancel()
+                drawing.add_done_callback(lambda f: f.cancelled() or f.exception())
+                raise _HungDrawing("the browser stopped answering while drawing")
+            drawn = drawing.result()
             failed = [d for d in drawn if isinstance(d, BaseException)]
             if failed:
                 raise failed[0]
@@ -138,6 +154,31 @@ class ChartBrowser:
             self._last = time.monotonic()
             asyncio.get_running_loop().call_later(self.idle, self._close_if_idle)
 
+    async def _started(self, path: str) -> Any:
+        """A new browser at ``path``, open and answering within START_TIMEOUT seconds (TimeoutError otherwise);
+        nothing of one that failed or hung stays behind."""
+        import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a chart is drawn
+
+        browser = kaleido.Kaleido(n=self.tabs, mathjax=False, path=path)
+        opening = asyncio.ensure_future(browser.open())
+        try:
+            # not asyncio.wait_for: the driver turns a cancellation into an error of its own and may wait on the
+            # hung process; the process is killed instead, which ends the opening at once
+            done, _ = await asyncio.wait({opening}, timeout=START_TIMEOUT)
+            if not done:
+                _kill(browser)
+                await asyncio.wait({opening}, timeout=10)
+                raise TimeoutError(f"the browser did not answer within {START_TIMEOUT:.0f} s of starting")
+            opening.result()
+        except BaseException:
+            if not opening.done():
+                opening.cancel()
+            opening.add_done_callback(lambda f: f.cancelled() or f.exception())   # retrieved: no warning later
+            await _quietly_closed(browser)
+            raise
+        _lower_priority(browser.subprocess.pid)
+        return browser
+
     def _close_if_idle(self) -> None:
         if self._kaleido is not None and not self._busy and time.monotonic() - self._last >= self.idle - 0.05:
             asyncio.ensure_future(self._close(only_if_idle=True))
@@ -151,6 +192,19 @@ class ChartBrowser:
         browser, self._kaleido, self._path = self._kaleido, None, None
         if browser is not None:
             await _quietly_closed(browser)
+
+
+def _kill(browser: Any) -> None:
+    """Kill a hung browser's process and the processes it started."""
+    process = getattr(browser, "subprocess", None)
+    if process is None:
+        return
+    _, parents = _processes()
+    for pid in [*(p for p in parents if _below(p, process.pid, parents)), process.pid]:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
 
 
 async def _quietly_closed(browser: Any) -> None:

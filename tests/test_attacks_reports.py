@@ -6,11 +6,12 @@ without being made again until the data change."""
 import threading
 import time
 from datetime import date
+from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
 
-from indicators import report_charts, reports
+from indicators import render_pool, report_charts, reports
 from indicators.render_pool import ChartBrowser, FileCache, Gate, ReportsBusy, chromium_browsers
 from indicators.views import Dataset
 from tests.conftest import import_rows
@@ -248,6 +249,40 @@ def test_a_browser_that_fails_to_start_leaves_nothing_and_the_next_request_start
     assert not fresh.alive and fresh.starts == 0 and _gone() == []
     assert fresh.draw([(_figure(1), opts)], report_charts.browser_path())[0].startswith(b"\x89PNG")
     assert fresh.alive and fresh.starts == 1 and len(chromium_browsers()) == 1
+
+
+def test_a_browser_that_hangs_while_starting_is_replaced_once_then_the_request_fails(fresh, monkeypatch, tmp_path):
+    """Chromium sometimes hangs on start under load: the start is bounded, tried twice, and leaves nothing."""
+    _need_chromium()
+    monkeypatch.setattr(render_pool, "START_TIMEOUT", 2.0)
+    hanging = tmp_path / "hanging-browser"
+    hanging.write_text("#!/bin/sh\nexec sleep 120\n")
+    hanging.chmod(0o755)
+    opts = {"format": "png", "width": 200, "height": 150}
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        fresh.draw([(_figure(1), opts)], str(hanging), timeout=60)
+    assert time.monotonic() - began < 30 and not fresh.alive and fresh.starts == 0
+    assert _sleepers(hanging) == []
+    monkeypatch.undo()
+    assert fresh.draw([(_figure(1), opts)], report_charts.browser_path())[0].startswith(b"\x89PNG")
+    assert fresh.alive and fresh.starts == 1
+
+
+def _sleepers(script, timeout: float = 10) -> list[int]:
+    """Processes still running ``script`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                if str(script).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 def test_no_chromium_outlives_the_browser_s_idle_time():
