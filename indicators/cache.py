@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import report_content, unit_views, views
+from . import index_views, report_content, unit_views, views
 from .registry import ProvinceKey
 from .storage import Store, default_db_path, open_writable, vietnamese_order
 from .views import Dataset, key_text
@@ -146,7 +146,9 @@ years_with_data = cached_view(views.years_with_data)
 ranking = cached_view(views.ranking)
 province_series = cached_view(views.province_series)
 gap_table = cached_view(views.gap_table)
-composite_summary = cached_view(views.composite_summary)
+composite_summary = cached_view(index_views.composite_summary)
+years_with_figures = cached_view(index_views.years_with_figures)
+latest_year_with_figures = cached_view(index_views.latest_year_with_figures)
 country_composites = cached_view(views.country_composites)
 indicators_with_data = cached_view(views.indicators_with_data)
 threshold_for = cached_view(views.threshold_for)

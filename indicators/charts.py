@@ -17,7 +17,7 @@ from .i18n import format_number, in_language
 from .i18n import label as i18n_label
 from .periods import position
 from .plain import html as h
-from .scorecard import requirement_text
+from .scorecard import requirement_words
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
@@ -122,14 +122,14 @@ def indicator_trend(series: pd.DataFrame, targets: pd.DataFrame, references: pd.
     """The trend chart of one indicator as the profile page and the report draw it: the plans' targets written as
     their requirement, cut at the indicator's method changes."""
     targets = targets.copy()
-    targets["requirement"] = [requirement_text(r) for _, r in targets.iterrows()]
+    targets["requirement"] = [requirement_words(r, lang) for _, r in targets.iterrows()]
     return trend_chart(series, targets, references, indicator, lang, breaks=list(changes.from_year))
 
 
 def _target_traces(target: pd.Series, lang: str) -> list[dict[str, Any]]:
     deadline = int(str(target.deadline_period)[:4])
     start = int(str(target.start_period)[:4])
-    requirement = target.requirement if "requirement" in target else ""
+    requirement = target.requirement if "requirement" in target else requirement_words(target, lang)
     label = h(f"{t('target', lang)} {target.target_id}: {requirement}")
     hover = f"{h(target.target_id)} ({h(target.plan_number)})<br>{_wrap(target.source_quote)}"
     if target.comparator == "between":
@@ -256,6 +256,7 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
     for _, target in thresholds.iterrows():
         shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{t('target', lang)} "
                                                                                   f"{target.target_id}"))
+        note["hovertext"] = h(f"{t('target', lang)} {target.target_id}: {requirement_words(target, lang)}")
         shapes.append(shape)
         notes.append(note)
     xaxis: dict[str, Any] = {}

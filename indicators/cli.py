@@ -37,6 +37,7 @@ from .storage import (
     open_writable,
     restore,
 )
+from .summaries import targets_sentence
 from .templates import template_bytes
 from .views import plan_ids, plans_inherited, status_table
 
@@ -408,25 +409,29 @@ def _status(args: argparse.Namespace) -> int:
         sys.stdout.write(to_csv(table))
         return 0
     print(f"{province['full_name']} (code {key[0]}, valid from {key[1]}) — status as of the end of {year}")
+    cli_units.print_context(store, key, year)
     plans = store.plans()
     if len(keys) > 1:
         olds = ", ".join(f"{registry.row(k)['name']} ({k[0]})" for k in keys[1:])
-        print(f"including the targets of the provinces it absorbed on {key[1]}: {olds}")
+        if len(keys) == 2:
+            print(f"including the targets of {olds} from before {key[1]}")
+        else:
+            print(f"including the targets of the provinces it absorbed on {key[1]}: {olds}")
         for plan in plans_inherited(plans, keys[1:], key).to_dict("records"):
             print(f"inherited plan: {plan['number']} of {plan['province_name']} ({plan['period_start']}–"
                   f"{plan['period_end']}), judged on this province's figures from {key[1]}")
     wanted = plan_ids(plans, keys)
     if table.empty:
-        print("no targets")
+        print("no targets of its own" if pd.notna(province["valid_to"]) else "no targets")
         cli_units.print_progress(store, wanted, min(date.today(), day))
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
-        shown = table.drop(columns=["province_code"]).astype(object)
+        shown = table.drop(columns=["province_code", "requirement", "requirement_vi"]).astype(object)
         for column in ("actual", "expected"):
             shown[column] = [f"{v:.4g}" if isinstance(v, float) and v == v else v for v in shown[column]]
-        shown = shown.where(table.drop(columns=["province_code"]).notna(), "—")
+        shown = shown.where(table.drop(columns=["province_code", "requirement", "requirement_vi"]).notna(), "—")
         print(shown.to_string(index=False))
     counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
-    print("\n" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + " (latest judgement of each target)")
+    print("\n" + targets_sentence(counts.to_dict(), "en") + " (latest judgement of each target)")
     cli_units.print_progress(store, wanted, min(date.today(), day))
     return 0

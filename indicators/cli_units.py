@@ -9,15 +9,19 @@ from datetime import date
 import pandas as pd
 
 from .exporting import to_csv
+from .index_views import composite_summary, merger_note, no_combined_value, predecessor_line
+from .report_words import number
 from .storage import Store
-from .tasks import by_unit, occurrence_table, summary
+from .summaries import late_tasks_sentence
+from .tasks import STATES, by_unit, occurrence_table, summary
 from .units import DEPARTMENT_KINDS, lineage
+from .views import Dataset
 
 UNIT_COLUMNS = ["code", "name", "kind", "province_code", "province_valid_from", "valid_from", "valid_to",
                 "successor_codes", "parent_code", "lat", "lon", "area_km2", "source"]
 TASK_COLUMNS = ["plan_number", "ref", "occurrence", "task", "lead_unit_code", "lead_unit_name", "partner_unit_codes",
                 "deadline_period", "recurring", "status", "completed_on", "evidence", "evidence_date", "note", "due",
-                "overdue"]
+                "state", "overdue", "not_reported"]
 
 
 def units_frame(store: Store) -> pd.DataFrame:
@@ -28,8 +32,9 @@ def units_frame(store: Store) -> pd.DataFrame:
 
 
 def tasks_frame(store: Store, as_of: date) -> pd.DataFrame:
-    """One row per task occurrence with its progress (not_started where none was entered) and overdue as of a
-    day: what ``export tasks`` writes, and what the progress layout reads back."""
+    """One row per task occurrence with its progress (not_started where none was entered) and, as of a day, what
+    is known of it (state: done, in_progress, late, not_reported, not_yet_due, dropped; overdue means late): what
+    ``export tasks`` writes, and what the progress layout reads back."""
     frame = occurrences(store, as_of)
     if frame.empty:
         return pd.DataFrame(columns=TASK_COLUMNS)
@@ -55,6 +60,28 @@ def _names(store: Store) -> dict[str, str]:
     return names | dict(zip(groups.code, groups.name_vi))
 
 
+def print_context(store: Store, key: tuple, year: int) -> None:
+    """What ``status --province`` prints before the targets: the province's place in the 2025 merger and its
+    composite indices, a predecessor's figures named as the predecessor's, never as the successor's."""
+    ds = Dataset.load(store)
+    if note := merger_note(ds, key, "en"):
+        print(note)
+    keys = [key, *ds.registry.predecessors(key)]
+    indices = composite_summary(ds, keys, year)
+    print(f"composite indices (latest up to {year}):")
+    if not indices.own.all():
+        print("  " + no_combined_value(ds, key, "en"))
+    for _, rows in indices.groupby("indicator_code", sort=False):
+        first = rows.iloc[0]
+        if not first.own:
+            print(f"  {first.name_en}: {predecessor_line(rows, 'en', number)}")
+        elif first.value is None or pd.isna(first.value):
+            print(f"  {first.name_en}: no figure")
+        else:
+            rank = "" if first["rank"] is None or pd.isna(first["rank"]) else f", rank {int(first['rank'])}"
+            print(f"  {first.name_en}: {number(first.value, int(first.decimals), 'en')} ({first.period}{rank})")
+
+
 def print_progress(store: Store, plan_ids: list[str], as_of: date) -> None:
     """The task progress of some plans, as ``status --province`` prints it after the targets."""
     frame = occurrences(store, as_of)
@@ -63,8 +90,11 @@ def print_progress(store: Store, plan_ids: list[str], as_of: date) -> None:
         print("\nno tasks")
         return
     print(f"\ntask progress as of {as_of}: {summary(frame).sentence('en')}")
+    print(late_tasks_sentence(summary(frame), "en"))
     for row in by_unit(frame, _names(store)).itertuples():
-        print(f"  {row.unit_code:<16} {row.unit_name[:50]:<50} done {row.done}/{row.total}, {row.overdue} overdue")
+        reports = "no task due yet" if not row.due else f"reports {row.reported_due}/{row.due} due"
+        print(f"  {row.unit_code:<16} {row.unit_name[:50]:<50} done {row.done}/{row.total}, {row.overdue} late, "
+              f"{row.not_reported} not reported ({reports})")
 
 
 def unit_status(store: Store, code: str, as_of: date, out=None) -> int:
@@ -88,8 +118,9 @@ def unit_status(store: Store, code: str, as_of: date, out=None) -> int:
            for codes, p, d in zip(frame.lead_unit_codes, frame.province_code, frame.province_valid_from)]
     frame = frame[pd.Series(led, index=frame.index)] if len(frame) else frame
     print(f"tasks as of {as_of}: {summary(frame).sentence('en')}", file=out)
-    for row in frame.sort_values(["overdue", "due"], ascending=[False, True]).itertuples():
-        flag = "OVERDUE " if row.overdue else ""
+    urgency = frame.state.map({s: i for i, s in enumerate(STATES)}) if len(frame) else frame.get("state")
+    for row in frame.assign(_urgency=urgency).sort_values(["_urgency", "due"]).itertuples():
+        flag = {"late": "LATE ", "not_reported": "NOT REPORTED "}.get(row.state, "")
         occurrence = f" {row.occurrence}" if row.occurrence else ""
         print(f"  {flag}{row.plan_number} {row.ref}{occurrence} due {pd.Timestamp(row.due).date()} [{row.status}] "
               f"{row.task[:70]}", file=out)

@@ -104,6 +104,10 @@ def _resolve_bodies(plans: list[dict[str, Any]], units: Units, problems: list[st
                  for n, t in enumerate(plan["tasks"])
                  for field_name, out in (("lead_body", "_lead"), ("partners", "_partners"))]
         cells += [(f"targets/{n} ({t['id']})", t, "owner", "_owner") for n, t in enumerate(plan["targets"])]
+        for n, target in enumerate(plan["targets"]):
+            if ("owner" in target) == ("owner" in target.get("not_stated", [])):
+                problems.append(f"{plan['_file']} at targets/{n} ({target['id']}): a target has an owner "
+                                "(owners) or says 'owner' in not_stated, one of the two")
         for where, item, field_name, out in cells:
             codes, left = units.resolve(item.get(field_name), record)
             if field_name == "lead_body" and not codes and not left:
@@ -326,6 +330,29 @@ def _check_plans(plans: list[dict[str, Any]], provinces: list[dict[str, Any]],
         for n, task in enumerate(plan["tasks"]):
             if parse_period(task["deadline"]).end < parse_period(task["start"]).start:
                 problems.append(f"{where} at tasks/{n}, field deadline: before the start")
+            _check_not_stated(plan, task, f"{where} at tasks/{n} ({task['ref']})", problems)
+        for n, target in enumerate(plan["targets"]):
+            _check_not_stated(plan, target, f"{where} at targets/{n} ({target['id']})", problems)
+
+
+def _check_not_stated(plan: dict[str, Any], item: dict[str, Any], where: str, problems: list[str]) -> None:
+    """What the plan does not state is said, consistently (see ``not_stated`` in plan.schema.json), and kept:
+    ``deadline_stated`` is False where the deadline field only holds the plan's own end (its horizon)."""
+    said = set(item.get("not_stated", []))
+    item["not_stated"] = sorted(said)
+    item["deadline_stated"] = "deadline" not in said
+    if "deadline" in said and item["deadline"] != plan["period_end"]:
+        problems.append(f"{where}, field deadline: not stated, so it must be the plan's period_end "
+                        f"{plan['period_end']}, not {item['deadline']}")
+    if "task" not in item:
+        return
+    item["paraphrase"] = bool(item.get("paraphrase", False))
+    if ("lead_body" in said) != (not item["lead_body"].strip()):
+        problems.append(f"{where}, field not_stated: an empty lead_body and 'lead_body' go together")
+    if said & {"interval", "due_day"} and not item.get("recurring"):
+        problems.append(f"{where}, field not_stated: 'interval' and 'due_day' are said of a recurring task only")
+    if "due_day" in said and item.get("due_in_year"):
+        problems.append(f"{where}, field not_stated: 'due_day' with a due_in_year")
 
 
 def _check_target(target: dict[str, Any], where: str, indicators: dict[str, Any],

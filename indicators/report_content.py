@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .index_views import composite_summary, national_reference
 from .league import league
 from .periods import PeriodError, parse_period
 from .registry import ProvinceKey
@@ -27,8 +28,6 @@ from .unit_views import task_occurrences, unit_index_table
 from .views import (
     STATUS_ORDER,
     Dataset,
-    composite_summary,
-    country_composites,
     judged_targets,
     plan_ids,
     province_label,
@@ -147,6 +146,7 @@ def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: d
     if len(occurrences):
         occurrences = occurrences[occurrences.plan_id.isin(plans)]
     late = occurrences[occurrences.overdue] if len(occurrences) else occurrences
+    unreported = occurrences[occurrences.not_reported] if len(occurrences) else occurrences
     first = period.window[0] if period.window else period.start
     done_in = 0
     if len(occurrences):
@@ -160,7 +160,7 @@ def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: d
         province=key, province_vi=province_label(ds, key, "vi"), province_en=province_label(ds, key, "en"),
         period=period, as_of=as_of, targets=targets, status_counts=counts, tasks=summary(occurrences),
         tasks_by_unit=by_unit(occurrences, ds.lead_names), overdue=late, indices=_indices(ds, keys, as_of.year),
-        shortcomings=_shortcomings(targets, late), all_occurrences=occurrences, done_in_period=done_in,
+        shortcomings=_shortcomings(targets, late, unreported), all_occurrences=occurrences, done_in_period=done_in,
         leagues=leagues, league_year=league_year, full_name=str(row.full_name), name_ascii=str(row.name_ascii),
         provenance=_provenance(ds, now or datetime.now()))
 
@@ -198,17 +198,37 @@ def _leagues(ds: Dataset, keys: list[ProvinceKey], year: int) -> tuple[dict[str,
 
 
 def _indices(ds: Dataset, keys: list[ProvinceKey], year: int) -> pd.DataFrame:
+    """The province's composite indices (its predecessors' side by side where it has no figure of its own), each
+    with the national mean of the same year (published, or computed and labelled) and the best province."""
     mine = composite_summary(ds, keys, year)
-    country = country_composites(ds).set_index("indicator_code")
-    mine["national_mean"] = [country.loc[c, "mean"] if c in country.index else None for c in mine.indicator_code]
-    mine["mean_period"] = [country.loc[c, "mean_period"] if c in country.index else None for c in mine.indicator_code]
-    mine["best_province"] = [country.loc[c, "best_province"] if c in country.index else None
-                             for c in mine.indicator_code]
-    mine["best_value"] = [country.loc[c, "best_value"] if c in country.index else None for c in mine.indicator_code]
+    refs = [national_reference(ds, c, p if isinstance(p, str) else None)
+            for c, p in zip(mine.indicator_code, mine.period)]
+    mine["national_mean"] = [r["value"] for r in refs]
+    mine["mean_period"] = [r["period"] for r in refs]
+    mine["mean_kind"] = [r["kind"] for r in refs]
+    mine["mean_provinces"] = [r["provinces"] for r in refs]
+    best = [_best(ds, c, p) for c, p in zip(mine.indicator_code, mine.period)]
+    mine["best_province"] = [b[0] for b in best]
+    mine["best_value"] = [b[1] for b in best]
     return mine
 
 
-def _shortcomings(targets: pd.DataFrame, overdue: pd.DataFrame) -> list[tuple[str, str]]:
+def _best(ds: Dataset, code: str, period: str | None) -> tuple[str | None, float | None]:
+    """The province with the highest figure of ``code`` in ``period`` (None when the period has none)."""
+    if not isinstance(period, str):
+        return None, None
+    values = ds.actuals(code)
+    values = values[values.period == period]
+    if values.empty:
+        return None, None
+    top = values.loc[values.value.idxmax()]
+    return str(top.province_name), float(top.value)
+
+
+REFS_LISTED = 8     # task references named in one shortcoming sentence; the rest are counted
+
+
+def _shortcomings(targets: pd.DataFrame, overdue: pd.DataFrame, unreported: pd.DataFrame) -> list[tuple[str, str]]:
     """One sentence per missed or off-track target and per lead body with overdue tasks: a draft the analyst
     edits, made only of what the database holds."""
     out = []
@@ -216,10 +236,19 @@ def _shortcomings(targets: pd.DataFrame, overdue: pd.DataFrame) -> list[tuple[st
         got = "chưa có số liệu" if r.actual is None or pd.isna(r.actual) else f"đạt {r.actual:g} ({r.period})"
         got_en = "no figure" if r.actual is None or pd.isna(r.actual) else f"{r.actual:g} ({r.period})"
         word_vi, word_en = ("không đạt", "missed") if r.status == "missed" else ("chậm tiến độ", "off track")
-        out.append((f"Mục tiêu {r.target_id} ({r.indicator_name_vi}, yêu cầu {r.requirement}, thời hạn "
+        out.append((f"Mục tiêu {r.target_id} ({r.indicator_name_vi}, yêu cầu {r.requirement_vi}, thời hạn "
                     f"{r.deadline_period}) {word_vi}: {got}.",
-                    f"Target {r.target_id} ({r.indicator_name_en}, {r.requirement} by {r.deadline_period}) "
+                    f"Target {r.target_id} ({r.indicator_name_en}, {r.requirement_en} by {r.deadline_period}) "
                     f"{word_en}: {got_en}."))
+    if len(unreported):
+        for names, group in unreported.groupby("lead_names", sort=True):
+            refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"
+                             for g in group.head(REFS_LISTED).itertuples())
+            more = f" và {len(group) - REFS_LISTED} mục khác" if len(group) > REFS_LISTED else ""
+            more_en = f" and {len(group) - REFS_LISTED} more" if len(group) > REFS_LISTED else ""
+            out.append((f"{names or 'Chưa xác định cơ quan chủ trì'}: {len(group)} nhiệm vụ đến hạn chưa có báo cáo "
+                        f"({refs}{more}).",
+                        f"{names or 'No lead body'}: {len(group)} tasks due with no report ({refs}{more_en})."))
     if len(overdue):
         for names, group in overdue.groupby("lead_names", sort=True):
             refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"

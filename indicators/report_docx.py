@@ -24,9 +24,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
+from .index_views import reference_text
 from .report_charts import Chart
 from .report_content import WINDOW_SOURCE, ReportContent
 from .report_words import day, number, period_days, stamp, status_word, w
+from .summaries import late_tasks_sentence, nothing_wrong_sentence, targets_sentence, tasks_report_sentence
 from .text import visible_controls
 
 FONT = "Times New Roman"
@@ -56,19 +58,20 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
     doc.add_heading(w("s1", lang), level=1)
     doc.add_heading(w("s1_targets", lang), level=2)
     counts = content.status_counts
-    parts = "; ".join(f"{status_word(s, lang).lower()} {n}" for s, n in counts.items() if n)
-    _para(doc, w("s1_counts", lang, total=sum(counts.values()), parts=parts or "0"))
+    _para(doc, targets_sentence(counts, lang))
     _chart(doc, charts[:1], chart_note, lang)          # the statuses' bar; the indices' charts go in II
     _targets_table(doc, content, lang, decimals, quotes=False)
     doc.add_heading(w("s1_tasks", lang), level=2)
     tasks = content.tasks
-    share = number(tasks.share, 2, lang, "percent") if tasks.share is not None else w("missing", lang)
-    _para(doc, w("s1_tasks_sentence", lang, done=tasks.done, total=tasks.total, share=share,
-                 overdue=tasks.overdue, in_period=content.done_in_period))
+    _para(doc, tasks_report_sentence(tasks, content.done_in_period, lang))
     _para(doc, w("s1_by_unit", lang), bold=True)
-    _table(doc, [w(c, lang) for c in ("col_unit", "col_total", "col_done", "col_share", "col_overdue")],
+    _table(doc, [w(c, lang) for c in ("col_unit", "col_total", "col_done", "col_share", "col_overdue",
+                                      "col_not_reported", "col_completeness")],
            [[clean(r.unit_name), str(int(r.total)), str(int(r.done)), number(r.share, 2, lang, "percent"),
-             str(int(r.overdue))] for r in content.tasks_by_unit.itertuples()], widths=[7, 2, 2, 2.5, 2])
+             str(int(r.overdue)), str(int(r.not_reported)),
+             "—" if r.completeness is None or r.completeness != r.completeness
+             else number(r.completeness, 1, lang, "percent")]
+            for r in content.tasks_by_unit.itertuples()], widths=[5.5, 1.6, 1.6, 2, 1.6, 1.8, 2])
     doc.add_heading(w("s1_overdue", lang), level=2)
     if len(content.overdue):
         rows = []
@@ -78,7 +81,7 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
         _table(doc, [w(c, lang) for c in ("col_unit", "col_ref", "col_task", "col_due")], rows,
                widths=[3.6, 3.2, 6.7, 2.5])
     else:
-        _para(doc, w("s1_none_overdue", lang))
+        _para(doc, late_tasks_sentence(content.tasks, lang))
 
     doc.add_heading(w("s2", lang), level=1)
     _indices_table(doc, content, lang)
@@ -97,7 +100,8 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
         _para(doc, w("s2_units_none", lang))
 
     doc.add_heading(w("s3", lang), level=1)
-    for vi, en in content.shortcomings or [(w("s3_none", "vi"), w("s3_none", "en"))]:
+    for vi, en in content.shortcomings or [(nothing_wrong_sentence(content.status_counts, content.tasks, "vi"),
+                                            nothing_wrong_sentence(content.status_counts, content.tasks, "en"))]:
         _para(doc, clean(vi if lang == "vi" else en), indent=True)
 
     doc.add_heading(w("s4", lang), level=1)
@@ -284,7 +288,8 @@ def target_rows(content: ReportContent, lang: str, decimals: dict[str, int], quo
         judged_on = r.judged_on_vi if lang == "vi" else r.judged_on_en
         if isinstance(judged_on, str) and judged_on:
             latest += f" · {clean(judged_on)}"
-        row = [clean(r.target_id), clean(name), baseline, clean(r.requirement), clean(r.deadline_period), latest,
+        requirement = r.requirement_vi if lang == "vi" else r.requirement_en  # in words; the formula is for machines
+        row = [clean(r.target_id), clean(name), baseline, clean(requirement), clean(r.deadline_period), latest,
                status_word(r.status, lang)]
         if quotes:
             row.append(clean(r.source_quote))
@@ -306,19 +311,34 @@ def index_rows(content: ReportContent, lang: str) -> list[list[str]]:
     for r in content.indices.itertuples():
         places = int(r.decimals)
         change = _signed(r.change, lang, places)
-        mean = number(r.national_mean, places, lang)
-        if r.national_mean == r.national_mean and r.national_mean is not None:
-            mean += f" ({clean(r.mean_period)})"
+        mean = reference_text({"value": None if r.national_mean is None or r.national_mean != r.national_mean
+                               else r.national_mean, "period": r.mean_period, "kind": r.mean_kind,
+                               "provinces": r.mean_provinces}, places, lang, number)
         best = number(r.best_value, places, lang)
         if isinstance(r.best_province, str):
             best += f" ({clean(r.best_province)})"
         rank = str(int(r.rank)) if r.rank == r.rank and r.rank is not None else w("missing", lang)
-        rows.append([clean(r.name_vi if lang == "vi" else r.name_en), clean(r.period), number(r.value, places, lang),
+        name = r.name_vi if lang == "vi" else r.name_en
+        if not r.own:          # a predecessor's figure, named as such: never the successor's own
+            name += f" — {r.label_vi if lang == 'vi' else r.label_en}"
+        rows.append([clean(name), clean(r.period) if isinstance(r.period, str) else w("missing", lang),
+                     number(r.value, places, lang),
                      rank, change, mean, best, clean(r.source)])
     return rows
 
 
+def no_combined_value_text(content: ReportContent, lang: str) -> str:
+    """The sentence that stands before the predecessors' figures of a province formed in 2025."""
+    name = content.province_vi if lang == "vi" else content.province_en
+    return (f"Chưa có giá trị công bố cho {name}: các chỉ số dưới đây là của từng tỉnh cũ, ghi tên từng tỉnh, "
+            f"không cộng gộp." if lang == "vi" else
+            f"No value has been published for {name}: the indices below are each old province's, each named, "
+            f"never combined.")
+
+
 def _indices_table(doc: Any, content: ReportContent, lang: str) -> None:
+    if len(content.indices) and not content.indices.own.all():
+        _para(doc, no_combined_value_text(content, lang))
     header = ["col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean", "col_best", "col_source"]
     _table(doc, [w(c, lang) for c in header], index_rows(content, lang),
            widths=[2.6, 1.2, 1.7, 1.5, 1.6, 2.2, 2.6, 3], size=10)

@@ -23,8 +23,9 @@ from reportlab.platypus import KeepInFrame, Paragraph, SimpleDocTemplate, Spacer
 
 from .charts import STATUS_COLOURS
 from .report_content import ReportContent
-from .report_docx import clean, index_rows, provenance_sentence
+from .report_docx import clean, index_rows, no_combined_value_text, provenance_sentence
 from .report_words import day, number, status_word, w
+from .summaries import attention_sentence, late_tasks_sentence, targets_sentence, tasks_report_sentence
 
 URGENT, OVERDUE = 8, 8          # rows of each list on the page; the rest are counted
 # (folder, regular, bold), first found with every Vietnamese letter wins: Liberation 2 (fonts-liberation2) has
@@ -93,12 +94,12 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
     table.setStyle(TableStyle([("BACKGROUND", (i, 0), (i, 1), colors.HexColor(STATUS_COLOURS[s]))
                                for i, s in enumerate(counts)] + [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(table)
-    tasks = content.tasks
-    share = number(tasks.share, 2, lang, "percent") if tasks.share is not None else w("missing", lang)
-    story += [Spacer(1, 2 * mm), p(w("s1_tasks_sentence", lang, done=tasks.done, total=tasks.total, share=share,
-                                     overdue=tasks.overdue, in_period=content.done_in_period), body)]
+    story += [Spacer(1, 2 * mm), p(targets_sentence(content.status_counts, lang), body),
+              p(tasks_report_sentence(content.tasks, content.done_in_period, lang), body)]
 
     story.append(p(w("brief_indices", lang), head))
+    if len(content.indices) and not content.indices.own.all():
+        story.append(p(no_combined_value_text(content, lang), small))
     header = [w(c, lang) for c in ("col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean",
                                     "col_best")]
     rows = [row[:7] for row in index_rows(content, lang)]
@@ -114,13 +115,14 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
             places = decimals.get(r.indicator_code, 2)
             latest = number(r.actual, places, lang) + (f" ({clean(r.period)})" if r.actual == r.actual
                                                        and r.actual is not None else "")
-            rows.append([r.target_id, r.indicator_name_vi if lang == "vi" else r.indicator_name_en, r.requirement,
+            rows.append([r.target_id, r.indicator_name_vi if lang == "vi" else r.indicator_name_en,
+                         r.requirement_vi if lang == "vi" else r.requirement_en,
                          r.deadline_period, latest, status_word(r.status, lang)])
         story.append(_grid(header, rows, [21, 63, 22, 16, 36, 22], cell, cell_bold))
         if len(urgent) > URGENT:
             story.append(p(w("brief_more", lang, n=len(urgent) - URGENT), small))
     else:
-        story.append(p(w("brief_none_urgent", lang), body))
+        story.append(p(attention_sentence(content.status_counts, lang), body))
 
     late = content.overdue.sort_values("due") if len(content.overdue) else content.overdue
     story.append(p(w("brief_overdue", lang, n=len(late)), head))
@@ -132,7 +134,7 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
         if len(late) > OVERDUE:
             story.append(p(w("brief_more", lang, n=len(late) - OVERDUE), small))
     else:
-        story.append(p(w("s1_none_overdue", lang), body))
+        story.append(p(late_tasks_sentence(content.tasks, lang), body))
 
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,

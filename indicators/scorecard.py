@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .i18n import format_number, label
 from .periods import parse_period
 from .registry import ProvinceKey, Registry
 from .status import Judgement, Observation, TargetRule, judge, judge_years
 
+# ``requirement`` is the formula (machine columns); ``requirement_vi`` / ``requirement_en`` are the words a reader sees
 STATUS_COLUMNS = ["target_id", "plan_number", "province_code", "province_name", "indicator_code",
-                  "requirement", "deadline_period", "recurring", "judged_year", "period", "actual",
-                  "expected", "status", "judged_on_code", "judged_on_name", "judged_indicator"]
+                  "requirement", "requirement_vi", "requirement_en", "deadline_period", "recurring", "judged_year",
+                  "period", "actual", "expected", "status", "judged_on_code", "judged_on_name", "judged_indicator"]
 
 
 def rule_from_target(row: pd.Series | dict) -> TargetRule:
@@ -26,13 +28,63 @@ def rule_from_target(row: pd.Series | dict) -> TargetRule:
 
 
 def requirement_text(row: pd.Series | dict) -> str:
-    """``>= 100``, ``rank <= 10``, ``20–30``: the target as a short formula."""
+    """``>= 100``, ``rank <= 10``, ``20–30``: the target as a short formula, for machine columns (a CSV meant to be
+    read back, the command line); a reader sees :func:`requirement_words`."""
     value = _number(row["target_value"])
     if row["comparator"] == "between":
         return f"{value}–{_number(row['target_high'])}"
     if row["comparator"] == "rank<=":
         return f"rank <= {value}"
     return f"{row['comparator']} {value}"
+
+
+# Units written after a figure in a requirement ("đạt 100 %", "từ 2 đến 3 tháng lương"): their words are the
+# ``req_unit_`` labels. Counts have none (the indicator's name says what is counted); ranks, tiers and milestones
+# are worded by phrases of their own.
+UNIT_WORDS = ("percent", "point", "months")
+COMPARATORS = (">=", ">", "<=", "<")  # worded by the ``req_`` label of the same name
+
+
+def requirement_words(row: pd.Series | dict, lang: str = "vi") -> str:
+    """The target's requirement as a reader says it, in ``lang`` (``vi`` or ``en``), with the indicator's unit
+    (the row's ``unit``, as Store.targets gives it) and the language's number format: "nằm trong nhóm 5 tỉnh dẫn
+    đầu" / "in the top 5", "đạt 100 %" / "reach 100 %", "không quá 50 %" / "at most 50 %", "từ 2 đến 3 tháng
+    lương" / "between 2 and 3 months' salary", "giảm ít nhất 10 % so với 2015" / "a cut of at least 10 % against
+    2015" (a change against a baseline). A comparator outside the schema's is given as its formula."""
+    lang = "en" if lang == "en" else "vi"
+    comparator, value = row["comparator"], float(row["target_value"])
+    unit = row.get("unit") if isinstance(row.get("unit"), str) else None
+
+    def say(phrase: str, figure: float = value, figure_unit: str | None = unit, **more: str) -> str:
+        return label(f"req_{phrase}", lang, v=_figure(figure, figure_unit, lang), **more)
+
+    ranked = {"rank<=": "top", "<=": "top", "<": "above_rank", ">=": "rank_or_lower"}
+    if comparator == "rank<=" or (unit == "rank" and comparator in ranked):
+        return label("req_first", lang) if ranked[comparator] == "top" and value == 1 else \
+            say(ranked[comparator], figure_unit=None)
+    if unit == "tier" and comparator == "<=":
+        return say("tier_or_better", figure_unit=None)
+    if unit == "milestone" and comparator == ">=" and value == 1:
+        return label("req_done", lang)
+    baseline = row.get("baseline_period")
+    if comparator in ("<=", "<") and value < 0 and isinstance(baseline, str) and baseline:
+        cut = say("cut" if comparator == "<=" else "cut_more", -value)
+        return label("req_against", lang, words=cut, base=baseline.replace("..", "–"))
+    if comparator == "between":
+        return say("between", figure_unit=None, high=_figure(float(row["target_high"]), unit, lang))
+    if comparator == ">=" and unit == "percent" and value == 100:
+        return say("full")
+    if comparator in COMPARATORS:
+        return say(comparator)
+    return requirement_text(row)
+
+
+def _figure(value: float, unit: str | None, lang: str) -> str:
+    """``value`` with as many decimals as it has (up to 4), in ``lang``'s format (Vietnamese: ``14,5``,
+    ``1.000``), followed by its unit's word."""
+    decimals = min(4, len(f"{value:.4f}".rstrip("0").split(".")[1]))
+    text = format_number(value, decimals, lang)
+    return f"{text} {label(f'req_unit_{unit}', lang)}" if unit in UNIT_WORDS else text
 
 
 def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:
@@ -130,6 +182,7 @@ def _status_row(target: pd.Series, year: int, judgement: Judgement, whose: dict[
         "target_id": target.target_id, "plan_number": target.plan_number,
         "province_code": target.province_code, "province_name": target.province_name,
         "indicator_code": target.indicator_code, "requirement": requirement_text(target),
+        "requirement_vi": requirement_words(target, "vi"), "requirement_en": requirement_words(target, "en"),
         "deadline_period": target.deadline_period, "recurring": bool(target.recurring),
         "judged_year": year, "period": judgement.period.text if judgement.period else None,
         "actual": judgement.value, "expected": judgement.expected, "status": judgement.status.value,

@@ -25,12 +25,18 @@ from .units import DEPARTMENT_KINDS, lineage
 
 
 def progress_cards(counts: Summary, lang: str, day: date) -> None:
-    """Done / total / overdue / in progress, and the report's sentence."""
+    """Done of total, known late, due without a report, reporting completeness; the sentence, which leads with the
+    reports missing."""
     cards = st.columns(4)
-    cards[0].metric(label("tasks_done", lang), format_number(counts.done, lang=lang))
-    cards[1].metric(label("tasks_total", lang), format_number(counts.total, lang=lang))
-    cards[2].metric(label("tasks_overdue", lang), format_number(counts.overdue, lang=lang))
-    cards[3].metric(label("tasks_in_progress", lang), format_number(counts.in_progress, lang=lang))
+    cards[0].metric(label("tasks_done", lang), f"{format_number(counts.done, lang=lang)}/"
+                                                f"{format_number(counts.total, lang=lang)}")
+    cards[1].metric(label("tasks_overdue", lang), format_number(counts.overdue, lang=lang),
+                    help=label("tasks_overdue_help", lang))
+    cards[2].metric(label("tasks_not_reported", lang), format_number(counts.not_reported, lang=lang),
+                    help=label("tasks_not_reported_help", lang))
+    completeness = "—" if counts.completeness is None else format_number(counts.completeness, 1, lang) + " %"
+    cards[3].metric(label("tasks_completeness", lang), completeness,
+                    help=label("tasks_completeness_help", lang, reported=counts.reported_due, due=counts.due))
     st.caption(label("progress_sentence", lang, day=format_date(day, lang), sentence=counts.sentence(lang)))
 
 
@@ -45,11 +51,10 @@ def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None
         label("col_lead", lang): frame.lead_names,
         label("col_partners", lang): frame.partner_names,
         label("col_due", lang): [format_date(pd.Timestamp(d).date(), lang) for d in frame.due],
-        label("col_task_status", lang): [label(s, lang) for s in frame.status],
+        label("col_task_state", lang): [label(f"state_{s}", lang) for s in frame.state],
         label("col_completed_on", lang): [format_date(pd.Timestamp(d).date(), lang) if not pd.isna(d) else ""
                                           for d in frame.completed_on],
         label("col_evidence", lang): frame.evidence.fillna(""),
-        label("col_overdue", lang): [label("yes", lang) if o else "" for o in frame.overdue],
     })
     data_table(table)
     download(table, file_name, lang, key=f"download_{key}")
@@ -61,7 +66,10 @@ def unit_progress_table(frame: pd.DataFrame, lang: str, key: str) -> None:
         label("tasks_total", lang): frame.total,
         label("tasks_done", lang): frame.done,
         label("tasks_overdue", lang): frame.overdue,
+        label("tasks_not_reported", lang): frame.not_reported,
         label("col_share_done", lang): [format_number(s, 2, lang) + " %" for s in frame.share],
+        label("tasks_completeness", lang): ["—" if c is None or pd.isna(c) else format_number(c, 1, lang) + " %"
+                                           for c in frame.completeness],
     })
     data_table(table)
     download(table, "tien-do-theo-don-vi.csv", lang, key=f"download_{key}")

@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from datetime import date
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Collection, Sequence, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,7 +16,7 @@ import streamlit as st
 from .auth import SignInRefused, User, authenticate, current, sign_in_to_read
 from .cache import get_store, sorted_keys, start_rerun
 from .charts import STATUS_COLOURS
-from .exporting import safe_frame, to_csv
+from .exporting import on_screen, to_csv
 from .i18n import LANGUAGES, format_date, format_value, in_language, label
 from .plain import md
 from .reference import DATA_DIR
@@ -187,12 +187,17 @@ def user_box(lang: str) -> User | None:
     return user
 
 
-def data_table(frame: pd.DataFrame, **options: Any) -> None:
-    """``st.dataframe`` of ``frame`` with every text cell formula-escaped: the table's own toolbar writes
-    "Download as CSV" in the browser, so the escaping has to be in what the table holds."""
+def data_table(frame: pd.DataFrame, *, file_name: str | None = None, lang: str = "vi", key: str | None = None,
+               **options: Any) -> None:
+    """``st.dataframe`` of ``frame``, its text exactly as stored (control characters as visible marks); with
+    ``file_name``, the app's own CSV download of it below (formula cells escaped, see :func:`download`). The
+    table's built-in CSV download and copy are off (``client.disableDataExport`` in .streamlit/config.toml):
+    they would write the cells unescaped."""
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
-    st.dataframe(safe_frame(frame), **options)
+    st.dataframe(on_screen(frame), **options)
+    if file_name:
+        download(frame, file_name, lang, key=key or f"download_{file_name}")
 
 
 # --- the URL's parameters ------------------------------------------------------------------------------------------
@@ -379,7 +384,7 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("col_status", lang): [label(s, lang) for s in judged.status],
         label("province", lang): judged.province_name,
         label("indicator", lang): in_language(judged, "indicator_name", lang),
-        label("col_requirement", lang): judged.requirement,
+        label("col_requirement", lang): judged[f"requirement_{'en' if lang == 'en' else 'vi'}"],
         label("col_deadline", lang): judged.deadline_period,
         label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
         label("col_period_judged", lang): _judged_period(judged, lang),
@@ -476,10 +481,14 @@ def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, 
     return chosen, tabs[codes.index(chosen)]
 
 
-def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year", text_key: str = "year") -> int:
+def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year", text_key: str = "year",
+                with_figures: Collection[int] | None = None) -> int:
+    """A year from the URL or the list; with ``with_figures``, the years outside it are marked as having none."""
     years = list(years)
     found = url_value(name, int_in(years), lang)
     chosen_default = default if found is None else found
-    chosen = st.selectbox(label(text_key, lang), years, index=years.index(chosen_default), key=name)
+    marked = set(years) - set(with_figures) if with_figures is not None else set()
+    chosen = st.selectbox(label(text_key, lang), years, index=years.index(chosen_default), key=name,
+                          format_func=lambda y: f"{y} ({label('year_no_figures', lang)})" if y in marked else str(y))
     remember(name, chosen, default)
     return int(chosen)

@@ -9,14 +9,15 @@ import pandas as pd
 
 from .league import totals
 from .registry import ProvinceKey
-from .tasks import by_unit, occurrence_table, summary
+from .tasks import STATES, by_unit, occurrence_table, summary
 from .units import lineage
 from .views import Dataset, plan_ids
 
 
 def task_occurrences(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date) -> pd.DataFrame:
-    """Every occurrence of the tasks of the province's plans, with progress, due day, overdue on ``as_of``, the
-    lead and partner units' names; overdue first, then by due day."""
+    """Every occurrence of the tasks of the province's plans, with progress, due day, what is known of it on
+    ``as_of`` (``state``: late, not reported, …), the lead and partner units' names; the most urgent first (late,
+    then not reported), then by due day."""
     wanted = set(plan_ids(ds.plans, keys))
     tasks = ds.tasks[ds.tasks.plan_id.isin(wanted)]
     frame = occurrence_table(tasks, ds.progress, as_of)
@@ -27,8 +28,9 @@ def task_occurrences(ds: Dataset, keys: list[ProvinceKey] | None, as_of: date) -
     frame["partner_names"] = [_names(ds, codes, p, d) for codes, p, d in
                               zip(frame.partner_unit_codes, frame.province_code, frame.province_valid_from)]
     frame["due_year"] = pd.to_datetime(frame.due).dt.year
-    return frame.sort_values(["overdue", "due", "plan_id", "ref"], ascending=[False, True, True, True]) \
-        .reset_index(drop=True)
+    urgency = frame.state.map({s: i for i, s in enumerate(STATES)})
+    return frame.assign(_urgency=urgency).sort_values(["_urgency", "due", "plan_id", "ref"]) \
+        .drop(columns="_urgency").reset_index(drop=True)
 
 
 def _names(ds: Dataset, codes, province_code: str, valid_from) -> str:

@@ -29,6 +29,8 @@ COMMUNE_KINDS = ("commune", "ward", "special_zone")
 DEPARTMENT_KINDS = ("people_committee", "department", "agency", "party", "press", "other")
 COMMUNE_COLUMNS = ["code", "valid_from", "valid_to", "kind", "name", "province_code", "province_valid_from",
                    "parent_code", "lat", "lon", "area_km2", "successor_codes"]
+# a mapping (a successor, the departments of the new provinces) for which no source was found says so
+UNSOURCED = "chưa có nguồn"
 # between two bodies in a lead or partner cell: commas, semicolons, "và", a final full stop
 _SEPARATORS = re.compile(r"^(?:[\s,;.]|\bvà\b)*$", re.IGNORECASE)
 
@@ -95,7 +97,7 @@ def load_units(data_dir: Path, provinces: list[dict[str, Any]], document: dict[s
                 rows.append(_department({"code": f"{record['code']}-{unit['suffix']}", "kind": unit["kind"],
                                          "name": f"{unit['name']} {record['name']}", "aliases": [unit["name"]],
                                          "valid_from": record["valid_from"].isoformat(),
-                                         "change_source": [uniform["source"]]},
+                                         "change_source": _source_keys(uniform["source"])},
                                         record, sources, "departments.yaml at uniform_departments", problems))
     rows += _communes(data_dir / "units" / "communes.csv", records, problems)
     units = Units(rows, sources)
@@ -115,14 +117,26 @@ def _department(unit: dict[str, Any], record: dict[str, Any], sources: dict[str,
         problems.append(f"{where}, field change_source: a unit that ends before its province names the source")
     successor = unit.get("successor")
     successors = []
+    titles = [sources[s]["title"] for s in unit.get("change_source", []) if s in sources]
     if successor:
         successors = [(successor["code"], successor.get("province_valid_from") or record["valid_from"].isoformat())]
+        for name in _source_keys(successor["source"]):
+            if name not in sources:
+                problems.append(f"{where}, field successor: unknown source '{name}'")
+        if successor["source"] == UNSOURCED:
+            titles.append(f"{UNSOURCED} ({successor['code']})")
+        titles += [sources[s]["title"] for s in _source_keys(successor["source"]) if s in sources]
     return {"code": unit["code"], "kind": unit["kind"], "name": unit["name"], "name_en": None,
             "province_code": record["code"], "province_valid_from": record["valid_from"],
             "valid_from": valid_from, "valid_to": valid_to, "parent_code": None, "lat": None, "lon": None,
             "area_km2": None, "successors": successors, "aliases": [unit["name"], *unit.get("aliases", [])],
-            "source": "; ".join(sources[s]["title"] for s in unit.get("change_source", []) if s in sources) or None,
+            "source": "; ".join(dict.fromkeys(titles)) or None,
             "note": unit.get("note"), "_where": where}
+
+
+def _source_keys(source: list[str] | str) -> list[str]:
+    """The source keys of a mapping; none for one marked as having no source found."""
+    return [] if source == UNSOURCED else list(source)
 
 
 def _communes(path: Path, records: dict[tuple[str, str], dict[str, Any]], problems: list[str]) -> list[dict]:

@@ -224,43 +224,6 @@ def status_counts(judged: pd.DataFrame) -> dict[str, int]:
     return {status: int(counts.get(status, 0)) for status in STATUS_ORDER}
 
 
-def composite_summary(ds: Dataset, keys: list[ProvinceKey], year: int) -> pd.DataFrame:
-    """Latest value (up to ``year``), rank and change since the year before, per composite index."""
-    rows = []
-    for code, rank_code in COMPOSITES.items():
-        meta = ds.indicator(code)
-        series = _series(ds, keys[:1], code)
-        series = series[series.period_end.dt.year <= year]
-        if series.empty and len(keys) > 1:  # a new province: fall back on the old provinces' history
-            series = _series(ds, keys[1:], code)
-            series = series[series.period_end.dt.year <= year]
-        if series.empty:
-            rows.append({"indicator_code": code, "name_vi": meta.name_vi, "name_en": meta.name_en,
-                         "period": None, "value": None, "rank": None, "change": None, "source": None,
-                         "province_name": None, "decimals": int(meta.decimals)})
-            continue
-        latest = series.sort_values("period_end").iloc[-1]
-        province = (latest.province_code, latest.province_valid_from.date())
-        previous = series[(series.province_code == province[0]) & (series.period_end < latest.period_end)]
-        rank = _series(ds, [province], rank_code)
-        rank = rank[rank.period == latest.period]
-        change = None
-        if not previous.empty and previous.iloc[-1].period_end.year == latest.period_end.year - 1 \
-                and _comparable(ds, code, previous.iloc[-1].period_end.year, latest.period_end.year):
-            change = float(latest.value - previous.iloc[-1].value)
-        rows.append({"indicator_code": code, "name_vi": meta.name_vi, "name_en": meta.name_en,
-                     "period": latest.period, "value": float(latest.value),
-                     "rank": None if rank.empty else int(rank.iloc[0].value), "change": change,
-                     "source": latest.source, "province_name": latest.province_name, "decimals": int(meta.decimals)})
-    return pd.DataFrame(rows)
-
-
-def _comparable(ds: Dataset, code: str, year_a: int, year_b: int) -> bool:
-    """False across a method change (PAPI's 2018 move from 6 to 8 dimensions)."""
-    changes = ds.method_changes[ds.method_changes.indicator_code == code].from_year
-    return not any(min(year_a, year_b) < y <= max(year_a, year_b) for y in changes)
-
-
 def _key_column(frame: pd.DataFrame) -> pd.Series:
     """``42|2004-01-01`` per row: the province key the store's reads add in SQL (database._PROVINCE_KEY)."""
     return frame.province_code + "|" + frame.province_valid_from.dt.strftime("%Y-%m-%d")

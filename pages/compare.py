@@ -85,7 +85,7 @@ with container:
                 label("province", lang): gaps.province_name,
                 "ID": gaps.target_id,
                 label("indicator", lang): in_language(gaps, "indicator_name", lang),
-                label("col_requirement", lang): gaps.requirement,
+                label("col_requirement", lang): gaps.requirement_vi if lang == "vi" else gaps.requirement_en,
                 label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(gaps.actual, gaps.unit)],
                 label("col_gap", lang): [format_number(v, 2, lang) for v in gaps.gap],
                 label("col_status", lang): [label(s, lang) for s in gaps.status],

@@ -7,7 +7,7 @@ from indicators import cache
 from indicators.cache import get_dataset
 from indicators.i18n import column, format_number, in_language, label
 from indicators.plain import md
-from indicators.scorecard import requirement_text
+from indicators.scorecard import requirement_words
 from indicators.ui import data_table, language, plans_table
 
 lang = language()
@@ -43,11 +43,11 @@ targets = ds.targets[ds.targets.plan_id == plan_id]
 data_table(pd.DataFrame({
     "ID": targets.target_id,
     label("col_indicator", lang): in_language(targets, "indicator_name", lang),
-    label("col_requirement", lang): [requirement_text(r) for _, r in targets.iterrows()],
+    label("col_requirement", lang): [requirement_words(r, lang) for _, r in targets.iterrows()],
     label("col_deadline", lang): targets.deadline_period,
     label("col_recurring", lang): targets.recurring,
     label("col_quote", lang): targets.source_quote,
-}))
+}), file_name=f"muc-tieu-{plan_id}.csv", lang=lang, key="download_data_targets")
 source_file = plans.loc[plans.id == plan_id, "source_file"].iloc[0]
 st.caption(label("source_caption", lang, file=md(source_file)))
 

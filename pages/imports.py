@@ -10,7 +10,7 @@ import streamlit as st
 from indicators import imports
 from indicators.auth import ROLES, PermissionDenied, UserError, add_user, audit, backup_database, list_users, set_user
 from indicators.cache import get_dataset, get_store
-from indicators.i18n import column, label
+from indicators.i18n import LABELS, column, format_number, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.periods import PeriodError, parse_period
 from indicators.plain import md
@@ -27,7 +27,7 @@ from indicators.ui import (
     sign_in_form,
     user_box,
 )
-from indicators.views import parse_key_text
+from indicators.views import parse_key_text, province_label
 
 lang = language()
 st.title(label("page_import", lang))
@@ -51,6 +51,91 @@ def _changes(store) -> pd.DataFrame:
     """Every change made by an import or an undo (the build's own rows left out), read when downloaded."""
     trail = store.history()
     return trail[trail.changed_by != "build"]
+
+
+def _word(prefix: str, code: object) -> str:
+    """A stored code (a batch's kind, its channel) in words; a code without a label is shown as it is."""
+    key = f"{prefix}_{code}"
+    return label(key, lang) if key in LABELS else ("" if code is None or code != code else str(code))
+
+
+def _stamp(value: object) -> str:
+    return "" if value is None or value is pd.NaT or value != value else f"{pd.Timestamp(value):%d/%m/%Y %H:%M}"
+
+
+def batches_shown(batches: pd.DataFrame) -> pd.DataFrame:
+    """The import batches as the page lists them: words for kinds and channels, each source exactly as stored."""
+    return pd.DataFrame({
+        label("col_batch", lang): batches.id,
+        label("col_batch_kind", lang): [_word("batch_kind", k if isinstance(k, str) else "actuals")
+                                        for k in batches.kind],
+        label("col_channel", lang): [_word("channel", c) for c in batches.source_kind],
+        label("col_source", lang): batches.source,
+        label("col_file", lang): batches.file_name,
+        label("col_sheet", lang): batches.sheet,
+        label("col_rows", lang): batches.row_count,
+        label("col_imported_by", lang): batches.imported_by,
+        label("col_imported_at", lang): [_stamp(v) for v in batches.imported_at],
+        label("col_undone_by", lang): batches.undone_by,
+        label("col_undone", lang): [_stamp(v) for v in batches.undone_at]})
+
+
+def locks_shown(locks: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        label("col_province", lang): [province_label(ds, (c, pd.Timestamp(d).date()), lang)
+                                      for c, d in zip(locks.province_code, locks.province_valid_from)],
+        label("col_period_short", lang): locks.period,
+        label("col_locked_by", lang): locks.locked_by,
+        label("col_locked_at", lang): [_stamp(v) for v in locks.locked_at],
+        label("note", lang): locks.note})
+
+
+def users_shown(users: pd.DataFrame) -> pd.DataFrame:
+    names = store.unit_names()
+    return pd.DataFrame({
+        label("user_name", lang): users.name,
+        label("col_display_name", lang): users.display_name,
+        label("col_role", lang): users.role,
+        label("col_disabled", lang): users.disabled.astype(bool),
+        label("col_unit_name", lang): [names.get((c, pd.Timestamp(d).date(), u), u) if isinstance(u, str) else ""
+                                       for c, d, u in zip(users.unit_province_code, users.unit_province_valid_from,
+                                                          users.unit_code)],
+        label("col_created_by", lang): users.created_by,
+        label("col_created_at", lang): [_stamp(v) for v in users.created_at]})
+
+
+def _figure(value: object) -> str:
+    """A figure with the decimals it has (up to 6) in the page's language: ``85,5`` / ``85.5``; missing → —."""
+    if value is None or value != value:
+        return "—"
+    if not pd.api.types.is_number(value) or isinstance(value, bool):
+        return str(value)
+    decimals = len(f"{float(value):.6f}".rstrip("0").split(".")[1])
+    return format_number(float(value), decimals, lang)
+
+
+def preview_table(kind: str, rows: pd.DataFrame, province_names, old: bool) -> pd.DataFrame:
+    """A preview's rows as the page lists them: names instead of indicator and unit codes and, for figures, the
+    source (and the one it replaces) exactly as typed or as the file holds it."""
+    table = preview_rows(kind, rows, lang, province_names, old=old)
+    if kind not in ("actuals", "targets"):
+        return table
+    names = ds.indicator_names(lang)
+    indicator = label("indicator", lang)
+    table[indicator] = [names.get(c, c) for c in rows.indicator_code]
+    unit = label("col_unit", lang)
+    if unit in table:
+        unit_names = store.unit_names()
+        table[unit] = [unit_names.get((c, pd.Timestamp(d).date(), u), u) if u else "" for c, d, u in
+                       zip(rows.province_code, rows.province_valid_from, rows.unit_code)]
+    for column_key in ("col_old", "col_new"):   # figures in the page's number format, with the decimals they have
+        if label(column_key, lang) in table:
+            table[label(column_key, lang)] = [_figure(v) for v in table[label(column_key, lang)]]
+    if kind == "actuals":
+        if old and "old_source" in rows:
+            table[f"{label('col_source', lang)} ({label('col_old', lang).lower()})"] = list(rows.old_source)
+        table[label("col_source", lang)] = list(rows.source)
+    return table
 
 
 codes = ["upload", "batches", "templates"] + (["locks", "users", "backup"] if user.can("admin") else [])
@@ -104,11 +189,11 @@ if tab == "upload":
                 shown = changes.head(500)  # the first 500: a preview, the counts above are complete
                 if len(changes):
                     st.subheader(label("changes_title", lang))
-                    data_table(preview_rows(result.kind, shown, lang, names, old=True))
+                    data_table(preview_table(result.kind, shown, names, old=True))
                 inserts = result.rows("insert").head(500)
                 if len(inserts):
                     st.subheader(label("inserts_title", lang))
-                    data_table(preview_rows(result.kind, inserts, lang, names, old=False))
+                    data_table(preview_table(result.kind, inserts, names, old=False))
                 replace = len(changes) > 0 and st.checkbox(label("replace_confirm", lang, n=len(changes)),
                                                            key="replace")
                 if counts["insert"] + counts["change"] == 0:
@@ -155,7 +240,7 @@ elif tab == "batches":
                     st.rerun()
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
-        data_table(batches)
+        data_table(batches_shown(batches))
         download(lambda: _changes(store), "history.csv", lang, key="download_history")
 
 elif tab == "templates":
@@ -192,7 +277,7 @@ elif tab == "locks":
         if locks.empty:
             st.info(label("no_locks", lang))
         else:
-            data_table(locks)
+            data_table(locks_shown(locks))
             choices = [f"{r.province_code}@{r.province_valid_from:%Y}|{r.period}" for r in locks.itertuples()]
             left, right = st.columns([3, 1])
             chosen = left.selectbox(label("unlock", lang), choices, key="unlock_choice")
@@ -209,7 +294,7 @@ elif tab == "locks":
 elif tab == "users":
     with box:
         users = list_users(store)
-        data_table(users)
+        data_table(users_shown(users))
         with st.form("add_user", clear_on_submit=True):
             st.markdown(f"**{label('add_user', lang)}**")
             name = st.text_input(label("user_name", lang), key="new_name")

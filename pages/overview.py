@@ -9,7 +9,16 @@ from indicators import cache
 from indicators.cache import get_dataset
 from indicators.charts import status_bar
 from indicators.i18n import format_number, in_language, label
+from indicators.index_views import (
+    merger_note,
+    national_reference,
+    no_combined_value,
+    predecessor_line,
+    reference_text,
+)
 from indicators.plain import md
+from indicators.report_words import number
+from indicators.summaries import targets_sentence
 from indicators.task_ui import progress_cards
 from indicators.tasks import summary
 from indicators.ui import (
@@ -32,50 +41,66 @@ st.title(label("page_overview", lang))
 left, right = st.columns([2, 1])
 with left:
     chosen = province_picker(ds, lang, default=COUNTRY, include_country=True)
-with right:
-    year = year_picker(lang, list(range(this_year(), 2004, -1)), this_year(), text_key="as_of")
-
 key = None if chosen == COUNTRY else parse_key_text(ds, chosen)
 keys = None if key is None else tuple(scope(ds, key))
+# open at the latest year with figures for the chosen scope, not at a calendar year where everything is empty
+with_figures = cache.years_with_figures(None if keys is None else list(keys))
+latest = max((y for y in with_figures if y <= this_year()), default=None)
+with right:
+    year = year_picker(lang, list(range(this_year(), 2004, -1)), latest or this_year(), text_key="as_of",
+                       with_figures=with_figures)
+st.caption(label("latest_figures", lang, year=latest) if latest else label("no_figures_at_all", lang))
+if key is not None and (note := merger_note(ds, key, lang)):
+    st.info(md(note))
+
 judged = cache.judged_targets(keys, year)
 counts = status_counts(judged)
 
 cards = st.columns(len(STATUS_ORDER))
 for column, status in zip(cards, STATUS_ORDER):
     column.metric(label(status, lang), format_number(counts[status], lang=lang))
+st.markdown(md(targets_sentence(counts, lang)))
 chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="status_bar")
 
-# the plans' tasks beside their targets: what is done and what is late, as of the end of the year (or today)
+# the plans' tasks beside their targets: what is done, late and not reported, as of the end of the year (or today)
 st.subheader(label("task_progress", lang))
 as_of = min(date.today(), date(year, 12, 31))
 progress_cards(summary(cache.task_occurrences(None if keys is None else list(keys), as_of)), lang, as_of)
 
 st.subheader(label("composites", lang))
 if key is not None:
-    summary = cache.composite_summary(keys, year)
-    columns = st.columns(len(summary))
-    for column, (_, row) in zip(columns, summary.iterrows()):
-        name = in_language(row, "name", lang)
-        if row.value is None or pd.isna(row.value):
+    indices = cache.composite_summary(keys, year)
+    if not indices.own.all():
+        st.caption(md(no_combined_value(ds, key, lang)))
+    columns = st.columns(indices.indicator_code.nunique())
+    for column, (_, rows) in zip(columns, indices.groupby("indicator_code", sort=False)):
+        first = rows.iloc[0]
+        name = in_language(first, "name", lang)
+        if not first.own:       # the predecessors' figures, each named; never one of them as this province's
+            column.markdown(f"**{md(name)}**")
+            column.markdown(md(predecessor_line(rows, lang, number)).replace(" — ", "  \n"))
+            continue
+        if first.value is None or pd.isna(first.value):
             column.metric(md(name), "—", help=label("no_figure", lang))
             continue
-        delta = None if row.change is None or pd.isna(row.change) else format_number(row.change, 2, lang)
-        column.metric(md(f"{name} · {row.period}"), format_number(row.value, 2, lang), delta=delta,
-                      help=md(f"{row.province_name} · {label('col_source', lang)}: {row.source}"))
-        if row["rank"] is not None and not pd.isna(row["rank"]):
-            column.caption(label("rank_of", lang, rank=int(row["rank"])))
+        delta = None if first.change is None or pd.isna(first.change) else format_number(first.change, 2, lang)
+        column.metric(md(f"{name} · {first.period}"), format_number(first.value, 2, lang), delta=delta,
+                      help=md(f"{first.province_name} · {label('col_source', lang)}: {first.source}"))
+        if first["rank"] is not None and not pd.isna(first["rank"]):
+            column.caption(label("rank_of", lang, rank=int(first["rank"])))
 else:
-    summary = cache.country_composites()
+    country = cache.country_composites()
     names = ds.indicator_names(lang)
     data_table(pd.DataFrame({
-        label("indicator", lang): summary.indicator_code.map(names),
-        label("year", lang): ["—" if pd.isna(v) else str(v) for v in summary.full_year],
-        label("col_provinces_with_data", lang): ["—" if pd.isna(v) else str(int(v)) for v in summary.provinces],
+        label("indicator", lang): country.indicator_code.map(names),
+        label("year", lang): ["—" if pd.isna(v) else str(v) for v in country.full_year],
+        label("col_provinces_with_data", lang): ["—" if pd.isna(v) else str(int(v)) for v in country.provinces],
         label("col_best", lang): [f"{n} · {format_number(v, 2, lang)}" if isinstance(n, str) else "—"
-                                  for n, v in zip(summary.best_province, summary.best_value)],
-        label("col_mean", lang): [f"{format_number(m, 2, lang)} ({p})" if isinstance(p, str) else "—"
-                                  for m, p in zip(summary["mean"], summary.mean_period)],
-        label("col_source", lang): summary.source.fillna("—"),
+                                  for n, v in zip(country.best_province, country.best_value)],
+        label("col_mean", lang): [reference_text(national_reference(ds, c, y if isinstance(y, str) else None),
+                                                 2, lang, number) for c, y in zip(country.indicator_code,
+                                                                                   country.full_year)],
+        label("col_source", lang): country.source.fillna("—"),
     }))
     st.caption(label("country_note", lang))
 

@@ -1,11 +1,14 @@
 """Hồ sơ tỉnh / Province profile: every indicator over the years against its targets."""
 
+from datetime import date
+
 import streamlit as st
 
 from indicators import cache
 from indicators.cache import get_dataset
 from indicators.charts import indicator_trend, spider_chart
 from indicators.i18n import in_language, label
+from indicators.index_views import merger_note
 from indicators.plain import md
 from indicators.ui import (
     chart,
@@ -19,7 +22,6 @@ from indicators.ui import (
     year_picker,
 )
 from indicators.views import (
-    MERGER_DAY,
     indicator_changes,
     key_text,
     parse_key_text,
@@ -35,9 +37,11 @@ st.title(label("page_profile", lang))
 chosen = province_picker(ds, lang, default="42@2025")
 key = parse_key_text(ds, chosen)
 keys = scope(ds, key)
-if key[1] == MERGER_DAY and len(keys) > 1:
-    olds = ", ".join(province_label(ds, k, lang) for k in keys[1:])
-    st.info(label("merged_note", lang, name=md(ds.registry.name(key)), olds=md(olds)))
+if note := merger_note(ds, key, lang):   # formed from whom, not merged, or ended and into which province
+    st.info(md(note))
+with_figures = cache.years_with_figures(list(keys))
+latest = max((y for y in with_figures if y <= date.today().year), default=None)
+st.caption(label("latest_figures", lang, year=latest) if latest else label("no_figures_at_all", lang))
 
 # One tab at a time (only the open tab is computed and drawn); a target's link opens the first.
 tab, container = lazy_tabs(lang, ["trend", "papi", "targets"])
@@ -73,7 +77,7 @@ with container:
                 spider_key = st.selectbox(label("spider_for", lang), with_data,
                                           format_func=lambda k: province_label(ds, k, lang), key="spider_province")
             dims = cache.papi_dimensions(spider_key, spider_year)
-            chart(spider_chart(dims, ds.registry.name(spider_key), spider_year, lang), key="spider")
+            chart(spider_chart(dims, province_label(ds, spider_key, lang), spider_year, lang), key="spider")
             st.caption(label("papi_break", lang))
         else:
             st.info(label("no_series", lang))

@@ -18,10 +18,11 @@ from indicators.plain import md
 from indicators.render_pool import ReportsBusy
 from indicators.report_charts import browser_path
 from indicators.report_content import ReportPeriodError, report_period
-from indicators.report_docx import index_rows, target_rows
+from indicators.report_docx import index_rows, league_rows, no_combined_value_text, target_rows
 from indicators.report_pdf import font_missing
 from indicators.report_words import number, w
 from indicators.reports import MEDIA, Made, decimals, made_before, request
+from indicators.summaries import late_tasks_sentence, nothing_wrong_sentence, targets_sentence, tasks_report_sentence
 from indicators.ui import data_table, language, plan_days, province_picker, url_choice, url_value, user_box
 from indicators.views import parse_key_text, province_label, scope
 
@@ -118,20 +119,19 @@ else:
 # the contents, section by section, as the Word file has them
 st.subheader(w("s1", lang))
 counts = content.status_counts
-st.markdown(md(w("s1_counts", lang, total=sum(counts.values()),
-                 parts="; ".join(f"{label(s, lang).lower()} {n}" for s, n in counts.items() if n) or "0")))
+st.markdown(md(targets_sentence(counts, lang)))
 header = [w(c, lang) for c in ("col_id", "col_target", "col_baseline", "col_requirement", "col_deadline",
                                "col_latest", "col_status", "col_quote")]
 data_table(pd.DataFrame(target_rows(content, lang, places, quotes=True), columns=header))
-tasks = content.tasks
-share = number(tasks.share, 2, lang, "percent") if tasks.share is not None else w("missing", lang)
-st.markdown(md(w("s1_tasks_sentence", lang, done=tasks.done, total=tasks.total, share=share, overdue=tasks.overdue,
-                 in_period=content.done_in_period)))
+st.markdown(md(tasks_report_sentence(content.tasks, content.done_in_period, lang)))
 if len(content.tasks_by_unit):
     by_unit = content.tasks_by_unit
     data_table(pd.DataFrame({w("col_unit", lang): by_unit.unit_name, w("col_total", lang): by_unit.total,
                              w("col_done", lang): by_unit.done, w("col_overdue", lang): by_unit.overdue,
-                             w("col_share", lang): [number(v, 2, lang, "percent") for v in by_unit.share]}))
+                             w("col_not_reported", lang): by_unit.not_reported,
+                             w("col_share", lang): [number(v, 2, lang, "percent") for v in by_unit.share],
+                             w("col_completeness", lang): ["—" if c is None or c != c else number(c, 1, lang, "percent")
+                                                           for c in by_unit.completeness]}))
 st.markdown(f"**{md(w('s1_overdue', lang))}**")
 if len(content.overdue):
     late = content.overdue.sort_values(["lead_names", "due"])
@@ -139,21 +139,23 @@ if len(content.overdue):
                              w("col_ref", lang): late.ref, w("col_task", lang): late.task,
                              w("col_due", lang): [d.strftime("%d/%m/%Y") for d in pd.to_datetime(late.due)]}))
 else:
-    st.markdown(md(w("s1_none_overdue", lang)))
+    st.markdown(md(late_tasks_sentence(content.tasks, lang)))
 
 st.subheader(w("s2", lang))
+if len(content.indices) and not content.indices.own.all():
+    st.markdown(md(no_combined_value_text(content, lang)))
 data_table(pd.DataFrame(index_rows(content, lang), columns=[w(c, lang) for c in (
     "col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean", "col_best", "col_source")]))
 if not content.leagues:
     st.markdown(md(w("s2_units_none", lang)))
 for scope_name, table in content.leagues.items():
     st.markdown(f"**{md(w(f'scope_{scope_name}', lang))}** · {content.league_year}")
-    data_table(pd.DataFrame({w("col_rank", lang): table["rank"], w("col_name", lang): table.unit_name,
-                             w("col_self", lang): table["self"], w("col_appraised", lang): table.appraised,
-                             w("col_change", lang): table.change}))
+    data_table(pd.DataFrame(league_rows(table, lang), columns=[w(c, lang) for c in (
+        "col_rank", "col_name", "col_self", "col_appraised", "col_change", "col_share")]))
 
 st.subheader(w("s3", lang))
-for vi, en in content.shortcomings or [(w("s3_none", "vi"), w("s3_none", "en"))]:
+for vi, en in content.shortcomings or [(nothing_wrong_sentence(counts, content.tasks, "vi"),
+                                        nothing_wrong_sentence(counts, content.tasks, "en"))]:
     st.markdown("- " + md(vi if lang == "vi" else en))
 st.subheader(w("s4", lang))
 st.markdown(md(" · ".join(w(k, lang) for k in ("s4_1", "s4_2", "s4_3"))) + " — " + md(w("to_write", lang)))

@@ -4,7 +4,7 @@ characters never take effect. Imports refuse them in names, codes and sources, n
 
 import pytest
 
-from indicators.exporting import safe_frame, to_csv
+from indicators.exporting import on_screen, safe_frame, to_csv
 from indicators.plain import html, md
 from indicators.report_docx import clean
 from indicators.text import control_characters, visible_controls
@@ -34,7 +34,8 @@ def test_tables_and_downloads_show_the_marks():
     import pandas as pd
 
     frame = pd.DataFrame({"name": [f"exe.{RLO}gpj", "=1+1"], "value": [1.0, 2.0]})
-    assert safe_frame(frame).name.tolist() == ["exe.⟨U+202E⟩gpj", "'=1+1"]
+    assert on_screen(frame).name.tolist() == ["exe.⟨U+202E⟩gpj", "=1+1"]      # the page: marks, no apostrophe
+    assert safe_frame(frame).name.tolist() == ["exe.⟨U+202E⟩gpj", "'=1+1"]    # a file: marks and the escape
     text = to_csv(frame)
     assert RLO not in text and "exe.⟨U+202E⟩gpj" in text
 

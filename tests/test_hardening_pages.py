@@ -1,7 +1,8 @@
 """The hardening of issue 12 as the pages show it (AppTest): hostile text planted in every field that comes from
 data reaches every page as plain text; hostile links (query parameters) fall back to defaults; accounts are re-read
 on every rerun; a sign-in is bound to its browser; the users form changes only what changed; confirm commits only
-what was previewed; a damaged database is a message."""
+what was previewed; a damaged database is a message. Issue 26: on screen a table shows its text exactly (the
+formula escape is in downloads only), and a typed source reads as it was typed."""
 
 import os
 import re
@@ -78,7 +79,8 @@ def assert_plain(at) -> int:
             for cell in frame.value[column]:
                 if isinstance(cell, str):
                     seen += any(m in cell for m in MARKERS)
-                    assert not cell.startswith(("=", "+", "-", "@")), cell
+                    # on screen a cell is the text as stored: the spreadsheet escape belongs to downloads only
+                    assert not re.match(r"'+[=+\-@\t\r]", cell), cell
     return seen
 
 
@@ -307,3 +309,84 @@ def test_the_config_shows_no_error_details():
 
     config = (REPO / ".streamlit" / "config.toml").read_text()
     assert re.search(r'^showErrorDetails = "none"$', config, re.M)
+
+
+def test_the_config_turns_off_the_tables_own_download():
+    """A table's toolbar would download its cells unescaped: it is off, the app's own escaped CSV is offered."""
+    from tests.conftest import REPO
+
+    config = (REPO / ".streamlit" / "config.toml").read_text()
+    assert re.search(r"^disableDataExport = true$", config, re.M)
+
+
+# --- issue 26: the text on screen is the text as stored ----------------------------------------------------------
+
+def test_the_reports_page_shows_signed_changes_without_an_apostrophe(app):  # noqa: F811
+    from datetime import date
+
+    from indicators import cache
+    from indicators.report_docx import index_rows
+
+    at = open_page(app, "pages/reports.py", province="42@2004", period="2020")
+    assert not at.exception
+    content = cache.report_contents(("42", date(2004, 1, 1)), "2020", date.today())
+    expected = index_rows(content, "vi")
+    indices = next(f.value for f in at.dataframe if "Thay đổi" in f.value.columns and len(f.value) == len(expected))
+    changes = list(indices["Thay đổi"])
+    assert changes == [row[4] for row in expected]
+    assert any(c.startswith(("+", "-")) for c in changes), changes        # a signed change is among them
+    assert not any(c.startswith("'") for c in changes)
+
+
+def test_a_formula_like_quote_is_shown_exactly_on_the_data_page(app):  # noqa: F811
+    store = open_store(os.environ["KPI_DB"])
+    store.connection.execute("UPDATE target SET source_quote = ?", [FORMULA])
+    store.close()
+    from indicators import cache
+
+    cache.clear_caches()
+    at = open_page(app, "pages/data.py")
+    assert not at.exception
+    quotes = next(f.value for f in at.dataframe if "Trích dẫn nguyên văn" in f.value.columns)["Trích dẫn nguyên văn"]
+    assert len(quotes) and set(quotes) == {FORMULA}
+
+
+TYPED = "-Báo cáo *số 12*/BC-UBND ngày 5/1/2024 [bản 2] của UBND tỉnh"
+
+
+def test_a_typed_source_reads_as_typed_in_the_preview_and_the_batches(users):  # noqa: F811
+    """The preview names the indicator and writes the figure in the page's format; the source typed on the page
+    is shown exactly as typed in the preview and in the batches (markdown marks, a leading minus, case)."""
+    from indicators.i18n import label
+
+    at = sign_in(open_page(users, "pages/imports.py"), "lan")
+    at.text_input(key="batch_source").input(TYPED)
+    csv = "province,indicator,period,value\nHà Tĩnh,satisfaction_procedures_pct,2024,85.5\n".encode()
+    at.get("file_uploader")[0].set_value(("sipas.csv", csv, "text/csv"))
+    at = at.run()
+    assert not at.exception and not at.error
+    preview = at.dataframe[0].value
+    assert list(preview[label("col_source", "vi")]) == [TYPED]
+    assert list(preview[label("col_new", "vi")]) == ["85,5"]
+    from indicators import cache
+
+    name = cache.get_dataset().indicator_names("vi")["satisfaction_procedures_pct"]
+    assert list(preview[label("indicator", "vi")]) == [name] and name != "satisfaction_procedures_pct"
+    at = at.button(key="commit").click().run()
+    assert not at.exception
+    at = open_page(at, "pages/imports.py", tab="batches")
+    batches = at.dataframe[0].value
+    assert batches[label("col_source", "vi")].iloc[0] == TYPED
+    assert batches[label("col_batch_kind", "vi")].iloc[0] == "Số liệu thực hiện"
+    assert batches[label("col_channel", "vi")].iloc[0] == "Tải lên" and "source_kind" not in batches.columns
+
+
+def test_the_locks_table_names_the_province(users):  # noqa: F811
+    at = sign_in(open_page(users, "pages/imports.py", lang="vi", tab="locks"), "admin")
+    at.selectbox(key="lock_province").set_value("42@2004")
+    at.text_input(key="lock_period").input("2020")
+    at = at.get("form_submit_button")[0].click().run()
+    assert not at.exception and not at.error
+    locks = at.dataframe[0].value
+    assert list(locks["Tỉnh"]) == ["Hà Tĩnh (đến 30/06/2025)"] and "province_code" not in locks.columns
+    assert list(locks["Kỳ"]) == ["2020"]

@@ -10,7 +10,7 @@ import pytest
 from indicators.auth import PermissionDenied, User, add_user
 from indicators.imports import ConflictError, ImportRefused, commit, lock_period, preview, undo
 from indicators.registry import Registry
-from indicators.tasks import due_in, occurrence_table, occurrences, summary
+from indicators.tasks import by_unit, due_in, occurrence_table, occurrences, summary
 from tests.conftest import PASSWORD
 
 TODAY = date(2026, 12, 1)
@@ -40,19 +40,59 @@ def _tasks(*rows):
                          for ref, start, end, rec, lead in rows])
 
 
-def test_overdue_is_computed_as_of_a_day_and_done_or_dropped_is_never_overdue():
+def test_overdue_counts_only_what_is_known_to_be_late_and_done_or_dropped_is_never_overdue():
     tasks = _tasks(("1", "2020", "2020", False, "A"), ("2", "2020", "2021", True, "A;B"), ("3", "2030", "2030",
                                                                                            False, "B"))
     progress = pd.DataFrame([{"plan_id": "p", "ref": "1", "occurrence": "", "status": "done"},
-                             {"plan_id": "p", "ref": "2", "occurrence": "2020", "status": "dropped"}])
+                             {"plan_id": "p", "ref": "2", "occurrence": "2020", "status": "dropped"},
+                             {"plan_id": "p", "ref": "2", "occurrence": "2021", "status": "in_progress"}])
     frame = occurrence_table(tasks, progress, date(2021, 6, 1))
     assert list(frame.overdue) == [False, False, False, False]   # 2021's occurrence is due on 2021-12-31
+    assert list(frame.state) == ["done", "dropped", "in_progress", "not_yet_due"]
     later = occurrence_table(tasks, progress, date(2022, 1, 1))
     assert list(later.overdue) == [False, False, True, False]
+    assert list(later.state) == ["done", "dropped", "late", "not_yet_due"]
     counts = summary(later)
-    assert (counts.total, counts.done, counts.overdue) == (3, 1, 1)   # the dropped one counts neither way
+    assert (counts.total, counts.done, counts.overdue, counts.not_reported) == (3, 1, 1, 0)   # dropped: neither way
+    assert (counts.due, counts.reported_due, counts.completeness) == (2, 2, 100.0)
     assert counts.sentence("vi") == "hoàn thành 1/3 nhiệm vụ (33,33 %), 1 quá hạn"
     assert counts.sentence("en") == "done 1 of 3 tasks (33.33 %), 1 overdue"
+
+
+def test_a_due_task_nobody_reported_on_is_not_reported_never_overdue():
+    tasks = _tasks(("1", "2020", "2020", False, "A"), ("2", "2020", "2021", True, "A;B"), ("3", "2030", "2030",
+                                                                                           False, "B"))
+    none = occurrence_table(tasks, pd.DataFrame(columns=["plan_id", "ref", "occurrence", "status"]), date(2025, 1, 1))
+    assert list(none.state) == ["not_reported", "not_reported", "not_reported", "not_yet_due"]
+    assert not none.overdue.any() and list(none.not_reported) == [True, True, True, False]
+    counts = summary(none)
+    assert (counts.total, counts.done, counts.overdue, counts.not_reported, counts.due, counts.reported_due) == \
+        (4, 0, 0, 3, 3, 0)
+    assert counts.completeness == 0.0
+    # all missing: the sentence leads with what is not known, and never says "0 overdue" first
+    assert counts.sentence("vi") == ("3/3 nhiệm vụ đến hạn chưa có báo cáo — chưa đánh giá được tiến độ; "
+                                     "hoàn thành 0/4 nhiệm vụ (0,00 %), 0 quá hạn")
+    assert counts.sentence("en").startswith("3 of 3 tasks due have no report — progress cannot be assessed")
+    # partly missing: coverage first
+    part = occurrence_table(tasks, pd.DataFrame([{"plan_id": "p", "ref": "1", "occurrence": "", "status": "done"}]),
+                            date(2025, 1, 1))
+    assert list(part.state) == ["done", "not_reported", "not_reported", "not_yet_due"]
+    assert summary(part).sentence("vi") == ("đã nhận báo cáo 1/3 nhiệm vụ đến hạn (33,33 %), 2 chưa có báo cáo; "
+                                            "hoàn thành 1/4 nhiệm vụ (25,00 %), 0 quá hạn")
+    units = by_unit(part, {"A": "Sở A", "B": "Sở B"}).set_index("unit_code")
+    assert units.loc["A", ["total", "done", "overdue", "not_reported", "due", "reported_due"]].tolist() == \
+        [3, 1, 0, 2, 3, 1]
+    assert units.loc["A", "completeness"] == pytest.approx(100 / 3)
+    assert units.loc["B", ["not_reported", "due", "reported_due"]].tolist() == [2, 2, 0]
+    assert units.loc["B", "completeness"] == 0.0
+    nothing_due = by_unit(occurrence_table(tasks, part.iloc[:0][["plan_id", "ref", "occurrence", "status"]],
+                                           date(2019, 1, 1)), {})
+    assert nothing_due.completeness.isna().all() and len(nothing_due) == 2
+
+
+def test_an_empty_plan_says_so():
+    assert summary(occurrence_table(_tasks(), pd.DataFrame(), date(2025, 1, 1))).sentence("vi") == \
+        "chưa có nhiệm vụ nào"
 
 
 def _csv(rows, header=("plan", "ref", "occurrence", "status", "completed_on", "evidence", "evidence_date", "note")):
@@ -78,7 +118,7 @@ def test_a_progress_file_is_previewed_committed_with_history_and_undone(store, p
     _, analyst, _ = people
     content = _csv([["239/KH-UBND", "1.2", "", "hoàn thành", "2017-05-10", "Quyết định 1234/QĐ-UBND", "2017-05-10",
                      ""],
-                    [HT, "III.BC-6T", "2016", "done", "2016-06-28", "Báo cáo 88/BC-SNV", "", ""]])
+                    [HT, "III.BC-6T", "2017", "done", "2017-06-28", "Báo cáo 88/BC-SNV", "", ""]])
     result = _preview(store, content)
     assert result.ok, [p.en for p in result.problems]
     assert result.kind == "progress" and result.counts["insert"] == 2
@@ -107,7 +147,7 @@ def test_a_change_of_stored_progress_needs_replace_and_is_never_silent(store, pe
 @pytest.mark.parametrize("row, column, words", [
     (["no-such-plan", "1.2", "", "done", "2017-01-01", "", "", ""], "A", "no such plan"),
     ([HT, "99.9", "", "done", "2017-01-01", "", "", ""], "B", "no such task"),
-    ([HT, "III.BC-6T", "2031", "done", "2017-01-01", "", "", ""], "C", "a year from 2016 to 2020"),
+    ([HT, "III.BC-6T", "2031", "done", "2017-01-01", "", "", ""], "C", "a year from 2017 to 2020"),
     ([HT, "1.2", "2017", "done", "2017-01-01", "", "", ""], "C", "blank"),
     ([HT, "1.2", "", "finished-ish", "", "", "", ""], "D", "status must be"),
     ([HT, "1.2", "", "done", "", "", "", ""], "E", "needs the day"),
@@ -179,7 +219,7 @@ def test_a_reporter_needs_a_unit_that_exists(store, people):
 def test_progress_in_a_locked_period_is_refused(store, people):
     admin, analyst, _ = people
     lock_period(store, admin, ("42", date(2004, 1, 1)), "2016", note="closed")
-    result = _preview(store, _csv([[HT, "III.BC-6T", "2016", "done", "2016-06-28", "", "", ""]]))
+    result = _preview(store, _csv([[HT, "III.BC-NAM", "2016", "done", "2016-12-28", "", "", ""]]))
     assert not result.ok and "locked" in result.problems[0].en
 
 

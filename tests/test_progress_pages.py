@@ -39,12 +39,15 @@ def test_the_plans_page_shows_task_progress_overdue_first(page):
     at = open_page(page, "pages/plans.py", provinces="Hà Tĩnh", as_of_day="2026-12-01")
     assert not at.exception
     tasks = at.dataframe[-2].value
-    overdue = tasks[tasks.columns[-1]]
-    assert len(tasks) == 43 + 2 * 5 + 2 * 5  # 43 one-off tasks, 1.3 and 5.7 yearly, two reports a year, 2016–2020
-    assert overdue.iloc[0] == "Có"           # nothing entered, all due before 2026
-    done, total, late, running = (m.value for m in at.metric[-4:])
-    assert (done, total, late, running) == ("0", "63", "63", "0")
-    assert any("hoàn thành 0/" in c.value and "quá hạn" in c.value for c in at.caption)
+    states = tasks["Tình trạng theo báo cáo"]
+    total = len(tasks)
+    assert total >= 43 + 2 * 5 + 2 * 5  # 43 one-off tasks, 1.3 and 5.7 yearly, two reports a year, 2016–2020
+    # nothing was ever reported: every occurrence is "not reported" (all due before 2026), none is called late
+    assert set(states) == {"Chưa có báo cáo"}
+    done, late, unreported, complete = (m.value for m in at.metric[-4:])
+    assert (done, late, unreported, complete) == (f"0/{total}", "0", str(total), "0,0 %")
+    caption = next(c.value for c in at.caption if "nhiệm vụ đến hạn chưa có báo cáo" in c.value)
+    assert f"{total}/{total} nhiệm vụ đến hạn chưa có báo cáo — chưa đánh giá được tiến độ" in caption
 
 
 def test_a_signed_out_visitor_sees_no_form_only_how_to_sign_in(page):
@@ -73,8 +76,8 @@ def test_an_analyst_marks_a_task_done_through_the_form(page, ):
     assert progress.ref.tolist() == ["1.2"] and progress.status.tolist() == ["done"]
     tasks = at.dataframe[-2].value
     row = tasks[tasks["#"] == "1.2"].iloc[0]
-    assert row["Trạng thái"] == "Hoàn thành" and row["Quá hạn"] == ""
-    assert row["Văn bản minh chứng"].startswith("'=")        # shown and downloaded as text, never a formula
+    assert row["Tình trạng theo báo cáo"] == "Hoàn thành"
+    assert row["Văn bản minh chứng"] == "=HYPERLINK(\"x\") 1234/QĐ-UBND"   # on screen as typed; files escape it
 
 
 def test_a_reporter_is_offered_only_its_units_tasks(page):

@@ -37,7 +37,10 @@ def test_the_new_tay_ninh_closes_the_2021_2025_programme_on_its_own_figures(ds):
     expected = summary(occurrence_table(tasks, ds.progress, date(2025, 12, 31)))
     assert (content.tasks.total, content.tasks.done, content.tasks.overdue) == (expected.total, expected.done,
                                                                              expected.overdue)
-    assert content.tasks.overdue > 0 and any("nhiệm vụ quá hạn" in vi for vi, _ in content.shortcomings)
+    # nothing reported: no task is called late, the ones due are "not reported", named per lead body
+    assert content.tasks.overdue == 0 and content.tasks.not_reported == expected.not_reported > 0
+    assert any("chưa có báo cáo" in vi for vi, _ in content.shortcomings)
+    assert not any("quá hạn" in vi for vi, _ in content.shortcomings)
     assert "72-SNV" in set(content.tasks_by_unit.unit_code)
 
 
@@ -57,6 +60,12 @@ def test_indices_carry_value_rank_national_mean_and_best_or_stay_missing(ds):
     assert indices.loc["papi_total", "best_province"] and indices.loc["papi_total", "best_value"] >= \
         indices.loc["papi_total", "value"]
     assert indices.loc["par_index", "national_mean"] == pytest.approx(88.37)     # the published 2024 mean
+    assert indices.loc["par_index", "mean_kind"] == "published"
+    papi = ds.actuals("papi_total")
+    papi = papi[papi.period == indices.loc["papi_total", "period"]]
+    assert indices.loc["papi_total", "mean_kind"] == "computed"      # PAPI's own mean is not stored: computed
+    assert indices.loc["papi_total", "national_mean"] == pytest.approx(papi.value.mean())
+    assert indices.loc["papi_total", "mean_provinces"] == len(papi) > 60
 
 
 def test_the_report_says_from_which_database_state_it_was_made(ds):

@@ -118,15 +118,15 @@ def test_an_unknown_body_in_a_plan_is_refused_by_file_task_and_field(data_copy):
                     encoding="utf-8")
     with pytest.raises(ReferenceDataError) as raised:
         load_reference(data_copy)
-    assert any("lao-cai-02-2011-ct-ubnd.yaml at tasks/1 (9), field lead_body" in p and "sở ngoại vụ" in p
+    assert any("lao-cai-02-2011-ct-ubnd.yaml at tasks/3 (9), field lead_body" in p and "sở ngoại vụ" in p
                for p in raised.value.problems)
 
 
 def test_a_change_without_a_source_is_refused(data_copy):
     path = data_copy / "units" / "departments.yaml"
     text = path.read_text(encoding="utf-8").replace(
-        "valid_to: 2025-02-28, successor: {code: 42-STC}, change_source: [nd45_2025, domain_brief]}",
-        "valid_to: 2025-02-28, successor: {code: 42-STC}}")
+        'valid_to: 2025-02-28, successor: {code: 42-STC, source: "chưa có nguồn"}, change_source: [nd45_2025]}',
+        'valid_to: 2025-02-28, successor: {code: 42-STC, source: "chưa có nguồn"}}')
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ReferenceDataError) as raised:
         load_reference(data_copy)

@@ -5,8 +5,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from indicators.index_views import composite_summary
 from indicators.views import (
-    composite_summary,
     country_composites,
     gap_table,
     indicators_with_data,

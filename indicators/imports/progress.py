@@ -53,7 +53,7 @@ PROGRESS_ALIASES: dict[str, set[str]] = {
     # what `export tasks` writes beside them: information only
     "info": {"task", "nhiemvu", "leadunitcode", "leadunitname", "partnerunitcodes", "deadlineperiod", "recurring",
              "due", "overdue", "province", "provincecode", "provincename", "lead", "partners", "startperiod",
-             "duein", "deadline", "hanchot"},
+             "duein", "deadline", "hanchot", "state", "notreported", "tinhtrangtheobaocao"},
 }
 REQUIRED = ("plan", "ref", "status")
 FIELDS = ("status", "completed_on", "evidence", "evidence_date", "note")
