@@ -28,6 +28,7 @@ from .index_views import reference_text
 from .report_charts import Chart
 from .report_content import WINDOW_SOURCE, ReportContent
 from .report_words import day, number, period_days, stamp, status_word, w
+from .scorecard import deadline_words
 from .summaries import late_tasks_sentence, nothing_wrong_sentence, targets_sentence, tasks_report_sentence
 from .text import visible_controls
 
@@ -289,7 +290,8 @@ def target_rows(content: ReportContent, lang: str, decimals: dict[str, int], quo
         if isinstance(judged_on, str) and judged_on:
             latest += f" · {clean(judged_on)}"
         requirement = r.requirement_vi if lang == "vi" else r.requirement_en  # in words; the formula is for machines
-        row = [clean(r.target_id), clean(name), baseline, clean(requirement), clean(r.deadline_period), latest,
+        deadline = deadline_words(r._asdict(), lang)      # "không nêu (…)" where the plan states none
+        row = [clean(r.target_id), clean(name), baseline, clean(requirement), clean(deadline), latest,
                status_word(r.status, lang)]
         if quotes:
             row.append(clean(r.source_quote))

@@ -25,6 +25,7 @@ from .charts import STATUS_COLOURS
 from .report_content import ReportContent
 from .report_docx import clean, index_rows, no_combined_value_text, provenance_sentence
 from .report_words import day, number, status_word, w
+from .scorecard import deadline_words
 from .summaries import attention_sentence, late_tasks_sentence, targets_sentence, tasks_report_sentence
 
 URGENT, OVERDUE = 8, 8          # rows of each list on the page; the rest are counted
@@ -117,7 +118,7 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
                                                        and r.actual is not None else "")
             rows.append([r.target_id, r.indicator_name_vi if lang == "vi" else r.indicator_name_en,
                          r.requirement_vi if lang == "vi" else r.requirement_en,
-                         r.deadline_period, latest, status_word(r.status, lang)])
+                         deadline_words(r._asdict(), lang), latest, status_word(r.status, lang)])
         story.append(_grid(header, rows, [21, 63, 22, 16, 36, 22], cell, cell_bold))
         if len(urgent) > URGENT:
             story.append(p(w("brief_more", lang, n=len(urgent) - URGENT), small))

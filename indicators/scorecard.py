@@ -87,6 +87,23 @@ def _figure(value: float, unit: str | None, lang: str) -> str:
     return f"{text} {label(f'req_unit_{unit}', lang)}" if unit in UNIT_WORDS else text
 
 
+def not_stated(row: pd.Series | dict) -> set[str]:
+    """What the plan does not state of a target or task (``deadline``, ``owner``, ``lead_body``, ``interval``,
+    ``due_day``): its ``not_stated`` field, ";"-joined as stored."""
+    value = row.get("not_stated") if hasattr(row, "get") else None
+    return set(value.split(";")) if isinstance(value, str) and value else set()
+
+
+def deadline_words(row: pd.Series | dict, lang: str = "vi") -> str:
+    """The deadline as the plan gives it; where the plan states none, "không nêu" and the plan's horizon the
+    dashboard judges by instead (a computed value says how it is computed)."""
+    deadline = str(row["deadline_period"])
+    if "deadline" not in not_stated(row):
+        return deadline
+    return (f"không nêu (tính đến hết kỳ kế hoạch, {deadline})" if lang == "vi" else
+            f"not stated (judged at the plan's end, {deadline})")
+
+
 def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:
     """The province and, for a province formed in 2025, the old provinces it absorbed."""
     return [key, *registry.predecessors(key)]

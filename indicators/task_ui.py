@@ -18,6 +18,7 @@ from .cache import get_store
 from .i18n import format_date, format_number, label
 from .imports import ConflictError, ImportRefused
 from .plain import md
+from .scorecard import not_stated
 from .storage import DatabaseUnusable, StorageFailed
 from .tasks import STATUSES, Summary
 from .ui import after_write, data_table, download, sign_in_form
@@ -48,9 +49,10 @@ def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None
         "#": frame.ref,
         label("col_occurrence", lang): frame.occurrence,
         label("col_task", lang): frame.task,
-        label("col_lead", lang): frame.lead_names,
+        label("col_lead", lang): [label("lead_not_stated", lang) if "lead_body" in not_stated(r) else r["lead_names"]
+                                  for r in frame.to_dict("records")],
         label("col_partners", lang): frame.partner_names,
-        label("col_due", lang): [format_date(pd.Timestamp(d).date(), lang) for d in frame.due],
+        label("col_due", lang): [_due_text(r, lang) for r in frame.to_dict("records")],
         label("col_task_state", lang): [label(f"state_{s}", lang) for s in frame.state],
         label("col_completed_on", lang): [format_date(pd.Timestamp(d).date(), lang) if not pd.isna(d) else ""
                                           for d in frame.completed_on],
@@ -58,6 +60,13 @@ def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None
     })
     data_table(table)
     download(table, file_name, lang, key=f"download_{key}")
+
+
+def _due_text(row: dict, lang: str) -> str:
+    """The due day; where the plan states no deadline, interval or day, "không nêu" and what the day shown is."""
+    day = format_date(pd.Timestamp(row["due"]).date(), lang)
+    missing = not_stated(row) & {"deadline", "interval", "due_day"}
+    return label("due_not_stated", lang, day=day) if missing else day
 
 
 def unit_progress_table(frame: pd.DataFrame, lang: str, key: str) -> None:

@@ -20,6 +20,7 @@ from .exporting import on_screen, to_csv
 from .i18n import LANGUAGES, format_date, format_value, in_language, label
 from .plain import md
 from .reference import DATA_DIR
+from .scorecard import deadline_words
 from .storage import DatabaseUnusable
 from .views import Dataset, key_text, parse_key_text, province_label
 
@@ -385,7 +386,7 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("province", lang): judged.province_name,
         label("indicator", lang): in_language(judged, "indicator_name", lang),
         label("col_requirement", lang): judged[f"requirement_{'en' if lang == 'en' else 'vi'}"],
-        label("col_deadline", lang): judged.deadline_period,
+        label("col_deadline", lang): [deadline_words(r, lang) for r in judged.to_dict("records")],
         label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],
         label("col_period_judged", lang): _judged_period(judged, lang),
         label("col_plan", lang): judged.plan_number,

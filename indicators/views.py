@@ -186,7 +186,7 @@ def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int)
     latest = judged.drop_duplicates("target_id", keep="last").copy()
     latest["urgency"] = latest.status.map({s: i for i, s in enumerate(STATUS_ORDER)})
     meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
-                                           "province_valid_from", "unit", "successor_valid_from"]]
+                                           "province_valid_from", "unit", "successor_valid_from", "not_stated"]]
     latest = latest.join(meta, on="target_id")
     for lang in ("vi", "en"):  # whose figure was judged: "Tây Ninh (từ 01/07/2025)", the replacing indicator
         latest[f"judged_on_{lang}"] = [province_label(ds, (c, s.date()), lang) if isinstance(c, str) else None
@@ -265,13 +265,21 @@ def country_composites(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+PUBLISHED_SERIES = ("PAPI", "PCI", "PAR INDEX", "SIPAS", "DTI")   # sources whose yearly editions are one series
+
+
 def summarise_sources(sources: pd.Series) -> str:
-    """``PAPI (UNDP, CECODES, VFF-CRT) 2011–2024``: one entry per publisher, with its years."""
+    """``PAPI (UNDP, CECODES, VFF-CRT) 2011–2024``: the yearly editions of a published index as one entry with its
+    years; any other source (an analyst's import, a report) exactly as it was typed."""
     groups: dict[str, set[int]] = {}
+    verbatim: set[str] = set()
     for source in sources.dropna().unique():
+        if not str(source).upper().startswith(PUBLISHED_SERIES):
+            verbatim.add(str(source))
+            continue
         years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", source)}
         groups.setdefault(" ".join(re.sub(r"\b(?:19|20)\d{2}\b", "", source).split()), set()).update(years)
-    parts = []
+    parts = list(verbatim)
     for text, years in groups.items():
         span = "" if not years else (f" {min(years)}" if len(years) == 1 else f" {min(years)}–{max(years)}")
         parts.append(text + span)

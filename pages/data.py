@@ -7,7 +7,7 @@ from indicators import cache
 from indicators.cache import get_dataset
 from indicators.i18n import column, format_number, in_language, label
 from indicators.plain import md
-from indicators.scorecard import requirement_words
+from indicators.scorecard import deadline_words, requirement_words
 from indicators.ui import data_table, language, plans_table
 
 lang = language()
@@ -44,7 +44,7 @@ data_table(pd.DataFrame({
     "ID": targets.target_id,
     label("col_indicator", lang): in_language(targets, "indicator_name", lang),
     label("col_requirement", lang): [requirement_words(r, lang) for _, r in targets.iterrows()],
-    label("col_deadline", lang): targets.deadline_period,
+    label("col_deadline", lang): [deadline_words(r, lang) for r in targets.to_dict("records")],
     label("col_recurring", lang): targets.recurring,
     label("col_quote", lang): targets.source_quote,
 }), file_name=f"muc-tieu-{plan_id}.csv", lang=lang, key="download_data_targets")

@@ -101,7 +101,7 @@ else:
                                                  2, lang, number) for c, y in zip(country.indicator_code,
                                                                                    country.full_year)],
         label("col_source", lang): country.source.fillna("—"),
-    }))
+    }), file_name="chi-so-ca-nuoc.csv", lang=lang, key="download_country")
     st.caption(label("country_note", lang))
 
 if key is not None:

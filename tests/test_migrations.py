@@ -88,3 +88,75 @@ def test_a_copy_is_the_same_database_and_a_restore_a_new_one(store, tmp_path):
         assert restored.data_version()[0] != open_store(backup, read_only=True).data_version()[0]
     finally:
         restored.close()
+
+
+def _run_raw(where, statements: list[str]) -> None:
+    """Statements run on the database itself, below the store (to remake the version before a migration)."""
+    if isinstance(where, str) and where.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(where, autocommit=True) as con:
+            for statement in statements:
+                con.execute(statement)
+        return
+    with duckdb.connect(str(where)) as con:
+        for statement in statements:
+            con.execute(statement)
+
+
+def _schema(store) -> dict[str, list[str]]:
+    columns = store.query("SELECT table_name, column_name FROM information_schema.columns "
+                          "WHERE table_schema NOT IN ('information_schema', 'pg_catalog') "
+                          "ORDER BY table_name, column_name")
+    return {t: sorted(g.column_name) for t, g in columns.groupby("table_name")}
+
+
+def _filled(store) -> None:
+    """Users, figures with their history (an import and a replacement), task progress: what a database in use
+    holds besides the reference data."""
+    from indicators.auth import User, add_user
+    from tests.conftest import PASSWORD
+
+    import_rows(store, [("42", "2004-01-01", "sipas", "2022", 85.5)], source="first")
+    import_rows(store, [("42", "2004-01-01", "sipas", "2023", 86.0)], source="second")
+    add_user(store, User("tester", "tester", "admin"), "reviewer", PASSWORD, "analyst")
+
+
+def test_the_not_stated_migration_runs_in_place_and_gives_what_a_fresh_build_gives(built_db, tmp_path):
+    """Issue 26/27: a database of the version before 0012 (no ``not_stated`` columns), filled with users, figures
+    and history, migrated in place on either backend, equals a fresh build at 0012 filled the same way."""
+    from tests.conftest import copy_db
+
+    old_where, new_where = copy_db(built_db, tmp_path / "old.duckdb"), copy_db(built_db, tmp_path / "new.duckdb")
+    for where in (old_where, new_where):
+        store = open_store(where)
+        try:
+            _filled(store)
+        finally:
+            store.close()
+    _run_raw(old_where, ["ALTER TABLE task DROP COLUMN not_stated", "ALTER TABLE target DROP COLUMN not_stated",
+                         "DELETE FROM schema_migration WHERE name = '0012_not_stated'",
+                         "UPDATE meta SET value = '0011_imported_units' WHERE key = 'schema_version'"])
+    before = open_store(old_where)
+    try:
+        assert not before.is_built() and "not_stated" not in _schema(before)["task"]
+        assert before.actuals(indicator_code="sipas", province_code="42").period.tolist() == ["2022", "2023"]
+    finally:
+        before.close()
+    upgraded, fresh = open_writable(old_where), open_store(new_where)
+    try:
+        assert upgraded.is_built() and upgraded.applied_migrations() == fresh.applied_migrations()
+        assert _schema(upgraded) == _schema(fresh)
+        for read in ("tasks", "targets", "plans", "provinces"):
+            assert getattr(upgraded, read)().equals(getattr(fresh, read)()), read
+        kept = ["province_code", "indicator_code", "period", "value", "source"]
+        mine = upgraded.actuals(indicator_code="sipas", province_code="42")[kept].reset_index(drop=True)
+        assert mine.equals(fresh.actuals(indicator_code="sipas", province_code="42")[kept].reset_index(drop=True))
+        assert len(upgraded.query("SELECT * FROM actual_history")) == len(fresh.query("SELECT * FROM actual_history"))
+        users = "SELECT name FROM app_user ORDER BY name"
+        assert upgraded.query(users).name.tolist() == fresh.query(users).name.tolist() == ["reviewer", "tester"]
+        assert upgraded.tasks().not_stated.notna().sum() == 43
+        assert upgraded.replay_differences() == 0
+    finally:
+        upgraded.close()
+        fresh.close()

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from datetime import date
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -202,3 +203,18 @@ def test_the_departments_from_2025_cite_decree_150_and_the_loader_keeps_unsource
     radio = rows[("42", "42-DAI")]
     assert radio["valid_to"] == date(2025, 3, 31) and radio["successors"] == [("42-BAO", "2004-01-01")]
     assert "1/4" in DEPARTMENTS["sources"]["bao_ha_tinh_0104"]["says"]
+
+
+def test_what_a_plan_does_not_state_reaches_the_database_and_the_screen(store):
+    """Issue 26: "không nêu" is stored beside the horizon the dashboard judges by, and shown in words."""
+    from indicators.scorecard import deadline_words
+
+    tasks = store.tasks().set_index(["plan_id", "ref"])
+    targets = store.targets().set_index("target_id")
+    assert targets.loc["HT239-42", "not_stated"] == "deadline" and targets.loc["LC02-01", "not_stated"] == "owner"
+    assert pd.isna(targets.loc["HT239-01", "not_stated"])
+    assert deadline_words(targets.loc["HT239-42"], "vi") == "không nêu (tính đến hết kỳ kế hoạch, 2020)"
+    assert deadline_words(targets.loc["HT239-01"], "en") == "2020"
+    stated = tasks.not_stated.fillna("").str.split(";").explode()
+    assert {"deadline", "interval", "due_day", "lead_body"} <= set(stated)
+    assert tasks.loc[("lao-cai-02-2011-ct-ubnd", "8"), "not_stated"] == "interval"

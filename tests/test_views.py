@@ -111,6 +111,12 @@ def test_sources_are_summarised_by_publisher_and_years():
     assert text == "PAPI (UNDP) 2011–2012; PCI (VCCI) 2016"
 
 
+def test_an_imported_source_is_shown_exactly_as_typed():
+    import pandas as pd
+    typed = "Báo cáo 12/BC-UBND ngày 5/1/2024 của UBND tỉnh"
+    assert summarise_sources(pd.Series([typed, "PAPI 2011 (UNDP)", typed])) == f"{typed}; PAPI (UNDP) 2011"
+
+
 def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_read_fresh(store):
     from indicators.views import Dataset
 

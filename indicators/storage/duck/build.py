@@ -211,22 +211,23 @@ def _insert_reference(cur: Cursor, ref: ReferenceData) -> None:
             cur.executemany(
                 "INSERT INTO target (id, plan_id, province_code, province_valid_from, indicator_code, comparator,"
                 " target_value, target_high, baseline_period, baseline_value, start_period, deadline_period,"
-                " recurring, source_quote, note, origin, owner_unit_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                " ?, ?, ?, 'reference', ?)",
+                " recurring, source_quote, note, origin, owner_unit_code, not_stated) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, ?, ?, ?, ?, ?, 'reference', ?, ?)",
                 [[t["id"], plan["id"], province["code"], province["valid_from"], t["indicator"], t["comparator"],
                   t["value"], t.get("value_high"), t.get("baseline_period"), t.get("baseline_value"), t["start"],
                   t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note"),
-                  ";".join(t.get("_owner", [])) or None]
+                  ";".join(t.get("_owner", [])) or None, ";".join(t.get("not_stated", [])) or None]
                  for t in plan["targets"]])
         if plan["tasks"]:
             cur.executemany(
                 "INSERT INTO task (plan_id, ref, area, task, product, lead_body, partners, start_period,"
-                " deadline_period, recurring, note, lead_unit_codes, partner_unit_codes, due_in_year, section)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " deadline_period, recurring, note, lead_unit_codes, partner_unit_codes, due_in_year, section,"
+                " not_stated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [[plan["id"], k["ref"], k["area"], " ".join(k["task"].split()), k.get("product"),
                   k.get("lead_body") or None, k.get("partners") or None, k["start"], k["deadline"],
                   bool(k.get("recurring", False)), k.get("note"), ";".join(k.get("_lead", [])) or None,
-                  ";".join(k.get("_partners", [])) or None, k.get("due_in_year"), k.get("section")]
+                  ";".join(k.get("_partners", [])) or None, k.get("due_in_year"), k.get("section"),
+                  ";".join(k.get("not_stated", [])) or None]
                  for k in plan["tasks"]])
 
 

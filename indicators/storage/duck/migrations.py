@@ -135,6 +135,13 @@ def _backfill_history(cur: duckdb.DuckDBPyConnection) -> None:
 class Migration:
     name: str
     apply: Callable[[duckdb.DuckDBPyConnection], None]
+    # the same change as SQL both DuckDB and PostgreSQL run, for a migration a PostgreSQL database may still lack
+    # (PostgreSQL databases start at the schema of the version that made them; later migrations run in place)
+    portable: str | None = None
+
+
+def _portable(name: str, text: str) -> Migration:
+    return Migration(name, _sql(text), portable=text)
 
 
 def _sql(text: str) -> Callable[[duckdb.DuckDBPyConnection], None]:
@@ -235,6 +242,11 @@ MIGRATIONS = (
             id BIGINT NOT NULL DEFAULT nextval('history_id'), batch_id BIGINT NOT NULL, action VARCHAR NOT NULL,
             province_code VARCHAR NOT NULL, province_valid_from DATE NOT NULL, code VARCHAR NOT NULL,
             old_row VARCHAR, new_row VARCHAR, changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL);""")),
+    # what a plan does not state (deadline, lead, owner, interval, day within the year), kept beside the field that
+    # holds the plan's horizon instead: "không nêu", never an inferred value (issue 26)
+    _portable("0012_not_stated", """
+        ALTER TABLE task ADD COLUMN IF NOT EXISTS not_stated VARCHAR;
+        ALTER TABLE target ADD COLUMN IF NOT EXISTS not_stated VARCHAR;"""),
 )
 LATEST = MIGRATIONS[-1].name
 

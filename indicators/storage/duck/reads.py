@@ -103,7 +103,8 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
                    t.indicator_code, i.name_vi AS indicator_name_vi, i.name_en AS indicator_name_en,
                    i.unit, i.direction, t.comparator, t.target_value, t.target_high,
                    t.baseline_period, t.baseline_value, t.start_period, t.deadline_period, t.recurring,
-                   pl.number AS plan_number, pl.id AS plan_id, t.source_quote, t.note, t.owner_unit_code
+                   pl.number AS plan_number, pl.id AS plan_id, t.source_quote, t.note, t.owner_unit_code,
+                   t.not_stated
             FROM target t
             JOIN plan pl ON pl.id = t.plan_id
             JOIN province p ON p.code = t.province_code AND p.valid_from = t.province_valid_from

@@ -201,10 +201,11 @@ class PostgresStore(PgReads, DuckDBStore):
         with self._cursor() as cur:
             if _has_table(cur, "schema_migration"):
                 todo = migrations.pending(cur)
-                if todo:
+                if any(m.portable is None for m in todo):
                     raise DatabaseUnusable("cơ sở dữ liệu PostgreSQL thuộc lược đồ cũ",
                                            f"the PostgreSQL database lacks migrations {[m.name for m in todo]}")
-                return self._add_indexes(cur)
+                done = self._migrate_in_place(cur, todo)
+                return done + self._add_indexes(cur)
             script = "BEGIN;\n" + ";\n".join(schema_ddl()) + ";\nCOMMIT;"
             cur.execute(f"CALL postgres_execute('{CATALOG}', ?)", [script])
             cur.execute("CALL pg_clear_cache()")
@@ -214,6 +215,18 @@ class PostgresStore(PgReads, DuckDBStore):
             session._run("INSERT INTO meta VALUES ('database_id', CAST(uuid() AS VARCHAR))")
         return [m.name for m in migrations.MIGRATIONS]
 
+
+    def _migrate_in_place(self, cur: duckdb.DuckDBPyConnection, todo: list) -> list[str]:
+        """Each pending migration run by PostgreSQL itself, in order, each in one transaction with its record: one
+        that fails leaves the database as the previous one left it."""
+        for migration in todo:
+            if not re.fullmatch(r"\d{4}_[a-z_]+", migration.name):   # a name of this code's, never data
+                raise ValueError(f"unexpected migration name {migration.name!r}")
+            script = (f"BEGIN;\n{migration.portable.strip().rstrip(';')};\n"
+                      f"INSERT INTO schema_migration VALUES ('{migration.name}', now()::TIMESTAMP);\nCOMMIT;")
+            cur.execute(f"CALL postgres_execute('{CATALOG}', ?)", [script])
+            cur.execute("CALL pg_clear_cache()")
+        return [m.name for m in todo]
 
     def _add_indexes(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
         """PostgreSQL's own indexes a database made before them lacks (the owner builds: the app role cannot)."""
