@@ -28,7 +28,7 @@ from .report_words import day, number, status_word, w
 from .scorecard import deadline_words
 from .summaries import attention_sentence, late_tasks_sentence, targets_sentence, tasks_report_sentence
 
-URGENT, OVERDUE = 8, 8          # rows of each list on the page; the rest are counted
+URGENT, OVERDUE, UNITS = 8, 8, 6      # rows of each list on the page; the rest are counted
 # (folder, regular, bold), first found with every Vietnamese letter wins: Liberation 2 (fonts-liberation2) has
 # them, Liberation 1.07 (fonts-liberation) lacks ắ, ả, ệ…; DejaVu (fonts-dejavu-core) has them
 FACES = (("/usr/share/fonts/truetype/liberation2", "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
@@ -97,6 +97,16 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
     story.append(table)
     story += [Spacer(1, 2 * mm), p(targets_sentence(content.status_counts, lang), body),
               p(tasks_report_sentence(content.tasks, content.done_in_period, lang), body)]
+    units = content.tasks_by_unit[content.tasks_by_unit.due > 0] if len(content.tasks_by_unit) else None
+    if units is not None and len(units):       # the lead bodies whose reports are most missing first
+        units = units.sort_values(["completeness", "not_reported"], ascending=[True, False])
+        header = [w(c, lang) for c in ("col_unit", "col_done", "col_overdue", "col_not_reported",
+                                        "col_completeness")]
+        rows = [[r.unit_name, f"{int(r.done)}/{int(r.total)}", str(int(r.overdue)), str(int(r.not_reported)),
+                 number(r.completeness, 1, lang, "percent")] for r in units.head(UNITS).itertuples()]
+        story.append(_grid(header, rows, [80, 22, 22, 28, 28], cell, cell_bold))
+        if len(units) > UNITS:
+            story.append(p(w("brief_more", lang, n=len(units) - UNITS), small))
 
     story.append(p(w("brief_indices", lang), head))
     if len(content.indices) and not content.indices.own.all():

@@ -19,7 +19,7 @@ from indicators.index_views import (
 from indicators.plain import md
 from indicators.report_words import number
 from indicators.summaries import targets_sentence
-from indicators.task_ui import progress_cards
+from indicators.task_ui import progress_cards, unit_progress_table
 from indicators.tasks import summary
 from indicators.ui import (
     COUNTRY,
@@ -66,6 +66,9 @@ chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="
 st.subheader(label("task_progress", lang))
 as_of = min(date.today(), date(year, 12, 31))
 progress_cards(summary(cache.task_occurrences(None if keys is None else list(keys), as_of)), lang, as_of)
+with st.expander(label("by_unit", lang)):       # completion and reporting completeness of each lead body
+    unit_progress_table(cache.progress_by_unit(None if keys is None else list(keys), as_of), lang,
+                        key="overview_by_unit")
 
 st.subheader(label("composites", lang))
 if key is not None:

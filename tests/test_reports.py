@@ -221,6 +221,10 @@ def test_the_brief_is_one_page_and_not_blank(ds, tmp_path):
     assert dark > 0.01 * image.width * image.height          # text and the status boxes, not a white page
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Tóm tắt cải cách hành chính" in text and "HT239-03" in text and "Nhiệm vụ quá hạn" in text
+    # nothing was reported in 2020: the brief says so first, per lead body too, and calls nothing late
+    flat = " ".join(text.split())
+    assert "nhiệm vụ đến hạn chưa có báo cáo — chưa đánh giá được tiến độ" in flat
+    assert "Mức đầy đủ báo cáo" in flat and "Sở Nội vụ Hà Tĩnh 0/45 0 29 0,0 %" in flat
 
 
 def test_the_charts_are_the_pages_charts_drawn_in_one_browser(ds, monkeypatch):
