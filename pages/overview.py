@@ -80,7 +80,8 @@ if key is not None:
         first = rows.iloc[0]
         name = in_language(first, "name", lang)
         if not first.own:       # the predecessors' figures, each named; never one of them as this province's
-            column.markdown(f"**{md(name)}**")
+            sources = "; ".join(dict.fromkeys(s for s in rows.source if isinstance(s, str)))
+            column.markdown(f"**{md(name)}**", help=md(f"{label('col_source', lang)}: {sources}") if sources else None)
             column.markdown(md(predecessor_line(rows, lang, number)).replace(" — ", "  \n"))
             continue
         if first.value is None or pd.isna(first.value):

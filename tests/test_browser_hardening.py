@@ -39,11 +39,13 @@ SHOWN = ":red[**CẢNH BÁO: số liệu sai**]"  # the planted markdown, as the
 
 
 def _drawn(page) -> None:
-    """Every chart and table of the finished run drawn: Plotly's SVG in each chart, and in each data frame the
-    table of cells that the grid writes beside its canvas once the frame is in view."""
+    """Every chart and table of the finished run drawn: Plotly's SVG in each chart, and in each data frame shown
+    (not one in a closed expander) the table of cells that the grid writes beside its canvas once it is in view."""
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
                            ".every(chart => chart.querySelector('.main-svg'))", timeout=30000)
     for frame in page.get_by_test_id("stDataFrame").all():
+        if not frame.is_visible():       # inside a closed expander: not drawn until it is opened
+            continue
         frame.scroll_into_view_if_needed()
         frame.locator("table").wait_for(state="attached", timeout=30000)
 
