@@ -1,7 +1,7 @@
 import os
 import sys
 
-from .cli import main
+from indicators.cli.main import main
 
 try:
     code = main()

@@ -3,12 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
-from indicators.charts import rank_chart, small_multiples
+from indicators.domain.plain import md
 from indicators.i18n import format_number, format_value, in_language, label
-from indicators.plain import md
-from indicators.ui import (
+from indicators.services.charts import rank_chart, small_multiples
+from indicators.services.views import (
+    COMPARE_DEFAULT,
+    COMPARE_PROVINCES,
+    comparable_indicators,
+    key_text,
+    parse_key_text,
+    peers,
+    province_label,
+    rank_indicators,
+)
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.ui import (
     chart,
     data_table,
     download,
@@ -20,16 +30,6 @@ from indicators.ui import (
     this_year,
     url_choice,
     url_choices,
-)
-from indicators.views import (
-    COMPARE_DEFAULT,
-    COMPARE_PROVINCES,
-    comparable_indicators,
-    key_text,
-    parse_key_text,
-    peers,
-    province_label,
-    rank_indicators,
 )
 
 lang = language()

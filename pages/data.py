@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
+from indicators.domain.plain import md
+from indicators.domain.scorecard import deadline_words, requirement_words
 from indicators.i18n import column, format_number, in_language, label
-from indicators.plain import md
-from indicators.scorecard import deadline_words, requirement_words
-from indicators.ui import data_table, language, plans_table
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.ui import data_table, language, plans_table
 
 lang = language()
 st.title(label("app_title", lang))

@@ -1,6 +1,6 @@
 """Import: analysts upload actuals or targets (preview, confirm, undo); admins lock periods and manage users.
 
-Everything that writes goes through indicators.imports / indicators.auth, which check the user's role in the
+Everything that writes goes through indicators.imports / indicators.services.auth, which check the user's role in the
 database inside the transaction: hiding a button here is a courtesy, not the protection.
 """
 
@@ -8,16 +8,26 @@ import pandas as pd
 import streamlit as st
 
 from indicators import imports
-from indicators.auth import ROLES, PermissionDenied, UserError, add_user, audit, backup_database, list_users, set_user
-from indicators.cache import get_dataset, get_store
+from indicators.domain.periods import PeriodError, parse_period
+from indicators.domain.plain import md
 from indicators.i18n import LABELS, column, format_number, label
 from indicators.imports import ConflictError, ImportRefused
-from indicators.periods import PeriodError, parse_period
-from indicators.plain import md
+from indicators.services.auth import (
+    ROLES,
+    PermissionDenied,
+    UserError,
+    add_user,
+    audit,
+    backup_database,
+    list_users,
+    set_user,
+)
+from indicators.services.templates import indicator_list, template_bytes
+from indicators.services.views import parse_key_text, province_label
 from indicators.storage import BackupFailed, DatabaseUnusable, StorageFailed, backups, check_backup, default_backup_path
-from indicators.task_ui import preview_rows, reporter_units
-from indicators.templates import indicator_list, template_bytes
-from indicators.ui import (
+from indicators.web.cache import get_dataset, get_store
+from indicators.web.task_ui import preview_rows, reporter_units
+from indicators.web.ui import (
     after_write,
     data_table,
     download,
@@ -27,7 +37,6 @@ from indicators.ui import (
     sign_in_form,
     user_box,
 )
-from indicators.views import parse_key_text, province_label
 
 lang = language()
 st.title(label("page_import", lang))

@@ -5,23 +5,24 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
-from indicators.charts import status_bar
+from indicators.domain.plain import md
+from indicators.domain.summaries import targets_sentence
+from indicators.domain.tasks import summary
 from indicators.i18n import format_number, in_language, label
-from indicators.index_views import (
+from indicators.reports.phrases import number
+from indicators.services.charts import status_bar
+from indicators.services.index_views import (
     merger_note,
     national_reference,
     no_combined_value,
     predecessor_line,
     reference_text,
 )
-from indicators.plain import md
-from indicators.report_words import number
-from indicators.summaries import targets_sentence
-from indicators.task_ui import progress_cards, unit_progress_table
-from indicators.tasks import summary
-from indicators.ui import (
+from indicators.services.views import STATUS_ORDER, parse_key_text, province_label, scope, status_counts
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.task_ui import progress_cards, unit_progress_table
+from indicators.web.ui import (
     COUNTRY,
     chart,
     data_table,
@@ -32,7 +33,6 @@ from indicators.ui import (
     this_year,
     year_picker,
 )
-from indicators.views import STATUS_ORDER, parse_key_text, province_label, scope, status_counts
 
 lang = language()
 ds = get_dataset()

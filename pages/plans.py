@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
+from indicators.domain.tasks import by_unit, summary
 from indicators.i18n import column, label
-from indicators.task_ui import progress_cards, progress_form, show_saved, task_table, unit_progress_table
-from indicators.tasks import by_unit, summary
-from indicators.ui import (
+from indicators.services.views import STATUS_ORDER, filter_occurrences, filter_targets, with_families
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.task_ui import progress_cards, progress_form, show_saved, task_table, unit_progress_table
+from indicators.web.ui import (
     day_picker,
     language,
     plan_days,
@@ -19,7 +20,6 @@ from indicators.ui import (
     user_box,
     year_span_from_url,
 )
-from indicators.views import STATUS_ORDER, filter_occurrences, filter_targets, with_families
 
 lang = language()
 ds = get_dataset()

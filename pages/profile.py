@@ -4,13 +4,21 @@ from datetime import date
 
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
-from indicators.charts import indicator_trend, spider_chart
+from indicators.domain.plain import md
 from indicators.i18n import in_language, label
-from indicators.index_views import merger_note
-from indicators.plain import md
-from indicators.ui import (
+from indicators.services.charts import indicator_trend, spider_chart
+from indicators.services.index_views import merger_note
+from indicators.services.views import (
+    indicator_changes,
+    key_text,
+    parse_key_text,
+    province_label,
+    scope,
+    summarise_sources,
+)
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.ui import (
     chart,
     download,
     language,
@@ -20,14 +28,6 @@ from indicators.ui import (
     this_year,
     url_choice,
     year_picker,
-)
-from indicators.views import (
-    indicator_changes,
-    key_text,
-    parse_key_text,
-    province_label,
-    scope,
-    summarise_sources,
 )
 
 lang = language()

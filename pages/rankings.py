@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
-from indicators.charts import choropleth, ranking_bar
+from indicators.domain.plain import md
 from indicators.i18n import format_number, label
-from indicators.plain import md
-from indicators.ui import (
+from indicators.services.charts import choropleth, ranking_bar
+from indicators.services.views import parse_key_text, scope, threshold_for
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.ui import (
     boundaries,
     chart,
     data_table,
@@ -19,7 +20,6 @@ from indicators.ui import (
     url_choice,
     year_picker,
 )
-from indicators.views import parse_key_text, scope, threshold_for
 
 lang = language()
 ds = get_dataset()

@@ -11,20 +11,25 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
+from indicators.domain.plain import md
+from indicators.domain.summaries import (
+    late_tasks_sentence,
+    nothing_wrong_sentence,
+    targets_sentence,
+    tasks_report_sentence,
+)
 from indicators.i18n import label
-from indicators.plain import md
-from indicators.render_pool import ReportsBusy
-from indicators.report_charts import browser_path
-from indicators.report_content import ReportPeriodError, report_period
-from indicators.report_docx import index_rows, league_rows, no_combined_value_text, target_rows
-from indicators.report_pdf import font_missing
-from indicators.report_words import number, w
-from indicators.reports import MEDIA, Made, decimals, made_before, request
-from indicators.summaries import late_tasks_sentence, nothing_wrong_sentence, targets_sentence, tasks_report_sentence
-from indicators.ui import data_table, language, plan_days, province_picker, url_choice, url_value, user_box
-from indicators.views import parse_key_text, province_label, scope
+from indicators.reports.brief import font_missing
+from indicators.reports.charts import browser_path
+from indicators.reports.content import ReportPeriodError, report_period
+from indicators.reports.files import MEDIA, Made, decimals, made_before, request
+from indicators.reports.phrases import number, w
+from indicators.reports.render_pool import ReportsBusy
+from indicators.reports.word import index_rows, league_rows, no_combined_value_text, target_rows
+from indicators.services.views import parse_key_text, province_label, scope
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.ui import data_table, language, plan_days, province_picker, url_choice, url_value, user_box
 
 lang = language()
 ds = get_dataset()

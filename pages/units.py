@@ -5,14 +5,16 @@ communes, and the commune map."""
 import pandas as pd
 import streamlit as st
 
-from indicators import cache
-from indicators.cache import get_dataset
+from indicators.domain.league import league
+from indicators.domain.plain import md
+from indicators.domain.tasks import summary
 from indicators.i18n import format_date, format_number, label
-from indicators.league import league
-from indicators.plain import md
-from indicators.task_ui import progress_cards, progress_form, show_saved, task_table
-from indicators.tasks import summary
-from indicators.ui import (
+from indicators.services.unit_charts import commune_map, index_history
+from indicators.services.views import parse_key_text, scope
+from indicators.web import cache
+from indicators.web.cache import get_dataset
+from indicators.web.task_ui import progress_cards, progress_form, show_saved, task_table
+from indicators.web.ui import (
     COUNTRY,
     chart,
     data_table,
@@ -26,8 +28,6 @@ from indicators.ui import (
     url_choice,
     user_box,
 )
-from indicators.unit_charts import commune_map, index_history
-from indicators.views import parse_key_text, scope
 
 lang = language()
 ds = get_dataset()

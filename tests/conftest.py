@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators.reference import DATA_DIR
+from indicators.reference.loader import DATA_DIR
 from indicators.storage import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -278,7 +278,7 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="module")
 def ds(built_db):
     """The pages' dataset, read from the database built from data/."""
-    from indicators.views import Dataset
+    from indicators.services.views import Dataset
 
     store = open_store(built_db, read_only=True)
     yield Dataset.load(store)
@@ -293,7 +293,7 @@ USERS = (("admin", "admin"), ("lan", "analyst"), ("minh", "analyst"), ("viewer",
 def users_db(built_db, tmp_path_factory) -> Path:
     """The built database with an admin, two analysts (lan, minh) and a viewer, all with PASSWORD
     (bcrypt hashing is slow on purpose, so it is done once)."""
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
 
     path = copy_db(built_db, tmp_path_factory.mktemp("users") / "kpi.duckdb")
     store = open_store(path)
@@ -308,8 +308,8 @@ def users_db(built_db, tmp_path_factory) -> Path:
 def engine(tmp_path, users_db):
     """A writable copy of ``users_db`` with what the import engine needs: ``users`` by name, the province
     ``registry`` and the indicator ``catalogue``."""
-    from indicators.auth import User
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
+    from indicators.services.auth import User
 
     s = open_store(copy_db(users_db, tmp_path / "engine.duckdb"))
     s.users = {name: User(name, name, role) for name, role in USERS}
@@ -326,9 +326,9 @@ def import_rows(store, rows, source: str, user_name: str = "tester") -> tuple[in
     import io
     from datetime import date
 
-    from indicators.auth import User, add_user, has_users
+    from indicators.domain.registry import Registry
     from indicators.imports import commit, preview
-    from indicators.registry import Registry
+    from indicators.services.auth import User, add_user, has_users
 
     if not has_users(store):
         add_user(store, None, user_name, PASSWORD, "admin")

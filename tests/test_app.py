@@ -17,7 +17,7 @@ def app(built_db, tmp_path, monkeypatch):
     db = tmp_path / "kpi.duckdb"
     db = copy_db(built_db, db)
     monkeypatch.setenv("KPI_DB", str(db))
-    from indicators import cache
+    from indicators.web import cache
     # the server's connection is opened on this test's file; the caches stay: they are keyed on the data version,
     # which names the database (every copy of built_db is the same one) and moves with every write
     cache.close_store()
@@ -196,7 +196,7 @@ def test_every_url_path_is_the_file_name_so_a_first_link_is_found():
     """Before any session has run app.py, Streamlit routes by file name: /data must be pages/data.py."""
     from pathlib import Path as _Path
 
-    from indicators.ui import PAGES
+    from indicators.web.ui import PAGES
     assert PAGES and all(url is None or _Path(path).stem == url for path, _, _, url in PAGES)
 
 

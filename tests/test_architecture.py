@@ -16,7 +16,7 @@ pytestmark = pytest.mark.backend_free   # run once, in the DuckDB run (see conft
 CODE = sorted([*(REPO / "indicators").rglob("*.py"), *(REPO / "pages").glob("*.py"), REPO / "app.py"])
 STORAGE = REPO / "indicators" / "storage"
 # a source adapter that reads a third party's own SQLite file (vietnamadminunits' dataset), never the store
-THIRD_PARTY_SQL = {REPO / "indicators" / "sources" / "communes.py"}
+THIRD_PARTY_SQL = {REPO / "indicators" / "reference" / "sources" / "communes.py"}
 # the code writes SQL keywords in capitals
 SQL = re.compile(r"^\s*(SELECT\b.+\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|"
                  r"CREATE\s+(TABLE|SEQUENCE)\b|ALTER\s+TABLE\b|BEGIN\b|COMMIT\b|ROLLBACK\b)", re.DOTALL)

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 import bcrypt
 import pytest
 
-from indicators import auth
-from indicators.auth import PermissionDenied, SignInRefused, User, add_user, set_user, unlock_sign_in
-from indicators.cli import main
+from indicators.cli.main import main
 from indicators.imports import commit
+from indicators.services import auth
+from indicators.services.auth import PermissionDenied, SignInRefused, User, add_user, set_user, unlock_sign_in
 from tests.conftest import PASSWORD, REPO
 from tests.test_progress import HT, _csv, _preview
 
@@ -227,7 +227,7 @@ def test_users_unlock_clears_the_throttle_and_only_an_admin_may(engine, checks, 
 
 GUESSER = textwrap.dedent("""
     import sys, threading, time
-    from indicators import auth
+    from indicators.services import auth
     from indicators.storage import open_store
 
     url, start, threads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])

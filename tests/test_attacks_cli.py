@@ -1,7 +1,7 @@
 """Attack F12 of issue 25, replayed: `report -o FILE` never overwrites without --force, and the format follows
 the file's extension (a conflicting --format, or another extension, is refused before anything is drawn)."""
 
-from indicators.cli import main
+from indicators.cli.main import main
 
 ARGS = ["report", "--province", "Hà Tĩnh", "--period", "2020", "--lang", "en", "--no-charts"]
 

@@ -21,10 +21,10 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from indicators import imports
-from indicators.auth import User
+from indicators.domain.registry import Registry
 from indicators.imports import reader
 from indicators.imports.table import column_letter
-from indicators.registry import Registry
+from indicators.services.auth import User
 from indicators.storage import DatabaseUnusable, StorageFailed, open_store
 from indicators.storage.errors import is_disk_full
 from tests.conftest import duckdb_only, monthly_figures

@@ -92,14 +92,14 @@ def test_the_cli_names_an_unreachable_server_without_its_credentials(case):
 
 
 def _page(monkeypatch, url: str, user=None) -> AppTest:
-    from indicators import cache
+    from indicators.web import cache
     from tests.test_app import open_page
 
     monkeypatch.setenv("KPI_DB", url)
     cache.close_store()
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
     if user is not None:      # signed in in this browser before the database became unavailable
-        from indicators import ui
+        from indicators.web import ui
 
         at.session_state[ui.USER] = user
         at.session_state[ui.BOUND] = None      # AppTest sends no XSRF cookie: the browser's token is None
@@ -123,7 +123,7 @@ def test_an_anonymous_visitor_reads_only_that_the_database_is_unavailable(case, 
 
 
 def test_a_signed_in_admin_reads_the_cause_without_credentials(monkeypatch):
-    from indicators.auth import User
+    from indicators.services.auth import User
 
     url, secrets = CASES["percent-encoded"]
     at = _page(monkeypatch, url, User("admin", "admin", "admin"))
@@ -194,8 +194,8 @@ REWRITES = [
 
 @pytest.mark.postgres_only
 def test_the_app_role_imports_undoes_and_locks_but_cannot_rewrite_the_record(app_role):
-    from indicators.auth import User, add_user, set_user
     from indicators.imports import lock_period, undo, unlock_period
+    from indicators.services.auth import User, add_user, set_user
     from indicators.storage import StorageFailed, open_store
     from tests.conftest import PASSWORD, import_rows
 
@@ -232,7 +232,7 @@ def test_the_app_role_imports_undoes_and_locks_but_cannot_rewrite_the_record(app
 @pytest.mark.postgres_only
 def test_the_app_role_signs_in(app_role):
     """Sign-in writes the audit as the app's role: it only adds to it."""
-    from indicators.auth import authenticate
+    from indicators.services.auth import authenticate
     from indicators.storage import open_store
     from tests.conftest import PASSWORD
 

@@ -11,9 +11,11 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
-from indicators import render_pool, report_charts, reports
-from indicators.render_pool import ChartBrowser, FileCache, Gate, ReportsBusy, chromium_browsers
-from indicators.views import Dataset
+from indicators.reports import charts as report_charts
+from indicators.reports import files as reports
+from indicators.reports import render_pool
+from indicators.reports.render_pool import ChartBrowser, FileCache, Gate, ReportsBusy, chromium_browsers
+from indicators.services.views import Dataset
 from tests.conftest import import_rows
 from tests.test_app import app, open_page  # noqa: F401 - the app fixture
 

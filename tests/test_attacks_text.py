@@ -4,10 +4,10 @@ characters never take effect. Imports refuse them in names, codes and sources, n
 
 import pytest
 
-from indicators.exporting import on_screen, safe_frame, to_csv
-from indicators.plain import html, md
-from indicators.report_docx import clean
-from indicators.text import control_characters, visible_controls
+from indicators.domain.plain import html, md
+from indicators.domain.text import control_characters, visible_controls
+from indicators.reports.word import clean
+from indicators.services.exporting import on_screen, safe_frame, to_csv
 from tests.test_unit_actuals import UNITS, _preview
 
 RLO = "\u202e"

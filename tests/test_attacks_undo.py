@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import PermissionDenied, add_user, set_user
 from indicators.imports import commit, undo
+from indicators.services.auth import PermissionDenied, add_user, set_user
 from tests.conftest import PASSWORD
 from tests.test_progress import HT, _csv
 from tests.test_progress import _preview as _progress_preview

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import PermissionDenied, add_user, set_user
+from indicators.domain.registry import Registry
 from indicators.imports import commit, preview
 from indicators.imports import unit_index as layout
 from indicators.imports.table import Limits
-from indicators.registry import Registry
+from indicators.services.auth import PermissionDenied, add_user, set_user
 from tests.conftest import PASSWORD
 
 TODAY = date(2026, 12, 1)

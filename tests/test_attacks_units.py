@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import add_user
 from indicators.imports import commit
+from indicators.services.auth import add_user
 from tests.conftest import PASSWORD
 from tests.test_unit_actuals import UNITS, _preview
 

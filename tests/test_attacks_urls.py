@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.plain import md
+from indicators.domain.plain import md
 from tests.conftest import PASSWORD, REPO
 from tests.test_app import app, open_page  # noqa: F401 - the fixture
 from tests.test_hardening import rendered
@@ -45,11 +45,11 @@ IMPORT_VIEWS = [({}, ["tab"]), ({"tab": "locks"}, ["lock_province"])]
 def score_units(db: str) -> None:
     """Index scores of 2025 for two departments and two communes of Tây Ninh (80@2025), so that the league
     tables (which read ?department_year= and ?commune_year=) are drawn."""
-    from indicators import cache
-    from indicators.auth import add_user
+    from indicators.domain.registry import Registry
     from indicators.imports import commit, preview
-    from indicators.registry import Registry
+    from indicators.services.auth import add_user
     from indicators.storage import open_store
+    from indicators.web import cache
 
     store = open_store(db)
     try:

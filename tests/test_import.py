@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators import imports
-from indicators.auth import PermissionDenied
 from indicators.imports import ConflictError, ImportRefused
 from indicators.imports.base import MAX_PROBLEMS
 from indicators.imports.table import Limits
+from indicators.services.auth import PermissionDenied
 
 FILES = Path(__file__).parent / "import_files"
 HT = ("42", date(2004, 1, 1))           # Hà Tĩnh before the merger
@@ -295,7 +295,7 @@ def test_the_engine_checks_the_role_in_the_database_not_the_caller(engine):
     with pytest.raises(PermissionDenied, match="viewer"):
         commit(engine, result, user="viewer")
     # a forged user object claiming to be an admin is judged by its stored role
-    from indicators.auth import User
+    from indicators.services.auth import User
     with pytest.raises(PermissionDenied):
         commit(engine, result, user=User("viewer", "viewer", "admin"))
     # a disabled analyst can no longer write
@@ -450,8 +450,8 @@ def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users
     """Round trip: the analysts' figures (one of them a 2025 figure of Yên Bái, whose code 15 and year 2025 alone
     would mean the new Lào Cai) are exported, and imported into a database built afresh from data/."""
 
-    from indicators.cli import EXPORT_COLUMNS
-    from indicators.exporting import to_csv
+    from indicators.cli.main import EXPORT_COLUMNS
+    from indicators.services.exporting import to_csv
 
     commit(engine, preview(engine, "a.csv", csv_file("Yên Bái,sipas,2025,77,BC 1", "15,sipas,2025-Q4,79,BC 1",
                                                      "Hà Tĩnh,papi_total,2023,50,BC 2",

@@ -64,7 +64,7 @@ def test_an_analyst_previews_confirms_and_undoes(users):
     assert {m.label: m.value for m in at.metric}["Unchanged"] == "2"
     assert "Nothing to write" in at.info[0].value
     # the dashboard sees the new figure
-    from indicators import cache
+    from indicators.web import cache
     assert len(cache.get_dataset().actuals("satisfaction_procedures_pct")) >= 2
     # undo it from the batches tab
     at = open_page(at, "pages/imports.py", tab="batches", lang="en")

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from indicators.index_views import (
+from indicators.reports.phrases import number
+from indicators.services.index_views import (
     composite_summary,
     latest_year_with_figures,
     merger_note,
@@ -13,8 +14,7 @@ from indicators.index_views import (
     reference_text,
     years_with_figures,
 )
-from indicators.report_words import number
-from indicators.views import scope
+from indicators.services.views import scope
 from tests.test_app import app, open_page  # noqa: F401, F811 - the app fixture
 
 OLD, NEW = date(2004, 1, 1), date(2025, 7, 1)
@@ -62,7 +62,7 @@ def test_an_old_province_shows_its_own_figures_as_its_own(ds):
 def test_a_successor_s_own_figure_wins_once_it_has_one(ds, store):
     from tests.conftest import import_rows
     import_rows(store, [("80", NEW, "papi_total", "2025", 44.0)], source="test: a published 2025 figure")
-    from indicators.views import Dataset
+    from indicators.services.views import Dataset
     fresh = Dataset.load(store)
     rows = composite_summary(fresh, scope(fresh, NEW_TAY_NINH), 2026)
     papi = rows[rows.indicator_code == "papi_total"]
@@ -91,7 +91,7 @@ def test_the_first_year_shown_is_the_latest_with_figures(ds):
 
 
 def test_the_status_command_names_each_predecessor(capsys, built_db):
-    from indicators.cli import main
+    from indicators.cli.main import main
     assert main(["status", "--db", str(built_db), "--province", "Tây Ninh"]) == 0
     out = capsys.readouterr().out
     assert "Tây Ninh (to 30/06/2025) 47.35 (2024)" in out and "Long An (to 30/06/2025) 42.29 (2024) · rank 45" in out

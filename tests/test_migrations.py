@@ -114,7 +114,7 @@ def _schema(store) -> dict[str, list[str]]:
 def _filled(store) -> None:
     """Users, figures with their history (an import and a replacement), task progress: what a database in use
     holds besides the reference data."""
-    from indicators.auth import User, add_user
+    from indicators.services.auth import User, add_user
     from tests.conftest import PASSWORD
 
     import_rows(store, [("42", "2004-01-01", "sipas", "2022", 85.5)], source="first")

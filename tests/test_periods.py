@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from indicators.periods import PeriodError, parse_period
+from indicators.domain.periods import PeriodError, parse_period
 
 
 @pytest.mark.parametrize("text, kind, start, end", [
@@ -41,7 +41,7 @@ def test_only_periods_ending_on_31_december_close_a_year():
 
 
 def test_a_period_sits_at_its_middle_on_the_axis_of_years():
-    from indicators.periods import position
+    from indicators.domain.periods import position
 
     assert position("2020") == 2020.0 and position("2016..2020") == 2020.0
     assert position("2020-H1") == 2019.75 and position("2020-H2") == 2020.25

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from indicators.cli import EXPORT_COLUMNS, main
-from indicators.exporting import to_csv
+from indicators.cli.main import EXPORT_COLUMNS, main
+from indicators.domain.registry import Registry
 from indicators.imports import ConflictError, commit, preview
-from indicators.registry import Registry
+from indicators.services.exporting import to_csv
 from indicators.storage import copy_database, open_store
 from tests.conftest import PG, new_db
 
@@ -65,7 +65,7 @@ def _preview(store, text):
 
 
 def test_two_writers_committing_the_same_rows_exactly_one_wins(store):
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
     from tests.conftest import PASSWORD
 
     admin = add_user(store, None, "admin1", PASSWORD, "admin")
@@ -186,7 +186,7 @@ def test_the_backends_connections_plan_without_jit_and_with_ssd_costs(store):
     assert _with_options("postgresql://a@h/db?options=-c%20jit%3Don") == "postgresql://a@h/db?options=-c%20jit%3Don"
     assert _with_options("postgresql://a@h/db?sslmode=disable").startswith("postgresql://a@h/db?sslmode=disable&options=")
     targets = store.targets()
-    from indicators.views import series_wanted
+    from indicators.services.views import series_wanted
 
     wanted = series_wanted(targets)
     by_postgresql = store.actual_series(wanted)

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.auth import PermissionDenied, User, add_user
+from indicators.domain.registry import Registry
+from indicators.domain.tasks import by_unit, due_in, occurrence_table, occurrences, summary
 from indicators.imports import ConflictError, ImportRefused, commit, lock_period, preview, undo
-from indicators.registry import Registry
-from indicators.tasks import by_unit, due_in, occurrence_table, occurrences, summary
+from indicators.services.auth import PermissionDenied, User, add_user
 from tests.conftest import PASSWORD
 
 TODAY = date(2026, 12, 1)
@@ -193,7 +193,7 @@ def test_a_reporter_of_the_new_province_reports_the_tasks_of_the_department_it_s
 
 def test_the_reporters_role_and_unit_are_read_again_inside_the_transaction(store, people):
     admin, _, reporter = people
-    from indicators.auth import set_user
+    from indicators.services.auth import set_user
     set_user(store, admin, "nv.hatinh", unit=("42", date(2004, 1, 1), "42-STP"))
     result = _preview(store, _csv([[HT, "1.2", "", "in_progress", "", "", "", ""]]))
     with pytest.raises(PermissionDenied):
@@ -209,7 +209,7 @@ def test_a_viewer_cannot_write_progress(store, people):
 
 def test_a_reporter_needs_a_unit_that_exists(store, people):
     admin, _, _ = people
-    from indicators.auth import UserError
+    from indicators.services.auth import UserError
     with pytest.raises(UserError):
         add_user(store, admin, "nobody", PASSWORD, "reporter")
     with pytest.raises(UserError):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import User, add_user
+from indicators.services.auth import User, add_user
 from indicators.storage import open_store
 from tests.conftest import PASSWORD
 from tests.test_app import app, open_page  # noqa: F401 - the app fixture
@@ -18,7 +18,7 @@ def page(app):  # noqa: F811 - the app fixture of test_app
 
 
 def _sign_in(at, user: User):
-    from indicators import ui
+    from indicators.web import ui
     at.session_state[ui.USER] = user
     at.session_state[ui.BOUND] = None
     return at
@@ -71,7 +71,7 @@ def test_an_analyst_marks_a_task_done_through_the_form(page, ):
     next(b for b in at.button if b.label == "Lưu").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Đã ghi tiến độ" in s.value for s in at.success)
-    from indicators import cache
+    from indicators.web import cache
     progress = cache.get_store().task_progress()       # the server's own connection
     assert progress.ref.tolist() == ["1.2"] and progress.status.tolist() == ["done"]
     tasks = at.dataframe[-2].value
@@ -113,9 +113,9 @@ def test_the_units_page_shows_a_departments_tasks_and_targets_inherited_from_the
 def test_the_league_tables_and_the_commune_map(page):
     import os
 
-    from indicators import cache
+    from indicators.domain.registry import Registry
     from indicators.imports import commit, preview
-    from indicators.registry import Registry
+    from indicators.web import cache
     admin, analyst, _ = _people(os.environ["KPI_DB"])
     store = open_store(os.environ["KPI_DB"])
     wards = store.units(("80", date(2025, 7, 1)), kinds=("ward", "commune")).code.tolist()[:3]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indicators.reference import load_reference
-from indicators.registry import Registry, UnknownProvince
+from indicators.domain.registry import Registry, UnknownProvince
+from indicators.reference.loader import load_reference
 from indicators.storage import open_store
 
 vau = pytest.importorskip("vietnamadminunits", reason="the cross-check needs the vietnamadminunits package")

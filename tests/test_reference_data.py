@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indicators.reference import DATA_DIR, ReferenceDataError, load_reference
-from indicators.text import squash_spaces
+from indicators.domain.text import squash_spaces
+from indicators.reference.loader import DATA_DIR, ReferenceDataError, load_reference
 
 REFERENCE = load_reference()
 ALL_TARGETS = [(plan, t) for plan in REFERENCE.plans for t in plan["targets"]]

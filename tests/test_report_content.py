@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
-from indicators.report_content import ReportPeriodError, report_content, report_period
-from indicators.tasks import occurrence_table, summary
+from indicators.domain.tasks import occurrence_table, summary
+from indicators.reports.content import ReportPeriodError, report_content, report_period
 
 NEW_TAY_NINH = ("80", date(2025, 7, 1))
 HA_TINH = ("42", date(2025, 7, 1))

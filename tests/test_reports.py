@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from indicators.cli import main
+from indicators.cli.main import main
+from indicators.domain.registry import Registry
+from indicators.domain.tasks import occurrence_table, summary
 from indicators.imports import commit, preview
-from indicators.registry import Registry
-from indicators.report_charts import ChartsUnavailable, render, report_charts
-from indicators.report_content import report_content, report_period
-from indicators.reports import make
-from indicators.tasks import occurrence_table, summary
-from indicators.views import Dataset
+from indicators.reports.charts import ChartsUnavailable, render, report_charts
+from indicators.reports.content import report_content, report_period
+from indicators.reports.files import make
+from indicators.services.views import Dataset
 from tests.conftest import import_rows
 
 HA_TINH = ("42", date(2025, 7, 1))
@@ -132,7 +132,7 @@ def test_the_indices_table_holds_the_stored_index_values_national_means_and_best
 
 def test_task_progress_in_the_file_is_the_stored_progress_per_lead_body(store):
     registry = Registry(store.provinces(), store.province_aliases())
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
     from tests.conftest import PASSWORD
 
     admin = add_user(store, None, "admin1", PASSWORD, "admin")
@@ -188,8 +188,8 @@ def test_text_from_the_database_reaches_the_files_as_plain_text(store):
     reads markup), the Word file holds it with each control character shown as a visible mark (issue 25)."""
     from reportlab.lib.styles import ParagraphStyle
 
-    from indicators.report_docx import clean
-    from indicators.report_pdf import p
+    from indicators.reports.brief import p
+    from indicators.reports.word import clean
 
     assert p("<b>Sở</b> & <font size=40>x</font>", ParagraphStyle("s")).getPlainText() == \
         "<b>Sở</b> & <font size=40>x</font>"
@@ -197,8 +197,8 @@ def test_text_from_the_database_reaches_the_files_as_plain_text(store):
     ds = Dataset.load(store)
     content = report_content(ds, OLD_HA_TINH, report_period("2020"), today=TODAY)
     content.tasks_by_unit.loc[0, "unit_name"] = "<script>alert(1)</script>\x07"
-    from indicators.report_docx import write_docx
-    from indicators.report_pdf import write_brief
+    from indicators.reports.brief import write_brief
+    from indicators.reports.word import write_docx
 
     doc = Document(io.BytesIO(write_docx(content, [], "vi")))
     assert "<script>alert(1)</script>⟨U+0007⟩" in [r[0] for r in _table(doc, "Cơ quan chủ trì")]
@@ -261,7 +261,7 @@ def test_the_report_command_writes_both_files(built_db, tmp_path, capsys):
 
 
 def test_the_province_s_own_index_of_its_units_is_in_section_ii_and_the_appendix(store):
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
     from tests.conftest import PASSWORD
 
     analyst = add_user(store, add_user(store, None, "admin1", PASSWORD, "admin"), "analyst1", PASSWORD, "analyst")

@@ -9,8 +9,8 @@ from glob import glob
 import pytest
 import yaml
 
-from indicators.reference import DATA_DIR
-from indicators.scorecard import requirement_text, requirement_words
+from indicators.domain.scorecard import requirement_text, requirement_words
+from indicators.reference.loader import DATA_DIR
 from tests.test_app import app, open_page  # noqa: F401 - the fixture
 
 
@@ -116,7 +116,7 @@ def test_every_shipped_target_reads_as_words():
 
 
 def test_the_judged_targets_carry_the_words_of_both_languages_beside_the_formula(ds):
-    from indicators.views import judged_targets
+    from indicators.services.views import judged_targets
 
     judged = judged_targets(ds, None, 2024).set_index("target_id")
     assert judged.loc["HT239-02", "requirement"] == "rank <= 5"
@@ -125,8 +125,8 @@ def test_the_judged_targets_carry_the_words_of_both_languages_beside_the_formula
 
 
 def test_the_report_s_target_table_writes_the_requirement_in_words(ds):
-    from indicators.report_content import content_of
-    from indicators.report_docx import target_rows
+    from indicators.reports.content import content_of
+    from indicators.reports.word import target_rows
 
     content = content_of(ds, ("42", date(2004, 1, 1)), "2020", date(2021, 6, 30))
     for lang, top in (("vi", "nằm trong nhóm 5 tỉnh dẫn đầu"), ("en", "in the top 5")):
@@ -135,8 +135,15 @@ def test_the_report_s_target_table_writes_the_requirement_in_words(ds):
 
 
 def test_the_charts_name_a_target_by_its_words(ds):
-    from indicators import charts
-    from indicators.views import indicator_changes, province_series, ranking, reference_lines, scope, threshold_for
+    from indicators.services import charts
+    from indicators.services.views import (
+        indicator_changes,
+        province_series,
+        ranking,
+        reference_lines,
+        scope,
+        threshold_for,
+    )
 
     keys = scope(ds, ("42", date(2004, 1, 1)))
     code = "papi_d2_transparency_rank"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from indicators.reference import DATA_DIR, ReferenceDataError, load_reference
-from indicators.tasks import occurrences
+from indicators.domain.tasks import occurrences
+from indicators.reference.loader import DATA_DIR, ReferenceDataError, load_reference
 
 REFERENCE = load_reference()
 PLANS = {p["id"].split("-")[0] + "-" + p["id"].split("-")[1]: p for p in REFERENCE.plans}
@@ -207,7 +207,7 @@ def test_the_departments_from_2025_cite_decree_150_and_the_loader_keeps_unsource
 
 def test_what_a_plan_does_not_state_reaches_the_database_and_the_screen(store):
     """Issue 26: "không nêu" is stored beside the horizon the dashboard judges by, and shown in words."""
-    from indicators.scorecard import deadline_words
+    from indicators.domain.scorecard import deadline_words
 
     tasks = store.tasks().set_index(["plan_id", "ref"])
     targets = store.targets().set_index("target_id")

@@ -8,12 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators.actual_files import load_actual_files
-from indicators.reference import DATA_DIR, ReferenceDataError, load_reference
-from indicators.registry import registry_from_reference
-from indicators.sources import SourceFormatError, read_actuals
-from indicators.sources.papi import read_papi_csv, read_papi_official
-from indicators.sources.pci import read_pci
+from indicators.reference.actual_files import load_actual_files
+from indicators.reference.loader import DATA_DIR, ReferenceDataError, load_reference, registry_from_reference
+from indicators.reference.sources import SourceFormatError, read_actuals
+from indicators.reference.sources.papi import read_papi_csv, read_papi_official
+from indicators.reference.sources.pci import read_pci
 from tests.conftest import SHARED, import_rows
 
 REFERENCE = load_reference()
@@ -43,7 +42,7 @@ def papi_from_source():
 
 
 def test_the_shipped_papi_file_is_what_the_adapter_produces(papi_from_source, tmp_path):
-    from indicators.sources import write_actuals
+    from indicators.reference.sources import write_actuals
     write_actuals(papi_from_source, tmp_path / "papi.csv")
     assert (tmp_path / "papi.csv").read_bytes() == (DATA_DIR / "actuals" / "papi.csv").read_bytes()
 
@@ -129,7 +128,7 @@ def pci_from_source():
 
 
 def test_the_shipped_pci_file_is_what_the_adapter_produces(pci_from_source, tmp_path):
-    from indicators.sources import write_actuals
+    from indicators.reference.sources import write_actuals
     write_actuals(pci_from_source, tmp_path / "pci.csv")
     assert (tmp_path / "pci.csv").read_bytes() == (DATA_DIR / "actuals" / "pci.csv").read_bytes()
 
@@ -149,7 +148,7 @@ def test_pci_2016_top_province_as_published():
 
 
 def test_computed_pci_ranks_equal_the_published_ranks():
-    from indicators.sources.pci import _sheet_rows
+    from indicators.reference.sources.pci import _sheet_rows
     for year in (2013, 2014, 2015, 2016):
         rows = _sheet_rows(shared(f"pci/PCI_{year}.xlsx"), 1)
         published = {REGISTRY.resolve_in_period(r[21], date(year, 1, 1), date(year, 12, 31))[0]: r[23]

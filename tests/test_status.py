@@ -2,8 +2,8 @@
 
 import pytest
 
-from indicators.periods import parse_period as P
-from indicators.status import Observation, Status, TargetRule, judge, judge_years, meets
+from indicators.domain.periods import parse_period as P
+from indicators.domain.status import Observation, Status, TargetRule, judge, judge_years, meets
 
 
 def rule(comparator=">=", value=100.0, start="2016", deadline="2020", **kw) -> TargetRule:

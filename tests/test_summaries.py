@@ -3,14 +3,14 @@ generator with all-missing, partly missing and complete inputs, in both language
 
 import pytest
 
-from indicators.summaries import (
+from indicators.domain.summaries import (
     attention_sentence,
     late_tasks_sentence,
     nothing_wrong_sentence,
     targets_sentence,
     tasks_report_sentence,
 )
-from indicators.tasks import Summary
+from indicators.domain.tasks import Summary
 
 ALL_MISSING = {"no_data": 11}
 PART = {"missed": 1, "no_data": 4, "achieved": 2}

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import PermissionDenied, add_user
+from indicators.domain.registry import Registry
 from indicators.imports import commit, preview, undo
-from indicators.registry import Registry
+from indicators.services.auth import PermissionDenied, add_user
 from tests.conftest import PASSWORD
 from tests.test_cli import run
 

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from indicators.auth import PermissionDenied, add_user
+from indicators.domain.league import league, totals
+from indicators.domain.registry import Registry
 from indicators.imports import ImportRefused, commit, preview, undo
-from indicators.league import league, totals
-from indicators.registry import Registry
+from indicators.services.auth import PermissionDenied, add_user
 from tests.conftest import PASSWORD
 
 TODAY = date(2026, 12, 1)

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from indicators.reference import DATA_DIR, ReferenceDataError, load_reference
-from indicators.sources import communes
+from indicators.reference.loader import DATA_DIR, ReferenceDataError, load_reference
+from indicators.reference.sources import communes
 
 REFERENCE = load_reference()
 UNITS = REFERENCE.units

@@ -1,10 +1,10 @@
-"""Figures as analysts type them, read per indicator unit (indicators/values.py)."""
+"""Figures as analysts type them, read per indicator unit (indicators/domain/values.py)."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicators.values import ValueProblem, is_missing, parse_number
+from indicators.domain.values import ValueProblem, is_missing, parse_number
 
 
 @pytest.mark.parametrize("text, unit, expected", [

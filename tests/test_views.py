@@ -5,8 +5,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.index_views import composite_summary
-from indicators.views import (
+from indicators.services.index_views import composite_summary
+from indicators.services.views import (
     country_composites,
     gap_table,
     indicators_with_data,
@@ -118,7 +118,7 @@ def test_an_imported_source_is_shown_exactly_as_typed():
 
 
 def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_read_fresh(store):
-    from indicators.views import Dataset
+    from indicators.services.views import Dataset
 
     rows = [("42", OLD, "satisfaction_procedures_pct", "2024-11", 90.0),
             ("42", OLD, "satisfaction_procedures_pct", "2024-12", 91.0),
@@ -132,7 +132,7 @@ def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_rea
     series = province_series(ds, [("42", OLD)], "satisfaction_procedures_pct")
     assert list(series.period) == ["2024-11", "2024-12"] and series.x.is_monotonic_increasing
     assert ds.actuals("satisfaction_procedures_pct") is ds.actuals("satisfaction_procedures_pct")  # kept
-    from indicators.views import _key_column
+    from indicators.services.views import _key_column
     papi = ds.actuals("papi_total")  # the key DuckDB writes is the one the views build
     assert papi.province_key.equals(_key_column(papi)) and "42|2004-01-01" in set(papi.province_key)
     assert ds.coverage.province_key.equals(_key_column(ds.coverage))
@@ -148,7 +148,7 @@ def test_a_monthly_indicator_ranks_on_the_year_s_latest_month_and_slices_are_rea
 def test_a_plan_of_a_merged_province_is_judged_on_its_successor_after_the_merger(store):
     """Tây Ninh's 2021–2025 programme: from 2025-07-01 Tây Ninh is a new province (code 80, with Long An), whose
     figures for 2025 judge the old province's targets, labelled as such (DOMAIN: plans across the merger)."""
-    from indicators.views import Dataset, inherited_plans
+    from indicators.services.views import Dataset, inherited_plans
 
     new_tay_ninh = ("80", NEW)
     before = judged_targets(Dataset.load(store), scope(Dataset.load(store), new_tay_ninh), 2026)
@@ -170,7 +170,7 @@ def test_a_plan_of_a_merged_province_is_judged_on_its_successor_after_the_merger
 
 
 def test_a_missed_target_stays_missed_after_its_deadline(store):
-    from indicators.views import Dataset
+    from indicators.services.views import Dataset
 
     import_rows(store, [("80", NEW, "satisfaction_procedures_pct", "2025", 80.0),
                         ("80", NEW, "satisfaction_procedures_pct", "2026", 95.0)], source="Báo cáo CCHC")
@@ -182,7 +182,7 @@ def test_a_missed_target_stays_missed_after_its_deadline(store):
 def test_a_target_on_a_replaced_indicator_is_judged_on_its_replacement(store):
     """TN490-06 asks for 100 % of procedures online at 'mức độ 4'; from 2022-H2 the measure is 'toàn trình'
     (Decree 42/2022/NĐ-CP, in data/indicators.yaml), and from 2025-07-01 the new Tây Ninh reports it."""
-    from indicators.views import Dataset
+    from indicators.services.views import Dataset
 
     import_rows(store, [("72", OLD, "online_services_level4_pct", "2021-H2", 60.0),
                         ("72", OLD, "online_services_level4_pct", "2022-H2", 99.0),  # after the switch: not used

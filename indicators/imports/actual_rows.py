@@ -10,11 +10,12 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..periods import parse_period
-from ..registry import Registry
-from ..templates import EXAMPLE_SOURCE
-from ..text import control_characters
-from ..values import ValueProblem
+from indicators.domain.periods import parse_period
+from indicators.domain.registry import Registry
+from indicators.domain.text import control_characters
+from indicators.domain.values import ValueProblem
+from indicators.services.templates import EXAMPLE_SOURCE
+
 from .aliases import ACTUAL_ALIASES, LONG_REQUIRED, PERIOD_HEADER, actual_role, roles_of, unknown_columns
 from .base import Preview
 from .cells import filled, is_garbled, number_text, per_distinct, per_unique, period_of, problem_at, texts_of, values_of

@@ -9,7 +9,8 @@ from typing import ClassVar
 
 import pandas as pd
 
-from ..auth import PermissionDenied, User, require
+from indicators.services.auth import PermissionDenied, User, require
+
 from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
 from .actual_rows import ActualChecker

@@ -11,11 +11,12 @@ from typing import Any, ClassVar, Protocol
 
 import pandas as pd
 
-from ..auth import User
+from indicators.domain.registry import Registry
+from indicators.domain.text import fold_ascii
+from indicators.services.auth import User
+
 from ..errors import Bilingual
-from ..registry import Registry
 from ..storage import ConflictError, Session, Store
-from ..text import fold_ascii
 from .table import Problem, Table
 
 __all__ = ["CommitResult", "ConflictError", "Context", "ImportRefused", "Layout", "MAX_PROBLEMS", "Preview",

@@ -10,8 +10,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..periods import Period, PeriodError, parse_period
-from ..values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
+from indicators.domain.periods import Period, PeriodError, parse_period
+from indicators.domain.values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
+
 from .table import Cell, Problem, cell_text, is_mojibake
 
 

@@ -22,8 +22,9 @@ from datetime import date
 
 import pandas as pd
 
-from ..auth import PermissionDenied, User, require
-from ..registry import Registry
+from indicators.domain.registry import Registry
+from indicators.services.auth import PermissionDenied, User, require
+
 from ..storage import Store
 from ..storage import now as _now
 from . import actuals, progress, targets, unit_index, units

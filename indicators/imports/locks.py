@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..auth import User, require
-from ..periods import parse_period
+from indicators.domain.periods import parse_period
+from indicators.services.auth import User, require
+
 from ..storage import Store
 from ..storage import now as _now
 from .base import ImportRefused

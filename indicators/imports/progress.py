@@ -9,7 +9,7 @@ columns ``export tasks`` writes are read as information only. A row equal to wha
 ``not_started`` where nothing is) is unchanged; a row that changes stored progress needs ``replace``, as
 everywhere in the engine. History keeps the whole row, old and new, as JSON.
 
-Who may write: an analyst for any task; a reporter (:mod:`indicators.auth`) only the tasks its own unit leads
+Who may write: an analyst for any task; a reporter (:mod:`indicators.services.auth`) only the tasks its own unit leads
 (or a unit it succeeded, as a department of the new province after the 2025 merger), checked in the commit's
 transaction against the account as stored then. A row whose occurrence falls in a locked period of the plan's
 province is refused.
@@ -24,22 +24,15 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..auth import PermissionDenied, User, require
+from indicators.domain.tasks import STATUS_WORDS, occurrences
+from indicators.domain.text import fold_ascii
+from indicators.domain.units import DEPARTMENT_KINDS, lineage
+from indicators.services.auth import PermissionDenied, User, require
+
 from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
-from ..tasks import STATUS_WORDS, occurrences
-from ..text import fold_ascii
-from ..units import DEPARTMENT_KINDS, lineage
 from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
-from .table import (
-    Problem,
-    RowCells,
-    Table,
-    header_key,
-    repeated_columns,
-    role_of,
-    unknown_headers,
-)
+from .table import Problem, RowCells, Table, header_key, repeated_columns, role_of, unknown_headers
 
 PROGRESS_ALIASES: dict[str, set[str]] = {
     "plan": {"plan", "planid", "plannumber", "kehoach", "sokehoach"},

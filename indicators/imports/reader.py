@@ -27,7 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 import pandas as pd
 
-from ..plain import formula_unsafe
+from indicators.domain.plain import formula_unsafe
+
 from .table import LIMITS, FileRefused, Limits, Problem, Table, _find_header, _refuse_mojibake_header, check_header
 from .xlsx import _xlsx_table
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..text import control_characters, fold_ascii, nfc
+from indicators.domain.text import control_characters, fold_ascii, nfc
 
 Cell = Any  # str, int, float, datetime or None
 

@@ -5,7 +5,7 @@ Columns (Vietnamese or English headers): ``plan, province, indicator, comparator
 ``baseline_period``, ``baseline_value``, ``recurring``, ``plan_title``, ``issued_on``, ``note``. ``plan`` is
 the id or the number of a plan already in the dashboard (``239/KH-UBND``), or the number of a new plan —
 then ``plan_title`` and ``issued_on`` are needed on its rows and the plan is created with the batch. The
-rules of the reviewed plans in ``data/plans`` apply (:func:`indicators.rules.target_problems`). Targets of the
+rules of the reviewed plans in ``data/plans`` apply (:func:`indicators.domain.rules.target_problems`). Targets of the
 reviewed plans are not changed by an import: change the YAML file instead. A target is identified by (plan,
 indicator, deadline); its history keeps the whole row, old and new, as JSON.
 """
@@ -19,14 +19,15 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..auth import User, require
-from ..periods import PeriodError, parse_period
-from ..rules import target_problems
+from indicators.domain.periods import PeriodError, parse_period
+from indicators.domain.rules import target_problems
+from indicators.domain.text import fold_ascii
+from indicators.domain.values import ValueProblem, parse_number
+from indicators.services.auth import User, require
+from indicators.services.templates import EXAMPLE_SOURCE
+
 from ..storage import TARGET_COLUMNS, ConflictError, Session, Store
 from ..storage import now as _now
-from ..templates import EXAMPLE_SOURCE
-from ..text import fold_ascii
-from ..values import ValueProblem, parse_number
 from .aliases import TARGET_ALIASES, TARGET_REQUIRED, is_target_header, target_role
 from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
 from .table import Problem, Table, cell_problems, cell_text, column_letter, header_key, repeated_columns

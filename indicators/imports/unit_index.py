@@ -30,12 +30,13 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..auth import PermissionDenied, User, require
+from indicators.domain.text import fold_ascii, nfc
+from indicators.domain.units import COMMUNE_KINDS
+from indicators.domain.values import ValueProblem, parse_number
+from indicators.services.auth import PermissionDenied, User, require
+
 from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
-from ..text import fold_ascii, nfc
-from ..units import COMMUNE_KINDS
-from ..values import ValueProblem, parse_number
 from .aliases import ACTUAL_ALIASES
 from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
 from .table import (

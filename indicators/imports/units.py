@@ -19,22 +19,15 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..auth import User, require
+from indicators.domain.text import nfc
+from indicators.domain.units import COMMUNE_KINDS, DEPARTMENT_KINDS
+from indicators.services.auth import User, require
+
 from ..storage import ConflictError, Session, Store
 from ..storage import now as _now
-from ..text import nfc
-from ..units import COMMUNE_KINDS, DEPARTMENT_KINDS
 from .aliases import ACTUAL_ALIASES
 from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
-from .table import (
-    Problem,
-    RowCells,
-    Table,
-    header_key,
-    repeated_columns,
-    role_of,
-    unknown_headers,
-)
+from .table import Problem, RowCells, Table, header_key, repeated_columns, role_of, unknown_headers
 
 UNIT_ALIASES: dict[str, set[str]] = {
     "province": ACTUAL_ALIASES["province"] - {"donvi"},

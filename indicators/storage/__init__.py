@@ -12,7 +12,8 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..reference import DATA_DIR
+from indicators.reference.loader import DATA_DIR
+
 from .base import TARGET_COLUMNS, Session, Store
 from .duck import store as _duck
 from .errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure

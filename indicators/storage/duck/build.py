@@ -10,9 +10,9 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from ...actual_files import ActualFile
-from ...periods import parse_period
-from ...reference import ReferenceData, province_keys
+from indicators.domain.periods import parse_period
+from indicators.reference.actual_files import ActualFile
+from indicators.reference.loader import ReferenceData, province_keys
 
 Cursor = duckdb.DuckDBPyConnection
 # Reference tables, in the order they are emptied and refilled.

@@ -18,8 +18,9 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pandas as pd
 
-from ...actual_files import load_actual_files
-from ...reference import DATA_DIR, load_reference
+from indicators.reference.actual_files import load_actual_files
+from indicators.reference.loader import DATA_DIR, load_reference
+
 from .. import base
 from ..errors import (
     BackupFailed,

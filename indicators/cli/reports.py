@@ -1,0 +1,97 @@
+"""``python -m indicators report --province CODE --period 2026-H1 [--format docx|pdf] [--lang vi|en] [-o FILE]
+[--force]``.
+
+The format follows the output file's extension (``.docx``: the periodic report, ``.pdf``: the one-page brief); a
+``--format`` that contradicts it, or another extension, is refused before anything is drawn. An existing file is
+never overwritten without ``--force`` (and then it is replaced whole, through a temporary file beside it)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from indicators.domain.registry import Registry, UnknownProvince
+from indicators.errors import Bilingual
+from indicators.reports.content import report_period
+from indicators.reports.files import FORMATS, make
+from indicators.services.views import Dataset
+from indicators.storage import Store
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+               store: Callable[[argparse.Namespace], Store]) -> None:
+    report = sub.add_parser("report", parents=[common],
+                            help="a province's periodic CCHC report (.docx) or one-page brief (.pdf)")
+    report.add_argument("--province", required=True, help="code (42) or name, as meant at the period's end")
+    report.add_argument("--period", required=True,
+                        help="2026-Q1, 2026-H1, 2026, or plan:<plan id> for a plan's closing review")
+    report.add_argument("--format", choices=FORMATS, default=None,
+                        help="docx or pdf (default: the output file's extension, else docx)")
+    report.add_argument("--lang", choices=["vi", "en"], default="vi")
+    report.add_argument("--no-charts", action="store_true", help="the Word file without charts (no browser)")
+    report.add_argument("-o", "--output", type=Path, default=None, help="the file to write (default: its own name)")
+    report.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    report.set_defaults(run=lambda args: run(args, store(args)))
+
+
+class OutputRefused(Bilingual, ValueError):
+    """An output file the command will not write: an extension that is not the format's, or one that exists."""
+
+
+def output_format(output: Path | None, asked: str | None) -> str:
+    """The format to write: the output file's extension decides; ``--format`` may only agree with it."""
+    if output is None:
+        return asked or "docx"
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise OutputRefused(f"tệp ra {output.name} phải có đuôi .docx (báo cáo) hoặc .pdf (bản tóm tắt)",
+                            f"the output file {output.name} must end in .docx (the report) or .pdf (the brief)")
+    if asked is not None and asked != suffix:
+        raise OutputRefused(f"--format {asked} mâu thuẫn với đuôi .{suffix} của {output.name}: không ghi gì",
+                            f"--format {asked} contradicts the .{suffix} of {output.name}: nothing was written")
+    return suffix
+
+
+def _refuse_existing(path: Path) -> None:
+    raise OutputRefused(f"đã có tệp {path}: không ghi đè (thêm --force để thay thế)",
+                        f"{path} exists: not overwritten (add --force to replace it)")
+
+
+def write_output(path: Path, data: bytes, force: bool) -> None:
+    """``data`` into ``path``: a new file (exclusively created, so a file made meanwhile is not overwritten
+    either), or with ``force`` a whole replacement written beside it first."""
+    if not force:
+        try:
+            with path.open("xb") as out:
+                out.write(data)
+        except FileExistsError:
+            _refuse_existing(path)
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def run(args: argparse.Namespace, store: Store) -> int:
+    args.format = output_format(args.output, args.format)
+    if args.output is not None and args.output.exists() and not args.force:
+        _refuse_existing(args.output)      # before anything is drawn
+    ds = Dataset.load(store)
+    period = report_period(args.period, ds)
+    registry = Registry(store.provinces(), store.province_aliases())
+    day = min(period.end, date.today())
+    try:
+        key = registry.resolve(args.province, day)
+    except UnknownProvince:
+        key = registry.resolve(args.province, period.end)
+    made = make(ds, key, args.period, args.format, args.lang, charts=not args.no_charts)
+    path = args.output or Path(made.filename)
+    write_output(path, made.data, args.force)
+    drawn = f", {made.charts} charts" if args.format == "docx" else ""
+    note = f" ({made.chart_note})" if made.chart_note else ""
+    print(f"wrote {path}: {made.content.province_vi}, {made.content.period.label_vi}{drawn}{note}", file=sys.stderr)
+    return 0

@@ -1,0 +1,117 @@
+"""Finding a province by code or name on a given day, and across the 2025 merger.
+
+A code alone is ambiguous (15 was Yên Bái until 2025-06-30 and is Lào Cai
+since 2025-07-01), so every lookup takes the day the code or name is meant
+for; the answer is a province key: ``(code, valid_from)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from indicators.domain.text import name_key
+
+ProvinceKey = tuple[str, date]
+
+
+class UnknownProvince(LookupError):
+    """No province matches; the message says what was asked and, where known, why."""
+
+
+@dataclass(frozen=True)
+class _Era:
+    code: str
+    valid_from: date
+    valid_to: date | None
+    name: str
+    successor_code: str | None
+
+    def overlaps(self, first_day: date, last_day: date) -> bool:
+        return self.valid_from <= last_day and (self.valid_to is None or self.valid_to >= first_day)
+
+
+class Registry:
+    """Province lookups over Store.provinces() and Store.province_aliases() (or the same frames
+    made from the reference files by :func:`indicators.reference.loader.registry_from_reference`)."""
+
+    def __init__(self, provinces: pd.DataFrame, aliases: pd.DataFrame):
+        self.provinces = provinces
+        self.aliases = aliases
+        self._eras = {
+            (r.code, r.valid_from.date()): _Era(r.code, r.valid_from.date(),
+                                                None if pd.isna(r.valid_to) else r.valid_to.date(), r["name"],
+                                                r.successor_code if isinstance(r.successor_code, str) else None)
+            for _, r in provinces.iterrows()}
+        self._by_alias: dict[str, list[ProvinceKey]] = {}
+        for key, code, valid_from in zip(aliases.alias_key, aliases.code, aliases.valid_from):
+            self._by_alias.setdefault(key, []).append((code, valid_from.date()))
+
+    def row(self, key: ProvinceKey) -> pd.Series:
+        p = self.provinces
+        match = p[(p.code == key[0]) & (p.valid_from.dt.date == key[1])]
+        if match.empty:
+            raise UnknownProvince(f"no province {key[0]} valid from {key[1]}")
+        return match.iloc[0]
+
+    def name(self, key: ProvinceKey) -> str:
+        return self._eras[key].name
+
+    def resolve(self, text: str, day: date) -> ProvinceKey:
+        """The province that ``text`` (a code or any known name) meant on ``day``."""
+        return self.resolve_in_period(text, day, day)
+
+    def resolve_in_period(self, text: str, first_day: date, last_day: date) -> ProvinceKey:
+        """The province ``text`` meant during a period: the one valid in it, or, where
+        two were (a name kept across the 2025 merger), the one valid on its last day."""
+        text = str(text).strip()
+        candidates = self._candidates(text)
+        if not candidates:
+            raise UnknownProvince(f"'{text}' is not a known province code or name")
+        overlapping = [e for e in candidates if e.overlaps(first_day, last_day)]
+        if len(overlapping) > 1:
+            overlapping = [e for e in overlapping if e.overlaps(last_day, last_day)]
+        if len(overlapping) == 1:
+            return overlapping[0].code, overlapping[0].valid_from
+        if len(overlapping) > 1:
+            raise UnknownProvince(f"'{text}' matches several provinces on {last_day}")
+        latest = max(candidates, key=lambda e: e.valid_from)
+        hint = f"; its successor is {latest.successor_code}" if latest.successor_code else ""
+        when = str(first_day) if first_day == last_day else f"{first_day}..{last_day}"
+        raise UnknownProvince(f"'{text}' ({latest.name}) was not a province on {when}{hint}")
+
+    def resolve_latest(self, text: str) -> ProvinceKey:
+        """The most recent province that ``text`` has named (for lookups without a date)."""
+        candidates = self._candidates(str(text).strip())
+        if not candidates:
+            raise UnknownProvince(f"'{text}' is not a known province code or name")
+        latest = max(candidates, key=lambda e: e.valid_from)
+        return latest.code, latest.valid_from
+
+    def predecessors(self, key: ProvinceKey) -> list[ProvinceKey]:
+        """The provinces that became ``key`` (empty for a province of the old list)."""
+        p = self.provinces
+        match = p[(p.successor_code == key[0]) & (p.successor_valid_from.dt.date == key[1])]
+        return [_key(r) for _, r in match.sort_values("code").iterrows()]
+
+    def eras(self, text: str) -> list[_Era]:
+        """Every province (of any era) that ``text`` has named: code, validity, name, successor."""
+        return self._candidates(str(text).strip())
+
+    def _candidates(self, text: str) -> list[_Era]:
+        cache = self.__dict__.setdefault("_candidate_cache", {})
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = self._find(text)
+        return found
+
+    def _find(self, text: str) -> list[_Era]:
+        if text.isdigit():
+            return [e for (code, _), e in self._eras.items() if code == text.zfill(2)]
+        return [self._eras[k] for k in self._by_alias.get(name_key(text), [])]
+
+
+def _key(row: pd.Series) -> ProvinceKey:
+    return row["code"], row["valid_from"].date()

@@ -1,0 +1,98 @@
+"""A province's periodic report (.docx) or one-page brief (.pdf), made from the database: :func:`make` (what
+``python -m indicators report`` calls) and :func:`request`, what the Reports page calls: a file already made for
+the same data version, province, period, format, language and day is handed back as it is; any other is made
+within the server's bounds (render_pool.py), or refused with a message in both languages when they are full."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from indicators.domain.registry import ProvinceKey
+from indicators.reports.brief import write_brief
+from indicators.reports.charts import ChartsUnavailable, render, report_charts
+from indicators.reports.content import ReportContent, report_content, report_period
+from indicators.reports.render_pool import FileCache, Gate, in_background
+from indicators.reports.word import write_docx
+from indicators.services.views import Dataset
+
+FORMATS = ("docx", "pdf")
+MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "application/pdf"}
+
+
+@dataclass
+class Made:
+    data: bytes
+    filename: str
+    content: ReportContent
+    charts: int = 0               # charts drawn
+    chart_note: str | None = None  # why charts are missing, when they are
+
+
+def decimals(ds: Dataset) -> dict[str, int]:
+    return dict(zip(ds.indicators.code, ds.indicators.decimals.astype(int)))
+
+
+def filename(content: ReportContent, fmt: str, lang: str) -> str:
+    kind = "bao-cao-cchc" if fmt == "docx" else "tom-tat-cchc"
+    period = content.period.text.replace(":", "-")
+    return f"{kind}-{content.province[0]}-{content.province[1].year}-{period}-{lang}.{fmt}"
+
+
+def make(ds: Dataset, key: ProvinceKey, period_text: str, fmt: str = "docx", lang: str = "vi",
+         today: date | None = None, now: datetime | None = None, charts: bool = True,
+         content: ReportContent | None = None) -> Made:
+    """The file's bytes. Charts are drawn in the shared browser; without one the Word file says so in their place."""
+    if fmt not in FORMATS:
+        raise ValueError(f"a report is .docx or .pdf, not {fmt}")
+    content = content or report_content(ds, key, report_period(period_text, ds), today=today, now=now)
+    if fmt == "pdf":
+        return Made(write_brief(content, lang, decimals(ds)), filename(content, fmt, lang), content)
+    drawn, note = report_charts(ds, content, lang), None
+    if charts:
+        try:
+            render(drawn)
+        except ChartsUnavailable as error:
+            note = str(error)
+    else:
+        note = "charts not asked for"
+    data = write_docx(content, drawn, lang, chart_note=note, decimals=decimals(ds))
+    return Made(data, filename(content, fmt, lang), content, sum(c.png is not None for c in drawn), note)
+
+
+GATE = Gate()          # the server's report requests: few at work, a few more waiting, one per session
+FILES = FileCache()    # the files made, keyed on the data version among the rest
+
+
+def _file_key(version: Hashable, key: ProvinceKey, period_text: str, fmt: str, lang: str, today: date) -> tuple:
+    return (version, key, period_text, fmt, lang, today)
+
+
+def made_before(version: Hashable, key: ProvinceKey, period_text: str, fmt: str, lang: str,
+                today: date) -> Made | None:
+    """The file already made for these, if it is still kept (nothing is made)."""
+    return FILES.get(_file_key(version, key, period_text, fmt, lang, today))
+
+
+def request(ds: Dataset, key: ProvinceKey, period_text: str, fmt: str, lang: str, *, session: Hashable | None,
+            version: Hashable | None = None, today: date | None = None,
+            content: ReportContent | None = None) -> Made:
+    """The file for a visitor's ``session``: the one already made for the same data version (``version``, default
+    the store's now), province, period, format, language and day, else a new one made once :data:`GATE` admits
+    the request (ReportsBusy when it refuses), at a lower CPU priority than the visitors' reruns. A Word file whose
+    charts could not be drawn is not kept: the next request tries the browser again."""
+    today = today or date.today()
+    version = ds.store.data_version() if version is None else version
+    file_key = _file_key(version, key, period_text, fmt, lang, today)
+    made = FILES.get(file_key)
+    if made is not None:
+        return made
+    with GATE.admit(session):
+        made = FILES.get(file_key)      # made meanwhile by a request this one waited behind
+        if made is None:
+            with in_background():
+                made = make(ds, key, period_text, fmt, lang, today=today, content=content)
+            if made.chart_note is None:
+                FILES.put(file_key, made, len(made.data))
+    return made

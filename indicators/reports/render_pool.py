@@ -1,0 +1,362 @@
+"""What bounds the cost of the reports a server makes: one shared headless Chromium for every chart drawn, a gate
+on report requests, and the files already made.
+
+- :class:`ChartBrowser`: one Kaleido browser (Kaleido 1.x's own pool of ``tabs`` tabs, each drawing one figure at
+  a time) on an event loop thread of its own. It starts on first use, serves every request of the process, is
+  replaced after a failure or a change of ``BROWSER_PATH``, and is closed after ``idle`` seconds without work (its
+  memory returned). A request never starts a browser of its own: however many ask at once, one browser is alive,
+  two at most for the moment a replaced one takes to close. Its processes run at a lower CPU priority than the
+  server, so that charts wait for visitors' reruns rather than the other way round.
+- :class:`Gate`: at most ``running`` requests at work and ``waiting`` more waiting, each for at most ``wait``
+  seconds, and one at a time per session (``KPI_REPORTS_AT_ONCE``, default 1, and ``KPI_REPORTS_QUEUE``, default 4,
+  per server process). A request beyond those is refused at once with :class:`ReportsBusy`,
+  which the page shows in the reader's language; nothing waits without end.
+- :class:`FileCache`: the files made, least recently used dropped first, bounded in count and bytes. The caller
+  keys them on the data version, so an import, an undo or a lock makes every later request a new file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from indicators.errors import Bilingual
+
+TABS = 2               # figures drawn at once by the one browser: one per core of the 2-core server
+IDLE = 300.0           # seconds without a chart before the browser is closed
+DRAW_TIMEOUT = 180.0   # seconds one report's charts may take, waiting for a tab included
+START_TIMEOUT = 45.0   # seconds a browser may take to start and answer; one that does not is replaced, once
+FIGURE_TIMEOUT = 30.0  # seconds a figure may take (per tab's share of a request); a browser that hangs is replaced
+NICE = 10              # the browser's CPU priority below the server's: visitors' reruns come before charts
+# report requests at work at once and waiting (each waits at most WAIT seconds), per server process
+AT_ONCE = int(os.environ.get("KPI_REPORTS_AT_ONCE", "1"))
+QUEUE = int(os.environ.get("KPI_REPORTS_QUEUE", "4"))
+WAIT = 60.0
+
+
+class ReportsBusy(Bilingual, RuntimeError):
+    """A report request refused: too many at once, or this session's previous one not finished."""
+
+    @classmethod
+    def crowded(cls) -> ReportsBusy:
+        return cls("Đang có nhiều yêu cầu tạo báo cáo, xin thử lại sau ít phút.",
+                   "Too many report requests at the moment: try again shortly.")
+
+    @classmethod
+    def yours_running(cls) -> ReportsBusy:
+        return cls("Báo cáo bạn yêu cầu trước đó đang được tạo: xin chờ nó xong rồi thử lại.",
+                   "Your previous report request is still being made: try again once it is done.")
+
+
+class _HungDrawing(TimeoutError):
+    """A browser that stopped answering in the middle of a request (it has been killed)."""
+
+
+class ChartBrowser:
+    """One Chromium, started on first use and reused, drawing figures to image bytes for every thread."""
+
+    def __init__(self, tabs: int = TABS, idle: float = IDLE):
+        self.tabs, self.idle = tabs, idle
+        self.starts = 0                                  # browsers started so far (the tests and benchmark read it)
+        self._start_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard = asyncio.Lock()                     # opening and closing, one at a time (bound on first use)
+        self._kaleido: Any = None
+        self._path: str | None = None
+        self._busy = 0
+        self._last = 0.0
+
+    def draw(self, figures: list[tuple[Any, dict]], path: str, timeout: float = DRAW_TIMEOUT) -> list[bytes]:
+        """Each (figure, Kaleido options) drawn by the shared browser at ``path``, in order. Raises whatever the
+        browser raised (it is then replaced), or TimeoutError."""
+        future = asyncio.run_coroutine_threadsafe(self._draw(figures, path), self._running_loop())
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            if future.done():               # the browser's own time limits: their message stands
+                raise
+            future.cancel()
+            raise TimeoutError(f"the charts took over {timeout:.0f} s") from None
+
+    def close(self) -> None:
+        """Close the browser now (at exit; the tests). The next draw starts a new one."""
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._close(), loop).result(30)
+
+    @property
+    def alive(self) -> bool:
+        return self._kaleido is not None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._start_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+
+                def serve() -> None:
+                    _lower_thread_priority()    # the figures' encoding and the images' decoding yield to visitors
+                    loop.run_forever()
+
+                threading.Thread(target=serve, name="chart-browser", daemon=True).start()
+                self._loop = loop
+                atexit.register(self.close)
+            return self._loop
+
+    async def _draw(self, figures: list[tuple[Any, dict]], path: str) -> list[bytes]:
+        try:
+            return await self._draw_once(figures, path)
+        except _HungDrawing:        # a browser that hung on a figure has been replaced: the new one tries once
+            return await self._draw_once(figures, path)
+
+    async def _draw_once(self, figures: list[tuple[Any, dict]], path: str) -> list[bytes]:
+        async with self._guard:
+            if self._kaleido is not None and self._path != path:
+                await self._shut()
+            if self._kaleido is None:
+                try:
+                    browser = await self._started(path)
+                except TimeoutError:                    # Chromium sometimes hangs while starting: one more try
+                    browser = await self._started(path)
+                self._kaleido, self._path = browser, path
+                self.starts += 1
+            browser = self._kaleido
+            self._busy += 1
+        try:
+            drawing = asyncio.gather(*(browser.calc_fig(f, opts=o) for f, o in figures), return_exceptions=True)
+            done, _ = await asyncio.wait({drawing}, timeout=FIGURE_TIMEOUT * len(figures) / self.tabs + FIGURE_TIMEOUT)
+            if not done:                # a hung browser: killed, so that what it was drawing ends now
+                _kill(browser)
+                await asyncio.wait({drawing}, timeout=10)
+                drawing.cancel()
+                drawing.add_done_callback(lambda f: f.cancelled() or f.exception())
+                raise _HungDrawing("the browser stopped answering while drawing")
+            drawn = drawing.result()
+            failed = [d for d in drawn if isinstance(d, BaseException)]
+            if failed:
+                raise failed[0]
+            return list(drawn)
+        except BaseException:
+            # a browser that failed once is not trusted again: the next request starts a fresh one
+            async with self._guard:
+                if self._kaleido is browser:
+                    await self._shut()
+            raise
+        finally:
+            self._busy -= 1
+            self._last = time.monotonic()
+            asyncio.get_running_loop().call_later(self.idle, self._close_if_idle)
+
+    async def _started(self, path: str) -> Any:
+        """A new browser at ``path``, open and answering within START_TIMEOUT seconds (TimeoutError otherwise);
+        nothing of one that failed or hung stays behind."""
+        import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a chart is drawn
+
+        browser = kaleido.Kaleido(n=self.tabs, mathjax=False, path=path)
+        opening = asyncio.ensure_future(browser.open())
+        try:
+            # not asyncio.wait_for: the driver turns a cancellation into an error of its own and may wait on the
+            # hung process; the process is killed instead, which ends the opening at once
+            done, _ = await asyncio.wait({opening}, timeout=START_TIMEOUT)
+            if not done:
+                _kill(browser)
+                await asyncio.wait({opening}, timeout=10)
+                raise TimeoutError(f"the browser did not answer within {START_TIMEOUT:.0f} s of starting")
+            opening.result()
+        except BaseException:
+            if not opening.done():
+                opening.cancel()
+            opening.add_done_callback(lambda f: f.cancelled() or f.exception())   # retrieved: no warning later
+            await _quietly_closed(browser)
+            raise
+        _lower_priority(browser.subprocess.pid)
+        return browser
+
+    def _close_if_idle(self) -> None:
+        if self._kaleido is not None and not self._busy and time.monotonic() - self._last >= self.idle - 0.05:
+            asyncio.ensure_future(self._close(only_if_idle=True))
+
+    async def _close(self, only_if_idle: bool = False) -> None:
+        async with self._guard:
+            if not (only_if_idle and (self._busy or time.monotonic() - self._last < self.idle - 0.05)):
+                await self._shut()
+
+    async def _shut(self) -> None:
+        browser, self._kaleido, self._path = self._kaleido, None, None
+        if browser is not None:
+            await _quietly_closed(browser)
+
+
+def _kill(browser: Any) -> None:
+    """Kill a hung browser's process and the processes it started."""
+    process = getattr(browser, "subprocess", None)
+    if process is None:
+        return
+    _, parents = _processes()
+    for pid in [*(p for p in parents if _below(p, process.pid, parents)), process.pid]:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+
+async def _quietly_closed(browser: Any) -> None:
+    try:
+        await browser.close()
+    except Exception:  # noqa: BLE001 - a crashed browser is gone already; choreographer killed what was left
+        pass
+
+
+class Gate:
+    """Admission of report requests: ``running`` at work, ``waiting`` more queued, one per session."""
+
+    def __init__(self, running: int = AT_ONCE, waiting: int = QUEUE, wait: float = WAIT):
+        self.capacity, self.wait = running + waiting, wait
+        self.refused = 0
+        self._slots = threading.Semaphore(running)
+        self._lock = threading.Lock()
+        self._admitted = 0
+        self._sessions: set[Hashable] = set()
+
+    @contextmanager
+    def admit(self, session: Hashable | None) -> Iterator[None]:
+        """Hold a working slot for the ``with`` block; ReportsBusy at once when the queue is full or ``session``
+        has a request in the gate, or after ``wait`` seconds in the queue."""
+        with self._lock:
+            if session is not None and session in self._sessions:
+                self.refused += 1
+                raise ReportsBusy.yours_running()
+            if self._admitted >= self.capacity:
+                self.refused += 1
+                raise ReportsBusy.crowded()
+            self._admitted += 1
+            if session is not None:
+                self._sessions.add(session)
+        try:
+            if not self._slots.acquire(timeout=self.wait):
+                with self._lock:
+                    self.refused += 1
+                raise ReportsBusy.crowded()
+            try:
+                yield
+            finally:
+                self._slots.release()
+        finally:
+            with self._lock:
+                self._admitted -= 1
+                self._sessions.discard(session)
+
+
+class FileCache:
+    """The files made, by key: at most ``entries`` of them and ``budget`` bytes, least recently used dropped."""
+
+    def __init__(self, entries: int = 32, budget: int = 128 * 2**20):
+        self.entries, self.budget = entries, budget
+        self.hits = self.misses = 0
+        self._files: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            found = self._files.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._files.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
+    def put(self, key: Hashable, value: Any, size: int) -> None:
+        if size > self.budget:
+            return
+        with self._lock:
+            old = self._files.pop(key, None)
+            self._bytes -= old[1] if old else 0
+            self._files[key] = (value, size)
+            self._bytes += size
+            while len(self._files) > self.entries or self._bytes > self.budget:
+                _, (_, dropped) = self._files.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._files.clear()
+            self._bytes = 0
+
+
+def _processes() -> tuple[dict[int, str], dict[int, int]]:
+    """Every process's name and parent, from Linux's /proc (empty elsewhere)."""
+    names, parents = {}, {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        end = stat.rfind(")")
+        if end < 0 or "(" not in stat:      # the process ended while it was being read
+            continue
+        names[int(entry.name)], parents[int(entry.name)] = stat[stat.index("(") + 1:end], int(stat[end + 2:].split()[1])
+    return names, parents
+
+
+def _below(pid: int, root: int, parents: dict[int, int]) -> bool:
+    while pid > 1:
+        pid = parents.get(pid, 0)
+        if pid == root:
+            return True
+    return False
+
+
+def _lower_thread_priority() -> int | None:
+    """Put the calling thread at the browser's CPU priority (Linux keeps one per thread); its priority before."""
+    thread = threading.get_native_id()
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, max(before, NICE))
+    except OSError:
+        return None
+    return before
+
+
+@contextmanager
+def in_background() -> Iterator[None]:
+    """The block's work (a report being made) at the browser's lower CPU priority, so that the server's other
+    threads, the visitors' reruns, come first; the thread's priority is put back after where the system allows
+    it (an unprivileged process may not raise it again: the thread keeps it until its run ends)."""
+    before = _lower_thread_priority()
+    try:
+        yield
+    finally:
+        if before is not None:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), before)
+            except OSError:
+                pass
+
+
+def _lower_priority(root: int) -> None:
+    """Lower the CPU priority of a browser's processes (the helpers it starts later inherit it)."""
+    _, parents = _processes()
+    for pid in [root, *(p for p in parents if _below(p, root, parents))]:
+        try:
+            os.setpriority(os.PRIO_PROCESS, pid, NICE)
+        except OSError:      # gone meanwhile, or not ours to change: the charts are drawn all the same
+            pass
+
+
+def chromium_browsers(under: int | None = None) -> list[int]:
+    """The process ids of the Chromium browsers running below process ``under`` (default: this one), one per
+    browser: a Chromium process whose parent is not a Chromium (its renderers and helpers are not counted).
+    Linux's /proc; an empty list elsewhere."""
+    root = os.getpid() if under is None else under
+    names, parents = _processes()
+    chromium = {pid for pid, name in names.items() if name.startswith("chrom")}
+    return sorted(pid for pid in chromium if parents[pid] not in chromium and _below(pid, root, parents))

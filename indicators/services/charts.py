@@ -1,0 +1,311 @@
+"""Charts: pure functions from frames (see views.py) to Plotly figures. No Streamlit, no database.
+
+Every trace carries its source in the hover text, missing figures stay gaps (never zeros), and
+labels and numbers follow the language asked for. Figures are assembled from plain trace and
+layout dicts and validated once by ``go.Figure`` (ten times faster than ``add_trace`` per trace),
+which keeps a page rerun within its time budget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from indicators.domain.periods import position
+from indicators.domain.plain import html as h
+from indicators.domain.scorecard import requirement_words
+from indicators.i18n import format_number, in_language
+from indicators.i18n import label as i18n_label
+
+STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
+                  "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
+QUARTILE_COLOURS = {1: "#1a9850", 2: "#a6d96a", 3: "#fdae61", 4: "#d73027"}  # PAPI-style: green best
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+TARGET_COLOUR = "#d73027"
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """A chart's text, from the one label table (``chart_`` keys of i18n.LABELS)."""
+    return i18n_label(f"chart_{key}", lang, **values)
+
+
+def _layout(title: str, lang: str, height: int = 380, **extra: Any) -> dict[str, Any]:
+    return {"title": {"text": h(title)}, "height": height, "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.22},
+            "separators": ",." if lang == "vi" else ".,", **extra}
+
+
+def _vline(x: float, colour: str, dash: str, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    shape = {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+             "line": {"color": colour, "dash": dash, "width": 2}}
+    note = {"xref": "x", "yref": "paper", "x": x, "y": 1.02, "text": text, "showarrow": False,
+            "xanchor": "left", "font": {"size": 11, "color": colour}}
+    return shape, note
+
+
+DENSE = 40  # points in a line above which it is drawn without markers (hover still names every point)
+
+
+def _placed(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with ``x``, each period's place on the axis of years (see periods.position), in that order.
+    The views' series come placed and ordered already (and cached), so this is usually a check."""
+    if "x" not in rows:
+        rows = rows.assign(x=[position(p) for p in rows.period])
+    return rows if rows.x.is_monotonic_increasing else rows.sort_values("x", kind="stable")
+
+
+def _mode(rows: pd.DataFrame) -> str:
+    return "lines" if len(rows) > DENSE else "lines+markers"
+
+
+def _with_breaks(rows: pd.DataFrame, breaks: list[int]) -> pd.DataFrame:
+    """``rows`` placed on the axis, with a blank point before each method-change year so the line is not drawn
+    across it."""
+    rows = _placed(rows)
+    if not breaks or rows.empty:
+        return rows
+    gaps = [pd.DataFrame({"x": [b - 0.5], "value": [None], "period": [""], "source": [""]}) for b in breaks
+            if rows.x.min() < b <= rows.x.max()]
+    return pd.concat([rows, *gaps], ignore_index=True).sort_values("x") if gaps else rows
+
+
+def _values(series: pd.Series) -> list[Any]:
+    return [None if pd.isna(v) else float(v) for v in series]
+
+
+def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.DataFrame,
+                indicator: pd.Series, lang: str = "vi", breaks: list[int] | None = None) -> go.Figure:
+    """Actual lines (one per province label), targets at their deadline, straight paths, reference lines.
+    A method change (``breaks``: first year of the new method) cuts the lines and is marked."""
+    breaks = [int(b) for b in (breaks or [])]
+    decimals = int(indicator.decimals)
+    traces: list[dict[str, Any]] = []
+    for i, (label, rows) in enumerate(series.groupby("label", sort=False)):
+        rows = _with_breaks(rows, breaks)
+        traces.append({"type": "scatter", "x": rows.x.tolist(), "y": _values(rows.value), "mode": _mode(rows),
+                       "name": h(label), "connectgaps": False,
+                       "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
+                       "text": [f"{h(label)} · {p}: {format_number(v, decimals, lang)}<br>{t('source', lang)}: {h(s)}"
+                                if p else "" for p, v, s in zip(rows.period, rows.value, rows.source)],
+                       "hoverinfo": "text"})
+    for line, dash in (("mean", "dot"), ("best", "dash")):
+        ref = references[references.line == line] if not references.empty else references
+        if ref.empty:
+            continue
+        ref = _with_breaks(ref, breaks)
+        traces.append({"type": "scatter", "x": ref.x.tolist(), "y": _values(ref.value), "mode": _mode(ref),
+                       "name": t(line, lang), "connectgaps": False,
+                       "line": {"color": "#636363", "dash": dash, "width": 1.5}, "marker": {"size": 5},
+                       "text": [f"{t(line, lang)} {p}: {format_number(v, decimals, lang)}"
+                                + (f" ({h(n)})" if isinstance(n, str) else "") + f"<br>{t('source', lang)}: {h(s)}"
+                                if p else "" for p, v, n, s in zip(ref.period, ref.value, ref.province_name,
+                                                                   ref.source)],
+                       "hoverinfo": "text"})
+    for _, target in targets.iterrows():
+        traces.extend(_target_traces(target, lang))
+    shapes, notes = [], []
+    for year in breaks:
+        shape, note = _vline(year - 0.5, "#969696", "dot", t("method", lang, year=year))
+        shapes.append(shape)
+        notes.append(note)
+    name = in_language(indicator, "name", lang)
+    yaxis = {"autorange": "reversed"} if indicator.unit in ("rank", "tier") else {}
+    layout = _layout(name, lang, shapes=shapes, annotations=notes, yaxis=yaxis,
+                     xaxis={"dtick": 1, "title": {"text": t("year", lang)}})
+    return go.Figure(data=traces, layout=layout)
+
+
+def indicator_trend(series: pd.DataFrame, targets: pd.DataFrame, references: pd.DataFrame, indicator: pd.Series,
+                    changes: pd.DataFrame, lang: str = "vi") -> go.Figure:
+    """The trend chart of one indicator as the profile page and the report draw it: the plans' targets written as
+    their requirement, cut at the indicator's method changes."""
+    targets = targets.copy()
+    targets["requirement"] = [requirement_words(r, lang) for _, r in targets.iterrows()]
+    return trend_chart(series, targets, references, indicator, lang, breaks=list(changes.from_year))
+
+
+def _target_traces(target: pd.Series, lang: str) -> list[dict[str, Any]]:
+    deadline = int(str(target.deadline_period)[:4])
+    start = int(str(target.start_period)[:4])
+    requirement = target.requirement if "requirement" in target else requirement_words(target, lang)
+    label = h(f"{t('target', lang)} {target.target_id}: {requirement}")
+    hover = f"{h(target.target_id)} ({h(target.plan_number)})<br>{_wrap(target.source_quote)}"
+    if target.comparator == "between":
+        traces = [{"type": "scatter", "x": [deadline, deadline], "y": [target.target_value, target.target_high],
+                   "mode": "lines", "line": {"color": TARGET_COLOUR, "width": 10}, "opacity": 0.5, "name": label,
+                   "text": [hover, hover], "hoverinfo": "text"}]
+    elif bool(target.recurring):
+        traces = [{"type": "scatter", "x": [start, deadline], "y": [target.target_value] * 2, "mode": "lines",
+                   "line": {"color": TARGET_COLOUR, "dash": "longdash", "width": 2}, "name": label,
+                   "text": [hover, hover], "hoverinfo": "text"}]
+    else:
+        traces = [{"type": "scatter", "x": [deadline], "y": [target.target_value], "mode": "markers", "name": label,
+                   "marker": {"symbol": "star", "size": 16, "color": TARGET_COLOUR}, "text": [hover],
+                   "hoverinfo": "text"}]
+    if pd.notna(target.get("baseline_value")) and isinstance(target.get("baseline_period"), str):
+        base_year = int(target.baseline_period[-4:])
+        traces.append({"type": "scatter", "x": [base_year, deadline], "y": [target.baseline_value, target.target_value],
+                       "mode": "lines", "line": {"color": TARGET_COLOUR, "dash": "dot", "width": 1.5},
+                       "name": t("trajectory", lang), "hoverinfo": "skip"})
+    return traces
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    """``text`` as Plotly text (escaped), broken into lines of about ``width`` characters."""
+    words, lines, line = h(text).split(), [], ""
+    for word in words:
+        if len(line) + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join(lines + [line])
+
+
+def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: str = "vi") -> go.Figure:
+    """PAPI dimensions of a province against those of the best province (highest total) that year."""
+    names = list(in_language(dimensions, "name", lang))
+    best = _values(dimensions.best)
+    values = _values(dimensions.value)
+    traces = [
+        {"type": "scatterpolar", "r": best + best[:1], "theta": names + names[:1],
+         "name": (f"{t('best_province', lang)}: {h(dimensions.best_province.iloc[0])}" if len(dimensions)
+                  else t("best", lang)),
+         "line": {"color": "#636363", "dash": "dash"}, "hoverinfo": "text",
+         "text": [f"{n}: {format_number(v, 2, lang)} ({h(p)})" for n, v, p in
+                  zip(names, best, dimensions.best_province)] + [""]},
+        {"type": "scatterpolar", "r": values + values[:1], "theta": names + names[:1], "name": h(province_name),
+         "fill": "toself", "line": {"color": PALETTE[0], "width": 3}, "hoverinfo": "text",
+         "text": [f"{n}: {format_number(v, 2, lang)}" for n, v in zip(names, values)] + [""]},
+    ]
+    return go.Figure(data=traces, layout=_layout(f"PAPI {year}", lang, height=460,
+                                                 polar={"radialaxis": {"range": [0, 10]}}))
+
+
+def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lang: str = "vi",
+                    columns: int = 2) -> go.Figure:
+    """One small chart per indicator, one line per province (same colour across panels)."""
+    codes = list(frames)
+    rows = max(1, -(-len(codes) // columns))
+    gap_x, gap_y = 0.08, 0.12 / max(rows - 1, 1) if rows > 1 else 0.0
+    width = (1 - gap_x * (columns - 1)) / columns
+    height = (1 - gap_y * (rows - 1)) / rows
+    layout = _layout("", lang, height=300 * rows)
+    notes, traces, colours, shown = [], [], {}, set()
+    for i, code in enumerate(codes):
+        row, col = i // columns, i % columns
+        axis = "" if i == 0 else str(i + 1)
+        x0 = col * (width + gap_x)
+        y1 = 1 - row * (height + gap_y)
+        layout[f"xaxis{axis}"] = {"domain": [_unit(x0), _unit(x0 + width)], "anchor": f"y{axis}", "dtick": 2}
+        layout[f"yaxis{axis}"] = {"domain": [_unit(y1 - height), _unit(y1)], "anchor": f"x{axis}"}
+        notes.append({"text": f"<b>{h(titles[code])}</b>", "xref": "paper", "yref": "paper", "x": x0 + width / 2,
+                      "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
+        for label, part in frames[code].groupby("label", sort=False):
+            colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
+            part = _placed(part)
+            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(label),
+                           "mode": _mode(part), "legendgroup": label, "showlegend": label not in shown,
+                           "line": {"color": colour}, "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "text",
+                           "text": [f"{h(label)} · {p}: {format_number(v, 2, lang)}<br>{t('source', lang)}: {h(s)}"
+                                    for p, v, s in zip(part.period, part.value, part.source)]})
+            shown.add(label)
+    layout["annotations"] = notes
+    return go.Figure(data=traces, layout=layout)
+
+
+def _unit(value: float) -> float:
+    """A layout fraction, clear of floating-point spill outside [0, 1]."""
+    return min(max(round(value, 6), 0.0), 1.0)
+
+
+def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
+    """Rank over the years, one line per province, 1 at the top."""
+    traces = []
+    for i, (label, part) in enumerate(ranks.groupby("label", sort=False)):
+        part = _placed(part)
+        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(label),
+                       "mode": _mode(part), "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
+                       "hoverinfo": "text",
+                       "hovertext": [f"{h(label)} · {p}: {t('rank', lang)} {int(v)}<br>{t('source', lang)}: {h(s)}"
+                                     for p, v, s in zip(part.period, part.value, part.source)]})
+    layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": t("rank", lang)}},
+                     xaxis={"dtick": 1})
+    return go.Figure(data=traces, layout=layout)
+
+
+def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFrame,
+                highlight: set[str], lang: str = "vi") -> go.Figure:
+    """Every province's figure, best on top, coloured by quartile, with the selected plan's target line."""
+    decimals = int(indicator.decimals)
+    ordered = rows.iloc[::-1]
+    trace = {"type": "bar", "x": _values(ordered.value), "y": [h(n) for n in ordered.province_name], "orientation": "h",
+             "marker": {"color": [QUARTILE_COLOURS[q] for q in ordered.quartile],
+                        "line": {"color": ["#000000" if f in highlight else "rgba(0,0,0,0)"
+                                           for f in ordered.feature_id],
+                                 "width": 3}},
+             "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
+             "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
+             "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)} · {t('quartile', lang, q=q)}<br>"
+                           f"{t('source', lang)}: {h(s)}" for n, v, q, s in
+                           zip(ordered.province_name, ordered.value, ordered.quartile, ordered.source)],
+             "hoverinfo": "text", "showlegend": False}
+    shapes, notes = [], []
+    for _, target in thresholds.iterrows():
+        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{t('target', lang)} "
+                                                                                  f"{target.target_id}"))
+        note["hovertext"] = h(f"{t('target', lang)} {target.target_id}: {requirement_words(target, lang)}")
+        shapes.append(shape)
+        notes.append(note)
+    xaxis: dict[str, Any] = {}
+    if indicator.unit in ("rank", "tier"):
+        xaxis = {"autorange": "reversed"}
+    elif not rows.empty:
+        values = [float(rows.value.min()), float(rows.value.max())] + [float(v) for v in thresholds.target_value]
+        spread = (max(values) - min(values)) or 1.0
+        xaxis = {"range": [max(min(values) - 0.15 * spread, float(indicator.min_value)), max(values) + 0.08 * spread]}
+    name = in_language(indicator, "name", lang)
+    name += f" · {rows.period.iloc[0]}" if not rows.empty else ""  # the year, or the month a monthly figure is of
+    layout = _layout(name, lang, height=max(400, 18 * len(rows) + 120), shapes=shapes, annotations=notes, xaxis=xaxis)
+    return go.Figure(data=[trace], layout=layout)
+
+
+def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator: pd.Series,
+               lang: str = "vi") -> go.Figure:
+    """Provinces of one list (63 or 34) coloured by quartile; provinces without a figure stay grey."""
+    features = [f for f in geojson["features"] if f["properties"]["era"] == era]
+    decimals = int(indicator.decimals)
+    found = {fid: (v, q) for fid, v, q in zip(rows.feature_id, rows.value, rows.quartile)} if not rows.empty else {}
+    ids, quartiles, hover = [], [], []
+    for feature in features:
+        fid, name = feature["id"], feature["properties"]["name"]
+        ids.append(fid)
+        if fid in found:
+            value, quartile = found[fid]
+            quartiles.append(int(quartile))
+            hover.append(f"{h(name)}: {format_number(value, decimals, lang)} · {t('quartile', lang, q=int(quartile))}")
+        else:
+            quartiles.append(0)
+            hover.append(f"{h(name)}: {t('no_data', lang)}")
+    bands = ["#d9d9d9"] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)]  # 0 = no figure
+    scale = [pair for i, colour in enumerate(bands) for pair in ([i / 5, colour], [(i + 1) / 5, colour])]
+    # Choroplethmap with the "white-bg" style draws the boundaries alone: no tiles and no base map
+    # are fetched, so the map works on a machine without internet.
+    trace = {"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
+             "locations": ids, "z": quartiles, "featureidkey": "id", "zmin": -0.5, "zmax": 4.5,
+             "colorscale": scale, "showscale": False, "text": hover, "hoverinfo": "text",
+             "marker": {"line": {"color": "white", "width": 0.5}}}
+    name = in_language(indicator, "name", lang)
+    layout = _layout(name, lang, height=720,
+                     map={"style": "white-bg", "center": {"lat": 16.0, "lon": 106.0}, "zoom": 4.3})
+    return go.Figure(data=[trace], layout=layout)
+
+
+def status_bar(counts: dict[str, int], labels: dict[str, str], lang: str = "vi") -> go.Figure:
+    """One stacked bar of target statuses, in the status colours."""
+    traces = [{"type": "bar", "x": [n], "y": [""], "orientation": "h", "name": f"{labels[status]} ({n})",
+               "marker": {"color": STATUS_COLOURS[status]}, "hoverinfo": "name"} for status, n in counts.items()]
+    layout = _layout("", lang, height=140, barmode="stack", xaxis={"visible": False}, yaxis={"visible": False})
+    return go.Figure(data=traces, layout=layout)

@@ -1,0 +1,471 @@
+"""What the pages show, computed from the store's frames: functions over pandas.
+
+A :class:`Dataset` holds the small tables every page needs, read once, and reads actuals a slice at a time (4.7
+million rows at ten times the country's volume, never copied whole); these functions make the frames behind each
+card, table and chart, testable without Streamlit.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import pandas as pd
+
+from indicators.domain.periods import position
+from indicators.domain.registry import ProvinceKey, Registry
+from indicators.domain.scorecard import judge_targets, series_wanted, with_successors
+from indicators.domain.units import DEPARTMENT_KINDS
+from indicators.storage import Store
+
+COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
+              "pci_total": "pci_rank"}
+STATUS_ORDER = ("missed", "off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
+MERGER_DAY = date(2025, 7, 1)
+# What the comparison offers first (the composite indices, then the dimensions most asked for), what it opens
+# with, and the ranks it can chart.
+COMPARE_FIRST = ("papi_total", "pci_total", "par_index", "sipas", "papi_d5_procedures", "papi_d8_e_governance",
+                 "pci_transparency", "pci_time_costs")
+COMPARE_DEFAULT = ("papi_total", "pci_total")
+COMPARE_PROVINCES = ("42@2004", "40@2004", "38@2004")
+RANK_INDICATORS = ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    store: Store
+    provinces: pd.DataFrame
+    aliases: pd.DataFrame
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+    national: pd.DataFrame
+    plans: pd.DataFrame
+    tasks: pd.DataFrame
+    method_changes: pd.DataFrame
+    progress: pd.DataFrame = field(default_factory=pd.DataFrame)      # task progress as entered
+    departments: pd.DataFrame = field(default_factory=pd.DataFrame)   # units that are not communes or wards
+    kept: int = 48  # indicators whose actuals stay in memory (the most recently used; ~4 MB each at 10× volume)
+    _slices: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def load(cls, store: Store, kept: int = 48) -> "Dataset":
+        provinces, indicators = store.provinces(), store.indicators()
+        targets = with_successors(store.targets(), provinces, indicators)
+        targets["province_key"] = _key_column(targets)
+        return cls(store, provinces, store.province_aliases(), indicators, targets,
+                   store.national_values(), store.plans(), store.tasks(), store.method_changes(),
+                   store.task_progress(), store.units(kinds=DEPARTMENT_KINDS), kept)
+
+    @cached_property
+    def unit_names(self) -> dict[tuple[str, date, str], str]:
+        return {(r.province_code, r.province_valid_from.date(), r.code): r.name for r in self.departments.itertuples()}
+
+    @cached_property
+    def unit_groups(self) -> dict[str, str]:
+        groups = self.store.unit_groups()
+        return dict(zip(groups.code, groups.name_vi))
+
+    @cached_property
+    def lead_names(self) -> dict[str, str]:
+        """Unit code → name of every department, other body and group: how progress by lead body is labelled."""
+        return {code: name for (_, _, code), name in self.unit_names.items()} | self.unit_groups
+
+    def actuals(self, indicator_code: str) -> pd.DataFrame:
+        """Every actual of one indicator (all provinces and periods), read on first use and then kept while it
+        is among the ``kept`` most recently used. The frame is shared: callers copy before changing it."""
+        with self._lock:
+            if indicator_code in self._slices:
+                self._slices.move_to_end(indicator_code)
+                return self._slices[indicator_code]
+        frame = self.store.indicator_actuals(indicator_code)  # with its province_key (see _key_column)
+        with self._lock:
+            self._slices[indicator_code] = frame
+            while len(self._slices) > self.kept:
+                self._slices.popitem(last=False)
+        return frame
+
+    def is_kept(self, indicator_code: str) -> bool:
+        """Whether that indicator's actuals are in memory (read and not yet dropped)."""
+        with self._lock:
+            return indicator_code in self._slices
+
+    def actuals_in(self, period: str) -> pd.DataFrame:
+        """Every actual of one period (all indicators and provinces)."""
+        return self.store.actuals(period=period)
+
+    def target_series(self, targets: pd.DataFrame) -> pd.DataFrame:
+        """The actuals each target of ``targets`` is judged on (its province era and indicator, and its
+        successor's where the province was merged before the deadline)."""
+        return self.store.actual_series(series_wanted(targets))
+
+    @cached_property
+    def coverage(self) -> pd.DataFrame:
+        """How many actuals each indicator has per province era: which indicators have data, and where."""
+        return self.store.actual_coverage()  # with its province_key
+
+    @cached_property
+    def measured(self) -> list[str]:
+        """Indicators with at least one actual, in catalogue order."""
+        used = set(self.coverage.indicator_code)
+        return [c for c in self.indicators.code if c in used]
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.provinces, self.aliases)
+
+    @cached_property
+    def key_index(self) -> dict[str, ProvinceKey]:
+        return {key_text((r.code, r.valid_from.date())): (r.code, r.valid_from.date())
+                for r in self.provinces.itertuples()}
+
+    @cached_property
+    def labels(self) -> dict[ProvinceKey, dict[str, str]]:
+        result = {}
+        for r in self.provinces.itertuples():
+            if pd.isna(r.valid_to):
+                vi, en = f"từ {r.valid_from:%d/%m/%Y}", f"from {r.valid_from:%d/%m/%Y}"
+            else:
+                vi, en = f"đến {r.valid_to:%d/%m/%Y}", f"to {r.valid_to:%d/%m/%Y}"
+            result[(r.code, r.valid_from.date())] = {"vi": f"{r.name} ({vi})", "en": f"{r.name} ({en})"}
+        return result
+
+    @cached_property
+    def indicator_index(self) -> pd.DataFrame:
+        return self.indicators.set_index("code")
+
+    def indicator(self, code: str) -> pd.Series:
+        return self.indicator_index.loc[code]
+
+    def indicator_names(self, lang: str) -> dict[str, str]:
+        """Indicator code → name in ``lang`` (a dict: select boxes look up every option on every rerun)."""
+        return self._names["vi" if lang == "vi" else "en"]
+
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        return {lang: dict(zip(self.indicators.code, self.indicators[f"name_{lang}"])) for lang in ("vi", "en")}
+
+
+def key_text(key: ProvinceKey) -> str:
+    """``42@2004``: a province key as it stands in a URL (code @ year its validity began)."""
+    return f"{key[0]}@{key[1].year}"
+
+
+def parse_key_text(ds: Dataset, text: str) -> ProvinceKey | None:
+    return ds.key_index.get(str(text))
+
+
+def province_label(ds: Dataset, key: ProvinceKey, lang: str = "vi") -> str:
+    """``Tây Ninh (từ 01/07/2025)`` / ``Tây Ninh (to 30/06/2025)``: a name that says which era."""
+    return ds.labels[key]["vi" if lang == "vi" else "en"]
+
+
+def scope(ds: Dataset, key: ProvinceKey) -> list[ProvinceKey]:
+    """A province and, for one formed in 2025, the old provinces it absorbed (their history)."""
+    return [key, *ds.registry.predecessors(key)]
+
+
+def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.DataFrame:
+    """One row per target (per year for recurring targets), judged as of the end of ``as_of_year``."""
+    targets = with_successors(store.targets(keys), store.provinces(), store.indicators())
+    return judge_targets(targets, store.actual_series(series_wanted(targets)), as_of_year)
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int) -> pd.DataFrame:
+    """The latest judgement of every target of ``keys`` (all provinces when None), most urgent first."""
+    targets = ds.targets if keys is None else ds.targets[_in_keys(ds.targets, keys)]
+    judged = judge_targets(targets, ds.target_series(targets), as_of_year)
+    if judged.empty:
+        return judged.assign(urgency=pd.Series(dtype=int))
+    latest = judged.drop_duplicates("target_id", keep="last").copy()
+    latest["urgency"] = latest.status.map({s: i for i, s in enumerate(STATUS_ORDER)})
+    meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
+                                           "province_valid_from", "unit", "successor_valid_from", "not_stated"]]
+    latest = latest.join(meta, on="target_id")
+    for lang in ("vi", "en"):  # whose figure was judged: "Tây Ninh (từ 01/07/2025)", the replacing indicator
+        latest[f"judged_on_{lang}"] = [province_label(ds, (c, s.date()), lang) if isinstance(c, str) else None
+                                       for c, s in zip(latest.judged_on_code, latest.successor_valid_from)]
+        names = ds.indicator_names(lang)
+        latest[f"judged_indicator_{lang}"] = [names.get(c) if isinstance(c, str) else None
+                                              for c in latest.judged_indicator]
+    return latest.sort_values(["urgency", "deadline_period", "target_id"]).reset_index(drop=True)
+
+
+def inherited_plans(ds: Dataset, key: ProvinceKey) -> pd.DataFrame:
+    """The plans of the provinces merged into ``key`` that were still running when it took over: it reports
+    their remaining periods and closes them (tổng kết)."""
+    return plans_inherited(ds.plans, ds.registry.predecessors(key), key)
+
+
+def plans_inherited(plans: pd.DataFrame, predecessors: list[ProvinceKey], key: ProvinceKey) -> pd.DataFrame:
+    olds = set(predecessors)
+    mine = [(c, d.date()) in olds for c, d in zip(plans.province_code, plans.province_valid_from)]
+    running = plans.period_end.astype(str).str[:4].astype(int) >= key[1].year
+    return plans[pd.Series(mine, index=plans.index) & running]
+
+
+def plan_ids(plans: pd.DataFrame, keys: list[ProvinceKey] | None) -> list[str]:
+    """The plans of a province's scope (itself and the provinces it absorbed, so the plans it inherited), or
+    all plans when ``keys`` is None."""
+    if keys is None:
+        return list(plans.id)
+    wanted = set(keys)
+    return [p for p, c, d in zip(plans.id, plans.province_code, plans.province_valid_from) if (c, d.date()) in wanted]
+
+
+def status_counts(judged: pd.DataFrame) -> dict[str, int]:
+    counts = judged.status.value_counts().to_dict() if not judged.empty else {}
+    return {status: int(counts.get(status, 0)) for status in STATUS_ORDER}
+
+
+def _key_column(frame: pd.DataFrame) -> pd.Series:
+    """``42|2004-01-01`` per row: the province key the store's reads add in SQL (database._PROVINCE_KEY)."""
+    return frame.province_code + "|" + frame.province_valid_from.dt.strftime("%Y-%m-%d")
+
+
+def _in_keys(frame: pd.DataFrame, keys: list[ProvinceKey]) -> pd.Series:
+    """A boolean mask: the rows of ``frame`` whose (province_code, province_valid_from) is in ``keys``."""
+    column = frame.province_key if "province_key" in frame else _key_column(frame)
+    return column.isin({f"{c}|{d.isoformat()}" for c, d in keys})
+
+
+def _series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
+    a = ds.actuals(indicator_code)
+    return a[_in_keys(a, keys)]
+
+
+def country_composites(ds: Dataset) -> pd.DataFrame:
+    """For the whole country: per composite index, the latest year with a full table (best province,
+    number of provinces) and the latest published national mean."""
+    rows = []
+    for code in COMPOSITES:
+        values = ds.actuals(code)
+        counts = values.groupby("period").size()
+        full = counts[counts >= 30]
+        national = ds.national[(ds.national.indicator_code == code) & (ds.national.statistic == "mean")]
+        row = {"indicator_code": code, "full_year": None, "provinces": None, "best_province": None,
+               "best_value": None, "mean_period": None, "mean": None, "source": None}
+        if not full.empty:
+            year = full.index.max()
+            last = values[values.period == year]
+            best = last.loc[last.value.idxmax()]
+            row.update(full_year=year, provinces=int(len(last)), best_province=best.province_name,
+                       best_value=float(best.value), source=best.source)
+        if not national.empty:
+            latest = national.sort_values("period_end").iloc[-1]
+            row.update(mean_period=latest.period, mean=float(latest.value),
+                       source=(row["source"] + "; " if row["source"] else "") + latest.source)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+PUBLISHED_SERIES = ("PAPI", "PCI", "PAR INDEX", "SIPAS", "DTI")   # sources whose yearly editions are one series
+
+
+def summarise_sources(sources: pd.Series) -> str:
+    """``PAPI (UNDP, CECODES, VFF-CRT) 2011–2024``: the yearly editions of a published index as one entry with its
+    years; any other source (an analyst's import, a report) exactly as it was typed."""
+    groups: dict[str, set[int]] = {}
+    verbatim: set[str] = set()
+    for source in sources.dropna().unique():
+        if not str(source).upper().startswith(PUBLISHED_SERIES):
+            verbatim.add(str(source))
+            continue
+        years = {int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", source)}
+        groups.setdefault(" ".join(re.sub(r"\b(?:19|20)\d{2}\b", "", source).split()), set()).update(years)
+    parts = list(verbatim)
+    for text, years in groups.items():
+        span = "" if not years else (f" {min(years)}" if len(years) == 1 else f" {min(years)}–{max(years)}")
+        parts.append(text + span)
+    return "; ".join(sorted(parts))
+
+
+# --- profile and comparison ------------------------------------------------------------------------
+
+def province_series(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, lang: str = "vi") -> pd.DataFrame:
+    """The actuals of ``keys`` for one indicator, each labelled with the province and its era."""
+    series = _series(ds, keys, indicator_code).copy()
+    labels = {k: province_label(ds, k, lang) for k in keys}
+    series["label"] = [labels[(c, d.date())] for c, d in zip(series.province_code, series.province_valid_from)]
+    series["x"] = [position(p) for p in series.period]  # its place on a chart's axis of years
+    return series.sort_values(["label", "x", "period_end"], kind="stable")
+
+
+def reference_lines(ds: Dataset, indicator_code: str) -> pd.DataFrame:
+    """National mean (published) and national best (the best province figure stored) per period."""
+    meta = ds.indicator(indicator_code)
+    columns = ["period", "period_end", "line", "value", "source", "province_name"]
+    national = ds.national[(ds.national.indicator_code == indicator_code) & (ds.national.statistic == "mean")]
+    parts = [national.assign(line="mean", province_name=None)[columns]] if not national.empty else []
+    a = ds.actuals(indicator_code)
+    a = a[a.groupby("period").province_code.transform("count") >= 30]  # only where most provinces have a figure
+    if not a.empty:
+        by_period = a.groupby("period").value
+        best = a.loc[by_period.idxmax() if meta.direction == "higher" else by_period.idxmin()]
+        parts.append(best.assign(line="best")[columns])
+    lines = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    lines["x"] = [position(p) for p in lines.period]
+    return lines.sort_values(["line", "x"], kind="stable").reset_index(drop=True)
+
+
+def indicators_with_data(ds: Dataset, keys: list[ProvinceKey]) -> list[str]:
+    """Indicators that have an actual or a target for ``keys``, in catalogue order."""
+    used = set(ds.coverage[_in_keys(ds.coverage, keys)].indicator_code)
+    used |= set(ds.targets[_in_keys(ds.targets, keys)].indicator_code)
+    return [c for c in ds.indicators.code if c in used]
+
+
+def papi_dimensions(ds: Dataset, key: ProvinceKey, year: int) -> pd.DataFrame:
+    """The province's PAPI dimension scores in ``year`` beside those of the best province that year
+    (the highest PAPI total)."""
+    dims = ds.indicators[(ds.indicators.family == "papi") & ds.indicators.code.str.match(r"papi_d\d_[a-z_]+$")
+                         & ~ds.indicators.code.str.endswith("_rank")]
+    year_rows = ds.actuals_in(str(year))
+    totals = year_rows[year_rows.indicator_code == "papi_total"]
+    columns = ["indicator_code", "name_vi", "name_en", "value", "best", "best_province"]
+    if totals.empty:
+        return pd.DataFrame(columns=columns)
+    leader = totals.loc[totals.value.idxmax()]
+    scores = year_rows[year_rows.indicator_code.isin(dims.code)]
+    own = scores[(scores.province_code == key[0]) & (scores.province_valid_from.dt.date == key[1])]
+    best = scores[(scores.province_code == leader.province_code)
+                  & (scores.province_valid_from == leader.province_valid_from)]
+    own_values, best_values = dict(zip(own.indicator_code, own.value)), dict(zip(best.indicator_code, best.value))
+    rows = [{"indicator_code": d.code, "name_vi": d.name_vi.replace("PAPI – ", ""),
+             "name_en": d.name_en.replace("PAPI – ", ""), "value": own_values.get(d.code),
+             "best": best_values.get(d.code), "best_province": leader.province_name}
+            for d in dims.itertuples() if d.code in best_values]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def peers(ds: Dataset, key: ProvinceKey) -> dict[str, list[ProvinceKey]]:
+    """Suggested comparisons: the same region in the same list, and (old provinces) the others that
+    merged into the same new province."""
+    p = ds.provinces
+    row = ds.registry.row(key)
+    same_era = p[(p.valid_from == row.valid_from) & (p.code != key[0])]
+    region = [(r.code, r.valid_from.date()) for _, r in same_era[same_era.region_code == row.region_code].iterrows()]
+    merged = []
+    if isinstance(row.successor_code, str) and pd.notna(row.valid_to) and row.valid_to.date() < MERGER_DAY:
+        siblings = same_era[(same_era.successor_code == row.successor_code)
+                            & (same_era.successor_valid_from == row.successor_valid_from)]
+        merged = [(r.code, r.valid_from.date()) for _, r in siblings.iterrows()]
+    return {"region": region, "merged": merged}
+
+
+def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int,
+              judged: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For each province, each target's latest figure and the gap to the target (positive = short)."""
+    judged = judged_targets(ds, keys, as_of_year) if judged is None else judged
+    if judged.empty:
+        return judged
+    targets = ds.targets.set_index("target_id")
+    gaps = []
+    for _, r in judged.iterrows():
+        t = targets.loc[r.target_id]
+        if r.actual is None or pd.isna(r.actual):
+            gaps.append(None)
+            continue
+        goal = t.target_value if t.comparator != "between" or t.direction == "higher" else t.target_high
+        better_up = t.comparator in (">=", ">") or (t.comparator == "between" and t.direction == "higher")
+        gap = (goal - r.actual) if better_up else (r.actual - goal)
+        gaps.append(max(gap, 0.0))
+    return judged.assign(gap=gaps)
+
+
+# --- rankings ------------------------------------------------------------------------------------
+
+def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
+    """Every province's figure for one indicator and year, best first, with its quartile (1 = best).
+
+    The year's own figure where the indicator has one; for an indicator reported monthly, quarterly or by half
+    year, the year's latest period that has figures (``2024-12``), one period for every province so that the
+    figures compare (the ``period`` column says which)."""
+    meta = ds.indicator(indicator_code)
+    a = ds.actuals(indicator_code)
+    in_year = a[a.period.str.startswith(str(year))]
+    rows = in_year[in_year.period == str(year)]
+    if rows.empty and not in_year.empty:
+        last = in_year[in_year.period_end == in_year.period_end.max()]
+        rows = in_year[in_year.period == last.period.mode().iloc[0]]
+    rows = rows.copy()
+    if rows.empty:
+        return rows.assign(quartile=pd.Series(dtype=int), feature_id=pd.Series(dtype=str))
+    ascending = meta.direction == "lower"
+    rows = rows.sort_values("value", ascending=ascending, kind="stable").reset_index(drop=True)
+    order = rows.value.rank(ascending=ascending, method="first")
+    rows["quartile"] = ((order - 1) * 4 // len(rows) + 1).astype(int)
+    rows["feature_id"] = [f"{c}@{d.date()}" for c, d in zip(rows.province_code, rows.province_valid_from)]
+    return rows
+
+
+def years_with_data(ds: Dataset, indicator_code: str) -> list[int]:
+    return sorted({int(p[:4]) for p in ds.actuals(indicator_code).period.unique()})
+
+
+def indicator_changes(ds: Dataset, indicator_code: str) -> pd.DataFrame:
+    """The method changes of an indicator or of its index (PAPI's 2018 move to 8 dimensions)."""
+    changes = ds.method_changes
+    return changes[changes.indicator_code.isin([indicator_code, ds.indicator(indicator_code).parent_code])]
+
+
+def threshold_for(ds: Dataset, keys: list[ProvinceKey], indicator_code: str) -> pd.DataFrame:
+    """The targets of ``keys``' plans on this indicator (the line a ranking chart draws)."""
+    t = ds.targets[ds.targets.indicator_code == indicator_code]
+    return t[_in_keys(t, keys)]
+
+
+# --- choices and filters of the pages ---------------------------------------------------------------
+
+def comparable_indicators(ds: Dataset) -> list[str]:
+    """Indicators with figures that a comparison can chart: COMPARE_FIRST, then the others in catalogue order
+    (no ranks, no tiers)."""
+    measured = set(ds.measured)
+    first = [c for c in COMPARE_FIRST if c in measured]
+    return first + [c for c in ds.indicators.code if c not in first and c in measured
+                    and not c.endswith("_rank") and c != "pci_tier"]
+
+
+def rank_indicators(ds: Dataset) -> list[str]:
+    measured = set(ds.measured)
+    return [c for c in RANK_INDICATORS if c in measured]
+
+
+def with_families(ds: Dataset, judged: pd.DataFrame) -> pd.DataFrame:
+    """Judged targets with their indicator's family and their deadline's year (what the plans page filters on)."""
+    families = ds.indicators.set_index("code").family
+    return judged.assign(family=judged.indicator_code.map(families),
+                         deadline_year=judged.deadline_period.str[:4].astype(int))
+
+
+def filter_targets(judged: pd.DataFrame, provinces: list[str], families: list[str], statuses: list[str],
+                   span: tuple[int, int]) -> pd.DataFrame:
+    """The targets (from :func:`with_families`) of the chosen provinces, families and statuses (none chosen:
+    all) whose deadline falls in ``span``."""
+    shown = judged
+    if provinces:
+        shown = shown[shown.province_name.isin(provinces)]
+    if families:
+        shown = shown[shown.family.isin(families)]
+    if statuses:
+        shown = shown[shown.status.isin(statuses)]
+    return shown[shown.deadline_year.between(*span)]
+
+
+def filter_tasks(tasks: pd.DataFrame, provinces: list[str], span: tuple[int, int]) -> pd.DataFrame:
+    if provinces:
+        tasks = tasks[tasks.province_name.isin(provinces)]
+    return tasks[tasks.deadline_period.str[:4].astype(int).between(*span)]
+
+
+def filter_occurrences(occurrences: pd.DataFrame, provinces: list[str], span: tuple[int, int]) -> pd.DataFrame:
+    """Task occurrences of the chosen provinces (all when none) due within the span of years."""
+    if provinces:
+        occurrences = occurrences[occurrences.province_name.isin(provinces)]
+    return occurrences[occurrences.due_year.between(*span)] if len(occurrences) else occurrences
