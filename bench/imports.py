@@ -49,8 +49,8 @@ def make_csv(store, rows: int, path: Path) -> int:
 
 def engine_run(db: Path, csv_path: Path) -> tuple[float, float, dict]:
     from indicators import imports
-    from indicators.auth import User
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
+    from indicators.services.auth import User
     from indicators.storage import open_store
 
     store = open_store(db)
@@ -101,7 +101,7 @@ def main() -> None:
     if args.quick:
         args.rows, args.runs = 10_000, 2
 
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
     from indicators.storage import open_store
 
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-import-"))

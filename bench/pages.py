@@ -94,7 +94,8 @@ def _cold_reruns(runs: int) -> list[float]:
     each run): the rerun includes reading that indicator from DuckDB."""
     from streamlit.testing.v1 import AppTest
 
-    from indicators import cache, views
+    from indicators.services import views
+    from indicators.web import cache
 
     times = []
     for _ in range(runs + 1):
@@ -119,8 +120,8 @@ def _cold_reruns(runs: int) -> list[float]:
 def measure_data_layer(runs: int) -> list[tuple[str, list[float]]]:
     """What a server pays for data it has not read yet: the small tables every page needs (once per process,
     and after each import), and an indicator's actuals the first time a page asks for them (then kept)."""
+    from indicators.services.views import Dataset
     from indicators.storage import default_db_path, open_store
-    from indicators.views import Dataset
 
     store = open_store(default_db_path(), read_only=True)
     try:
@@ -323,8 +324,8 @@ def main() -> None:
               "runs (and, for scale, for the reference database of bench/scale.py)")
     if args.db:
         os.environ["KPI_DB"] = str(args.db)
-    from indicators import ui
     from indicators.storage import default_db_path, open_read_only
+    from indicators.web import ui
 
     open_read_only(default_db_path()).close()  # build data/kpi.duckdb if it is new
     print(f"machine: {os.cpu_count()} cores; database: {default_db_path()}; runs per measure: {runs} "

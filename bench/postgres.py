@@ -71,7 +71,7 @@ def main() -> int:
                     " FROM data_change").fetchone(), runs))]
         report("every rerun: the data version the caches are keyed on", rows)
         first_reads(duck, pg, direct, code, runs)
-        from indicators.views import Dataset, series_wanted
+        from indicators.services.views import Dataset, series_wanted
 
         wanted = series_wanted(duck.targets())
         rows = [("floor: DuckDB file, the series the targets are judged on", timed(lambda: duck.actual_series(
@@ -138,9 +138,9 @@ def measure_import(store, direct, n: int, folder: Path, runs: int) -> None:
     itself with its primary key and index, rolled back (what any import that keeps the key costs at least; the
     floor of bench/imports.py on the file is the same: DuckDB's own INSERT into ``actual``)."""
     from bench.imports import make_csv
-    from indicators.auth import add_user, has_users
+    from indicators.domain.registry import Registry
     from indicators.imports import commit, preview
-    from indicators.registry import Registry
+    from indicators.services.auth import add_user, has_users
 
     path = folder / "import.csv"
     n = make_csv(store, n, path)

@@ -43,7 +43,7 @@ def record(name: str, value: str, ok: bool = True) -> None:
 
 
 def base_database(work: Path) -> Path:
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
     from indicators.storage import open_store
 
     path = work / "base.duckdb"
@@ -238,7 +238,7 @@ def load(work: Path, base: Path, sessions: int, rows: int, duration: float) -> N
 
 def bad_inputs(work: Path, base: Path, generated: int) -> None:
     from indicators import imports
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
     from indicators.storage import open_store
 
     db = work / "bad.duckdb"
@@ -281,10 +281,10 @@ def bad_inputs(work: Path, base: Path, generated: int) -> None:
 
 def nothing_lost(work: Path, base: Path) -> None:
     from indicators import imports
-    from indicators.auth import User
-    from indicators.cli import EXPORT_COLUMNS
-    from indicators.exporting import to_csv
-    from indicators.registry import Registry
+    from indicators.cli.main import EXPORT_COLUMNS
+    from indicators.domain.registry import Registry
+    from indicators.services.auth import User
+    from indicators.services.exporting import to_csv
     from indicators.storage import open_store
 
     db, fresh = work / "trip.duckdb", work / "fresh.duckdb"

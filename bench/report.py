@@ -43,8 +43,8 @@ def one_chart() -> float:
     """Kaleido's floor: start a browser, draw one figure (the status bar of the pages), close the browser."""
     import kaleido
 
-    from indicators.charts import status_bar
-    from indicators.report_charts import browser_path
+    from indicators.reports.charts import browser_path
+    from indicators.services.charts import status_bar
 
     figure = status_bar({"achieved": 2, "missed": 6, "no_data": 41}, {"achieved": "a", "missed": "m", "no_data": "n"})
 
@@ -58,9 +58,9 @@ def one_chart() -> float:
 
 
 def measure(db: Path, runs: int, label: str) -> list[tuple[str, list[float]]]:
-    from indicators.reports import make
+    from indicators.reports.files import make
+    from indicators.services.views import Dataset
     from indicators.storage import open_store
-    from indicators.views import Dataset
 
     store = open_store(db, read_only=True)
     try:
@@ -133,7 +133,7 @@ class Visitor:
 def _tree(root: int) -> tuple[int, int, int, int]:
     """Of ``root`` and its descendants: the Chromium browsers, the Chromium processes, the memory (PSS) of all
     processes and of the Chromium ones."""
-    from indicators.render_pool import chromium_browsers
+    from indicators.reports.render_pool import chromium_browsers
 
     parents, names, rss = {}, {}, {}
     for entry in Path("/proc").glob("[0-9]*"):

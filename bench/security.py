@@ -49,9 +49,9 @@ def injection(work: Path, base: Path) -> tuple[int, int]:
     from markdown_it import MarkdownIt
     from streamlit.testing.v1 import AppTest
 
-    from indicators import cache, ui
-    from indicators.plain import md
+    from indicators.domain.plain import md
     from indicators.storage import open_store
+    from indicators.web import cache, ui
 
     render = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
     pages = [("pages/overview.py", {"province": "42@2025"}), ("pages/overview.py", {}),
@@ -105,7 +105,7 @@ def injection(work: Path, base: Path) -> tuple[int, int]:
 
 def guessing(work: Path, base: Path, attempts: int) -> tuple[int, int, int]:
     """(attempts, through, checked in a simulated hour) against one account."""
-    from indicators import auth
+    from indicators.services import auth
     from indicators.storage import open_store
 
     db = work / "guess.duckdb"
@@ -143,8 +143,8 @@ def guessing(work: Path, base: Path, attempts: int) -> tuple[int, int, int]:
 
 def lost_updates(work: Path, base: Path, trials: int) -> tuple[int, int]:
     from indicators import imports
-    from indicators.auth import User
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
+    from indicators.services.auth import User
     from indicators.storage import open_store
 
     db = work / "lost.duckdb"
@@ -177,8 +177,8 @@ def hostile_files(work: Path, base: Path) -> tuple[int, int]:
     import openpyxl
 
     from indicators import imports
+    from indicators.domain.registry import Registry
     from indicators.imports.table import Limits
-    from indicators.registry import Registry
     from indicators.storage import open_store
 
     header = ["province", "indicator", "period", "value", "source"]
@@ -252,7 +252,7 @@ PARAMS = {"pages/overview.py": ["province", "year"], "pages/profile.py": ["provi
 def url_fuzzing(work: Path, base: Path) -> tuple[int, int]:
     from streamlit.testing.v1 import AppTest
 
-    from indicators import cache, ui
+    from indicators.web import cache, ui
 
     db = work / "fuzz.duckdb"
     shutil.copyfile(base, db)

@@ -94,7 +94,7 @@ def many_criteria(province: str, two: tuple[str, str], rows: int) -> str:
 
 def previewed(store, content: bytes, user):
     from indicators import imports
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
 
     registry = Registry(store.provinces(), store.province_aliases())
     return imports.preview(store, registry, store.indicators(), "index.csv", content, today=date(2026, 1, 15),
@@ -157,7 +157,7 @@ def check_guarantees(store, people: dict, units: list[tuple[str, str]], rows: in
 
 
 def _add(store, admin, name: str, role: str, unit=None):
-    from indicators.auth import add_user
+    from indicators.services.auth import add_user
 
     return add_user(store, admin, name, "benchmark-password", role, unit=unit)
 
@@ -174,7 +174,7 @@ def main() -> None:
         args.rows, args.runs = 4_000, 1
 
     from indicators import imports
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
     from indicators.storage import open_store
 
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-unit-index-"))

@@ -121,7 +121,7 @@ def measure_reruns(db: Path | str, runs: int) -> list[tuple[str, list[float]]]:
     from streamlit.testing.v1 import AppTest
 
     os.environ["KPI_DB"] = str(db)
-    from indicators import cache
+    from indicators.web import cache
 
     cache.close_store()
     with tempfile.TemporaryDirectory() as folder:
@@ -214,8 +214,8 @@ def measure_import(db: Path, rows: int) -> tuple[float, float]:
     import duckdb
 
     from indicators import imports
-    from indicators.auth import User, add_user, has_users
-    from indicators.registry import Registry
+    from indicators.domain.registry import Registry
+    from indicators.services.auth import User, add_user, has_users
     from indicators.storage import open_store
 
     store = open_store(db)
