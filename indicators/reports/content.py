@@ -256,6 +256,6 @@ def _provenance(ds: Dataset, now: datetime) -> dict[str, Any]:
     version = ds.store.data_version()
     batches = ds.store.batches()
     latest = batches.iloc[0] if len(batches) else None
-    return {"generated_at": now.replace(microsecond=0), "database_id": version[0], "data_version": version[1:],
+    return {"generated_at": now.replace(microsecond=0), "database_id": version[0], "data_version": version[1:3],
             "latest_batch": None if latest is None else int(latest.id),
             "latest_batch_at": None if latest is None else pd.Timestamp(latest.imported_at).to_pydatetime()}

@@ -26,7 +26,7 @@ DECIMALS = 3
 OLD_LIST_DAY = date(2025, 6, 30)
 NEW_LIST_DAY = date(2025, 7, 1)
 SOURCE = ("Province boundaries: TaliaCao/Vietnam-Shape-Map (MIT), from Open Development Vietnam; "
-          "simplified by indicators/sources/geo.py")
+          "simplified by indicators/reference/sources/geo.py")
 
 
 def _decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:

@@ -287,9 +287,11 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
 
     def data_version(self) -> tuple:
         # the database's identity, then the count and last id of the append-only change log: the count grows with
-        # every committed change, even when two writers' ids commit out of order
+        # every committed change, even when two writers' ids commit out of order; and the time of the latest change,
+        # so that two copies of one database that each took a different write never share a version
         return tuple(self._one("SELECT (SELECT value FROM meta WHERE key = 'database_id'), count(*),"
-                               " coalesce(max(id), 0) FROM data_change"))
+                               " coalesce(max(id), 0), coalesce(CAST(max(happened_at) AS VARCHAR), '')"
+                               " FROM data_change"))
 
     # --- targets and plans, as the target import compares them --------------------------------------
 
