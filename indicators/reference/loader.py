@@ -160,7 +160,7 @@ def read_checked_yaml(path: Path, schema_path: Path, problems: list[str]) -> dic
     return document if not errors else {}
 
 
-# libyaml's safe loader when PyYAML was built with it (ten times faster than the pure-Python one), else that one
+# libyaml's safe loader when PyYAML was built with it (much faster than the pure-Python one), else that one
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

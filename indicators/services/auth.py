@@ -55,8 +55,8 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 # A real hash of a random password: sign-in of an unknown name costs as much as a wrong password.
 @functools.cache
 def _dummy_hash() -> bytes:
-    """Made on the first sign-in of an unknown name, not at import (it costs as much as a sign-in: 0.3 s of every
-    command's and server's start)."""
+    """Made on the first sign-in of an unknown name, not at import: it costs as much as a sign-in, which every
+    command's and server's start would pay (docs/benchmarks.md)."""
     return bcrypt.hashpw(b"not-a-user-password", bcrypt.gensalt(12))
 
 

@@ -48,7 +48,7 @@ class Dataset:
     method_changes: pd.DataFrame
     progress: pd.DataFrame = field(default_factory=pd.DataFrame)      # task progress as entered
     departments: pd.DataFrame = field(default_factory=pd.DataFrame)   # units that are not communes or wards
-    kept: int = 48  # indicators whose actuals stay in memory (the most recently used; ~4 MB each at 10× volume)
+    kept: int = 48  # indicators whose actuals stay in memory, the most recently used (memory: docs/benchmarks.md)
     _slices: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -19,8 +19,7 @@ from .pg.reads import sequence_name
 
 SOURCE = "kpi_source"
 # The order a table is copied in: an indicator's figures together, as imports (one indicator a file) leave them
-# and as the first read of a chart reads them (on PostgreSQL one indicator's 23,520 rows at reference scale: 200
-# ms scattered over the table, 138 ms together).
+# and as the first read of a chart reads them (faster together on PostgreSQL: docs/benchmarks.md).
 ORDER = {"actual": " ORDER BY indicator_code, unit_code, province_code, province_valid_from, period"}
 
 

@@ -425,7 +425,7 @@ def status_tags(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def status_column(lang: str) -> dict[str, Any]:
     """The status column as a coloured tag in the charts' colours (a read-only ``MultiselectColumn``).
-    A pandas Styler would colour the cell but renders every cell on the server (0.2 s for 60 targets);
+    A pandas Styler would colour the cell but renders every cell on the server (slower: docs/benchmarks.md);
     emoji marks would need a colour-emoji font."""
     return {label("col_status", lang): st.column_config.MultiselectColumn(
         options=[label(s, lang) for s in STATUS_COLOURS], color=list(STATUS_COLOURS.values()), disabled=True)}

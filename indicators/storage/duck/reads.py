@@ -195,8 +195,8 @@ class Reads(UnitReads, IndexReads, ProgressReads, Executor):
             yield cur, source, []
 
     # Which indicator has province figures in which province era, as this backend's planner finds it fastest:
-    # DuckDB groups the whole table (58 ms at reference scale, where a probe per pair takes 1.3 s); PostgreSQL
-    # probes its index once per pair (PgReads.COVERAGE).
+    # DuckDB groups the whole table (faster here than a probe per pair); PostgreSQL probes its index once per
+    # pair (PgReads.COVERAGE). Figures: docs/benchmarks.md.
     COVERAGE = ("SELECT indicator_code, province_code, province_valid_from FROM actual WHERE unit_code = ''"
                 " GROUP BY 1, 2, 3")
 

@@ -37,7 +37,7 @@ class PgReads:
     """The statements PostgreSQL runs itself, shared by the store and a transaction."""
 
     # One probe of the actual_indicator index per (indicator, province era) pair, LIMIT 1 keeping it a probe:
-    # 90 ms at reference scale, where grouping 4.7 million index entries takes 590 ms
+    # faster than grouping every index entry (figures: docs/benchmarks.md)
     COVERAGE = ("SELECT i.code AS indicator_code, p.code AS province_code, p.valid_from AS province_valid_from"
                 " FROM indicator i CROSS JOIN province p CROSS JOIN LATERAL (SELECT 1 FROM actual a"
                 " WHERE a.indicator_code = i.code AND a.unit_code = '' AND a.province_code = p.code"
@@ -49,8 +49,8 @@ class PgReads:
                                [f"SELECT nextval('{sequence_name(sequence)}')"]))
 
     def _rows_of(self, query: str, params: list) -> tuple[str, list]:
-        """The rows of ``query`` chosen by PostgreSQL itself, so that its indexes serve them (one indicator of 4.7
-        million rows: 0.76 s through the extension's scan against 0.16–0.23 s)."""
+        """The rows of ``query`` chosen by PostgreSQL itself, so that its indexes serve them rather than the
+        extension's scan (docs/benchmarks.md)."""
         return on_postgresql(), [_composed(query, params).as_string(None)]
 
     def _execute(self, statement: str, params: list) -> None:
@@ -66,7 +66,7 @@ class PgReads:
     def _series_rows(self, wanted):
         """The series the targets are judged on: for each wanted (province era, indicator) pair, its province
         figures found by PostgreSQL through the ``actual_indicator`` index (the extension would read the whole
-        table to join it in DuckDB: 5.8 s against 0.4–0.5 s at reference scale). ``OFFSET 0`` keeps the lateral
+        table to join it in DuckDB; docs/benchmarks.md). ``OFFSET 0`` keeps the lateral
         join a loop over the pairs, which the planner cannot count inside ``unnest``."""
         query = sql.SQL("SELECT a.* FROM {} CROSS JOIN LATERAL (SELECT * FROM actual a WHERE a.unit_code = ''"
                         " AND a.province_code = i.province_code AND a.province_valid_from = i.province_valid_from"
@@ -91,9 +91,8 @@ class PgReads:
         """The import's comparison, joined by PostgreSQL on the primary key (the extension would read all of
         ``actual`` to join it in DuckDB: at reference scale most of a 100,000-row preview)."""
         # one probe of the primary key per incoming row, in the file's order (LIMIT 1 keeps the planner from
-        # flattening the lateral join into a merge join on a misjudged row count: 0.42 s against 1.2 s for
-        # 100,000 keys on the small database; sorting the keys first, in PostgreSQL or here, cost more than the
-        # locality it bought: 0.73 and 0.60 s against 0.56 s at reference scale)
+        # flattening the lateral join into a merge join on a misjudged row count; sorting the keys first, in
+        # PostgreSQL or here, cost more than the locality it bought: docs/benchmarks.md)
         query = sql.SQL("SELECT i.position - 1 AS position, a.value AS old_value, a.source AS old_source,"
                         " a.note AS old_note, a.batch_id AS old_batch_id FROM {}"
                         " CROSS JOIN LATERAL (SELECT * FROM actual a WHERE {} LIMIT 1) a").format(
@@ -105,7 +104,7 @@ class PgReads:
         """The stored figures of ``rows`` replaced by theirs, by PostgreSQL in the transaction (an UPDATE joined
         in DuckDB would read all of ``actual`` through the extension). The planner cannot know that each
         incoming row meets one stored row, so it is told to probe the primary key for each rather than sort
-        both sides for a merge join: 100,000 replacements in 1.8 s against 3.5 s. The settings are the
+        both sides for a merge join (about twice as fast: docs/benchmarks.md). The settings are the
         transaction's and are reset after the statement."""
         update = sql.SQL("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
                          " UPDATE actual a SET value = i.value, source = i.source, note = i.note, batch_id = {}"

@@ -42,14 +42,13 @@ from .redaction import describe, readable, scrub
 PG_INDEXES = {"actual_indicator": "CREATE INDEX actual_indicator ON actual"
                                   " (indicator_code, unit_code, province_code, province_valid_from)",
               # a batch's history rows, which an undo joins with the stored rows: a block-range index, as the
-              # history is appended batch after batch (an undo of 100,000 rows at reference scale: 1.8 s, against
-              # 3.6 s scanning the history and 12 s through the extension; a B-tree cost each import's history
-              # rows 45% more time to write, this one 15%)
+              # history is appended batch after batch (cheaper to write than a B-tree, and an undo no longer
+              # scans the history: docs/benchmarks.md)
               "actual_history_batch": "CREATE INDEX actual_history_batch ON actual_history USING brin (batch_id)"}
 # The planner settings of the backend's own connections (libpq's ``options``): no JIT compilation, which costs a
-# query of the dashboard 50–140 ms and saves nothing at this size, and random reads priced for SSDs (1.1, not
-# the default 4, which made PostgreSQL scan 4.7 million rows rather than use the index for the targets' series:
-# 1.8 s against 0.06–0.2 s).
+# query of the dashboard time and saves nothing at this size, and random reads priced for SSDs (1.1, not the
+# default 4, which made PostgreSQL scan the whole table rather than use the index for the targets' series).
+# Their figures are in docs/benchmarks.md.
 PG_OPTIONS = "-c jit=off -c random_page_cost=1.1"
 TYPES = {"VARCHAR": "TEXT", "DOUBLE": "DOUBLE PRECISION", "BIGINT": "BIGINT", "INTEGER": "INTEGER",
          "BOOLEAN": "BOOLEAN", "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
