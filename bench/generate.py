@@ -30,7 +30,8 @@ def generate(path: Path, *, indicators: int = 200, first_year: int = 2005, last_
     if path.resolve().parent == (REPO / "data").resolve():
         raise SystemExit("synthetic data never goes into data/")
     store = open_store(path)
-    store.build()
+    from indicators.services.building import build
+    build(store)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     store.connection.execute("BEGIN TRANSACTION")
     have = store.connection.execute("SELECT count(*) FROM indicator").fetchone()[0]

@@ -111,7 +111,8 @@ def main() -> None:
             shutil.copyfile(args.db, base)
         store = open_store(base)
         if not args.db:
-            store.build()
+            from indicators.services.building import build
+            build(store)
         if not store.connection.execute("SELECT count(*) FROM app_user").fetchone()[0]:
             add_user(store, None, "bench", "benchmark-password", "admin")
         csv_path = work / "actuals.csv"

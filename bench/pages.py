@@ -324,7 +324,8 @@ def main() -> None:
               "runs (and, for scale, for the reference database of bench/scale.py)")
     if args.db:
         os.environ["KPI_DB"] = str(args.db)
-    from indicators.storage import default_db_path, open_read_only
+    from indicators.services.building import open_read_only
+    from indicators.storage import default_db_path
     from indicators.web import ui
 
     open_read_only(default_db_path()).close()  # build data/kpi.duckdb if it is new

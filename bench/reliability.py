@@ -48,7 +48,8 @@ def base_database(work: Path) -> Path:
 
     path = work / "base.duckdb"
     store = open_store(path)
-    store.build()
+    from indicators.services.building import build
+    build(store)
     admin = add_user(store, None, "admin", PASSWORD, "admin")
     add_user(store, admin, "lan", PASSWORD, "analyst")
     provinces = store.query("SELECT name FROM province WHERE valid_from = DATE '2004-01-01' AND valid_to ="

@@ -306,7 +306,8 @@ def _built(path: Path) -> Path:
 
     if not path.exists():
         store = open_store(path)
-        store.build()
+        from indicators.services.building import build
+        build(store)
         store.close()
     return path
 

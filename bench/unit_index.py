@@ -180,7 +180,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-unit-index-"))
     try:
         store = open_store(work / "kpi.duckdb")
-        store.build()
+        from indicators.services.building import build
+        build(store)
         admin = _add(store, None, "bench.admin", "admin")
         people = {"admin": admin, "analyst": _add(store, admin, "bench.analyst", "analyst")}
         units = communes(store)

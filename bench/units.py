@@ -40,7 +40,8 @@ def generate(path: Path, *, indicators: int, first_year: int, last_year: int, ta
     if path.exists():
         raise SystemExit(f"{path} exists; the generator writes a new file only")
     store = open_store(path)
-    store.build()
+    from indicators.services.building import build
+    build(store)
     con = store.connection
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")

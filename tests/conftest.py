@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from indicators.reference.loader import DATA_DIR
+from indicators.services.building import build
 from indicators.storage import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -246,7 +247,7 @@ def built_db(tmp_path_factory):
     """A database built once from data/ for the read-only tests (a path, or a PostgreSQL URL)."""
     where = new_db(tmp_path_factory.mktemp("db") / "kpi.duckdb")
     store = open_store(where)
-    store.build()
+    build(store)
     store.close()
     return _kept(where, tmp_path_factory, "built") if PG else where
 

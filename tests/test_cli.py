@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from indicators.cli.main import main
+from indicators.services.building import build
 from indicators.storage import open_store
 from tests.conftest import REPO, import_rows
 
@@ -68,7 +69,7 @@ def test_exported_text_cells_that_look_like_formulas_are_escaped(capsys, built_d
 def test_status_judges_recurring_targets_year_by_year_against_actuals(capsys, tmp_path):
     db = tmp_path / "kpi.duckdb"
     store = open_store(db)
-    store.build()
+    build(store)
     key = ("42", date(2004, 1, 1))
     sample = pd.DataFrame([(*key, "par_index_rank", str(y), r) for y, r in
                            [(2016, 3), (2017, 19), (2018, 5), (2020, 2)]],

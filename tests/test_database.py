@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from indicators.imports import ImportRefused, file_digest
+from indicators.services.building import build
 from indicators.storage import ALL_TABLES, Store
 from tests.conftest import import_rows
 
@@ -37,13 +38,13 @@ def test_build_fills_every_reference_table(store):
 
 def test_building_twice_gives_the_same_database(store):
     before = _dump(store)
-    store.build()
+    build(store)
     assert _dump(store) == before
 
 
 def test_a_rebuild_keeps_the_actuals_and_their_batches(store):
     batch, _ = import_rows(store, _batch([("42", date(2004, 1, 1), "sipas", "2022", 85.5)]), source="test")
-    store.build()
+    build(store)
     actuals = _analyst_rows(store)
     assert list(actuals.value) == [85.5] and list(actuals.batch_id) == [batch]
 
@@ -73,7 +74,7 @@ def test_a_build_that_would_orphan_an_actual_is_refused_and_changes_nothing(stor
                          .replace("parent: sipas,", "parent: sipas_renamed,"), encoding="utf-8")
     before = _dump(store)
     with pytest.raises(ValueError, match="sipas"):
-        store.build(data_copy)
+        build(store, data_copy)
     assert _dump(store) == before
 
 

@@ -6,7 +6,8 @@ import shutil
 import duckdb
 import pytest
 
-from indicators.storage import SCHEMA_VERSION, open_store, open_writable
+from indicators.services.building import build, open_writable
+from indicators.storage import SCHEMA_VERSION, open_store
 from indicators.storage.duck import migrations
 from tests.conftest import duckdb_only, import_rows
 
@@ -24,7 +25,7 @@ def test_a_new_database_records_every_migration_in_order(tmp_path):
 
 def test_a_second_build_applies_nothing(store):
     before = store.query("SELECT * FROM schema_migration ORDER BY name")
-    store.build()
+    build(store)
     assert store.query("SELECT * FROM schema_migration ORDER BY name").equals(before)
 
 
@@ -63,7 +64,7 @@ def test_a_migration_that_fails_leaves_no_record_and_no_half_change(store, monke
     broken = migrations.Migration("9999_broken", half_then_fail)
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
     with pytest.raises(RuntimeError, match="broke"):
-        store.build()
+        build(store)
     assert "9999_broken" not in store.applied_migrations()
     assert store.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'half_done'").n[0] == 0
 

@@ -11,6 +11,7 @@ import pytest
 from indicators.cli.main import EXPORT_COLUMNS, main
 from indicators.domain.registry import Registry
 from indicators.imports import ConflictError, commit, preview
+from indicators.services.building import build
 from indicators.services.exporting import to_csv
 from indicators.storage import copy_database, open_store
 from tests.conftest import PG, new_db
@@ -138,7 +139,7 @@ def test_a_restart_of_postgresql_is_a_clear_message_then_the_store_reads_again(t
         url = f"{cluster['url']}/restart"
         subprocess.run(["psql", "-q", f"{cluster['url']}/postgres", "-c", "CREATE DATABASE restart"], check=True)
         store = open_store(url)
-        store.build()
+        build(store)
         before = store.data_version()
         stop_cluster(cluster, remove=False)
         with pytest.raises(DatabaseUnusable) as refused:

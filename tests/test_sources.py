@@ -13,6 +13,7 @@ from indicators.reference.loader import DATA_DIR, ReferenceDataError, load_refer
 from indicators.reference.sources import SourceFormatError, read_actuals
 from indicators.reference.sources.papi import read_papi_csv, read_papi_official
 from indicators.reference.sources.pci import read_pci
+from indicators.services.building import build
 from tests.conftest import SHARED, import_rows
 
 REFERENCE = load_reference()
@@ -220,7 +221,7 @@ def test_a_changed_shipped_file_replaces_its_batch_and_nothing_else(store, data_
     path = data_copy / "actuals" / "published.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(lines[:-2]) + "\n", encoding="utf-8")  # drop the last two figures
-    store.build(data_copy)
+    build(store, data_copy)
     after = store.batches().set_index("file_name")
     assert after.id["papi.csv"] == before.id["papi.csv"]
     assert after.id["published.csv"] != before.id["published.csv"]
@@ -234,7 +235,7 @@ def test_a_shipped_figure_may_not_land_on_an_analyst_figure(store, data_copy):
     path.write_text(path.read_text(encoding="utf-8") + '22,2004-01-01,Quảng Ninh,par_index,2021,89,"x"\n',
                     encoding="utf-8")
     with pytest.raises(ValueError, match="imported batches already hold"):
-        store.build(data_copy)
+        build(store, data_copy)
 
 
 def test_national_means_are_kept_apart_from_the_provinces(store):

@@ -23,6 +23,7 @@ from indicators.imports import commit, lock_period, preview, undo, unlock_period
 from indicators.imports.table import LIMITS
 from indicators.reference.loader import ReferenceDataError
 from indicators.services.auth import User, authenticate, backup_database, has_users, record, require
+from indicators.services.building import build, open_read_only, open_writable
 from indicators.services.exporting import to_csv
 from indicators.services.templates import template_bytes
 from indicators.services.views import plan_ids, plans_inherited, status_table
@@ -38,9 +39,7 @@ from indicators.storage import (
     describe,
     held_by_another,
     is_built,
-    open_read_only,
     open_store,
-    open_writable,
     restore,
 )
 
@@ -352,7 +351,7 @@ def _build(args: argparse.Namespace) -> int:
     who = "(no users yet)"
     if built and has_users(store):
         who = _signed_in(store, args.user, "admin").name
-    report = store.build()
+    report = build(store)
     record(store, who, "build", "ok", "cli", None)
     store.close()
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "meta")

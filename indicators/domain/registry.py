@@ -115,3 +115,10 @@ class Registry:
 
 def _key(row: pd.Series) -> ProvinceKey:
     return row["code"], row["valid_from"].date()
+
+
+def province_keys(province: dict) -> set[str]:
+    """Every matching key of a province: its names, its ASCII name and its aliases."""
+    names = [province["name"], province["full_name"], province["name_ascii"], *province["aliases"]]
+    return {name_key(n) for n in names if name_key(n)}
+

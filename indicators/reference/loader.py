@@ -23,9 +23,9 @@ import pandas as pd
 import yaml
 
 from indicators.domain.periods import PeriodError, parse_period
-from indicators.domain.registry import Registry
+from indicators.domain.registry import Registry, province_keys
 from indicators.domain.rules import target_problems
-from indicators.domain.text import fold_ascii, name_key, nfc
+from indicators.domain.text import fold_ascii, nfc
 from indicators.domain.units import Units, load_units
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -273,12 +273,6 @@ def _check_alias_clashes(provinces: list[dict[str, Any]], problems: list[str]) -
             if shared:
                 problems.append(f"provinces.csv rows {p['_row']} and {q['_row']}: the name(s) {sorted(shared)} "
                                 "point at both")
-
-
-def province_keys(province: dict[str, Any]) -> set[str]:
-    """Every matching key of a province: its names, its ASCII name and its aliases."""
-    names = [province["name"], province["full_name"], province["name_ascii"], *province["aliases"]]
-    return {name_key(n) for n in names if name_key(n)}
 
 
 def _check_catalogue(catalogue: dict[str, Any], problems: list[str]) -> None:

@@ -12,14 +12,12 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from indicators.reference.loader import DATA_DIR
-
 from .base import TARGET_COLUMNS, Session, Store
 from .duck import store as _duck
 from .errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
 from .pg import store as _pg
 
-DEFAULT_DB = DATA_DIR / "kpi.duckdb"
+DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "kpi.duckdb"   # the checkout's data/ folder
 ALL_TABLES = _duck.ALL_TABLES
 SCHEMA_VERSION = _duck.migrations.LATEST
 StoreError = _duck.ENGINE_ERRORS  # what a backend raises that the seam did not name: "the database refused"
@@ -29,7 +27,7 @@ held_by_another = _duck.held_by_another
 __all__ = ["ALL_TABLES", "DEFAULT_DB", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable",
            "SCHEMA_VERSION", "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups",
            "check_backup", "copy_database", "database_ref", "default_backup_path", "default_db_path", "describe",
-           "held_by_another", "is_built", "now", "open_read_only", "open_store", "open_writable", "restore",
+           "held_by_another", "is_built", "now", "open_store", "restore",
            "storage_failure", "vietnamese_order"]
 
 
@@ -59,45 +57,6 @@ def open_store(path: Path | str | None = None, read_only: bool = False) -> Store
     if _pg.is_url(str(where)):
         return _pg.PostgresStore(str(where), read_only=read_only)
     return _duck.DuckDBStore(Path(where), read_only=read_only)
-
-
-def open_read_only(path: Path | str | None = None, build: bool = True) -> Store:
-    """A read-only store on ``path``. With ``build`` (the default), a missing or unbuilt file is built first
-    (that takes the write lock); without it, a reading command never writes: a missing, unbuilt or damaged
-    file is a :class:`DatabaseUnusable` that says what to do."""
-    reader = open_store(path, read_only=True)
-    if reader.exists():
-        if _duck.built_or_refused(reader):
-            return reader
-        reader.close()
-        if not build:
-            raise DatabaseUnusable(
-                f"{describe(reader.path)} chưa được dựng hoặc thuộc phiên bản cũ: chạy "
-                "`python3 -m indicators build --if-needed`",
-                f"{describe(reader.path)} is not built, or was built by an older version: run "
-                "`python3 -m indicators build --if-needed`")
-    elif not build:
-        raise DatabaseUnusable(
-            f"không có cơ sở dữ liệu {describe(reader.path)}: chạy `python3 -m indicators build --if-needed`",
-            f"there is no database at {describe(reader.path)}: run `python3 -m indicators build --if-needed`")
-    writer = open_writable(path or default_db_path())
-    writer.close()
-    return open_store(path or default_db_path(), read_only=True)
-
-
-def open_writable(path: Path | str | None = None) -> Store:
-    """The read-write store on ``path`` (built first if the file is new or from an older schema): the
-    dashboard server's single connection, or a CLI command that writes while the server is stopped.
-    A damaged file is a :class:`DatabaseUnusable`; a file held by another process keeps the backend's lock error
-    (see :func:`held_by_another`)."""
-    store = open_store(path)
-    try:
-        if not is_built(store):
-            store.build()
-    except BaseException:
-        store.close()
-        raise
-    return store
 
 
 def is_built(store: Store) -> bool:

@@ -8,7 +8,7 @@ its block, rolls back on any error and turns the backend's write conflicts into
 own exceptions. Frames go in and out as pandas DataFrames with the column names given here.
 
 Adding a backend (PostgreSQL for several replicas) means implementing these two classes and naming the backend
-in :func:`indicators.storage.open_writable`; the engine, the pages and the CLI do not change.
+in :func:`indicators.services.building.open_writable`; the engine, the pages and the CLI do not change.
 """
 
 from __future__ import annotations
@@ -280,6 +280,6 @@ class Store(Reads):
     @abstractmethod
     def applied_migrations(self) -> list[str]: ...
     @abstractmethod
-    def build(self, data_dir: Path = ...) -> Any: ...
+    def refill(self, reference: Any, actual_files: list[Any]) -> Any: ...
     @abstractmethod
     def backup(self, target: Path | str) -> Path: ...

@@ -19,8 +19,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from indicators.domain.registry import ProvinceKey
 from indicators.reports import content as report_content
 from indicators.services import index_views, unit_views, views
+from indicators.services.building import open_writable
 from indicators.services.views import Dataset, key_text
-from indicators.storage import Store, default_db_path, open_writable, vietnamese_order
+from indicators.storage import Store, default_db_path, vietnamese_order
 
 VERSION = "_data_version"
 CACHES: list[Any] = []  # every data cache below; clear_caches() empties them all

@@ -1,18 +1,18 @@
-"""Refilling the reference tables from ``data/`` (one transaction, in :meth:`DuckDBStore.build`): regions,
+"""Refilling the reference tables (one transaction, in :meth:`DuckDBStore.refill`) with what the build service
+(:mod:`indicators.services.building`) read from ``data/``: regions,
 provinces and their aliases, the indicator catalogue, the reviewed plans with their targets and tasks, and one
 import batch per shipped file of ``data/actuals`` (kept when unchanged, replaced when its bytes changed)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 import duckdb
 import pandas as pd
 
 from indicators.domain.periods import parse_period
-from indicators.reference.actual_files import ActualFile
-from indicators.reference.loader import ReferenceData, province_keys
+from indicators.domain.registry import province_keys
 
 Cursor = duckdb.DuckDBPyConnection
 # Reference tables, in the order they are emptied and refilled.
@@ -20,9 +20,11 @@ REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", 
                     "indicator_method_change", "plan", "task", "unit_group")
 
 
-def refill(cur: Cursor, reference: ReferenceData, actual_files: list[ActualFile],
+def refill(cur: Cursor, reference: Any, actual_files: list[Any],
            next_id: Callable[[str], int]) -> None:
     """Empty and refill the reference tables and sync the shipped actuals, inside the caller's transaction.
+    ``reference`` is the reviewed data of ``data/`` as the build service loaded and checked it (regions,
+    provinces, the catalogue, plans, units); ``actual_files`` the shipped files of ``data/actuals``.
     Analysts' batches are never touched; reference data that would orphan one of their actuals, or clash with
     one, is refused (ValueError)."""
     _refuse_orphans(cur, reference)
@@ -66,7 +68,7 @@ def _insert_actuals(cur: Cursor, frame: pd.DataFrame, batch_id: int) -> None:
         cur.unregister("incoming_actuals")
 
 
-def _sync_actual_files(cur: Cursor, files: list[ActualFile], next_id: Callable[[str], int]) -> None:
+def _sync_actual_files(cur: Cursor, files: list[Any], next_id: Callable[[str], int]) -> None:
     """One batch per shipped file: kept when unchanged, replaced when changed, dropped when gone."""
     existing = {name: (batch_id, digest) for batch_id, name, digest in cur.execute(
         "SELECT id, file_name, file_sha256 FROM import_batch WHERE source_kind = 'reference'").fetchall()}
@@ -116,7 +118,7 @@ def _insert_national(cur: Cursor, rows: pd.DataFrame, batch_id: int) -> None:
         cur.unregister("incoming_national")
 
 
-def _refuse_clashes(cur: Cursor, shipped: ActualFile) -> None:
+def _refuse_clashes(cur: Cursor, shipped: Any) -> None:
     """A shipped figure may not land on a key an analyst has already filled."""
     cur.register("shipped_keys", shipped.rows[["province_code", "province_valid_from", "indicator_code", "period"]])
     try:
@@ -143,7 +145,7 @@ def _drop_batch(cur: Cursor, batch_id: int) -> None:
     cur.execute("DELETE FROM import_batch WHERE id = ?", [batch_id])
 
 
-def _refuse_orphans(cur: Cursor, reference: ReferenceData) -> None:
+def _refuse_orphans(cur: Cursor, reference: Any) -> None:
     """Stop a build whose reference data no longer has what stored actuals point at."""
     known_indicators = {i["code"] for i in reference.indicators}
     known_provinces = {(p["code"], p["valid_from"]) for p in reference.provinces}
@@ -173,7 +175,7 @@ def _refuse_orphans(cur: Cursor, reference: ReferenceData) -> None:
         raise ValueError(f"stored actuals refer to {missing}, which the reference data no longer has")
 
 
-def _insert_reference(cur: Cursor, ref: ReferenceData) -> None:
+def _insert_reference(cur: Cursor, ref: Any) -> None:
     cur.executemany("INSERT INTO region VALUES (?, ?, ?)",
                     [[r["code"], r["name_vi"], r["name_en"]] for r in ref.regions])
     cur.executemany(

@@ -18,9 +18,6 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pandas as pd
 
-from indicators.reference.actual_files import load_actual_files
-from indicators.reference.loader import DATA_DIR, load_reference
-
 from .. import base
 from ..errors import (
     BackupFailed,
@@ -178,15 +175,15 @@ class DuckDBStore(Reads, base.Store):
         with self._cursor() as cur:
             return migrations.applied(cur)
 
-    def build(self, data_dir: Path = DATA_DIR) -> "BuildReport":
-        """Apply the pending migrations, then (re)fill the reference tables from ``data_dir`` in one transaction.
+    def refill(self, reference: Any, actual_files: list[Any]) -> "BuildReport":
+        """Apply the pending migrations, then (re)fill the reference tables with ``reference`` and sync
+        ``actual_files`` in one transaction (the build service, :mod:`indicators.services.building`, reads them
+        from ``data/``).
 
-        Reference tables are emptied and refilled, so running it twice gives the same database. Each file of
-        ``data/actuals`` is one import batch: loaded when new, replaced when its bytes changed, left alone when
-        not. Analysts' batches are never touched; the build refuses reference data that would orphan one of
-        their actuals or clash with one."""
-        reference = load_reference(data_dir)
-        actual_files = load_actual_files(reference, data_dir)
+        Reference tables are emptied and refilled, so running it twice gives the same database. Each shipped file
+        of actuals is one import batch: loaded when new, replaced when its bytes changed, left alone when not.
+        Analysts' batches are never touched; the refill refuses reference data that would orphan one of their
+        actuals or clash with one."""
         self.migrate()
         with self.transaction() as session:
             building.refill(session._cur, reference, actual_files, session._next_id)

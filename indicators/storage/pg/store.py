@@ -181,9 +181,9 @@ class PostgresStore(PgReads, DuckDBStore):
     def backup(self, target: Path | str) -> Path:
         return dump(self.url, Path(target))
 
-    def build(self, *args, **kwargs):
-        """:meth:`DuckDBStore.build`, its report naming the database by :func:`redacted` (the CLI prints it)."""
-        report = super().build(*args, **kwargs)
+    def refill(self, *args, **kwargs):
+        """:meth:`DuckDBStore.refill`, its report naming the database by :func:`redacted` (the CLI prints it)."""
+        report = super().refill(*args, **kwargs)
         report.path = redacted(self.url)
         return report
 
