@@ -76,9 +76,9 @@ def test_overview_counts_the_statuses_of_the_whole_country(app):
     done, total = tasks["Hoàn thành"].split("/")
     assert done == "0" and int(total) > 100
     assert tasks["Quá hạn (đã báo cáo, chưa xong)"] == "0" and int(tasks["Đến hạn, chưa có báo cáo"]) > 100
-    urgent = at.dataframe[1].value
+    urgent = at.dataframe[-1].value          # the targets, most urgent first: the page's last table
     assert list(urgent["Trạng thái"].iloc[0]) == ["Không đạt"]  # a coloured tag
-    tags = json.loads(at.dataframe[1].proto.columns)["Trạng thái"]["type_config"]["options"]
+    tags = json.loads(at.dataframe[-1].proto.columns)["Trạng thái"]["type_config"]["options"]
     assert {"value": "Chậm tiến độ", "color": "#d73027"} in tags and len(tags) == 7
     assert {"value": "Không đạt", "color": "#7f0000"} in tags
     assert len(charts(at)) == 1
@@ -226,7 +226,7 @@ def test_the_successor_overview_lists_the_plans_it_inherited(app):
     at = open_page(app, "pages/overview.py", province="80@2025", lang="en")
     assert not at.exception
     assert "Plans inherited from the provinces merged into it" in [s.value for s in at.subheader]
-    inherited = at.dataframe[0].value  # the inherited plans, above the targets
+    inherited = at.dataframe[-2].value  # the inherited plans, above the targets (the last table)
     assert list(inherited.iloc[:, 0]) == ["490/QĐ-UBND"]
     assert any("judged on the figures of Tây Ninh (from 01/07/2025)" in c.value.replace("\\", "") for c in at.caption)
 
@@ -245,7 +245,7 @@ def test_a_target_judged_on_the_successor_says_whose_figure_it_was(app):
         other.close()
     at = open_page(app, "pages/overview.py", province="80@2025", lang="en")
     assert not at.exception
-    targets = at.dataframe[1].value.set_index("ID")
+    targets = at.dataframe[-1].value.set_index("ID")
     judged = targets.loc["TN490-02"]
     assert list(judged["Status"]) == ["Achieved"]
     assert judged["Period"] == "2025 · figure of Tây Ninh (from 01/07/2025)"
