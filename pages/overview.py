@@ -12,6 +12,7 @@ from indicators.i18n import format_number, in_language, label
 from indicators.reports.phrases import number
 from indicators.services.charts import status_bar
 from indicators.services.index_views import (
+    latest_year,
     merger_note,
     national_reference,
     no_combined_value,
@@ -45,7 +46,7 @@ key = None if chosen == COUNTRY else parse_key_text(ds, chosen)
 keys = None if key is None else tuple(scope(ds, key))
 # open at the latest year with figures for the chosen scope, not at a calendar year where everything is empty
 with_figures = cache.years_with_figures(None if keys is None else list(keys))
-latest = max((y for y in with_figures if y <= this_year()), default=None)
+latest = latest_year(with_figures)
 with right:
     year = year_picker(lang, list(range(this_year(), 2004, -1)), latest or this_year(), text_key="as_of",
                        with_figures=with_figures)

@@ -1,13 +1,12 @@
 """Hồ sơ tỉnh / Province profile: every indicator over the years against its targets."""
 
-from datetime import date
 
 import streamlit as st
 
 from indicators.domain.plain import md
 from indicators.i18n import in_language, label
 from indicators.services.charts import indicator_trend, spider_chart
-from indicators.services.index_views import merger_note
+from indicators.services.index_views import latest_year, merger_note
 from indicators.services.views import (
     indicator_changes,
     key_text,
@@ -40,7 +39,7 @@ keys = scope(ds, key)
 if note := merger_note(ds, key, lang):   # formed from whom, not merged, or ended and into which province
     st.info(md(note))
 with_figures = cache.years_with_figures(list(keys))
-latest = max((y for y in with_figures if y <= date.today().year), default=None)
+latest = latest_year(with_figures)
 st.caption(label("latest_figures", lang, year=latest) if latest else label("no_figures_at_all", lang))
 
 # One tab at a time (only the open tab is computed and drawn); a target's link opens the first.

@@ -18,6 +18,7 @@ from indicators.domain.summaries import (
     targets_sentence,
     tasks_report_sentence,
 )
+from indicators.domain.tasks import completeness_text
 from indicators.i18n import label
 from indicators.reports.brief import font_missing
 from indicators.reports.charts import browser_path
@@ -135,8 +136,7 @@ if len(content.tasks_by_unit):
                              w("col_done", lang): by_unit.done, w("col_overdue", lang): by_unit.overdue,
                              w("col_not_reported", lang): by_unit.not_reported,
                              w("col_share", lang): [number(v, 2, lang, "percent") for v in by_unit.share],
-                             w("col_completeness", lang): ["—" if c is None or c != c else number(c, 1, lang, "percent")
-                                                           for c in by_unit.completeness]}))
+                             w("col_completeness", lang): [completeness_text(c, lang) for c in by_unit.completeness]}))
 st.markdown(f"**{md(w('s1_overdue', lang))}**")
 if len(content.overdue):
     late = content.overdue.sort_values(["lead_names", "due"])

@@ -45,6 +45,8 @@ class Status(str, Enum):
 
 
 COMPARATORS = (">=", ">", "<=", "<", "between", "rank<=")
+# the statuses, the most urgent first: how counts, tables and summaries list them
+STATUS_ORDER = ("missed", "off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
 _AHEAD_SHARE = 0.5  # share of the expected progress below which a target is off track
 
 

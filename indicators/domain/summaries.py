@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from indicators.domain.tasks import Summary
+from indicators.domain.status import STATUS_ORDER
+from indicators.domain.tasks import Summary, percent_text
+from indicators.i18n import label
 
-# the targets' statuses, most urgent first (the same order as views.STATUS_ORDER)
-STATUSES = ("missed", "off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
 ATTENTION = ("missed", "off_track", "at_risk")
-STATUS_WORDS = {
-    "missed": ("không đạt", "missed"), "off_track": ("chậm tiến độ", "off track"), "at_risk": ("có nguy cơ", "at risk"),
-    "no_data": ("chưa có số liệu", "no figure"), "on_track": ("đúng tiến độ", "on track"),
-    "not_due": ("chưa đến hạn", "not yet due"), "achieved": ("đã đạt", "achieved"),
-}
 
 
 def _vi(lang: str) -> bool:
@@ -27,14 +22,14 @@ def _vi(lang: str) -> bool:
 
 
 def _parts(counts: Mapping[str, int], lang: str, skip: tuple[str, ...] = ()) -> str:
-    index = 0 if _vi(lang) else 1
-    return ", ".join(f"{counts[s]} {STATUS_WORDS[s][index]}" for s in STATUSES
+    """``1 không đạt, 2 đã đạt``: the non-zero counts in the statuses' order, named as the interface names them."""
+    return ", ".join(f"{counts[s]} {label(s, lang).lower()}" for s in STATUS_ORDER
                      if s not in skip and counts.get(s, 0))
 
 
 def targets_sentence(counts: Mapping[str, int], lang: str) -> str:
     """How the targets stand: coverage first when figures are missing."""
-    total = sum(counts.get(s, 0) for s in STATUSES)
+    total = sum(counts.get(s, 0) for s in STATUS_ORDER)
     missing = counts.get("no_data", 0)
     vi = _vi(lang)
     if not total:
@@ -53,7 +48,7 @@ def targets_sentence(counts: Mapping[str, int], lang: str) -> str:
 
 def attention_sentence(counts: Mapping[str, int], lang: str) -> str:
     """Whether any target needs attention; never "none" when the figures to tell are missing."""
-    total = sum(counts.get(s, 0) for s in STATUSES)
+    total = sum(counts.get(s, 0) for s in STATUS_ORDER)
     missing = counts.get("no_data", 0)
     flagged = sum(counts.get(s, 0) for s in ATTENTION)
     vi = _vi(lang)
@@ -100,7 +95,7 @@ def tasks_report_sentence(tasks: Summary, done_in_period: int, lang: str) -> str
     vi = _vi(lang)
     if not tasks.total:
         return "Các kế hoạch không có nhiệm vụ trong kỳ." if vi else "The plans have no tasks in the period."
-    share = "—" if tasks.share is None else _percent(tasks.share, lang)
+    share = "—" if tasks.share is None else percent_text(tasks.share, lang)
     body = (f"Đã hoàn thành {tasks.done}/{tasks.total} nhiệm vụ ({share}); {tasks.overdue} nhiệm vụ quá hạn; "
             f"trong kỳ hoàn thành {done_in_period} nhiệm vụ." if vi else
             f"{tasks.done} of {tasks.total} tasks done ({share}); {tasks.overdue} late; {done_in_period} done in the "
@@ -109,7 +104,7 @@ def tasks_report_sentence(tasks: Summary, done_in_period: int, lang: str) -> str
         return (f"{tasks.due}/{tasks.due} nhiệm vụ đến hạn chưa có báo cáo — chưa đánh giá được tiến độ. " if vi else
                 f"{tasks.due} of {tasks.due} tasks due have no report — progress cannot be assessed. ") + body
     if tasks.not_reported:
-        completeness = _percent(tasks.completeness or 0.0, lang)
+        completeness = percent_text(tasks.completeness or 0.0, lang)
         return (f"Đã nhận báo cáo {tasks.reported_due}/{tasks.due} nhiệm vụ đến hạn ({completeness}); "
                 f"{tasks.not_reported} nhiệm vụ chưa có báo cáo. " if vi else
                 f"Reports received for {tasks.reported_due} of {tasks.due} tasks due ({completeness}); "
@@ -135,8 +130,3 @@ def nothing_wrong_sentence(counts: Mapping[str, int], tasks: Summary, lang: str)
             f"không đạt, chậm tiến độ hay nhiệm vụ quá hạn." if vi else
             f"Not fully assessed: {joined}. Of what has figures and reports, no target is missed or off track and no "
             f"task is late.")
-
-
-def _percent(value: float, lang: str) -> str:
-    text = f"{value:.2f} %"
-    return text.replace(".", ",") if _vi(lang) else text

@@ -28,6 +28,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.domain.periods import parse_period
+from indicators.i18n import format_number
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 # how a status may be written in a file: the codes, both languages' labels, folded
@@ -127,7 +128,7 @@ class Summary:
     def sentence(self, lang: str) -> str:
         """One sentence that leads with what is not known: reports missing come before any count of progress."""
         vi = lang == "vi"
-        share = "—" if self.share is None else _percent(self.share, lang)
+        share = "—" if self.share is None else percent_text(self.share, lang)
         if not self.total:
             return "chưa có nhiệm vụ nào" if vi else "no tasks"
         progress = (f"hoàn thành {self.done}/{self.total} nhiệm vụ ({share}), {self.overdue} quá hạn" if vi else
@@ -138,16 +139,21 @@ class Summary:
             return f"{lead}; {progress}"
         if self.not_reported:
             lead = (f"đã nhận báo cáo {self.reported_due}/{self.due} nhiệm vụ đến hạn "
-                    f"({_percent(self.completeness, lang)}), {self.not_reported} chưa có báo cáo" if vi else
+                    f"({percent_text(self.completeness, lang)}), {self.not_reported} chưa có báo cáo" if vi else
                     f"reports received for {self.reported_due} of {self.due} tasks due "
-                    f"({_percent(self.completeness, lang)}), {self.not_reported} not reported")
+                    f"({percent_text(self.completeness, lang)}), {self.not_reported} not reported")
             return f"{lead}; {progress}"
         return progress
 
 
-def _percent(value: float, lang: str) -> str:
-    text = f"{value:.2f} %"
-    return text.replace(".", ",") if lang == "vi" else text
+def completeness_text(value: float | None, lang: str) -> str:
+    """``87,5 %``; ``—`` where nothing is due yet (there is no share to give)."""
+    return "—" if value is None or value != value else format_number(value, 1, lang, "percent")
+
+
+def percent_text(value: float, lang: str) -> str:
+    """``33,33 %`` / ``33.33 %``: a share as the sentences write it."""
+    return format_number(value, 2, lang, "percent")
 
 
 def summary(frame: pd.DataFrame) -> Summary:

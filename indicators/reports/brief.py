@@ -23,6 +23,7 @@ from reportlab.platypus import KeepInFrame, Paragraph, SimpleDocTemplate, Spacer
 
 from indicators.domain.scorecard import deadline_words
 from indicators.domain.summaries import attention_sentence, late_tasks_sentence, targets_sentence, tasks_report_sentence
+from indicators.domain.tasks import completeness_text
 from indicators.reports.content import ReportContent
 from indicators.reports.phrases import day, number, status_word, w
 from indicators.reports.word import clean, index_rows, no_combined_value_text, provenance_sentence
@@ -103,7 +104,7 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
         header = [w(c, lang) for c in ("col_unit", "col_done", "col_overdue", "col_not_reported",
                                         "col_completeness")]
         rows = [[r.unit_name, f"{int(r.done)}/{int(r.total)}", str(int(r.overdue)), str(int(r.not_reported)),
-                 number(r.completeness, 1, lang, "percent")] for r in units.head(UNITS).itertuples()]
+                 completeness_text(r.completeness, lang)] for r in units.head(UNITS).itertuples()]
         story.append(_grid(header, rows, [80, 22, 22, 28, 28], cell, cell_bold))
         if len(units) > UNITS:
             story.append(p(w("brief_more", lang, n=len(units) - UNITS), small))

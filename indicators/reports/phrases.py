@@ -38,15 +38,9 @@ WORDS: dict[str, dict[str, str]] = {
                         "drafting office to write."},
     "s1": {"vi": "I. KẾT QUẢ THỰC HIỆN MỤC TIÊU, NHIỆM VỤ", "en": "I. RESULTS: TARGETS AND TASKS"},
     "s1_targets": {"vi": "1. Mục tiêu của các kế hoạch", "en": "1. The plans' targets"},
-    "s1_counts": {"vi": "Tổng số {total} mục tiêu: {parts}.", "en": "{total} targets in all: {parts}."},
     "s1_tasks": {"vi": "2. Tiến độ thực hiện nhiệm vụ", "en": "2. Task progress"},
-    "s1_tasks_sentence": {"vi": "Đã hoàn thành {done}/{total} nhiệm vụ, đạt {share}; {overdue} nhiệm vụ quá hạn; "
-                                "trong kỳ hoàn thành {in_period} nhiệm vụ.",
-                          "en": "{done} of {total} tasks done ({share}); {overdue} overdue; {in_period} done in "
-                                "the period."},
     "s1_by_unit": {"vi": "Tiến độ theo cơ quan chủ trì", "en": "Progress by lead body"},
     "s1_overdue": {"vi": "3. Nhiệm vụ quá hạn theo cơ quan chủ trì", "en": "3. Overdue tasks by lead body"},
-    "s1_none_overdue": {"vi": "Không có nhiệm vụ quá hạn.", "en": "No task is overdue."},
     "s2": {"vi": "II. CÁC CHỈ SỐ ĐÁNH GIÁ", "en": "II. THE INDICES"},
     "s2_units": {"vi": "Chỉ số CCHC của các cơ quan, đơn vị trong tỉnh năm {year}",
                  "en": "The province's own CCHC index of its units, {year}"},
@@ -59,8 +53,6 @@ WORDS: dict[str, dict[str, str]] = {
     "scope_department": {"vi": "Sở, ban, ngành", "en": "Departments"},
     "scope_commune": {"vi": "Xã, phường, đặc khu", "en": "Communes and wards"},
     "s3": {"vi": "III. TỒN TẠI, HẠN CHẾ", "en": "III. SHORTCOMINGS"},
-    "s3_none": {"vi": "Cơ sở dữ liệu không ghi nhận mục tiêu không đạt, chậm tiến độ hay nhiệm vụ quá hạn.",
-                "en": "The database records no missed or off-track target and no overdue task."},
     "s4": {"vi": "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI", "en": "IV. DIRECTIONS FOR THE NEXT PERIOD"},
     "s4_1": {"vi": "1. Nhiệm vụ trọng tâm", "en": "1. Priority tasks"},
     "s4_2": {"vi": "2. Giải pháp thực hiện", "en": "2. Measures"},
@@ -119,8 +111,6 @@ WORDS: dict[str, dict[str, str]] = {
     "brief_urgent": {"vi": "Mục tiêu cần quan tâm", "en": "Targets needing attention"},
     "brief_overdue": {"vi": "Nhiệm vụ quá hạn ({n})", "en": "Overdue tasks ({n})"},
     "brief_more": {"vi": "… và {n} mục khác (xem báo cáo đầy đủ)", "en": "… and {n} more (see the full report)"},
-    "brief_none_urgent": {"vi": "Không có mục tiêu không đạt, chậm hay có nguy cơ.",
-                          "en": "No target missed, off track or at risk."},
 }
 
 

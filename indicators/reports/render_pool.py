@@ -131,14 +131,8 @@ class ChartBrowser:
             self._busy += 1
         try:
             drawing = asyncio.gather(*(browser.calc_fig(f, opts=o) for f, o in figures), return_exceptions=True)
-            done, _ = await asyncio.wait({drawing}, timeout=FIGURE_TIMEOUT * len(figures) / self.tabs + FIGURE_TIMEOUT)
-            if not done:                # a hung browser: killed, so that what it was drawing ends now
-                _kill(browser)
-                await asyncio.wait({drawing}, timeout=10)
-                drawing.cancel()
-                drawing.add_done_callback(lambda f: f.cancelled() or f.exception())
-                raise _HungDrawing("the browser stopped answering while drawing")
-            drawn = drawing.result()
+            drawn = await _answered(browser, drawing, FIGURE_TIMEOUT * len(figures) / self.tabs + FIGURE_TIMEOUT,
+                                    _HungDrawing("the browser stopped answering while drawing"))
             failed = [d for d in drawn if isinstance(d, BaseException)]
             if failed:
                 raise failed[0]
@@ -162,18 +156,10 @@ class ChartBrowser:
         browser = kaleido.Kaleido(n=self.tabs, mathjax=False, path=path)
         opening = asyncio.ensure_future(browser.open())
         try:
-            # not asyncio.wait_for: the driver turns a cancellation into an error of its own and may wait on the
-            # hung process; the process is killed instead, which ends the opening at once
-            done, _ = await asyncio.wait({opening}, timeout=START_TIMEOUT)
-            if not done:
-                _kill(browser)
-                await asyncio.wait({opening}, timeout=10)
-                raise TimeoutError(f"the browser did not answer within {START_TIMEOUT:.0f} s of starting")
-            opening.result()
+            await _answered(browser, opening, START_TIMEOUT,
+                            TimeoutError(f"the browser did not answer within {START_TIMEOUT:.0f} s of starting"))
         except BaseException:
-            if not opening.done():
-                opening.cancel()
-            opening.add_done_callback(lambda f: f.cancelled() or f.exception())   # retrieved: no warning later
+            _abandon(opening)
             await _quietly_closed(browser)
             raise
         _lower_priority(browser.subprocess.pid)
@@ -192,6 +178,25 @@ class ChartBrowser:
         browser, self._kaleido, self._path = self._kaleido, None, None
         if browser is not None:
             await _quietly_closed(browser)
+
+
+async def _answered(browser: Any, future: asyncio.Future, timeout: float, error: BaseException) -> Any:
+    """``future``'s result; when the browser has not given it within ``timeout`` seconds, the browser is killed
+    (which ends what it was doing at once) and ``error`` raised. Not ``asyncio.wait_for``: the driver turns a
+    cancellation into an error of its own and may go on waiting on the hung process."""
+    done, _ = await asyncio.wait({future}, timeout=timeout)
+    if done:
+        return future.result()
+    _kill(browser)
+    await asyncio.wait({future}, timeout=10)
+    _abandon(future)
+    raise error
+
+
+def _abandon(future: asyncio.Future) -> None:
+    """Stop waiting for ``future``: cancelled if still running, its outcome read once it ends (no warning later)."""
+    future.cancel()
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 def _kill(browser: Any) -> None:

@@ -31,6 +31,7 @@ from indicators.domain.summaries import (
     targets_sentence,
     tasks_report_sentence,
 )
+from indicators.domain.tasks import completeness_text
 from indicators.domain.text import visible_controls
 from indicators.reports.charts import Chart
 from indicators.reports.content import WINDOW_SOURCE, ReportContent
@@ -74,9 +75,7 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
     _table(doc, [w(c, lang) for c in ("col_unit", "col_total", "col_done", "col_share", "col_overdue",
                                       "col_not_reported", "col_completeness")],
            [[clean(r.unit_name), str(int(r.total)), str(int(r.done)), number(r.share, 2, lang, "percent"),
-             str(int(r.overdue)), str(int(r.not_reported)),
-             "—" if r.completeness is None or r.completeness != r.completeness
-             else number(r.completeness, 1, lang, "percent")]
+             str(int(r.overdue)), str(int(r.not_reported)), completeness_text(r.completeness, lang)]
             for r in content.tasks_by_unit.itertuples()], widths=[5.5, 1.6, 1.6, 2, 1.6, 1.8, 2])
     doc.add_heading(w("s1_overdue", lang), level=2)
     if len(content.overdue):

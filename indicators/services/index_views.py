@@ -149,9 +149,13 @@ def years_with_figures(ds: Dataset, keys: list[ProvinceKey] | None) -> list[int]
 
 def latest_year_with_figures(ds: Dataset, keys: list[ProvinceKey] | None, today: date | None = None) -> int | None:
     """The latest year up to this one with figures for the scope (None when it has none at all)."""
+    return latest_year(years_with_figures(ds, keys), today)
+
+
+def latest_year(years: list[int], today: date | None = None) -> int | None:
+    """The latest of ``years`` up to this one (None when there is none): where a page opens."""
     this_year = (today or date.today()).year
-    years = [y for y in years_with_figures(ds, keys) if y <= this_year]
-    return years[-1] if years else None
+    return max((y for y in years if y <= this_year), default=None)
 
 
 def national_reference(ds: Dataset, code: str, period: str | None) -> dict:

@@ -19,12 +19,12 @@ import pandas as pd
 from indicators.domain.periods import position
 from indicators.domain.registry import ProvinceKey, Registry
 from indicators.domain.scorecard import judge_targets, series_wanted, with_successors
+from indicators.domain.status import STATUS_ORDER
 from indicators.domain.units import DEPARTMENT_KINDS
 from indicators.storage import Store
 
 COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
               "pci_total": "pci_rank"}
-STATUS_ORDER = ("missed", "off_track", "at_risk", "no_data", "on_track", "not_due", "achieved")
 MERGER_DAY = date(2025, 7, 1)
 # What the comparison offers first (the composite indices, then the dimensions most asked for), what it opens
 # with, and the ranks it can chart.

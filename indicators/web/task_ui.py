@@ -15,7 +15,7 @@ import streamlit as st
 from indicators import imports
 from indicators.domain.plain import md
 from indicators.domain.scorecard import not_stated
-from indicators.domain.tasks import STATUSES, Summary
+from indicators.domain.tasks import STATUSES, Summary, completeness_text
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
 from indicators.i18n import format_date, format_number, label
 from indicators.imports import ConflictError, ImportRefused
@@ -35,8 +35,7 @@ def progress_cards(counts: Summary, lang: str, day: date) -> None:
                     help=label("tasks_overdue_help", lang))
     cards[2].metric(label("tasks_not_reported", lang), format_number(counts.not_reported, lang=lang),
                     help=label("tasks_not_reported_help", lang))
-    completeness = "—" if counts.completeness is None else format_number(counts.completeness, 1, lang) + " %"
-    cards[3].metric(label("tasks_completeness", lang), completeness,
+    cards[3].metric(label("tasks_completeness", lang), completeness_text(counts.completeness, lang),
                     help=label("tasks_completeness_help", lang, reported=counts.reported_due, due=counts.due))
     st.caption(label("progress_sentence", lang, day=format_date(day, lang), sentence=counts.sentence(lang)))
 
@@ -77,8 +76,7 @@ def unit_progress_table(frame: pd.DataFrame, lang: str, key: str) -> None:
         label("tasks_overdue", lang): frame.overdue,
         label("tasks_not_reported", lang): frame.not_reported,
         label("col_share_done", lang): [format_number(s, 2, lang) + " %" for s in frame.share],
-        label("tasks_completeness", lang): ["—" if c is None or pd.isna(c) else format_number(c, 1, lang) + " %"
-                                           for c in frame.completeness],
+        label("tasks_completeness", lang): [completeness_text(c, lang) for c in frame.completeness],
     })
     data_table(table)
     download(table, "tien-do-theo-don-vi.csv", lang, key=f"download_{key}")
