@@ -157,16 +157,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(script: Path, cwd: Path, env: dict) -> tuple[subprocess.Popen, str]:
-    return _wait_until_up(*_start(script, cwd, env))
+def _serve(script: Path, cwd: Path, env: dict, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    return _wait_until_up(*_start(script, cwd, env, log))
 
 
-def _start(script: Path, cwd: Path, env: dict) -> tuple[subprocess.Popen, str]:
+def _start(script: Path, cwd: Path, env: dict, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """A Streamlit server on a free loopback port; its output goes to `log` when given (read it when a run fails)."""
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.address",
-                                "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
-                               cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child holds it; closed below
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.address",
+                                    "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
+                                   cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT if log else out,
+                                   start_new_session=True)
+    finally:
+        if log:
+            out.close()
     return process, f"http://127.0.0.1:{port}/"
 
 

@@ -345,9 +345,22 @@ def _quick_fuzz(attacks, work: Path, base: Path) -> tuple[int, int]:
     return attacks.url_fuzzing(work, base)
 
 
+class _Stalled(Exception):
+    """A viewer's session could not rerun: recorded as a failed check, the rest of the run goes on."""
+
+
+def _why_stalled(process, log: Path, error: Exception) -> str:
+    """What a failed rerun says: the server's state and the end of its log, never a bare timeout."""
+    state = "running" if process.poll() is None else f"exited with status {process.returncode}"
+    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-12:] if log.exists() else []
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"{first}; the server {state}" + ("; its log ends: " + " | ".join(tail) if tail else "; its log is empty")
+
+
 def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
     """Other sessions' rerun p95 while the largest allowed .csv and .xlsx are previewed on the Import page."""
     import openpyxl
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     db = work / "stall.duckdb"
@@ -370,7 +383,8 @@ def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
         sheet.append(cells[:3] + ([float(cells[3])] if cells[3][:1].isdigit() else [cells[3]]) + cells[4:])
     xlsx = work / "largest.xlsx"
     book.save(xlsx)
-    process, url = _serve(REPO / "app.py", REPO, {**os.environ, "KPI_DB": str(db)})
+    log = work / "stall-server.log"
+    process, url = _serve(REPO / "app.py", REPO, {**os.environ, "KPI_DB": str(db)}, log)
     results = {}
     try:
         with sync_playwright() as playwright:
@@ -378,8 +392,11 @@ def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
             viewers = [browser.new_page() for _ in range(sessions)]
             for n, page in enumerate(viewers):
                 page.goto(url + ["", "profile", "rankings", "plans"][n % 4])
-            for page in viewers:
+            consoles: list[list[str]] = [[] for _ in viewers]  # what each viewer's browser said, for a failure
+            for n, page in enumerate(viewers):
+                page.on("console", lambda message, n=n: consoles[n].append(f"{message.type}: {message.text}"[:200]))
                 page.wait_for_selector("h1", timeout=120000)
+            lost: list[str] = []
             analyst = browser.new_page()
             sign_in(analyst, url, "lan")
 
@@ -392,10 +409,24 @@ def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
                     round_no += 1
                     for page in viewers:
                         started = time.monotonic()
-                        page.get_by_text("English" if round_no % 2 else "Tiếng Việt", exact=True).first.click(
-                            timeout=300000)
-                        page.wait_for_function(
-                            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300000)
+                        try:
+                            page.get_by_text("English" if round_no % 2 else "Tiếng Việt", exact=True).first.click(
+                                timeout=120000)
+                            page.wait_for_function(
+                                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120000)
+                        except PlaywrightError as error:
+                            # A session that lost its connection: what a user does is reload. The server must still
+                            # answer and the reloaded page must work; else the check fails, saying why.
+                            said = [line for line in consoles[viewers.index(page)] if not line.startswith("log")]
+                            lost.append(f"{str(error).splitlines()[0]} (browser: {' | '.join(said[-4:]) or '-'})")
+                            try:
+                                page.reload(timeout=120000)
+                                page.wait_for_selector("h1", timeout=120000)
+                            except PlaywrightError as again:
+                                record("another session's rerun during the preview",
+                                       _why_stalled(process, log, again), False)
+                                raise _Stalled from again
+                            continue
                         times.append(time.monotonic() - started)
                 return times
 
@@ -410,8 +441,13 @@ def stall(work: Path, base: Path, sessions: int, rows: int) -> None:
                                        and time.monotonic() - started > 2)
                 results[name + " previewed in"] = [time.monotonic() - started]
             browser.close()
+        record("sessions that lost their connection during the previews and came back on a reload",
+               f"{len(lost)}" + (": " + "; ".join(lost) if lost else ""), process.poll() is None)
+    except _Stalled:
+        pass
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
     for name, times in results.items():
         if name.endswith("previewed in"):
