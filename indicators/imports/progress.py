@@ -228,56 +228,29 @@ class _Sheet:
         self.seen: dict[tuple, int] = {}
 
     def row(self, row_no: int, cells: list, result: Preview) -> dict[str, Any] | None:
-        cells_ = RowCells(self.table, self.at, row_no, cells)
-        if cells_.blank:
+        found = RowCells(self.table, self.at, row_no, cells)
+        if found.blank:
             return None
-        texts, problem, problems = cells_.texts, cells_.problem, cells_.problems
-        if not cells_.check(REQUIRED):
-            return cells_.refuse(result)
+        if not found.check(REQUIRED):
+            return found.refuse(result)
+        texts = found.texts
         plan_id = find_plan(self.plans, self.by_number, texts["plan"])
         task = self.tasks.get((plan_id, texts["ref"])) if plan_id else None
         if plan_id is None:
-            problem("plan", "không có kế hoạch này", "there is no such plan")
+            found.problem("plan", "không có kế hoạch này", "there is no such plan")
         elif task is None:
-            problem("ref", "kế hoạch không có nhiệm vụ này", "the plan has no such task")
-        if problems:
-            return cells_.refuse(result)
-        occurrence = texts.get("occurrence", "")
-        occurrence = occurrence[:-2] if re.fullmatch(r"\d{4}\.0", occurrence) else occurrence
-        occs = {o.occurrence: o for o in occurrences(task["start_period"], task["deadline_period"],
-                                                     bool(task["recurring"]), task.get("due_in_year"))}
-        if occurrence not in occs:
-            expected = "để trống (nhiệm vụ một lần)" if "" in occs else f"một năm từ {min(occs)} đến {max(occs)}"
-            problem("occurrence", f"lần thực hiện phải là {expected}",
-                    "must be blank (a one-off task)" if "" in occs else f"must be a year from {min(occs)} to "
-                                                                        f"{max(occs)}")
+            found.problem("ref", "kế hoạch không có nhiệm vụ này", "the plan has no such task")
+        if found.problems:
+            return found.refuse(result)
+        occurrence, occs = self._occurrence(found, task)
         status = STATUS_WORDS.get(re.sub(r"[^a-z]", "", fold_ascii(texts["status"]).lower()))
         if status is None:
-            problem("status", "trạng thái phải là: chưa bắt đầu, đang thực hiện, hoàn thành, không thực hiện",
-                    "status must be one of not_started, in_progress, done, dropped")
-        days = {}
-        for role in ("completed_on", "evidence_date"):
-            text = texts.get(role, "")
-            if not text:
-                days[role] = None
-                continue
-            try:
-                days[role] = _day(text)
-            except ValueError:
-                problem(role, "không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)", "is not a date (YYYY-MM-DD or "
-                                                                              "DD/MM/YYYY)")
-                continue
-            if days[role] > self.today:
-                problem(role, "ngày ở tương lai", "is a day in the future")
-        if status == "done" and not texts.get("completed_on"):
-            problem("completed_on", "nhiệm vụ hoàn thành cần ngày hoàn thành", "a done task needs the day it was done")
-        if status not in (None, "done") and texts.get("completed_on"):
-            problem("completed_on", "chỉ nhiệm vụ hoàn thành mới có ngày hoàn thành",
-                    "only a done task has a completion day")
-        if status == "dropped" and not texts.get("note"):
-            problem("note", "ghi lý do không thực hiện", "say why the task was dropped")
-        if problems:
-            return cells_.refuse(result)
+            found.problem("status", "trạng thái phải là: chưa bắt đầu, đang thực hiện, hoàn thành, không thực hiện",
+                          "status must be one of not_started, in_progress, done, dropped")
+        days = self._days(found)
+        _check_status(found, status)
+        if found.problems:
+            return found.refuse(result)
         key = (plan_id, texts["ref"], occurrence)
         if key in self.seen:
             result.add(Problem(f"trùng nhiệm vụ và lần thực hiện với dòng {self.seen[key]}",
@@ -292,6 +265,52 @@ class _Sheet:
                 "note": texts.get("note") or None, "province_code": plan["province_code"],
                 "province_valid_from": plan["province_valid_from"], "period": occurrence or task["deadline_period"],
                 "period_start": due, "period_end": due, "due": due}
+
+    @staticmethod
+    def _occurrence(found: RowCells, task: dict[str, Any]) -> tuple[str, dict]:
+        """The row's occurrence of the task (blank for a one-off task, a year of a recurring one) and all of the
+        task's occurrences by name."""
+        occurrence = found.texts.get("occurrence", "")
+        occurrence = occurrence[:-2] if re.fullmatch(r"\d{4}\.0", occurrence) else occurrence
+        occs = {o.occurrence: o for o in occurrences(task["start_period"], task["deadline_period"],
+                                                     bool(task["recurring"]), task.get("due_in_year"))}
+        if occurrence not in occs:
+            expected = "để trống (nhiệm vụ một lần)" if "" in occs else f"một năm từ {min(occs)} đến {max(occs)}"
+            found.problem("occurrence", f"lần thực hiện phải là {expected}",
+                          "must be blank (a one-off task)" if "" in occs else f"must be a year from {min(occs)} to "
+                                                                              f"{max(occs)}")
+        return occurrence, occs
+
+    def _days(self, found: RowCells) -> dict[str, date | None]:
+        """The completion and evidence days of the row: dates, not in the future."""
+        days: dict[str, date | None] = {}
+        for role in ("completed_on", "evidence_date"):
+            text = found.texts.get(role, "")
+            days[role] = None
+            if not text:
+                continue
+            try:
+                days[role] = _day(text)
+            except ValueError:
+                found.problem(role, "không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)",
+                              "is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+                continue
+            if days[role] > self.today:
+                found.problem(role, "ngày ở tương lai", "is a day in the future")
+        return days
+
+
+def _check_status(found: RowCells, status: str | None) -> None:
+    """A done task has its completion day and only a done task has one; a dropped task says why."""
+    texts = found.texts
+    if status == "done" and not texts.get("completed_on"):
+        found.problem("completed_on", "nhiệm vụ hoàn thành cần ngày hoàn thành",
+                      "a done task needs the day it was done")
+    if status not in (None, "done") and texts.get("completed_on"):
+        found.problem("completed_on", "chỉ nhiệm vụ hoàn thành mới có ngày hoàn thành",
+                      "only a done task has a completion day")
+    if status == "dropped" and not texts.get("note"):
+        found.problem("note", "ghi lý do không thực hiện", "say why the task was dropped")
 
 
 def _day(text: str) -> date:

@@ -30,7 +30,7 @@ from ..storage import TARGET_COLUMNS, ConflictError, Session, Store
 from ..storage import now as _now
 from .aliases import TARGET_ALIASES, TARGET_REQUIRED, is_target_header, target_role
 from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
-from .table import Problem, Table, cell_problems, cell_text, column_letter, header_key, repeated_columns
+from .table import Problem, RowCells, Table, cell_text, column_letter, header_key, repeated_columns
 
 COMPARATORS = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": "<", "between": "between",
                "trongkhoang": "between", "rank<=": "rank<=", "top": "rank<="}
@@ -131,62 +131,30 @@ class _Sheet:
 
     def row(self, row_no: int, cells: list, result: Preview) -> dict[str, Any] | None:
         """The target of one row, or None (a blank row, or one whose problems went to ``result``)."""
-        at, table = self.at, self.table
-        texts = {role: cell_text(cells[i]) if i < len(cells) else "" for role, i in at.items()}
-        if not any(texts.values()):
+        found = RowCells(self.table, self.at, row_no, cells, skip=())
+        if found.blank:
             return None
-        if any(cell_text(c) for c in cells[len(table.header):]):
+        if any(cell_text(c) for c in cells[len(self.table.header):]):
             result.add(Problem("dòng có ô ngoài các cột tiêu đề", "the row has cells beyond the header's columns",
                                row=row_no))
             return None
-        problems: list[Problem] = []
-
-        def problem(role: str, vi: str, en: str) -> None:
-            problems.append(Problem(vi, en, row=row_no, column=table.column_name(at[role]) if role in at else role,
-                                    value=texts.get(role)))
-
-        def refused() -> None:
-            for p in problems:
-                result.add(p)
-
-        for role, text in texts.items():
-            if text:
-                problems += cell_problems(row_no, table.column_name(at[role]), text, role)
-        for role in TARGET_REQUIRED:
-            if not texts.get(role):
-                problem(role, "ô bắt buộc để trống", "a required cell is blank")
+        texts = found.texts
+        found.check(TARGET_REQUIRED)
         if texts.get("source") == EXAMPLE_SOURCE:
-            problem("source", "đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: delete "
-                                                                         "it")
-        if problems:
-            return refused()
-        indicator, comparator, periods, numbers, issued_on = self._cells(texts, cells, problem)
-        if problems:
-            return refused()
-        plan_id, day = self._plan(texts, issued_on, problem)
-        if plan_id is None:
-            return refused()
-        try:
-            province = self.registry.resolve(texts["province"], day)
-        except LookupError:
-            problem("province", f"không phải tỉnh có hiệu lực ngày ban hành {day:%d/%m/%Y}",
-                    f"is not a province valid on the plan's issue date {day}")
-            return refused()
-        expected = (self.plans[plan_id]["province_code"], self.plans[plan_id]["province_valid_from"]) \
-            if plan_id in self.plans else self.new_plans[plan_id]["province"]
-        if expected is None:
-            self.new_plans[plan_id]["province"] = province
-        elif tuple(expected) != province:
-            problem("province", "khác tỉnh của kế hoạch", "differs from the plan's province")
-        deadline = periods["deadline"]
-        start = periods.get("start") or parse_period(str(day.year))
-        for role, vi, en in target_problems(indicator, comparator, numbers, start, deadline):
-            problem(role, vi, en)
-        if ("baseline_period" in periods) != ("baseline_value" in numbers):
-            problem("baseline_value", "kỳ gốc và giá trị gốc đi cùng nhau", "baseline_period and baseline_value go "
-                                                                            "together")
-        if problems:
-            return refused()
+            found.problem("source", "đây là dòng ví dụ của mẫu: xoá dòng này",
+                          "this is the template's example row: delete it")
+        province = None
+        if not found.problems:
+            indicator, comparator, periods, numbers, issued_on = self._cells(texts, cells, found.problem)
+        if not found.problems:
+            plan_id, day = self._plan(texts, issued_on, found.problem)
+            province = self._province(found, texts, plan_id, day) if plan_id is not None else None
+            if province is not None:  # a province other than the plan's is one problem among the target's
+                deadline = periods["deadline"]
+                start = periods.get("start") or parse_period(str(day.year))
+                self._check_target(found, indicator, comparator, numbers, periods, start)
+        if found.problems or province is None:
+            return found.refuse(result)
         key = (plan_id, indicator["code"], deadline.text)
         if key in self.seen:
             result.add(Problem(f"trùng kế hoạch, chỉ tiêu và hạn chót với dòng {self.seen[key]}",
@@ -201,6 +169,33 @@ class _Sheet:
             "baseline_value": numbers.get("baseline_value"), "start_period": start.text,
             "deadline_period": deadline.text, "recurring": header_key(texts.get("recurring", "")) in _RECURRING,
             "source_quote": " ".join(texts["source"].split()), "note": texts.get("note") or None}
+
+    def _province(self, found: RowCells, texts: dict[str, str], plan_id: str,
+                  day: date) -> tuple[str, date] | None:
+        """The row's province, valid on the plan's issue date and the plan's own (a new plan takes the first)."""
+        try:
+            province = self.registry.resolve(texts["province"], day)
+        except LookupError:
+            found.problem("province", f"không phải tỉnh có hiệu lực ngày ban hành {day:%d/%m/%Y}",
+                          f"is not a province valid on the plan's issue date {day}")
+            return None
+        expected = (self.plans[plan_id]["province_code"], self.plans[plan_id]["province_valid_from"]) \
+            if plan_id in self.plans else self.new_plans[plan_id]["province"]
+        if expected is None:
+            self.new_plans[plan_id]["province"] = province
+        elif tuple(expected) != province:
+            found.problem("province", "khác tỉnh của kế hoạch", "differs from the plan's province")
+        return province
+
+    @staticmethod
+    def _check_target(found: RowCells, indicator: dict, comparator: str, numbers: dict, periods: dict,
+                      start: Any) -> None:
+        """The target's own rules (comparator, range, periods), and a baseline given whole or not at all."""
+        for role, vi, en in target_problems(indicator, comparator, numbers, start, periods["deadline"]):
+            found.problem(role, vi, en)
+        if ("baseline_period" in periods) != ("baseline_value" in numbers):
+            found.problem("baseline_value", "kỳ gốc và giá trị gốc đi cùng nhau",
+                          "baseline_period and baseline_value go together")
 
     def _cells(self, texts: dict[str, str], cells: list, problem) -> tuple:
         """The row's indicator, comparator, periods, numbers and issue date, each problem reported."""

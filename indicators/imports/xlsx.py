@@ -6,9 +6,6 @@ row through openpyxl (over ``defusedxml``)."""
 from __future__ import annotations
 
 import io
-import re
-import zipfile
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -27,6 +24,7 @@ from .table import (
     check_header,
     column_letter,
 )
+from .xlsx_parts import Scan, check_zip, scan_sheet, workbook_outline
 
 # --- XLSX ------------------------------------------------------------------------------------------------
 
@@ -38,30 +36,61 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
     checked as soon as it is found, so a file with the wrong columns is refused before the rest is read.
     Cells are read once with their formulas; only when a formula is found is the workbook read a second time
     for the values Excel saved (a formula without a saved value is refused)."""
-    _check_zip(content, limits)
+    check_zip(content, limits)
+    names, parts, percent_styles = workbook_outline(content)
+    sheet_name = _sheet_named(names, sheet)
+    scan = scan_sheet(content, parts.get(sheet_name), percent_styles, limits)
+    _check_scan(scan, limits)
+    grid = None
+    if not scan.exact_needed:  # every row at once by calamine, then the header
+        grid = _calamine_rows(content, sheet_name, limits, scan)
+    if grid is None:  # formulas, %-formatted cells, or a sheet calamine misread: openpyxl, cell by cell
+        book = _opened(content, False)
+        try:
+            grid, percent_cells, formulas, header = _stream_sheet(book, sheet_name, header_test, header_check, limits)
+        finally:
+            book.close()
+    else:
+        percent_cells, formulas = set(), {}
+        header = _header_of(grid, header_test, header_check, limits)
+    if formulas:
+        _put_saved_values(content, sheet_name, grid, formulas, percent_cells)
+    header_row, header_cells = header
+    rows = [(n, c) for n, c in grid if n > header_row]
+    width = max([len(c) for _, c in rows] + [len(header_cells)])
+    body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
+    return Table(name, sheet_name, header_row, header_cells, body, np.asarray([n for n, _ in rows], dtype=np.int64),
+                 None, percent_cells)
+
+
+def _opened(content: bytes, data_only: bool):
+    """The workbook opened by openpyxl (read-only); a workbook it cannot open is refused, saying why."""
     import openpyxl  # noqa: PLC0415 - only for .xlsx files
 
-    def opened(data_only: bool):
-        try:
-            return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
-        except FileRefused:
-            raise
-        except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-            raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
-                                       f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]
-                              ) from None
+    try:
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    except FileRefused:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
+                                   f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]
+                          ) from None
 
-    names, parts, percent_styles = _workbook_outline(content)
+
+def _sheet_named(names: list[str], sheet: str | None) -> str:
+    """The sheet asked for (the first one when none is): refused when the workbook has no such sheet."""
     if not names:
         raise FileRefused([Problem("tệp Excel không có trang tính nào", "the Excel file has no sheets")])
     if sheet is None:
-        sheet_name = names[0]
-    elif sheet in names:
-        sheet_name = sheet
-    else:
-        raise FileRefused([Problem(f"không có trang tính '{sheet}' (có: {', '.join(names)})",
-                                   f"there is no sheet '{sheet}' (there are: {', '.join(names)})")])
-    scan = _scan_sheet(content, parts.get(sheet_name), percent_styles, limits)
+        return names[0]
+    if sheet in names:
+        return sheet
+    raise FileRefused([Problem(f"không có trang tính '{sheet}' (có: {', '.join(names)})",
+                               f"there is no sheet '{sheet}' (there are: {', '.join(names)})")])
+
+
+def _check_scan(scan: Scan, limits: Limits) -> None:
+    """What the byte scan of the sheet refuses before any parse: an error cell, too many rows or cells."""
     if scan.error_cell is not None:
         row_no, letters, value = scan.error_cell
         raise FileRefused([_error_problem(value, row_no, letters)])
@@ -77,58 +106,37 @@ def _xlsx_table(name: str, content: bytes, sheet: str | None, header_test, heade
             f"(tệp có {scan.cells:,}); lưu lại dạng giá trị hoặc CSV UTF-8",
             f"a sheet with formulas or %-formatted cells is read cell by cell: at most {limits.max_exact_cells:,} "
             f"filled cells (this one has {scan.cells:,}); save it as values or as CSV UTF-8")])
-    grid = None
-    if not scan.exact_needed:  # every row at once by calamine, then the header
-        grid = _calamine_rows(content, sheet_name, limits, scan)
-    if grid is None:  # formulas, %-formatted cells, or a sheet calamine misread: openpyxl, cell by cell
-        book = opened(False)
-        try:
-            grid, percent_cells, formulas, header = _stream_sheet(book, sheet_name, header_test, header_check, limits)
-        finally:
-            book.close()
-    else:
-        percent_cells, formulas = set(), {}
-        header = _header_of(grid, header_test, header_check, limits)
-    if formulas:
-        values_book = opened(True)
-        try:
-            saved = _saved_values(values_book[sheet_name], formulas)
-        finally:
-            values_book.close()
-        problems = []
-        for (row_no, index), formula in sorted(formulas.items()):
-            value = saved.get((row_no, index))
-            if isinstance(value, _ErrorValue):
-                problems.append(_error_problem(value, row_no, column_letter(index), formula))
-            elif value is None:
-                problems.append(Problem(
-                    f"ô công thức {formula} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
-                    f"formula {formula} has no saved value: open the file in Excel and save it",
-                    row=row_no, column=column_letter(index)))
-        if problems:
-            raise FileRefused(problems)
-        rows_at = {n: i for i, (n, _) in enumerate(grid)}
-        for (row_no, index), value in saved.items():
-            cells = grid[rows_at[row_no]][1]
-            if index >= len(cells):  # the row's trailing blanks were dropped, this formula cell with them
-                cells.extend([None] * (index + 1 - len(cells)))
-            cells[index] = value
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                percent_cells.discard((row_no, index))
-    header_row, header_cells = header
-    rows = [(n, c) for n, c in grid if n > header_row]
-    width = max([len(c) for _, c in rows] + [len(header_cells)])
-    body = pd.DataFrame([c + [None] * (width - len(c)) for _, c in rows], columns=range(width), dtype=object)
-    return Table(name, sheet_name, header_row, header_cells, body, np.asarray([n for n, _ in rows], dtype=np.int64),
-                 None, percent_cells)
 
 
-@dataclass(frozen=True)
-class _Scan:
-    rows: int
-    cells: int
-    exact_needed: bool
-    error_cell: tuple[int, str, str | None] | None = None   # the first cell holding an error: row, column, value
+def _put_saved_values(content: bytes, sheet_name: str, grid: list, formulas: dict[tuple[int, int], str],
+                      percent_cells: set[tuple[int, int]]) -> None:
+    """Each formula cell of ``grid`` takes the value Excel saved for it (the workbook read a second time);
+    a formula without a saved value, or giving an error, is refused."""
+    values_book = _opened(content, True)
+    try:
+        saved = _saved_values(values_book[sheet_name], formulas)
+    finally:
+        values_book.close()
+    problems = []
+    for (row_no, index), formula in sorted(formulas.items()):
+        value = saved.get((row_no, index))
+        if isinstance(value, _ErrorValue):
+            problems.append(_error_problem(value, row_no, column_letter(index), formula))
+        elif value is None:
+            problems.append(Problem(
+                f"ô công thức {formula} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
+                f"formula {formula} has no saved value: open the file in Excel and save it",
+                row=row_no, column=column_letter(index)))
+    if problems:
+        raise FileRefused(problems)
+    rows_at = {n: i for i, (n, _) in enumerate(grid)}
+    for (row_no, index), value in saved.items():
+        cells = grid[rows_at[row_no]][1]
+        if index >= len(cells):  # the row's trailing blanks were dropped, this formula cell with them
+            cells.extend([None] * (index + 1 - len(cells)))
+        cells[index] = value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            percent_cells.discard((row_no, index))
 
 
 class _ErrorValue(str):
@@ -149,93 +157,7 @@ def _error_problem(value: str | None, row_no: int, letters: str, formula: str | 
                    row=row_no, column=letters, value=value or None)
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-
-
-def _workbook_outline(content: bytes) -> tuple[list[str], dict[str, str], set[int]]:
-    """The sheet names in order, the zip part of each, and the indices of the cell styles whose number format
-    shows a percentage — from the workbook's three small XML parts (through defusedxml), not its sheets."""
-    from defusedxml.ElementTree import fromstring  # noqa: PLC0415
-    from openpyxl.styles.numbers import BUILTIN_FORMATS  # noqa: PLC0415
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            present = set(archive.namelist())
-            book = fromstring(archive.read("xl/workbook.xml"))
-            rels = fromstring(archive.read("xl/_rels/workbook.xml.rels")) if "xl/_rels/workbook.xml.rels" in present \
-                else None
-            styles = fromstring(archive.read("xl/styles.xml")) if "xl/styles.xml" in present else None
-    except Exception as exc:  # broken XML, a missing part
-        raise FileRefused([Problem(f"tệp Excel hỏng ({type(exc).__name__})",
-                                   f"the Excel file is broken ({type(exc).__name__}: {_clip(str(exc))})")]) from None
-    targets = {}
-    for rel in (rels if rels is not None else []):
-        target = rel.get("Target", "")
-        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    names, parts = [], {}
-    for sheet in book.iter(f"{_MAIN}sheet"):
-        names.append(sheet.get("name"))
-        part = targets.get(sheet.get(f"{_DOC_RELS}id"))
-        if part not in present:
-            raise FileRefused([Problem(f"tệp Excel hỏng: thiếu phần của trang tính '{sheet.get('name')}'",
-                                       f"the Excel file is broken: the part of sheet '{sheet.get('name')}' is "
-                                       "missing")])
-        parts[sheet.get("name")] = part
-    percent: set[int] = set()
-    if styles is not None:
-        custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in styles.iter(f"{_MAIN}numFmt")}
-        xfs = styles.find(f"{_MAIN}cellXfs")
-        for index, xf in enumerate(xfs if xfs is not None else []):
-            number_id = int(xf.get("numFmtId", 0))
-            if "%" in (custom.get(number_id) or BUILTIN_FORMATS.get(number_id) or ""):
-                percent.add(index)
-    return names, parts, percent
-
-
-_ROW, _VALUE, _FORMULA = re.compile(rb"<row[ >/]"), re.compile(rb"<(?:v|is)>"), re.compile(rb"<f[ >/]")
-_STYLE = re.compile(rb' s="([0-9]+)"')
-_ERROR_CELL = re.compile(rb'<c\s[^>]*?\bt="e"[^>]*>')
-_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-_ERROR_VALUE = re.compile(rb"(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>(#[A-Z0-9/!?]{1,16})</v>")
-
-
-def _scan_sheet(content: bytes, part: str, percent_styles: set[int], limits: Limits) -> _Scan:
-    """The sheet's XML read as a stream of bytes (never whole, never parsed): how many rows and filled cells it
-    holds whatever its ``<dimension>`` says, whether it has formulas or %-formatted cells, and where its first
-    cell holding an error value is (calamine would read it as a blank)."""
-    rows = cells = 0
-    exact = False
-    error_cell = None
-    tail = b""
-    percent = {str(i).encode() for i in percent_styles}
-    with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open(part) as stream:
-        while True:
-            chunk = stream.read(1 << 20)
-            data = tail + chunk
-            # Each window ends where the last tag of the data begins (a tag holds no "<"), so a tag cut by the
-            # chunk's end is looked at once, whole, with the next chunk.
-            cut = data.rfind(b"<", max(0, len(data) - 4096)) if chunk else len(data)
-            cut = len(data) if cut < 0 else cut
-            window, tail = data[:cut], data[cut:]
-            rows += len(_ROW.findall(window))
-            cells += len(_VALUE.findall(window))
-            if not exact and (_FORMULA.search(window) or (percent and percent & set(_STYLE.findall(window)))):
-                exact = True
-            if error_cell is None:
-                found = _ERROR_CELL.search(window)
-                reference = _REFERENCE.search(found.group()) if found else None
-                if reference:
-                    saved = _ERROR_VALUE.match(window, found.end())
-                    error_cell = (int(reference.group(2)), reference.group(1).decode(),
-                                  saved.group(1).decode(errors="replace") if saved else None)
-            if not chunk or rows > limits.max_rows + limits.header_search_rows or cells > limits.max_cells:
-                break
-    return _Scan(rows, cells, exact, error_cell)
-
-
-def _calamine_rows(content: bytes, sheet_name: str, limits: Limits, scan: _Scan) -> list[tuple[int, list[Cell]]] | None:
+def _calamine_rows(content: bytes, sheet_name: str, limits: Limits, scan: Scan) -> list[tuple[int, list[Cell]]] | None:
     """Every row of a sheet without formulas or %-formatted cells, read by calamine (Rust; about 25 times
     openpyxl's speed), numbered from A1 as Excel shows them. None when calamine cannot read the sheet or reads
     fewer filled cells than it holds (a value of the wrong type, a string index out of range, an empty
@@ -412,26 +334,5 @@ def _saved_values(worksheet, formulas: dict[tuple[int, int], str]) -> dict[tuple
                         raise FileRefused([_odd_cell(value, row_no, index)])
                     saved[(row_no, index)] = value
     return saved
-
-
-def _check_zip(content: bytes, limits: Limits) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise FileRefused([Problem("tệp .xlsx hỏng (không phải tệp zip)",
-                                   "the .xlsx file is broken (not a zip file)")]) from None
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > 10_000:
-            raise FileRefused([Problem("tệp .xlsx có quá nhiều phần", "the .xlsx file has too many parts")])
-        inflated = sum(e.file_size for e in entries)
-        packed = max(1, sum(e.compress_size for e in entries))
-        if inflated > limits.max_unzipped_bytes or inflated / packed > limits.max_zip_ratio:
-            raise FileRefused([Problem(
-                f"tệp .xlsx giải nén thành {inflated:,} byte (tỉ lệ {inflated / packed:.0f}:1): nghi là bom zip",
-                f"the .xlsx file inflates to {inflated:,} bytes (ratio {inflated / packed:.0f}:1): refused as a zip "
-                f"bomb")])
-        if not any(e.filename == "xl/workbook.xml" for e in entries):
-            raise FileRefused([Problem("tệp .xlsx không có sổ tính", "the .xlsx file has no workbook")])
 
 

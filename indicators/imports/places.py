@@ -1,0 +1,108 @@
+"""Where a row of an actuals file stands: its province as meant in the row's period (a code or name, or the
+code pinned to its era and name as exports write it), and the unit below the province, valid in that period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from indicators.domain.periods import parse_period
+from indicators.domain.registry import Registry
+from indicators.domain.values import ValueProblem
+
+# joins a province cell with its era and name cells: a control character no real name contains, and one that
+# str.strip() keeps (it strips \x1c-\x1f, which lost the empty name of a file with no name column)
+SEP = "\x00"
+
+
+def _days(column: pd.Series) -> list:
+    """A frame's date column as ``date`` objects (None where missing), converted once for the whole column."""
+    stamps = pd.to_datetime(column)
+    return [None if pd.isna(d) else d for d in stamps.dt.date]
+
+
+class Places:
+    """Resolves the province and unit cells of rows, with the province registry and the units of the database."""
+
+    def __init__(self, registry: Registry, units: pd.DataFrame | None):
+        self.registry = registry
+        # (province code, its valid_from, unit code) → (valid_from, valid_to) of every unit, when the file has a
+        # unit column
+        self.units = {} if units is None else dict(zip(
+            zip(units.province_code, _days(units.province_valid_from), units.code),
+            zip(_days(units.valid_from), _days(units.valid_to))))
+
+    def unit_problem(self, key: tuple[str, date], code: str, start: date, end: date) -> tuple[str, str] | None:
+        """Why a unit code cannot be the row's (None when it can): a unit of the row's province, valid in its
+        period."""
+        found = self.units.get((key[0], key[1], code))
+        if found is None:
+            return (f"không phải mã đơn vị của tỉnh {key[0]} (hiệu lực từ {key[1]:%d/%m/%Y})",
+                    f"is not a unit code of province {key[0]} (valid from {key[1]})")
+        valid_from, valid_to = found
+        if (valid_from and end < valid_from) or (valid_to and start > valid_to):
+            span = f"{valid_from or '…'} – {valid_to or '…'}"
+            return (f"đơn vị không có hiệu lực trong kỳ này ({span})",
+                    f"the unit was not valid in this period ({span})")
+        return None
+
+    def province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
+        text, period_text = pair
+        if SEP in text:
+            return self.pinned_province(text, period_text)
+        if not text:
+            raise ValueProblem("ô tỉnh trống", "the province cell is blank")
+        if not isinstance(period_text, str):
+            raise ValueProblem("không xác định được tỉnh khi kỳ sai", "cannot tell the province without a valid period")
+        period = parse_period(period_text)
+        eras = self.registry.eras(text)
+        if not eras:
+            raise ValueProblem("không phải mã hoặc tên tỉnh đã biết", "is not a known province code or name")
+        try:
+            return self.registry.resolve_in_period(text, period.start, period.end)
+        except LookupError:
+            pass
+        latest = max(eras, key=lambda e: e.valid_from)
+        if latest.valid_to is not None and period.start > latest.valid_to:
+            successor = self.registry.eras(latest.successor_code) if latest.successor_code else []
+            after = [e for e in successor if e.valid_from > latest.valid_to]
+            name = after[0].name if after else latest.successor_code
+            return_vi = (f"{latest.name} không còn là tỉnh sau {latest.valid_to:%d/%m/%Y}; kỳ {period_text} thuộc "
+                         f"{name} (mã {latest.successor_code})")
+            return_en = (f"{latest.name} ceased to be a province on {latest.valid_to}; for {period_text} use its "
+                         f"successor {name} (code {latest.successor_code})")
+            raise ValueProblem(return_vi, return_en)
+        first = min(eras, key=lambda e: e.valid_from)
+        raise ValueProblem(f"{first.name} chưa là tỉnh trong kỳ {period_text}",
+                           f"{first.name} was not a province in {period_text}")
+
+
+    def pinned_province(self, combined: str, period_text: str | None) -> tuple[str, date]:
+        """A province given with its era (``province_valid_from``) and/or its name, as exports write it."""
+        parts = combined.split(SEP)
+        if len(parts) != 3:
+            raise ValueProblem("ô tỉnh chứa ký tự điều khiển", "the province cell holds a control character")
+        text, since, name = parts
+        if since:
+            try:
+                day = date.fromisoformat(since[:10])
+            except ValueError:
+                raise ValueProblem("ngày hiệu lực của tỉnh không hợp lệ (YYYY-MM-DD)",
+                                   "the province's valid_from is not a date (YYYY-MM-DD)") from None
+            eras = [e for e in self.registry.eras(text) if e.valid_from == day]
+            if not eras:
+                raise ValueProblem(f"không có tỉnh này hiệu lực từ {day:%d/%m/%Y}", f"no such province valid from "
+                                                                                    f"{day}")
+            key = (eras[0].code, eras[0].valid_from)
+            if isinstance(period_text, str):
+                period = parse_period(period_text)
+                if not eras[0].overlaps(period.start, period.end):
+                    raise ValueProblem(f"{eras[0].name} không là tỉnh trong kỳ {period_text}",
+                                       f"{eras[0].name} was not a province in {period_text}")
+        else:
+            key = self.province_of((text, period_text))
+        if name and key not in [(e.code, e.valid_from) for e in self.registry.eras(name)]:
+            raise ValueProblem(f"tên '{name}' không phải tỉnh mã {key[0]} (từ {key[1]:%d/%m/%Y})",
+                               f"the name '{name}' is not province {key[0]} valid from {key[1]}")
+        return key
