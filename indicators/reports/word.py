@@ -12,17 +12,13 @@ hold are dropped.
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import pandas as pd
 from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Pt
 
 from indicators.domain.scorecard import deadline_words
 from indicators.domain.summaries import (
@@ -32,22 +28,11 @@ from indicators.domain.summaries import (
     tasks_report_sentence,
 )
 from indicators.domain.tasks import completeness_text
-from indicators.domain.text import visible_controls
 from indicators.reports.charts import Chart
 from indicators.reports.content import WINDOW_SOURCE, ReportContent
+from indicators.reports.docx_layout import add_para, add_table, cell_lines, clean, page_setup, set_widths
 from indicators.reports.phrases import day, number, period_days, stamp, status_word, w
 from indicators.services.index_views import reference_text
-
-FONT = "Times New Roman"
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def clean(value: Any) -> str:
-    """A database value as text a Word file can hold (None and NaN → empty), its bidirectional controls shown as
-    visible marks."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return ""
-    return _NOT_XML.sub("", visible_controls(str(value)))
 
 
 def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", chart_note: str | None = None,
@@ -55,64 +40,23 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
     """The report as .docx bytes. ``chart_note`` says why charts are missing when they could not be drawn;
     ``decimals`` is the number of decimals of each indicator (its catalogue entry)."""
     doc = Document()
-    _page_setup(doc)
+    page_setup(doc)
     decimals = decimals or {}
     _header(doc, content, lang)
-    _para(doc, w("edit_note", lang), italic=True, size=12)
-    _para(doc, _window_sentence(content, lang), italic=True, size=12)
-    _para(doc, provenance_sentence(content, lang), italic=True, size=12)
+    add_para(doc, w("edit_note", lang), italic=True, size=12)
+    add_para(doc, _window_sentence(content, lang), italic=True, size=12)
+    add_para(doc, provenance_sentence(content, lang), italic=True, size=12)
 
-    doc.add_heading(w("s1", lang), level=1)
-    doc.add_heading(w("s1_targets", lang), level=2)
-    counts = content.status_counts
-    _para(doc, targets_sentence(counts, lang))
-    _chart(doc, charts[:1], chart_note, lang)          # the statuses' bar; the indices' charts go in II
-    _targets_table(doc, content, lang, decimals, quotes=False)
-    doc.add_heading(w("s1_tasks", lang), level=2)
-    tasks = content.tasks
-    _para(doc, tasks_report_sentence(tasks, content.done_in_period, lang))
-    _para(doc, w("s1_by_unit", lang), bold=True)
-    _table(doc, [w(c, lang) for c in ("col_unit", "col_total", "col_done", "col_share", "col_overdue",
-                                      "col_not_reported", "col_completeness")],
-           [[clean(r.unit_name), str(int(r.total)), str(int(r.done)), number(r.share, 2, lang, "percent"),
-             str(int(r.overdue)), str(int(r.not_reported)), completeness_text(r.completeness, lang)]
-            for r in content.tasks_by_unit.itertuples()], widths=[5.5, 1.6, 1.6, 2, 1.6, 1.8, 2])
-    doc.add_heading(w("s1_overdue", lang), level=2)
-    if len(content.overdue):
-        rows = []
-        for names, group in content.overdue.groupby("lead_names", sort=True, dropna=False):
-            for r in group.sort_values("due").itertuples():
-                rows.append([clean(names), f"{clean(r.plan_number)} {_ref(r)}", clean(r.task), day(r.due, lang)])
-        _table(doc, [w(c, lang) for c in ("col_unit", "col_ref", "col_task", "col_due")], rows,
-               widths=[3.6, 3.2, 6.7, 2.5])
-    else:
-        _para(doc, late_tasks_sentence(content.tasks, lang))
-
-    doc.add_heading(w("s2", lang), level=1)
-    _indices_table(doc, content, lang)
-    _chart(doc, charts[1:], chart_note, lang)
-    doc.add_heading(w("s2_units", lang, year=content.league_year or content.as_of.year), level=2)
-    if content.leagues:
-        for scope, table in content.leagues.items():
-            ranked = table[table["rank"].notna()].sort_values("rank")
-            if ranked.empty:
-                continue
-            best, worst = ranked.iloc[0], ranked.iloc[-1]
-            _para(doc, w("s2_league_line", lang, scope=w(f"scope_{scope}", lang), n=len(ranked),
-                         best=clean(best.unit_name), best_points=number(best.appraised, 2, lang),
-                         worst=clean(worst.unit_name), worst_points=number(worst.appraised, 2, lang)))
-    else:
-        _para(doc, w("s2_units_none", lang))
-
+    _results(doc, content, charts[:1], chart_note, lang, decimals)
+    _indices(doc, content, charts[1:], chart_note, lang)
     doc.add_heading(w("s3", lang), level=1)
     for vi, en in content.shortcomings or [(nothing_wrong_sentence(content.status_counts, content.tasks, "vi"),
                                             nothing_wrong_sentence(content.status_counts, content.tasks, "en"))]:
-        _para(doc, clean(vi if lang == "vi" else en), indent=True)
-
+        add_para(doc, clean(vi if lang == "vi" else en), indent=True)
     doc.add_heading(w("s4", lang), level=1)
     for key in ("s4_1", "s4_2", "s4_3"):
         doc.add_heading(w(key, lang), level=2)
-        _para(doc, w("to_write", lang), italic=True)
+        add_para(doc, w("to_write", lang), italic=True)
     _signature(doc, lang)
     _appendices(doc, content, lang, decimals)
     out = io.BytesIO()
@@ -120,43 +64,54 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
     return out.getvalue()
 
 
+def _results(doc: Any, content: ReportContent, charts: list[Chart], chart_note: str | None, lang: str,
+             decimals: dict[str, int]) -> None:
+    """Part I: the targets (sentence, chart, table), the tasks (sentence, by lead body) and the late tasks."""
+    doc.add_heading(w("s1", lang), level=1)
+    doc.add_heading(w("s1_targets", lang), level=2)
+    add_para(doc, targets_sentence(content.status_counts, lang))
+    _chart(doc, charts, chart_note, lang)          # the statuses' bar; the indices' charts go in II
+    _targets_table(doc, content, lang, decimals, quotes=False)
+    doc.add_heading(w("s1_tasks", lang), level=2)
+    add_para(doc, tasks_report_sentence(content.tasks, content.done_in_period, lang))
+    add_para(doc, w("s1_by_unit", lang), bold=True)
+    add_table(doc, [w(c, lang) for c in ("col_unit", "col_total", "col_done", "col_share", "col_overdue",
+                                         "col_not_reported", "col_completeness")],
+              [[clean(r.unit_name), str(int(r.total)), str(int(r.done)), number(r.share, 2, lang, "percent"),
+                str(int(r.overdue)), str(int(r.not_reported)), completeness_text(r.completeness, lang)]
+               for r in content.tasks_by_unit.itertuples()], widths=[5.5, 1.6, 1.6, 2, 1.6, 1.8, 2])
+    doc.add_heading(w("s1_overdue", lang), level=2)
+    if not len(content.overdue):
+        add_para(doc, late_tasks_sentence(content.tasks, lang))
+        return
+    rows = []
+    for names, group in content.overdue.groupby("lead_names", sort=True, dropna=False):
+        for r in group.sort_values("due").itertuples():
+            rows.append([clean(names), f"{clean(r.plan_number)} {_ref(r)}", clean(r.task), day(r.due, lang)])
+    add_table(doc, [w(c, lang) for c in ("col_unit", "col_ref", "col_task", "col_due")], rows,
+              widths=[3.6, 3.2, 6.7, 2.5])
+
+
+def _indices(doc: Any, content: ReportContent, charts: list[Chart], chart_note: str | None, lang: str) -> None:
+    """Part II: the published indices (table, charts) and the province's own index of its units."""
+    doc.add_heading(w("s2", lang), level=1)
+    _indices_table(doc, content, lang)
+    _chart(doc, charts, chart_note, lang)
+    doc.add_heading(w("s2_units", lang, year=content.league_year or content.as_of.year), level=2)
+    if not content.leagues:
+        add_para(doc, w("s2_units_none", lang))
+        return
+    for scope, table in content.leagues.items():
+        ranked = table[table["rank"].notna()].sort_values("rank")
+        if ranked.empty:
+            continue
+        best, worst = ranked.iloc[0], ranked.iloc[-1]
+        add_para(doc, w("s2_league_line", lang, scope=w(f"scope_{scope}", lang), n=len(ranked),
+                        best=clean(best.unit_name), best_points=number(best.appraised, 2, lang),
+                        worst=clean(worst.unit_name), worst_points=number(worst.appraised, 2, lang)))
+
+
 # --- the decree's layout ------------------------------------------------------------------------------------
-
-def _page_setup(doc: Any) -> None:
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    section.header_distance = Mm(10)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(14)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    normal.paragraph_format.space_after = Pt(6)
-    for name, size in (("Heading 1", 14), ("Heading 2", 14), ("Title", 14)):
-        style = doc.styles[name]
-        style.font.name, style.font.size, style.font.bold = FONT, Pt(size), True
-        style.font.color.rgb = RGBColor(0, 0, 0)
-        style.font.italic = False
-        rfonts = style.element.rPr.find(qn("w:rFonts"))
-        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-            if rfonts is not None and rfonts.get(qn(attribute)) is not None:
-                del rfonts.attrib[qn(attribute)]
-        style.paragraph_format.space_before, style.paragraph_format.space_after = Pt(6), Pt(6)
-        style.paragraph_format.keep_with_next = True
-    # the page number, centred at the top, from the second page on
-    section.different_first_page_header_footer = True
-    paragraph = section.header.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "2"
-    run.append(text)
-    field.append(run)
-    paragraph._p.append(field)
-
 
 def _header(doc: Any, content: ReportContent, lang: str) -> None:
     """Issuing body (left) and national motto (right); the number and the place and date below each."""
@@ -164,20 +119,20 @@ def _header(doc: Any, content: ReportContent, lang: str) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     kind, name = _province_words(content, lang)
     left, right = table.cell(0, 0), table.cell(0, 1)
-    _cell_lines(left, [(w("committee", lang), False, 12), (w("province_line", lang, kind=kind, name=name), True, 12),
+    cell_lines(left, [(w("committee", lang), False, 12), (w("province_line", lang, kind=kind, name=name), True, 12),
                        ("———", False, 11)])
-    _cell_lines(right, [(w("nation", lang), True, 12), (w("motto", lang), True, 13), ("———————", False, 11)])
-    _cell_lines(table.cell(1, 0), [(w("number", lang), False, 13)])
+    cell_lines(right, [(w("nation", lang), True, 12), (w("motto", lang), True, 13), ("———————", False, 11)])
+    cell_lines(table.cell(1, 0), [(w("number", lang), False, 13)])
     place = content.province_vi if lang == "vi" else content.province_en
     place = content.full_name.split(" ", 1)[-1] if content.full_name else place
-    _cell_lines(table.cell(1, 1), [(w("place_date", lang, place=clean(place), year=content.as_of.year), False, 14)],
+    cell_lines(table.cell(1, 1), [(w("place_date", lang, place=clean(place), year=content.as_of.year), False, 14)],
                 italic=True)
-    _widths(table, [6, 10])
-    _para(doc, "")
-    _para(doc, w("kind", lang), bold=True, centre=True)
+    set_widths(table, [6, 10])
+    add_para(doc, "")
+    add_para(doc, w("kind", lang), bold=True, centre=True)
     label = content.period.label_vi if lang == "vi" else content.period.label_en
-    _para(doc, w("summary", lang, period=clean(label)), bold=True, centre=True)
-    _para(doc, "———", centre=True, size=11)
+    add_para(doc, w("summary", lang, period=clean(label)), bold=True, centre=True)
+    add_para(doc, "———", centre=True, size=11)
 
 
 def _province_words(content: ReportContent, lang: str) -> tuple[str, str]:
@@ -190,71 +145,10 @@ def _province_words(content: ReportContent, lang: str) -> tuple[str, str]:
     return ("CITY" if kind == "Thành phố" else "PROVINCE"), content.name_ascii.upper()
 
 
-def _cell_lines(cell: Any, lines: list[tuple[str, bool, int]], italic: bool = False) -> None:
-    cell.paragraphs[0].text = ""
-    for i, (text, bold, size) in enumerate(lines):
-        paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.paragraph_format.space_after = Pt(0)
-        run = paragraph.add_run(clean(text))
-        run.bold, run.italic, run.font.size = bold, italic, Pt(size)
-
-
-def _para(doc: Any, text: str, bold: bool = False, italic: bool = False, centre: bool = False, size: int | None = None,
-          indent: bool = False) -> Any:
-    paragraph = doc.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.JUSTIFY
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Cm(1)
-    run = paragraph.add_run(clean(text))
-    run.bold, run.italic = bold, italic
-    if size:
-        run.font.size = Pt(size)
-    return paragraph
-
-
-def _table(doc: Any, header: list[str], rows: list[list[str]], widths: list[float] | None = None,
-           size: int = 11) -> Any:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold, run.font.size = True, Pt(size)
-    _repeat_header(table.rows[0])
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, values):
-            run = cell.paragraphs[0].add_run(clean(text))
-            run.font.size = Pt(size)
-    if widths:
-        _widths(table, widths)
-    _para(doc, "", size=6)
-    return table
-
-
-def _widths(table: Any, widths: list[float]) -> None:
-    """Fixed column widths, in the grid (what LibreOffice reads) and in every cell (what Word reads)."""
-    table.autofit = False
-    for column, width in zip(table.columns, widths):
-        column.width = Cm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths):
-            cell.width = Cm(width)
-
-
-def _repeat_header(row: Any) -> None:
-    properties = row._tr.get_or_add_trPr()
-    element = OxmlElement("w:tblHeader")
-    element.set(qn("w:val"), "true")
-    properties.append(element)
-
-
 def _chart(doc: Any, charts: list[Chart], note: str | None, lang: str) -> None:
     for chart in charts:
         if chart.png is None:
-            _para(doc, w("chart_missing", lang, reason=clean(note or "—")) + f" {clean(chart.title)}", italic=True,
+            add_para(doc, w("chart_missing", lang, reason=clean(note or "—")) + f" {clean(chart.title)}", italic=True,
                   size=12)
             continue
         paragraph = doc.add_paragraph()
@@ -308,7 +202,7 @@ def _targets_table(doc: Any, content: ReportContent, lang: str, decimals: dict[s
     if quotes:
         header.append("col_quote")
     widths = [2.2, 3.9, 1.9, 2, 1.5, 2.6, 1.9] if not quotes else [1.9, 2.4, 1.5, 1.5, 1.3, 2, 1.4, 4]
-    _table(doc, [w(c, lang) for c in header], target_rows(content, lang, decimals, quotes), widths=widths,
+    add_table(doc, [w(c, lang) for c in header], target_rows(content, lang, decimals, quotes), widths=widths,
            size=10 if quotes else 11)
 
 
@@ -344,9 +238,9 @@ def no_combined_value_text(content: ReportContent, lang: str) -> str:
 
 def _indices_table(doc: Any, content: ReportContent, lang: str) -> None:
     if len(content.indices) and not content.indices.own.all():
-        _para(doc, no_combined_value_text(content, lang))
+        add_para(doc, no_combined_value_text(content, lang))
     header = ["col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean", "col_best", "col_source"]
-    _table(doc, [w(c, lang) for c in header], index_rows(content, lang),
+    add_table(doc, [w(c, lang) for c in header], index_rows(content, lang),
            widths=[2.6, 1.2, 1.7, 1.5, 1.6, 2.2, 2.6, 3], size=10)
 
 
@@ -359,9 +253,9 @@ def _signature(doc: Any, lang: str) -> None:
     for key in ("recipient_moha", "recipient_more", "recipient_file"):
         run = left.add_paragraph().add_run(w(key, lang))
         run.font.size = Pt(11)
-    _cell_lines(right, [(w("signer", lang), True, 14), (w("signer_title", lang), True, 14),
+    cell_lines(right, [(w("signer", lang), True, 14), (w("signer_title", lang), True, 14),
                         (w("signature", lang), False, 12)])
-    _widths(table, [8, 8])
+    set_widths(table, [8, 8])
 
 
 def _appendices(doc: Any, content: ReportContent, lang: str, decimals: dict[str, int]) -> None:
@@ -370,7 +264,7 @@ def _appendices(doc: Any, content: ReportContent, lang: str, decimals: dict[str,
     _targets_table(doc, content, lang, decimals, quotes=True)
     doc.add_page_break()
     doc.add_heading(f"{w('appendix', lang, n='II')}. {w('appendix_tasks', lang)}", level=1)
-    _table(doc, [w(c, lang) for c in ("col_plan", "col_ref", "col_task", "col_unit", "col_due", "col_status",
+    add_table(doc, [w(c, lang) for c in ("col_plan", "col_ref", "col_task", "col_unit", "col_due", "col_status",
                                        "col_completed", "col_evidence")],
            task_rows(content, lang), widths=[2, 1.3, 4.5, 2.5, 1.7, 1.6, 1.7, 1.7], size=9)
     if content.leagues:
@@ -379,7 +273,7 @@ def _appendices(doc: Any, content: ReportContent, lang: str, decimals: dict[str,
                         level=1)
         for scope, table in content.leagues.items():
             doc.add_heading(w(f"scope_{scope}", lang), level=2)
-            _table(doc, [w(c, lang) for c in ("col_rank", "col_name", "col_self", "col_appraised", "col_change",
+            add_table(doc, [w(c, lang) for c in ("col_rank", "col_name", "col_self", "col_appraised", "col_change",
                                                "col_share")],
                    league_rows(table, lang), widths=[1.4, 6, 2.2, 2.2, 2, 2.2])
 
