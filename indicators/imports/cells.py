@@ -103,43 +103,55 @@ def values_of(cells: pd.Series, units: np.ndarray, percent: np.ndarray | None
     errors: dict[int, ValueProblem] = {}
     whole = np.isin(units, list(WHOLE_UNITS))
     text = cells.to_numpy(dtype=object)
-    is_text = np.fromiter((isinstance(c, str) for c in text), dtype=bool, count=len(text))
-    plain = np.zeros(len(text), dtype=bool)
-    if is_text.any():
-        texts = text[is_text].tolist()
-        joined = "\n".join(texts)
-        if _ALL_PLAIN.fullmatch(joined):  # the usual case: every cell a plain number, checked in one pass
-            matches = np.ones(len(texts), dtype=bool)
-        else:
-            matches = np.fromiter((_PLAIN.fullmatch(t) is not None for t in texts), dtype=bool, count=len(texts))
-        if "." in joined and whole.any():
-            dotted = np.fromiter(("." in t for t in texts), dtype=bool, count=len(texts))
-            matches &= ~(dotted & whole[is_text])
-        plain[np.flatnonzero(is_text)[matches]] = True
-        if plain.any():
-            out[plain] = pd.to_numeric(pd.Series(text[plain], dtype=object)).to_numpy(dtype=float)
+    plain = _plain_numbers(text, whole)
+    if plain.any():
+        out[plain] = pd.to_numeric(pd.Series(text[plain], dtype=object)).to_numpy(dtype=float)
     for i in np.flatnonzero(~plain):
-        cell, unit = text[i], units[i]
         try:
-            if isinstance(cell, bool):
-                raise ValueProblem("không phải là số", "is not a number")
-            if isinstance(cell, (int, float)):
-                value = float(cell)
-                if value != value or value in (float("inf"), float("-inf")):
-                    raise ValueProblem("ô trống hoặc không phải số", "blank or not a number")
-                if percent is not None and percent[i]:
-                    if unit != "percent":
-                        raise ValueProblem(f"ô định dạng % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
-                                           f"the cell is formatted as % but the indicator is measured in '{unit}'")
-                    value = float(f"{value * 100:.12g}")
-                if whole[i] and not value.is_integer():
-                    raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
-                out[i] = value
-            else:
-                out[i] = parse_number("" if cell is None else str(cell), unit)
+            out[i] = _cell_value(text[i], units[i], bool(whole[i]), percent is not None and bool(percent[i]))
         except ValueProblem as problem:
             errors[int(i)] = problem
     return out, errors
+
+
+def _plain_numbers(text: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Which cells are text holding a plain number (no decimals where the unit counts whole things): read in one
+    pass when, as usual, every text cell is one."""
+    is_text = np.fromiter((isinstance(c, str) for c in text), dtype=bool, count=len(text))
+    plain = np.zeros(len(text), dtype=bool)
+    if not is_text.any():
+        return plain
+    texts = text[is_text].tolist()
+    joined = "\n".join(texts)
+    if _ALL_PLAIN.fullmatch(joined):  # the usual case: every cell a plain number, checked in one pass
+        matches = np.ones(len(texts), dtype=bool)
+    else:
+        matches = np.fromiter((_PLAIN.fullmatch(t) is not None for t in texts), dtype=bool, count=len(texts))
+    if "." in joined and whole.any():
+        dotted = np.fromiter(("." in t for t in texts), dtype=bool, count=len(texts))
+        matches &= ~(dotted & whole[is_text])
+    plain[np.flatnonzero(is_text)[matches]] = True
+    return plain
+
+
+def _cell_value(cell: Any, unit: str, whole: bool, percent: bool) -> float:
+    """One cell read for its unit: a number Excel stored (a %-formatted cell only for a percent indicator) or
+    text through :func:`parse_number`; raises :class:`ValueProblem` saying why it is refused."""
+    if isinstance(cell, bool):
+        raise ValueProblem("không phải là số", "is not a number")
+    if not isinstance(cell, (int, float)):
+        return parse_number("" if cell is None else str(cell), unit)
+    value = float(cell)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueProblem("ô trống hoặc không phải số", "blank or not a number")
+    if percent:
+        if unit != "percent":
+            raise ValueProblem(f"ô định dạng % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
+                               f"the cell is formatted as % but the indicator is measured in '{unit}'")
+        value = float(f"{value * 100:.12g}")
+    if whole and not value.is_integer():
+        raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
+    return value
 
 
 def problem_at(reason: ValueProblem, row: int, column: str, value: str) -> Problem:

@@ -98,16 +98,9 @@ class Sheet:
     def _row(self, row_no: int, cells: list[str], result: Preview) -> None:
         """One row's checks (their answers looked up once per distinct value); a valid row goes into ``scores``,
         or into ``named`` when it only names a criterion."""
-        province_text, unit_text, year_text, stage_text, code, name, max_text, points_text, note = cells
+        _, unit_text, _, stage_text, code, name, max_text, points_text, note = cells
         problems: list[tuple[str, str, str]] = []       # (role, vi, en)
-        year = self._years[year_text]
-        if year is None:
-            problems.append(("year", "năm phải là 4 chữ số, không ở tương lai",
-                             "the year must be four digits, not in the future"))
-        province = None if problems else self._provinces[province_text, year]
-        if year is not None and province is None:
-            problems.append(("province", f"không phải tỉnh có hiệu lực trong năm {year}",
-                             f"is not a province valid in {year}"))
+        year, province = self._year_and_province(cells, problems)
         if problems:
             return self._refuse(row_no, cells, problems, result)
         unit, unit_problem = self._units[province, unit_text, year]
@@ -143,6 +136,19 @@ class Sheet:
         self.scores.append((row_no, province[0], province[1], unit[0], unit[1], year, stage, unit[2], code, points,
                             note or None, *self._periods[year]))
         return None
+
+    def _year_and_province(self, cells: list[str], problems: list[tuple[str, str, str]]) -> tuple:
+        """The row's year and its province as meant in that year (None where refused, the reason in problems)."""
+        year = self._years[cells[2]]
+        if year is None:
+            problems.append(("year", "năm phải là 4 chữ số, không ở tương lai",
+                             "the year must be four digits, not in the future"))
+            return None, None
+        province = self._provinces[cells[0], year]
+        if province is None:
+            problems.append(("province", f"không phải tỉnh có hiệu lực trong năm {year}",
+                             f"is not a province valid in {year}"))
+        return year, province
 
     def _refuse(self, row_no: int, cells: list[str], problems: list[tuple[str, str, str]], result: Preview) -> None:
         """The row's problems, each naming its column and the cell as written."""

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from indicators.domain.registry import Registry
 from indicators.domain.text import nfc
 from indicators.domain.units import COMMUNE_KINDS, DEPARTMENT_KINDS
 from indicators.services.auth import User, require
@@ -167,12 +168,7 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
     cells_.check(("province", "code", "name", "kind"))
     if not texts.get("source"):
         problem("source", "cần văn bản căn cứ của thay đổi", "the change needs its legal source")
-    days = {}
-    for role in ("valid_from", "valid_to", "province_valid_from"):
-        try:
-            days[role] = date.fromisoformat(texts[role][:10]) if texts.get(role) else None
-        except ValueError:
-            problem(role, "không phải ngày (YYYY-MM-DD)", "is not a date (YYYY-MM-DD)")
+    days = _days(cells_)
     if texts.get("kind") and texts["kind"] not in KINDS:
         problem("kind", f"loại phải là một trong: {', '.join(KINDS)}", f"kind must be one of {', '.join(KINDS)}")
     if texts.get("code") and not re.fullmatch(r"[0-9A-Z][0-9A-Z-]{0,31}", texts["code"]):
@@ -181,17 +177,9 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
         return cells_.refuse(result)
     if days.get("valid_from") and days.get("valid_to") and days["valid_to"] < days["valid_from"]:
         problem("valid_to", "kết thúc trước khi bắt đầu", "ends before it starts")
-    record_day = days.get("province_valid_from")
     registry = context.registry
     try:
-        if record_day:
-            eras = [e for e in registry.eras(texts["province"]) if e.valid_from == record_day]
-            if not eras:
-                raise LookupError(texts["province"])
-            province = (eras[0].code, eras[0].valid_from)
-        else:
-            province = registry.resolve(texts["province"], days.get("valid_from") or days.get("valid_to")
-                                        or context.today)
+        province = _province(registry, texts["province"], days, context.today)
     except LookupError:
         problem("province", "không phải tỉnh có hiệu lực vào ngày đó", "is not a province valid on that day")
         return cells_.refuse(result)
@@ -206,6 +194,30 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
             "kind": texts["kind"], "name": nfc(texts["name"]), "valid_from": days.get("valid_from"),
             "valid_to": days.get("valid_to") or era.valid_to, "source": texts["source"],
             "note": texts.get("note") or None, "_successor": texts.get("successor_code", "")}
+
+
+def _days(cells: RowCells) -> dict[str, date | None]:
+    """The row's days (valid from, valid to, the province record's day); a cell that is not a date is refused."""
+    days: dict[str, date | None] = {}
+    for role in ("valid_from", "valid_to", "province_valid_from"):
+        text = cells.texts.get(role)
+        try:
+            days[role] = date.fromisoformat(text[:10]) if text else None
+        except ValueError:
+            cells.problem(role, "không phải ngày (YYYY-MM-DD)", "is not a date (YYYY-MM-DD)")
+    return days
+
+
+def _province(registry: Registry, text: str, days: dict[str, date | None], today: date) -> tuple[str, date]:
+    """The province record the row belongs to: the one of its given day, else the one valid when the unit is;
+    raises LookupError when there is none."""
+    record_day = days.get("province_valid_from")
+    if record_day:
+        eras = [e for e in registry.eras(text) if e.valid_from == record_day]
+        if not eras:
+            raise LookupError(text)
+        return eras[0].code, eras[0].valid_from
+    return registry.resolve(text, days.get("valid_from") or days.get("valid_to") or today)
 
 
 def _successor(record: dict, code: str, known: set, result: Preview) -> list[tuple]:

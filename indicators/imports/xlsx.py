@@ -214,26 +214,7 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
                 raise FileRefused([Problem(f"dòng có {len(row)} cột, vượt giới hạn {limits.max_columns}",
                                            f"the row has {len(row)} columns, over the limit of {limits.max_columns}",
                                            row=row_no)])
-            cells: list[Cell] = []
-            for index, cell in enumerate(row):
-                value, kind = cell.value, getattr(cell, "data_type", None)
-                if kind == "f":  # a formula (text, or an array or data-table formula object): its saved value later
-                    formulas[(row_no, index)] = _formula_text(value)
-                    if "%" in (getattr(cell, "number_format", None) or ""):
-                        percent_cells.add((row_no, index))  # kept only if the saved value is a number
-                    value = None
-                elif kind == "e" and value is not None:
-                    raise FileRefused([_error_problem(str(value), row_no, column_letter(index))])
-                elif value is not None and not isinstance(value, _PLAIN_VALUES):
-                    raise FileRefused([_odd_cell(value, row_no, index)])
-                elif isinstance(value, str) and len(value) > limits.max_cell_chars:
-                    raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                               f"a cell is longer than {limits.max_cell_chars:,} characters",
-                                               row=row_no, column=column_letter(index))])
-                elif isinstance(value, (int, float)) and not isinstance(value, bool) \
-                        and "%" in (getattr(cell, "number_format", None) or ""):
-                    percent_cells.add((row_no, index))
-                cells.append(value)
+            cells = [_cell_of(cell, row_no, index, limits, formulas, percent_cells) for index, cell in enumerate(row)]
             while cells and cells[-1] is None:
                 cells.pop()
             cells_read += len(cells)
@@ -255,6 +236,33 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
     if header is None:
         header = _header_of(grid, header_test, header_check, limits)
     return grid, percent_cells, formulas, header
+
+
+def _cell_of(cell, row_no: int, index: int, limits: Limits, formulas: dict[tuple[int, int], str],
+             percent_cells: set[tuple[int, int]]) -> Cell:
+    """One cell's value as openpyxl reads it: a formula noted for its saved value (read later), an error value,
+    an odd type or an over-long text refused with the cell's row and column, a %-formatted number noted."""
+    value, kind = cell.value, getattr(cell, "data_type", None)
+
+    def percent() -> bool:  # looked up only for formulas and numbers: a style look-up per cell costs
+        return "%" in (getattr(cell, "number_format", None) or "")
+
+    if kind == "f":  # a formula (text, or an array or data-table formula object): its saved value later
+        formulas[(row_no, index)] = _formula_text(value)
+        if percent():
+            percent_cells.add((row_no, index))  # kept only if the saved value is a number
+        return None
+    if kind == "e" and value is not None:
+        raise FileRefused([_error_problem(str(value), row_no, column_letter(index))])
+    if value is not None and not isinstance(value, _PLAIN_VALUES):
+        raise FileRefused([_odd_cell(value, row_no, index)])
+    if isinstance(value, str) and len(value) > limits.max_cell_chars:
+        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
+                                   f"a cell is longer than {limits.max_cell_chars:,} characters",
+                                   row=row_no, column=column_letter(index))])
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and percent():
+        percent_cells.add((row_no, index))
+    return value
 
 
 def _broken_cell(worksheet) -> tuple[int, str] | None:
