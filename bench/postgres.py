@@ -118,7 +118,7 @@ def first_reads(duck, pg, direct, code: str, runs: int, after: str = "") -> None
     postgres_query, its index), the extension's own scan of the table, and psycopg's query and DataFrame."""
     import pandas as pd
 
-    from indicators.storage.duck.reads import _ACTUAL_SELECT
+    from indicators.storage.sql.actuals import ACTUAL_SELECT as _ACTUAL_SELECT
 
     own_scan = _ACTUAL_SELECT.format(source="actual", where=" WHERE a.indicator_code = ? AND a.unit_code = ''")
     rows = [("floor: DuckDB file, one indicator for the country", timed(lambda: duck.actuals(
@@ -139,7 +139,7 @@ def measure_import(store, direct, n: int, folder: Path, runs: int) -> None:
     floor of bench/imports.py on the file is the same: DuckDB's own INSERT into ``actual``)."""
     from bench.imports import make_csv
     from indicators.domain.registry import Registry
-    from indicators.imports import commit, preview
+    from indicators.imports import Context, commit, preview
     from indicators.services.auth import add_user, has_users
 
     path = folder / "import.csv"
@@ -160,7 +160,7 @@ def measure_import(store, direct, n: int, folder: Path, runs: int) -> None:
 
     for _ in range(runs):
         started = time.perf_counter()
-        result = preview(store, registry, catalogue, "bench.csv", path.read_bytes())
+        result = preview(store, "bench.csv", path.read_bytes(), Context(registry, catalogue))
         times["preview"].append(time.perf_counter() - started)
         started = time.perf_counter()
         batch = commit(store, result, who).batch_id

@@ -135,7 +135,7 @@ def test_a_signed_in_admin_reads_the_cause_without_credentials(monkeypatch):
 
 
 def test_every_table_of_the_schema_has_the_app_roles_privileges_named():
-    from indicators.storage.pg.store import schema_ddl
+    from indicators.storage.pg.schema import schema_ddl
 
     tables = {statement.split()[2] for statement in schema_ddl() if statement.startswith("CREATE TABLE")}
     assert tables == set(APP_PRIVILEGES)

@@ -376,7 +376,7 @@ def _store_whose_commit_fails(error: Exception):
             return Cursor()
 
     store = open_store("never-opened.duckdb")
-    store._connection = Connection()
+    store.db._connection = Connection()
     return store
 
 

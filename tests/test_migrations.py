@@ -8,7 +8,7 @@ import pytest
 
 from indicators.services.building import build, open_writable
 from indicators.storage import SCHEMA_VERSION, open_store
-from indicators.storage.duck import migrations
+from indicators.storage.sql import migrations
 from tests.conftest import duckdb_only, import_rows
 
 

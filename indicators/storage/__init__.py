@@ -3,7 +3,8 @@
 Everything above it — the import engine, sign-in, the views, the pages and the CLI — holds a
 :class:`~indicators.storage.base.Store` and, to write, a :class:`~indicators.storage.base.Session` from its
 :meth:`~indicators.storage.base.Store.transaction`. This module opens stores, checks and restores backups, and
-names the errors; the backends live in sub-packages (``duck``: the embedded DuckDB file).
+names the errors. The store is written once (``sql``) and holds its backend (``backend.Backend``) by
+composition: ``duck`` (the embedded DuckDB file) or ``pg`` (a PostgreSQL server).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .base import TARGET_COLUMNS, Session, Store
-from .duck import store as _duck
+from .duck import backend as _duck
+from .duck import files as _file
 from .errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
-from .pg import store as _pg
+from .pg import backend as _pg
+from .pg import dumps as _dumps
+from .pg import restore as _pg_restore
+from .sql import migrations
+from .sql.reference import ALL_TABLES
 
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "kpi.duckdb"   # the checkout's data/ folder
-ALL_TABLES = _duck.ALL_TABLES
-SCHEMA_VERSION = _duck.migrations.LATEST
-StoreError = _duck.ENGINE_ERRORS  # what a backend raises that the seam did not name: "the database refused"
-vietnamese_order = _duck.vietnamese_order
-held_by_another = _duck.held_by_another
+SCHEMA_VERSION = migrations.LATEST
+StoreError = _file.ENGINE_ERRORS  # what a backend raises that the seam did not name: "the database refused"
+vietnamese_order = _file.vietnamese_order
+held_by_another = _file.held_by_another
 
 __all__ = ["ALL_TABLES", "DEFAULT_DB", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable",
            "SCHEMA_VERSION", "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups",
@@ -61,7 +66,7 @@ def open_store(path: Path | str | None = None, read_only: bool = False) -> Store
 
 def is_built(store: Store) -> bool:
     """``store.is_built()``, with a file that cannot be opened at all as a :class:`DatabaseUnusable`."""
-    return _duck.built_or_refused(store)
+    return _file.built_or_refused(store)
 
 
 def backup_folder(db: Path | str) -> Path:
@@ -80,7 +85,7 @@ def backups(db: Path | str) -> list[Path]:
 def default_backup_path(db: Path | str) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     if _pg.is_url(str(db)):
-        return backup_folder(db) / f"{_pg._database(str(db))}-{stamp}.dump"
+        return backup_folder(db) / f"{_dumps.database_name(str(db))}-{stamp}.dump"
     return backup_folder(db) / f"{Path(db).stem}-{stamp}.duckdb"
 
 
@@ -90,13 +95,13 @@ def check_backup(path: Path | str, server: Path | str | None = None) -> dict[str
     a scratch database of ``server`` (default ``$KPI_DB``) and checked there. Returns its table counts; raises
     ValueError otherwise."""
     if _pg.is_url(str(path)):              # a live PostgreSQL database, checked in place
-        return _pg.check_database(str(path))
+        return _pg_restore.check_database(str(path))
     if str(path).endswith(".dump"):
         server = str(server or default_db_path())
         if not _pg.is_url(server):
             raise ValueError(f"{path} is a PostgreSQL dump: checking it needs a PostgreSQL server (KPI_DB)")
-        return _pg.check_dump(Path(path), server)
-    return _duck.check_file(path)
+        return _pg_restore.check_dump(Path(path), server)
+    return _file.check_file(path)
 
 
 def restore(backup: Path | str, path: Path | str | None = None) -> Path:
@@ -108,9 +113,9 @@ def restore(backup: Path | str, path: Path | str | None = None) -> Path:
         if not str(backup).endswith(".dump"):
             raise ValueError(f"{backup} is not a database of this dashboard: a PostgreSQL database restores a "
                              ".dump made by `backup` (or `migrate` from a DuckDB file)")
-        return _pg.restore_dump(backup, str(where), backup_folder(where))
+        return _pg_restore.restore_dump(backup, str(where), backup_folder(where))
     check_backup(backup)
-    return _duck.replace_file(backup, Path(where))
+    return _file.replace_file(backup, Path(where))
 
 
 def copy_database(source: Path | str, target: Path | str) -> dict[str, int]:

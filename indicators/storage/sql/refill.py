@@ -1,4 +1,4 @@
-"""Refilling the reference tables (one transaction, in :meth:`DuckDBStore.refill`) with what the build service
+"""Refilling the reference tables (one transaction, in :meth:`SqlStore.refill`) with what the build service
 (:mod:`indicators.services.building`) read from ``data/``: regions,
 provinces and their aliases, the indicator catalogue, the reviewed plans with their targets and tasks, and one
 import batch per shipped file of ``data/actuals`` (kept when unchanged, replaced when its bytes changed)."""
@@ -20,13 +20,12 @@ REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", 
                     "indicator_method_change", "plan", "task", "unit_group")
 
 
-def refill(cur: Cursor, reference: Any, actual_files: list[Any],
-           next_id: Callable[[str], int]) -> None:
+def refill(cur: Cursor, reference: Any, actual_files: list[Any], new_batch: Callable[..., int]) -> None:
     """Empty and refill the reference tables and sync the shipped actuals, inside the caller's transaction.
     ``reference`` is the reviewed data of ``data/`` as the build service loaded and checked it (regions,
     provinces, the catalogue, plans, units); ``actual_files`` the shipped files of ``data/actuals``.
     Analysts' batches are never touched; reference data that would orphan one of their actuals, or clash with
-    one, is refused (ValueError)."""
+    one, is refused (ValueError). ``new_batch`` writes a batch's row (:func:`.identity.new_batch`)."""
     _refuse_orphans(cur, reference)
     for table in REFERENCE_TABLES:
         cur.execute(f"DELETE FROM {table}" + (" WHERE origin = 'reference'" if table == "plan" else ""))
@@ -36,7 +35,7 @@ def refill(cur: Cursor, reference: Any, actual_files: list[Any],
     _insert_reference(cur, reference)
     if reference.units is not None:
         _insert_units(cur, reference.units)
-    _sync_actual_files(cur, actual_files, next_id)
+    _sync_actual_files(cur, actual_files, new_batch)
 
 
 def _actual_frame(rows: pd.DataFrame) -> pd.DataFrame:
@@ -68,7 +67,7 @@ def _insert_actuals(cur: Cursor, frame: pd.DataFrame, batch_id: int) -> None:
         cur.unregister("incoming_actuals")
 
 
-def _sync_actual_files(cur: Cursor, files: list[Any], next_id: Callable[[str], int]) -> None:
+def _sync_actual_files(cur: Cursor, files: list[Any], new_batch: Callable[..., int]) -> None:
     """One batch per shipped file: kept when unchanged, replaced when changed, dropped when gone."""
     existing = {name: (batch_id, digest) for batch_id, name, digest in cur.execute(
         "SELECT id, file_name, file_sha256 FROM import_batch WHERE source_kind = 'reference'").fetchall()}
@@ -83,12 +82,9 @@ def _sync_actual_files(cur: Cursor, files: list[Any], next_id: Callable[[str], i
             continue
         if old:
             _drop_batch(cur, old[0])
-        batch_id = next_id("import_batch_id")
-        cur.execute(
-            "INSERT INTO import_batch (id, source, source_kind, file_name, file_sha256, imported_by, imported_at,"
-            " row_count, note) VALUES (?, ?, 'reference', ?, ?, 'build', ?, ?, ?)",
-            [batch_id, shipped.source, shipped.name, shipped.sha256, now,
-             len(shipped.rows), "shipped with the dashboard in data/actuals"])
+        batch_id = new_batch(source=shipped.source, source_kind="reference", file_name=shipped.name,
+                             file_sha256=shipped.sha256, imported_by="build", imported_at=now,
+                             row_count=len(shipped.rows), note="shipped with the dashboard in data/actuals")
         if shipped.scope == "province":
             _refuse_clashes(cur, shipped)
             _insert_actuals(cur, _actual_frame(shipped.rows), batch_id)

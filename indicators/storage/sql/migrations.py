@@ -1,11 +1,16 @@
-"""The schema of the DuckDB backend as named migrations, applied once each, in order, each in the
+"""The schema as named migrations, written once in DuckDB's SQL, applied once each, in order, each in the
 transaction that records it in ``schema_migration``. A change of schema is a new entry at the end of
-:data:`MIGRATIONS`, never an edit of one already shipped (a database built by an older version has applied it)."""
+:data:`MIGRATIONS`, never an edit of one already shipped (a database built by an older version has applied it).
+
+A DuckDB file runs them as they are (:func:`migrate`). PostgreSQL takes its DDL from their result
+(:func:`scratch_schema`, read by :mod:`indicators.storage.pg.schema`) when a database is new, and runs a
+migration's ``portable`` SQL in place when it is older."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -253,12 +258,17 @@ LATEST = MIGRATIONS[-1].name
 _LEDGER = "CREATE TABLE IF NOT EXISTS schema_migration (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
 
 
+def has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the database the cursor uses (a DuckDB file, or the attached PostgreSQL one) has table ``name``."""
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+                            " AND table_name = ?", [name]).fetchone()[0])
+
+
 def applied(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """The migrations recorded in the file (none for a new file or one of an older version)."""
-    try:
-        return [r[0] for r in cur.execute("SELECT name FROM schema_migration ORDER BY name").fetchall()]
-    except duckdb.CatalogException:
+    """The migrations recorded in the database (none for a new one or one of an older version)."""
+    if not has_table(cur, "schema_migration"):
         return []
+    return [r[0] for r in cur.execute("SELECT name FROM schema_migration ORDER BY name").fetchall()]
 
 
 def pending(cur: duckdb.DuckDBPyConnection) -> list[Migration]:
@@ -268,13 +278,35 @@ def pending(cur: duckdb.DuckDBPyConnection) -> list[Migration]:
 
 def migrate(store) -> list[str]:
     """Apply every pending migration in order, each in its own transaction (the store's one transaction helper)
-    with its record; returns their names. A migration that fails leaves the file as it was before it (and the
-    later ones unapplied)."""
+    with its record; returns their names. A migration that fails leaves the database as it was before it (and
+    the later ones unapplied)."""
     with store._cursor() as cur:
         cur.execute(_LEDGER)
         todo = pending(cur)
     for migration in todo:
         with store.transaction() as session:
-            migration.apply(session._cur)
+            with session._cursor() as cur:
+                migration.apply(cur)
             session._run("INSERT INTO schema_migration VALUES (?, now()::TIMESTAMP)", [migration.name])
     return [m.name for m in todo]
+
+
+def record_all(session) -> list[str]:
+    """Record every migration as applied (a new PostgreSQL database made at the latest schema at once)."""
+    for m in MIGRATIONS:
+        session._run("INSERT INTO schema_migration VALUES (?, now()::TIMESTAMP)", [m.name])
+    return [m.name for m in MIGRATIONS]
+
+
+@contextmanager
+def scratch_schema() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty in-memory DuckDB (catalog ``memory``) with every migration applied: the schema's one source of
+    truth, which PostgreSQL's DDL and the copy between backends read."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(_LEDGER)
+        for migration in MIGRATIONS:
+            migration.apply(con)
+        yield con
+    finally:
+        con.close()

@@ -1,6 +1,7 @@
 """What the PostgreSQL backend hands to PostgreSQL itself rather than to the extension's scan, for the store and
 for a transaction alike (``postgres_query`` and ``postgres_execute`` run on the transaction's own connection, so
-they see what it wrote).
+they see what it wrote): the backend's :meth:`~.backend.PgBackend.rows_of` and
+:meth:`~.backend.PgBackend.execute`, and the :class:`PgPushdown` of an import's keys and the targets' series.
 
 The extension's scan of an attached table reads the whole table in ctid ranges whatever the filter
 (duckdb-postgres#369), so a read or a join that would touch a few rows of ``actual`` reads millions. Here each
@@ -12,14 +13,11 @@ series) travels as arrays, dictionary-encoded, that PostgreSQL unnests (:func:`u
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from datetime import datetime
-from typing import Any
 
 import pandas as pd
 from psycopg import sql
 
-from ..duck.reads import failures_query, signed_in_query
+from ..backend import Cursor, Pushdown
 
 CATALOG = "pg"
 _KEY = {"province_code": "text", "province_valid_from": "date", "unit_code": "text", "indicator_code": "text",
@@ -33,61 +31,38 @@ def on_postgresql() -> str:
     return f"(SELECT * FROM postgres_query('{CATALOG}', ?))"
 
 
-class PgReads:
-    """The statements PostgreSQL runs itself, shared by the store and a transaction."""
+def remote_rows(query: str, params: list) -> tuple[str, list]:
+    """The rows of ``query`` chosen by PostgreSQL itself, so that its indexes serve them rather than the
+    extension's scan (docs/benchmarks.md)."""
+    return on_postgresql(), [_composed(query, params).as_string(None)]
 
-    # One probe of the actual_indicator index per (indicator, province era) pair, LIMIT 1 keeping it a probe:
-    # faster than grouping every index entry (figures: docs/benchmarks.md)
-    COVERAGE = ("SELECT i.code AS indicator_code, p.code AS province_code, p.valid_from AS province_valid_from"
-                " FROM indicator i CROSS JOIN province p CROSS JOIN LATERAL (SELECT 1 FROM actual a"
-                " WHERE a.indicator_code = i.code AND a.unit_code = '' AND a.province_code = p.code"
-                " AND a.province_valid_from = p.valid_from LIMIT 1) x")
 
-    def _next_id(self, sequence: str) -> int:
-        """New ids from PostgreSQL's own sequences (DuckDB sees no sequence in an attached database)."""
-        return int(self._value(f"SELECT * FROM postgres_query('{CATALOG}', ?)",
-                               [f"SELECT nextval('{sequence_name(sequence)}')"]))
+def run_remote(cur: Cursor, statement: sql.Composable) -> None:
+    """A finished statement run by PostgreSQL itself (``postgres_execute``), in ``cur``'s transaction."""
+    cur.execute(f"CALL postgres_execute('{CATALOG}', ?)", [statement.as_string(None)])
 
-    def _rows_of(self, query: str, params: list) -> tuple[str, list]:
-        """The rows of ``query`` chosen by PostgreSQL itself, so that its indexes serve them rather than the
-        extension's scan (docs/benchmarks.md)."""
-        return on_postgresql(), [_composed(query, params).as_string(None)]
 
-    def _execute(self, statement: str, params: list) -> None:
-        """``statement`` run by PostgreSQL in the transaction, each ``?`` its value quoted by psycopg: a write
-        joined in DuckDB would read whole tables through the extension."""
-        self._run_on_postgresql(_composed(statement, params))
+def execute_remote(cur: Cursor, statement: str, params: list) -> None:
+    """``statement`` run by PostgreSQL in the transaction, each ``?`` its value quoted by psycopg: a write
+    joined in DuckDB would read whole tables through the extension."""
+    run_remote(cur, _composed(statement, params))
 
-    def _run_on_postgresql(self, statement: sql.Composable) -> None:
-        """A finished statement run by PostgreSQL itself (``postgres_execute``), in the transaction."""
-        self._run(f"CALL postgres_execute('{CATALOG}', ?)", [statement.as_string(None)])
 
-    @contextmanager
-    def _series_rows(self, wanted):
-        """The series the targets are judged on: for each wanted (province era, indicator) pair, its province
-        figures found by PostgreSQL through the ``actual_indicator`` index (the extension would read the whole
-        table to join it in DuckDB; docs/benchmarks.md). ``OFFSET 0`` keeps the lateral
-        join a loop over the pairs, which the planner cannot count inside ``unnest``."""
+class PgPushdown(Pushdown):
+    """An import's keys and the targets' series joined by PostgreSQL on its indexes."""
+
+    def series_source(self, wanted: pd.DataFrame) -> tuple[str, list]:
+        """For each wanted (province era, indicator) pair, its province figures found by PostgreSQL through the
+        ``actual_indicator`` index (the extension would read the whole table to join it in DuckDB;
+        docs/benchmarks.md). ``OFFSET 0`` keeps the lateral join a loop over the pairs, which the planner cannot
+        count inside ``unnest``."""
         query = sql.SQL("SELECT a.* FROM {} CROSS JOIN LATERAL (SELECT * FROM actual a WHERE a.unit_code = ''"
                         " AND a.province_code = i.province_code AND a.province_valid_from = i.province_valid_from"
                         " AND a.indicator_code = i.indicator_code OFFSET 0) a").format(
             unnest(wanted, {"province_code": "text", "province_valid_from": "date", "indicator_code": "text"}))
-        with self._cursor() as cur:
-            yield cur, on_postgresql(), [query.as_string(None)]
+        return on_postgresql(), [query.as_string(None)]
 
-    def failures_since_success(self, name: str, action: str = "sign_in", channel: str | None = None
-                               ) -> tuple[int, Any]:
-        # by PostgreSQL itself, on the transaction's connection: the extension would copy the whole audit out
-        # while the sign-in holds the account's lock
-        source, params = self._rows_of(*failures_query(name, action, channel))
-        row = self._one(f"SELECT * FROM {source} f", params)
-        return int(row[0]), row[1]
-
-    def signed_in_from(self, name: str, channel: str, since: datetime) -> bool:
-        source, params = self._rows_of(*signed_in_query(name, channel, since))
-        return self._one(f"SELECT * FROM {source} f", params) is not None
-
-    def stored_actuals(self, keys: pd.DataFrame) -> pd.DataFrame:
+    def stored_actuals(self, cur: Cursor, keys: pd.DataFrame) -> pd.DataFrame:
         """The import's comparison, joined by PostgreSQL on the primary key (the extension would read all of
         ``actual`` to join it in DuckDB: at reference scale most of a 100,000-row preview)."""
         # one probe of the primary key per incoming row, in the file's order (LIMIT 1 keeps the planner from
@@ -97,10 +72,10 @@ class PgReads:
                         " a.note AS old_note, a.batch_id AS old_batch_id FROM {}"
                         " CROSS JOIN LATERAL (SELECT * FROM actual a WHERE {} LIMIT 1) a").format(
             unnest(keys, _KEY, numbered="position"), _ON_KEY)
-        found = self._df(f"SELECT * FROM {on_postgresql()}", [query.as_string(None)])
+        found = cur.execute(f"SELECT * FROM {on_postgresql()}", [query.as_string(None)]).df()
         return found.assign(position=keys["position"].to_numpy()[found["position"].to_numpy(dtype="int64")])
 
-    def _replace_actuals(self, batch_id: int, rows: pd.DataFrame) -> None:
+    def replace_actuals(self, cur: Cursor, batch_id: int, rows: pd.DataFrame) -> None:
         """The stored figures of ``rows`` replaced by theirs, by PostgreSQL in the transaction (an UPDATE joined
         in DuckDB would read all of ``actual`` through the extension). The planner cannot know that each
         incoming row meets one stored row, so it is told to probe the primary key for each rather than sort
@@ -111,7 +86,7 @@ class PgReads:
                          " FROM {} WHERE {}; RESET enable_hashjoin; RESET enable_mergejoin").format(
             sql.Literal(int(batch_id)),
             unnest(rows, {**_KEY, "value": "double precision", "source": "text", "note": "text"}), _ON_KEY)
-        self._run_on_postgresql(update)
+        run_remote(cur, update)
 
 
 def _composed(query: str, params: list) -> sql.Composed:

@@ -1,6 +1,6 @@
-"""Reads and writes of the province's own CCHC index of its units (mixed into :mod:`.reads` and :mod:`.writes`):
-criteria per province, year and scope (departments or communes), and each unit's points at each stage
-(``self``: the unit's self-assessment; ``appraised``: Sở Nội vụ's appraisal, what is published and ranked)."""
+"""The province's own CCHC index of its units: criteria per province, year and scope (departments or communes),
+and each unit's points at each stage (``self``: the unit's self-assessment; ``appraised``: Sở Nội vụ's
+appraisal, what is published and ranked)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from .progress import record_params
-from .sql import Executor
+from .. import base
+from .run import Executor, record_params
 
 _KEY = ("s.province_code = i.province_code AND s.province_valid_from = CAST(i.province_valid_from AS DATE)"
         " AND s.unit_code = i.unit_code AND s.year = i.year AND s.stage = i.stage"
         " AND s.criterion_code = i.criterion_code")
 
 
-class IndexReads(Executor):
+class UnitIndexReads(Executor, base.UnitIndexReads):
     def index_criteria(self, province_key: tuple[str, date] | None = None) -> pd.DataFrame:
         return self._df("""
             SELECT province_code, province_valid_from, year, scope, code, name, max_points, batch_id
@@ -52,7 +52,7 @@ class IndexReads(Executor):
                         [batch_id, batch_id])
 
 
-class IndexWrites(IndexReads):
+class UnitIndexWrites(Executor, base.UnitIndexWrites):
     def write_criteria(self, rows: pd.DataFrame, batch_id: int) -> None:
         """Criteria a batch defines for the first time (those already stored were checked to be the same)."""
         with self._bound("incoming_criteria", rows) as cur:

@@ -1,0 +1,44 @@
+"""Import batches: every write of the pages' data belongs to one, and every change the pages show is logged
+in ``data_change``, whose count is the data version the pages' caches are keyed on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .. import base
+from .identity import new_batch
+from .run import Executor, log_change
+
+_BATCH = ("source_kind", "imported_by", "undone_at", "kind")
+
+
+class BatchReads(Executor, base.BatchReads):
+    def batches(self) -> pd.DataFrame:
+        return self._df("""
+            SELECT id, kind, source_kind, file_name, sheet, file_sha256, imported_by, imported_at, row_count, source,
+                   undone_by, undone_at FROM import_batch ORDER BY id DESC""")
+
+    def batch(self, batch_id: int) -> dict[str, Any] | None:
+        row = self._one(f"SELECT {', '.join(_BATCH)} FROM import_batch WHERE id = ?", [batch_id])
+        return None if row is None else dict(zip(_BATCH, row))
+
+
+class BatchWrites(Executor, base.BatchWrites):
+    def changed(self, kind: str, detail: str | None = None) -> None:
+        log_change(self, kind, detail)
+
+    def insert_batch(self, *, source: str, source_kind: str, file_name: str | None, file_sha256: str | None,
+                     imported_by: str, imported_at: datetime, row_count: int, note: str | None, kind: str,
+                     sheet: str | None) -> int:
+        batch_id = new_batch(self, source=source, source_kind=source_kind, file_name=file_name,
+                             file_sha256=file_sha256, imported_by=imported_by, imported_at=imported_at,
+                             row_count=row_count, note=note, kind=kind, sheet=sheet)
+        self.changed(kind, f"batch {batch_id}")
+        return batch_id
+
+    def mark_undone(self, batch_id: int, who: str, when: datetime) -> None:
+        self._run("UPDATE import_batch SET undone_by = ?, undone_at = ? WHERE id = ?", [who, when, batch_id])
+        self.changed("undo", f"batch {batch_id}")

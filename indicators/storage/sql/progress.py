@@ -1,0 +1,77 @@
+"""The plans' tasks and the progress of each occurrence. A progress row is keyed by (plan, task ref,
+occurrence); its history keeps the whole row, old and new, as JSON, like a target's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .. import base
+from .run import Executor
+
+PROGRESS_COLUMNS = ("status", "completed_on", "evidence", "evidence_date", "note")
+
+
+class TaskReads(Executor, base.TaskReads):
+    def tasks(self) -> pd.DataFrame:
+        return self._df("""
+            SELECT k.*, pl.number AS plan_number, pl.province_code, pl.province_valid_from, p.name AS province_name
+            FROM task k JOIN plan pl ON pl.id = k.plan_id
+            JOIN province p ON p.code = pl.province_code AND p.valid_from = pl.province_valid_from
+            ORDER BY pl.issued_on, k.plan_id, k.ref""")
+
+    def task_progress(self) -> pd.DataFrame:
+        return self._df("""
+            SELECT plan_id, ref, occurrence, status, completed_on, evidence, evidence_date, note, batch_id
+            FROM task_progress ORDER BY plan_id, ref, occurrence""")
+
+    def progress_history(self, batch_id: int | None = None) -> pd.DataFrame:
+        return self._df("""
+            SELECT h.id AS history_id, h.batch_id, h.action, h.plan_id, h.ref, h.occurrence, h.old_row, h.new_row,
+                   h.changed_by, h.changed_at, b.file_name, b.file_sha256
+            FROM task_progress_history h LEFT JOIN import_batch b ON b.id = h.batch_id
+            WHERE (? IS NULL OR h.batch_id = ?) ORDER BY h.id""", [batch_id, batch_id])
+
+
+class TaskWrites(Executor, base.TaskWrites):
+    def write_progress(self, key: tuple[str, str, str], row: dict[str, Any], old: dict[str, Any] | None,
+                       batch_id: int, old_json: str | None, new_json: str, who: str, when: datetime) -> None:
+        """Insert or replace the progress of one occurrence, with its history row."""
+        values = [row[c] for c in PROGRESS_COLUMNS]
+        if old is None:
+            self._run("INSERT INTO task_progress VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [*key, *values, batch_id])
+        else:
+            self._run("UPDATE task_progress SET status = ?, completed_on = ?, evidence = ?, evidence_date = ?,"
+                      " note = ?, batch_id = ? WHERE plan_id = ? AND ref = ? AND occurrence = ?",
+                      [*values, batch_id, *key])
+        self._log_progress(batch_id, "insert" if old is None else "replace", key, old_json, new_json, who, when)
+
+    def _log_progress(self, batch_id: int, action: str, key: tuple[str, str, str], old_json: str | None,
+                      new_json: str | None, who: str, when: datetime) -> None:
+        self._run("INSERT INTO task_progress_history (batch_id, action, plan_id, ref, occurrence, old_row, new_row,"
+                  " changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  [batch_id, action, *key, old_json, new_json, who, when])
+
+    def progress_entries(self, batch_id: int) -> list[tuple]:
+        """(action, plan, ref, occurrence, old row) of what ``batch_id`` wrote, newest first."""
+        return self._all("SELECT action, plan_id, ref, occurrence, old_row FROM task_progress_history"
+                         " WHERE batch_id = ? AND action IN ('insert', 'replace') ORDER BY id DESC", [batch_id])
+
+    def later_progress_batches(self, batch_id: int) -> list[int]:
+        return [r[0] for r in self._all("""
+            SELECT DISTINCT p.batch_id FROM task_progress_history h JOIN task_progress p
+              ON p.plan_id = h.plan_id AND p.ref = h.ref AND p.occurrence = h.occurrence
+            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND p.batch_id <> ?""", [batch_id, batch_id])]
+
+    def restore_progress(self, batch_id: int, key: tuple[str, str, str], old: dict[str, Any] | None,
+                         who: str, when: datetime) -> None:
+        """Put back what the occurrence held before ``batch_id`` (nothing: delete it), with a history row."""
+        if old is None:
+            self._run("DELETE FROM task_progress WHERE plan_id = ? AND ref = ? AND occurrence = ?", list(key))
+        else:
+            self._run("UPDATE task_progress SET status = ?, completed_on = ?, evidence = ?, evidence_date = ?,"
+                      " note = ?, batch_id = ? WHERE plan_id = ? AND ref = ? AND occurrence = ?",
+                      [*(old["row"][c] for c in PROGRESS_COLUMNS), old["batch_id"], *key])
+        self._log_progress(batch_id, "undo", key, None, None, who, when)
