@@ -3,7 +3,10 @@ titles follow ?lang=."""
 
 import streamlit as st
 
+from indicators.i18n import label
 from indicators.web.ui import navigation
+from indicators.web.urls import url_language
 
-st.set_page_config(page_title="CCHC – mục tiêu và kết quả", page_icon=":material/dashboard:", layout="wide")
-navigation("en" if st.query_params.get("lang") == "en" else "vi").run()
+lang = url_language()
+st.set_page_config(page_title=label("browser_title", lang), page_icon=":material/dashboard:", layout="wide")
+navigation(lang).run()

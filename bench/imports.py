@@ -59,7 +59,7 @@ def engine_run(db: Path, csv_path: Path) -> tuple[float, float, dict]:
     user = User("bench", "bench", "analyst")
     started = time.perf_counter()
     content = csv_path.read_bytes()
-    result = imports.preview(store, registry, catalogue, csv_path.name, content)
+    result = imports.preview(store, csv_path.name, content, imports.Context(registry, catalogue))
     checked = time.perf_counter()
     if not result.ok:
         raise SystemExit(f"the benchmark file was refused: {[p.text() for p in result.problems[:5]]}")

@@ -266,7 +266,7 @@ def bad_inputs(work: Path, base: Path, generated: int) -> None:
         files.append((f"generated-{n}.csv", ("\n".join(lines) + "\n").encode("utf-8")))
     refused = 0
     for name, content in files:
-        result = imports.preview(store, registry, catalogue, name, content, today=date.today())
+        result = imports.preview(store, name, content, imports.Context(registry, catalogue, today=date.today()))
         placed = all(p.row is not None or p.column is None for p in result.problems)
         if not result.ok and placed:
             refused += 1
@@ -295,8 +295,8 @@ def nothing_lost(work: Path, base: Path) -> None:
     registry, catalogue = Registry(store.provinces(), store.province_aliases()), store.indicators()
     lan = User("lan", "lan", "analyst")
     for seed in (1, 2):
-        result = imports.preview(store, registry, catalogue, f"{seed}.csv",
-                                  figures_file(work / f"trip-{seed}.csv", 5000, seed).read_bytes())
+        result = imports.preview(store, f"{seed}.csv", figures_file(work / f"trip-{seed}.csv", 5000, seed).read_bytes(),
+                                 imports.Context(registry, catalogue))
         imports.commit(store, result, lan, replace=True)
     replayed = store.replay_differences()
     exported = to_csv(store.actuals()[EXPORT_COLUMNS["actuals"]]).encode("utf-8")
@@ -304,7 +304,7 @@ def nothing_lost(work: Path, base: Path) -> None:
     original = store.query(f"SELECT {columns} FROM actual ORDER BY ALL")
     store.close()
     target = open_store(fresh)
-    result = imports.preview(target, registry, catalogue, "export.csv", exported)
+    result = imports.preview(target, "export.csv", exported, imports.Context(registry, catalogue))
     imports.commit(target, result, lan, replace=True)
     same = target.query(f"SELECT {columns} FROM actual ORDER BY ALL").equals(original)
     target.close()

@@ -58,7 +58,7 @@ def one_chart() -> float:
 
 
 def measure(db: Path, runs: int, label: str) -> list[tuple[str, list[float]]]:
-    from indicators.reports.files import make
+    from indicators.reports.files import Ask, make
     from indicators.services.views import Dataset
     from indicators.storage import open_store
 
@@ -70,7 +70,7 @@ def measure(db: Path, runs: int, label: str) -> list[tuple[str, list[float]]]:
             times = []
             for _ in range(runs):
                 started = time.perf_counter()
-                made = make(ds, KEY, PERIOD, fmt)
+                made = make(ds, Ask(KEY, PERIOD, fmt))
                 times.append(time.perf_counter() - started)
                 charts = made.charts if fmt == "docx" else charts
             rows.append((f"{label}: {name}", times))

@@ -159,10 +159,12 @@ def lost_updates(work: Path, base: Path, trials: int) -> tuple[int, int]:
     through = 0
     for n in range(trials):
         year = 2018 + n % 7
-        imports.commit(store, imports.preview(store, registry, catalogue, "a.csv", file(10 + n, year)), minh,
+        imports.commit(store, imports.preview(store, "a.csv", file(10 + n, year), imports.Context(registry, catalogue)),
+                       minh,
                         replace=True)
-        mine = imports.preview(store, registry, catalogue, "mine.csv", file(50 + n, year))
-        imports.commit(store, imports.preview(store, registry, catalogue, "b.csv", file(30 + n, year)), minh,
+        mine = imports.preview(store, "mine.csv", file(50 + n, year), imports.Context(registry, catalogue))
+        imports.commit(store, imports.preview(store, "b.csv", file(30 + n, year), imports.Context(registry, catalogue)),
+                       minh,
                         replace=True)
         try:
             imports.commit(store, mine, lan, replace=True)
@@ -227,8 +229,8 @@ def hostile_files(work: Path, base: Path) -> tuple[int, int]:
     for name, content, limits, rows_expected in cases:
         file_name = "f.csv" if content.startswith(b"province") else "f.xlsx"
         try:
-            result = imports.preview(store, registry, catalogue, file_name, content, today=date.today(),
-                                      **({"limits": limits} if limits else {}))
+            context = imports.Context(registry, catalogue, today=date.today(), **{"limits": limits} if limits else {})
+            result = imports.preview(store, file_name, content, context)
             ok = result.counts["insert"] == rows_expected if rows_expected else not result.ok
         except Exception as error:  # noqa: BLE001 - an exception is an attack that got through
             print(f"    {name}: {type(error).__name__}: {error}", file=sys.stderr)

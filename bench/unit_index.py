@@ -97,8 +97,8 @@ def previewed(store, content: bytes, user):
     from indicators.domain.registry import Registry
 
     registry = Registry(store.provinces(), store.province_aliases())
-    return imports.preview(store, registry, store.indicators(), "index.csv", content, today=date(2026, 1, 15),
-                           user=user)
+    return imports.preview(store, "index.csv", content,
+                           imports.Context(registry, store.indicators(), today=date(2026, 1, 15), user=user))
 
 
 def preview_times(store, content: bytes, user, runs: int) -> tuple[list[float], list[float], object]:
@@ -188,8 +188,8 @@ def main() -> None:
         provinces = sorted({(p, c) for p, c in units}, key=lambda pc: pc[0])
         first_of_each = list({p: (p, c) for p, c in reversed(provinces)}.values())
         registry = Registry(store.provinces(), store.province_aliases())
-        stored = imports.preview(store, registry, store.indicators(), "criteria.csv",
-                                 criteria_file(first_of_each).encode(), today=date(2026, 1, 15))
+        stored = imports.preview(store, "criteria.csv", criteria_file(first_of_each).encode(),
+                                 imports.Context(registry, store.indicators(), today=date(2026, 1, 15)))
         if not stored.ok:
             raise Broken(f"the criteria were refused: {[p.text() for p in stored.problems[:3]]}")
         imports.commit(store, stored, people["analyst"])

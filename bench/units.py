@@ -248,7 +248,8 @@ def measure_import(db: Path, rows: int) -> tuple[float, float]:
             add_user(store, None, "bench", "benchmark-password", "admin")
         registry = Registry(store.provinces(), store.province_aliases())
         started = time.perf_counter()
-        result = imports.preview(store, registry, store.indicators(), "units.csv", csv_path.read_bytes())
+        result = imports.preview(store, "units.csv", csv_path.read_bytes(),
+                                 imports.Context(registry, store.indicators()))
         if not result.ok:
             raise SystemExit(f"refused: {[p.text() for p in result.problems[:3]]}")
         imports.commit(store, result, User("bench", "bench", "admin"))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators.domain.plain import md
-from indicators.i18n import format_number, format_value, in_language, label
+from indicators.i18n import N_, format_number, format_value, in_language, label
 from indicators.services.charts import rank_chart, small_multiples
 from indicators.services.views import (
     COMPARE_DEFAULT,
@@ -28,9 +28,8 @@ from indicators.web.ui import (
     status_column,
     status_tags,
     this_year,
-    url_choice,
-    url_choices,
 )
+from indicators.web.urls import url_choice, url_choices
 
 lang = language()
 ds = get_dataset()
@@ -42,11 +41,11 @@ chosen = url_choices("provinces", province_options(ds), COMPARE_PROVINCES, label
 
 if chosen:
     suggestions = peers(ds, parse_key_text(ds, chosen[0]))
-    with st.expander(f"{label('peers', lang)}: {md(province_label(ds, parse_key_text(ds, chosen[0]), lang))}"):
-        for group in ("merged", "region"):
+    with st.expander(label("peers", lang) + ": " + md(province_label(ds, parse_key_text(ds, chosen[0]), lang))):
+        for group, title in (("merged", N_("peers_merged")), ("region", N_("peers_region"))):
             if suggestions[group]:
                 names = ", ".join(province_label(ds, k, lang) for k in suggestions[group])
-                st.markdown(f"**{label('peers_' + group, lang)}**: {md(names)}")
+                st.markdown("**" + label(title, lang) + "**: " + md(names))
                 group_keys = [chosen[0]] + [key_text(k) for k in suggestions[group]][:5]
                 if st.button(label("use_peers", lang), key=f"peers_{group}"):
                     st.session_state.compare_provinces = group_keys

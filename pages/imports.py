@@ -10,7 +10,7 @@ import streamlit as st
 from indicators import imports
 from indicators.domain.periods import PeriodError, parse_period
 from indicators.domain.plain import md
-from indicators.i18n import LABELS, column, format_number, label
+from indicators.i18n import N_, column, format_number, label, texts
 from indicators.imports import ConflictError, ImportRefused
 from indicators.services.auth import (
     ROLES,
@@ -62,10 +62,16 @@ def _changes(store) -> pd.DataFrame:
     return trail[trail.changed_by != "build"]
 
 
+# a batch's kind and channel in words: label(f"batch_kind_{kind}"), label(f"channel_{channel}")
+BATCH_WORDS = (N_("batch_kind_actuals"), N_("batch_kind_targets"), N_("batch_kind_progress"), N_("batch_kind_units"),
+               N_("batch_kind_unit_index"), N_("channel_upload"), N_("channel_web"), N_("channel_form"),
+               N_("channel_cli"), N_("channel_reference"))
+
+
 def _word(prefix: str, code: object) -> str:
     """A stored code (a batch's kind, its channel) in words; a code without a label is shown as it is."""
     key = f"{prefix}_{code}"
-    return label(key, lang) if key in LABELS else ("" if code is None or code != code else str(code))
+    return label(key, lang) if key in texts(lang) else ("" if code is None or code != code else str(code))
 
 
 def _stamp(value: object) -> str:
@@ -142,7 +148,7 @@ def preview_table(kind: str, rows: pd.DataFrame, province_names, old: bool) -> p
             table[label(column_key, lang)] = [_figure(v) for v in table[label(column_key, lang)]]
     if kind == "actuals":
         if old and "old_source" in rows:
-            table[f"{label('col_source', lang)} ({label('col_old', lang).lower()})"] = list(rows.old_source)
+            table[label("col_source", lang) + " (" + label("col_old", lang).lower() + ")"] = list(rows.old_source)
         table[label("col_source", lang)] = list(rows.source)
     return table
 
@@ -170,16 +176,17 @@ if tab == "upload":
             # One preview per file and options: the confirm button commits exactly the preview on the screen;
             # if the database changed meanwhile, the engine refuses ("changed since your preview").
             if st.session_state.get("_preview_key") != options:
-                st.session_state["_preview"] = imports.preview(
-                    store, ds.registry, ds.indicators, uploaded.name, content, sheet=sheet,
-                    indicator=indicator or None, source=source, apart=True, user=user)
+                st.session_state["_preview"] = imports.preview(store, uploaded.name, content, imports.Context(
+                    ds.registry, ds.indicators, sheet=sheet, indicator=indicator or None, source=source, apart=True,
+                    user=user))
                 st.session_state["_preview_key"] = options
             result = st.session_state["_preview"]
             counts = result.counts
             cards = st.columns(4)
-            for card, name in zip(cards, ("insert", "change", "unchanged", "rejected")):
-                shown_count = f"{counts[name]:,}".replace(",", "." if lang == "vi" else ",")
-                card.metric(label(f"count_{name}", lang), shown_count)
+            for card, (name, key) in zip(cards, (("insert", N_("count_insert")), ("change", N_("count_change")),
+                                                 ("unchanged", N_("count_unchanged")),
+                                                 ("rejected", N_("count_rejected")))):
+                card.metric(label(key, lang), format_number(counts[name], lang=lang))
             if not result.ok:
                 st.error(label("rejected_title", lang, shown=len(result.problems), total=result.problem_count))
                 problems = pd.DataFrame({
@@ -305,7 +312,7 @@ elif tab == "users":
         users = list_users(store)
         data_table(users_shown(users))
         with st.form("add_user", clear_on_submit=True):
-            st.markdown(f"**{label('add_user', lang)}**")
+            st.markdown("**" + label("add_user", lang) + "**")
             name = st.text_input(label("user_name", lang), key="new_name")
             display = st.text_input(label("display_name", lang), key="new_display")
             role = st.selectbox(label("role", lang), ROLES, index=ROLES.index("analyst"), key="new_role")

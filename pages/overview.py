@@ -8,7 +8,7 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.domain.summaries import targets_sentence
 from indicators.domain.tasks import summary
-from indicators.i18n import format_number, in_language, label
+from indicators.i18n import N_, format_number, in_language, label
 from indicators.reports.phrases import number
 from indicators.services.charts import status_bar
 from indicators.services.index_views import (
@@ -48,7 +48,7 @@ keys = None if key is None else tuple(scope(ds, key))
 with_figures = cache.years_with_figures(None if keys is None else list(keys))
 latest = latest_year(with_figures)
 with right:
-    year = year_picker(lang, list(range(this_year(), 2004, -1)), latest or this_year(), text_key="as_of",
+    year = year_picker(lang, list(range(this_year(), 2004, -1)), latest or this_year(), text_key=N_("as_of"),
                        with_figures=with_figures)
 st.caption(label("latest_figures", lang, year=latest) if latest else label("no_figures_at_all", lang))
 if key is not None and (note := merger_note(ds, key, lang)):
@@ -82,7 +82,7 @@ if key is not None:
         name = in_language(first, "name", lang)
         if not first.own:       # the predecessors' figures, each named; never one of them as this province's
             sources = "; ".join(dict.fromkeys(s for s in rows.source if isinstance(s, str)))
-            column.markdown(f"**{md(name)}**", help=md(f"{label('col_source', lang)}: {sources}") if sources else None)
+            column.markdown(f"**{md(name)}**", help=md(label("col_source", lang) + f": {sources}") if sources else None)
             column.markdown(md(predecessor_line(rows, lang, number)).replace(" — ", "  \n"))
             continue
         if first.value is None or pd.isna(first.value):
@@ -90,7 +90,7 @@ if key is not None:
             continue
         delta = None if first.change is None or pd.isna(first.change) else format_number(first.change, 2, lang)
         column.metric(md(f"{name} · {first.period}"), format_number(first.value, 2, lang), delta=delta,
-                      help=md(f"{first.province_name} · {label('col_source', lang)}: {first.source}"))
+                      help=md(f"{first.province_name} · " + label("col_source", lang) + f": {first.source}"))
         if first["rank"] is not None and not pd.isna(first["rank"]):
             column.caption(label("rank_of", lang, rank=int(first["rank"])))
 else:

@@ -8,18 +8,8 @@ from indicators.services.views import STATUS_ORDER, filter_occurrences, filter_t
 from indicators.web import cache
 from indicators.web.cache import get_dataset
 from indicators.web.task_ui import progress_cards, progress_form, show_saved, task_table, unit_progress_table
-from indicators.web.ui import (
-    day_picker,
-    language,
-    plan_days,
-    plans_table,
-    remember,
-    targets_table,
-    this_year,
-    url_choices,
-    user_box,
-    year_span_from_url,
-)
+from indicators.web.ui import day_picker, language, plan_days, plans_table, targets_table, this_year, user_box
+from indicators.web.urls import remember, url_choices, year_span_from_url
 
 lang = language()
 ds = get_dataset()

@@ -25,9 +25,9 @@ from indicators.web.ui import (
     province_picker,
     targets_table,
     this_year,
-    url_choice,
     year_picker,
 )
+from indicators.web.urls import url_choice
 
 lang = language()
 ds = get_dataset()

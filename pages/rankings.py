@@ -9,17 +9,8 @@ from indicators.services.charts import choropleth, ranking_bar
 from indicators.services.views import parse_key_text, scope, threshold_for
 from indicators.web import cache
 from indicators.web.cache import get_dataset
-from indicators.web.ui import (
-    boundaries,
-    chart,
-    data_table,
-    download,
-    language,
-    lazy_tabs,
-    province_picker,
-    url_choice,
-    year_picker,
-)
+from indicators.web.ui import boundaries, chart, data_table, download, language, lazy_tabs, province_picker, year_picker
+from indicators.web.urls import url_choice
 
 lang = language()
 ds = get_dataset()

@@ -19,18 +19,19 @@ from indicators.domain.summaries import (
     tasks_report_sentence,
 )
 from indicators.domain.tasks import completeness_text
-from indicators.i18n import label
+from indicators.i18n import N_, column, label
 from indicators.reports.brief import font_missing
 from indicators.reports.charts import browser_path
 from indicators.reports.content import ReportPeriodError, report_period
-from indicators.reports.files import MEDIA, Made, decimals, made_before, request
+from indicators.reports.files import MEDIA, Ask, Made, decimals, made_before, request
 from indicators.reports.phrases import number, w
 from indicators.reports.render_pool import ReportsBusy
 from indicators.reports.word import index_rows, league_rows, no_combined_value_text, target_rows
 from indicators.services.views import parse_key_text, province_label, scope
 from indicators.web import cache
 from indicators.web.cache import get_dataset
-from indicators.web.ui import data_table, language, plan_days, province_picker, url_choice, url_value, user_box
+from indicators.web.ui import data_table, language, plan_days, province_picker, user_box
+from indicators.web.urls import url_choice, url_value
 
 lang = language()
 ds = get_dataset()
@@ -51,7 +52,7 @@ for text in periods:
         period = report_period(text, ds)
     except ReportPeriodError:
         continue
-    labels[text] = period.label_vi if lang == "vi" else period.label_en
+    labels[text] = getattr(period, column("label", lang))
 periods = [p for p in periods if p in labels]
 first_day, last_day = plan_days(ds)
 
@@ -64,7 +65,7 @@ def typed_period(text: str) -> str | None:
     period = report_period(text, ds)
     if period.kind == "plan" or period.text != text or not first_day <= period.start <= period.end <= last_day:
         return None
-    labels[text], periods[:0] = (period.label_vi if lang == "vi" else period.label_en), [text]
+    labels[text], periods[:0] = getattr(period, column("label", lang)), [text]
     return text
 
 
@@ -72,8 +73,8 @@ url_value("period", typed_period, lang)  # the URL's period among the periods, o
 left, right = st.columns([3, 1])
 period_text = url_choice("period", periods, periods[0], label("report_period", lang), format_func=labels.get,
                          where=left)
-report_lang = right.radio(label("report_language", lang), ["vi", "en"], index=0 if lang == "vi" else 1,
-                          format_func=lambda x: "Tiếng Việt" if x == "vi" else "English", horizontal=True,
+report_lang = right.radio(label("report_language", lang), ["vi", "en"], index=1 if lang == "en" else 0,
+                          format_func=lambda x: label("language_name", x), horizontal=True,
                           key="report_lang")
 
 content = cache.report_contents(key, period_text, today)
@@ -86,6 +87,8 @@ st.caption(label("report_about", lang, province=md(province_label(ds, key, lang)
 version = cache.data_version()
 session = st.session_state.setdefault("report_session", uuid.uuid4().hex)
 ICONS = {"docx": ":material/description:", "pdf": ":material/picture_as_pdf:"}
+# each file's two buttons: label(f"report_make_{fmt}") makes it, label(f"report_{fmt}") downloads it
+BUTTONS = (N_("report_make_docx"), N_("report_make_pdf"), N_("report_docx"), N_("report_pdf"))
 
 
 @st.fragment
@@ -100,16 +103,16 @@ def offer(where, fmt: str, find: Callable[[], Made | None], ask: Callable[[], Ma
             with where, st.spinner(label("report_making", lang)):
                 made = ask()
         except ReportsBusy as busy:
-            where.warning(busy.vi if lang == "vi" else busy.en)
+            where.warning(busy.in_language(lang))
     if made is not None:
         where.download_button(label(f"report_{fmt}", lang), made.data, file_name=made.filename, mime=MEDIA[fmt],
                               key=f"report_{fmt}", on_click="ignore", icon=ICONS[fmt], type=kind)
 
 
 def offered(where, fmt: str) -> None:
-    offer(where, fmt, partial(made_before, version, key, period_text, fmt, report_lang, today),
-          partial(request, ds, key, period_text, fmt, report_lang, session=session, version=version, today=today,
-                  content=content))
+    ask = Ask(key, period_text, fmt, report_lang, today)
+    offer(where, fmt, partial(made_before, version, ask),
+          partial(request, ds, ask, session=session, version=version, content=content))
 
 
 docx_col, pdf_col = st.columns(2)

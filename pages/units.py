@@ -25,9 +25,9 @@ from indicators.web.ui import (
     plan_days,
     province_picker,
     targets_table,
-    url_choice,
     user_box,
 )
+from indicators.web.urls import url_choice
 
 lang = language()
 ds = get_dataset()
@@ -86,7 +86,7 @@ if tab == "unit":
         facts[2].metric(label("unit_successors", lang), unit.successor_codes if isinstance(unit.successor_codes, str)
                         else "—")
         if isinstance(unit.source, str):
-            st.caption(md(f"{label('unit_source', lang)}: {unit.source}"))
+            st.caption(md(label("unit_source", lang) + f": {unit.source}"))
         as_of = day_picker(lang, plan_days(ds))
         tasks = cache.unit_tasks(unit_key, as_of)
         st.subheader(label("unit_tasks", lang))

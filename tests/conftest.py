@@ -327,8 +327,7 @@ def import_rows(store, rows, source: str, user_name: str = "tester") -> tuple[in
     import io
     from datetime import date
 
-    from indicators.domain.registry import Registry
-    from indicators.imports import commit, preview
+    from indicators.imports import Context, commit, preview
     from indicators.services.auth import User, add_user, has_users
 
     if not has_users(store):
@@ -338,8 +337,7 @@ def import_rows(store, rows, source: str, user_name: str = "tester") -> tuple[in
     out = io.StringIO()
     frame.assign(source=source).to_csv(out, index=False)
     content = out.getvalue().encode("utf-8")
-    result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "rows.csv",
-                     content, today=date.today())
+    result = preview(store, "rows.csv", content, Context.of(store, today=date.today()))
     assert result.ok, [p.en for p in result.problems]
     done = commit(store, result, User(user_name, user_name, "admin"), channel="cli")
     return done.batch_id, content

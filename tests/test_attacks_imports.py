@@ -34,7 +34,8 @@ HEADER = ["province", "indicator", "period", "value", "source"]
 
 
 def preview(engine, name, content, **options):
-    return imports.preview(engine, engine.registry, engine.catalogue, name, content, today=TODAY, **options)
+    return imports.preview(engine, name, content,
+                           imports.Context(engine.registry, engine.catalogue, today=TODAY, **options))
 
 
 def commit(engine, result, user="lan"):
@@ -140,7 +141,7 @@ def _disk_full_error(backend: str) -> Exception:
 
 
 def test_a_write_error_of_a_full_disk_is_named_on_either_backend(engine, monkeypatch):
-    from indicators.storage.duck.writes import Writes
+    from indicators.storage.sql.actuals import ActualWrites as Writes
 
     result = preview(engine, "figures.csv", _figures(30))
     assert result.ok

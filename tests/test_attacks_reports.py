@@ -114,8 +114,8 @@ def test_thirty_report_requests_at_once_pass_the_gate_and_share_the_browser(fres
 
     def ask(i):
         lang, period = lang_periods[i]
-        return reports.request(ds, OLD_HA_TINH, period, "docx", lang, session=f"visitor-{i}", version="v1",
-                               today=TODAY)
+        return reports.request(ds, reports.Ask(OLD_HA_TINH, period, "docx", lang, TODAY), session=f"visitor-{i}",
+                               version="v1")
 
     with Peak() as peak:
         out = _at_once(30, ask)
@@ -192,13 +192,14 @@ def test_a_file_made_once_is_handed_back_without_being_made_again(ds, monkeypatc
     calls = []
     real = reports.make
     monkeypatch.setattr(reports, "make", lambda *a, **k: calls.append(a) or real(*a, **k))
-    first = reports.request(ds, OLD_HA_TINH, "2020", "pdf", "vi", session="a", today=TODAY)
+    first = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
     monkeypatch.setattr(reports, "GATE", Gate(running=0, waiting=0))     # full: only a kept file gets through
-    again = reports.request(ds, OLD_HA_TINH, "2020", "pdf", "vi", session="b", today=TODAY)
+    again = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="b")
     assert again.data is first.data and len(calls) == 1 and first.data.startswith(b"%PDF")
     with pytest.raises(ReportsBusy):                 # another language is another file
-        reports.request(ds, OLD_HA_TINH, "2020", "pdf", "en", session="b", today=TODAY)
-    assert reports.made_before(ds.store.data_version(), OLD_HA_TINH, "2020", "pdf", "vi", TODAY) is first
+        reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "en", TODAY), session="b")
+    assert reports.made_before(ds.store.data_version(), reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY)) \
+        is first
 
 
 def test_a_change_of_the_data_makes_the_file_anew(store, monkeypatch):
@@ -207,21 +208,22 @@ def test_a_change_of_the_data_makes_the_file_anew(store, monkeypatch):
     calls = []
     real = reports.make
     monkeypatch.setattr(reports, "make", lambda *a, **k: calls.append(a) or real(*a, **k))
-    before = reports.request(Dataset.load(store), OLD_HA_TINH, "2020", "pdf", "vi", session="a", today=TODAY)
-    assert reports.request(Dataset.load(store), OLD_HA_TINH, "2020", "pdf", "vi", session="a",
-                           today=TODAY).data is before.data and len(calls) == 1
+    before = reports.request(Dataset.load(store), reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
+    again = reports.request(Dataset.load(store), reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
+    assert again.data is before.data and len(calls) == 1
     version = store.data_version()
     import_rows(store, [("42", date(2004, 1, 1), "sipas", "2020", 81.5)], source="test F8")
     assert store.data_version() != version
-    after = reports.request(Dataset.load(store), OLD_HA_TINH, "2020", "pdf", "vi", session="a", today=TODAY)
+    after = reports.request(Dataset.load(store), reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
     assert len(calls) == 2 and after.data != before.data
 
 
 def test_a_file_whose_charts_failed_is_not_kept(ds, monkeypatch, fresh):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    made = reports.request(ds, OLD_HA_TINH, "2020", "docx", "vi", session="a", version="v1", today=TODAY)
+    made = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY), session="a", version="v1")
     assert made.charts == 0 and "no Chromium" in made.chart_note
-    assert reports.made_before("v1", OLD_HA_TINH, "2020", "docx", "vi", TODAY) is None and fresh.starts == 0
+    assert reports.made_before("v1", reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY)) is None
+    assert fresh.starts == 0
 
 
 def test_the_page_makes_the_file_on_a_click_and_says_when_the_server_is_busy(app, monkeypatch):  # noqa: F811

@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 
-from indicators.domain.registry import Registry
-from indicators.imports import commit, preview
+from indicators.imports import Context, commit, preview
 from indicators.imports import unit_index as layout
 from indicators.imports.table import Limits
 from indicators.services.auth import PermissionDenied, add_user, set_user
@@ -23,8 +22,7 @@ OWN = "80,80-SNV,2025,tự đánh giá,1.1,,,3\n"          # the reporter's own 
 
 
 def _preview(store, text: str, user=None, **options):
-    return preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "index.csv",
-                   text.encode("utf-8"), today=TODAY, user=user, **options)
+    return preview(store, "index.csv", text.encode("utf-8"), Context.of(store, today=TODAY, user=user, **options))
 
 
 @pytest.fixture

@@ -45,8 +45,7 @@ IMPORT_VIEWS = [({}, ["tab"]), ({"tab": "locks"}, ["lock_province"])]
 def score_units(db: str) -> None:
     """Index scores of 2025 for two departments and two communes of Tây Ninh (80@2025), so that the league
     tables (which read ?department_year= and ?commune_year=) are drawn."""
-    from indicators.domain.registry import Registry
-    from indicators.imports import commit, preview
+    from indicators.imports import Context, commit, preview
     from indicators.services.auth import add_user
     from indicators.storage import open_store
     from indicators.web import cache
@@ -58,8 +57,7 @@ def score_units(db: str) -> None:
         text = "province,unit,year,stage,criterion,criterion_name,max_points,points\n" + "".join(
             f"80,{unit},2025,appraised,1,Chỉ đạo điều hành,10,{7 + n}\n"
             for n, unit in enumerate(communes + ["80-SNV", "80-STP"]))
-        result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "i.csv",
-                         text.encode(), today=date(2026, 12, 1))
+        result = preview(store, "i.csv", text.encode(), Context.of(store, today=date(2026, 12, 1)))
         assert result.ok, [p.en for p in result.problems]
         commit(store, result, analyst)
     finally:

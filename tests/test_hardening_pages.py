@@ -212,12 +212,12 @@ def test_a_disabled_reader_stops_reading_at_the_next_rerun(users, monkeypatch): 
 def test_a_session_reached_from_another_browser_is_signed_out(users, monkeypatch):  # noqa: F811
     """The sign-in is bound to the browser's XSRF token: a connection without it (one that named the session
     id found in an upload URL) finds the session signed out."""
-    from indicators.web import ui
+    from indicators.web import signin
 
-    monkeypatch.setattr(ui, "browser_token", lambda: "token of the analyst's browser")
+    monkeypatch.setattr(signin, "browser_token", lambda: "token of the analyst's browser")
     at = sign_in(open_page(users, "pages/imports.py", lang="en"), "lan")
     assert at.get("file_uploader")
-    monkeypatch.setattr(ui, "browser_token", lambda: None)  # the attacker's connection
+    monkeypatch.setattr(signin, "browser_token", lambda: None)  # the attacker's connection
     at = at.run()
     assert not at.get("file_uploader")
     assert any("does not come from the browser" in w.value for w in at.warning)
@@ -266,7 +266,7 @@ def test_confirm_commits_only_what_was_previewed(users):  # noqa: F811
     def write(value: int, who: str) -> None:
         ds = cache.get_dataset()
         content = f"province,indicator,period,value,source\nHà Tĩnh,sipas,2023,{value},BC {value}\n".encode()
-        result = imports.preview(ui.get_store(), ds.registry, ds.indicators, "x.csv", content)
+        result = imports.preview(ui.get_store(), "x.csv", content, imports.Context(ds.registry, ds.indicators))
         imports.commit(ui.get_store(), result, User(who, who, "analyst"), replace=True)
 
     at = sign_in(open_page(users, "pages/imports.py", lang="en"), "lan")

@@ -26,8 +26,8 @@ HT_NEW = ("42", date(2025, 7, 1))       # Hà Tĩnh from 2025-07-01
 
 
 def preview(engine, name, content, **options):
-    return imports.preview(engine, engine.registry, engine.catalogue, name, content, today=date(2026, 11, 23),
-                            **options)
+    return imports.preview(engine, name, content,
+                           imports.Context(engine.registry, engine.catalogue, today=date(2026, 11, 23), **options))
 
 
 def commit(engine, result, user="lan", **options):
@@ -464,8 +464,8 @@ def test_an_export_of_the_actuals_imports_back_to_the_same_actuals(engine, users
     fresh = copy_db(users_db, tmp_path / "fresh.duckdb")  # built afresh from data/, with its users
     from indicators.storage import open_store
     target = open_store(fresh)
-    result = imports.preview(target, engine.registry, engine.catalogue, "actuals.csv", exported,
-                              today=date(2026, 11, 23))
+    result = imports.preview(target, "actuals.csv", exported,
+                             imports.Context(engine.registry, engine.catalogue, today=date(2026, 11, 23)))
     assert result.ok, [p.text() for p in result.problems[:5]]
     assert result.counts["insert"] == 3 and result.counts["change"] == 1  # the replaced PAPI figure
     imports.commit(target, result, engine.users["lan"], replace=True)

@@ -77,7 +77,7 @@ def test_an_analyst_previews_confirms_and_undoes(users):
 
 def test_the_batches_tab_reads_the_trail_of_changes_only_when_it_is_downloaded(users, monkeypatch):
     """At national scale the trail is millions of rows: a rerun of the tab must not read it."""
-    from indicators.storage.duck.reads import Reads
+    from indicators.storage.sql.actuals import ActualReads as Reads
 
     def read_trail(self, batch_id=None):
         raise AssertionError("the whole trail was read on a rerun")

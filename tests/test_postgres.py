@@ -9,8 +9,7 @@ from datetime import date
 import pytest
 
 from indicators.cli.main import EXPORT_COLUMNS, main
-from indicators.domain.registry import Registry
-from indicators.imports import ConflictError, commit, preview
+from indicators.imports import ConflictError, Context, commit, preview
 from indicators.services.building import build
 from indicators.services.exporting import to_csv
 from indicators.storage import copy_database, open_store
@@ -61,8 +60,7 @@ def test_a_database_moves_to_a_duckdb_file_and_back_unchanged(users_db, tmp_path
 
 
 def _preview(store, text):
-    return preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "f.csv",
-                   text.encode("utf-8"), today=TODAY)
+    return preview(store, "f.csv", text.encode("utf-8"), Context.of(store, today=TODAY))
 
 
 def test_two_writers_committing_the_same_rows_exactly_one_wins(store):
@@ -115,14 +113,11 @@ def test_the_schema_is_the_duckdb_schema(built_db):
                               " WHERE table_catalog = 'pg' ORDER BY ALL")
     finally:
         store.close()
-    from indicators.storage.duck import migrations
-    from indicators.storage.duck.store import DuckDBStore
+    from indicators.storage.sql import migrations
 
-    scratch = DuckDBStore(":memory:")
-    migrations.migrate(scratch)
-    expected = scratch.query("SELECT table_name, column_name FROM information_schema.columns"
-                             " WHERE table_catalog = 'memory' ORDER BY ALL")
-    scratch.close()
+    with migrations.scratch_schema() as scratch:
+        expected = scratch.execute("SELECT table_name, column_name FROM information_schema.columns"
+                                   " WHERE table_catalog = 'memory' ORDER BY ALL").df()
     assert len(columns) == len(expected) and (columns.values == expected.values).all()
 
 
@@ -179,7 +174,7 @@ def test_one_indicators_figures_are_found_by_postgresqls_index(store):
 def test_the_backends_connections_plan_without_jit_and_with_ssd_costs(store):
     """The planner settings ride on the backend's own connections (libpq's options), so PostgreSQL picks the
     index for the targets' series; a URL that names its own options keeps them."""
-    from indicators.storage.pg.store import _with_options
+    from indicators.storage.pg.backend import _with_options
 
     settings = store._all("SELECT * FROM postgres_query('pg', 'SELECT current_setting(''jit'') AS jit,"
                           " current_setting(''random_page_cost'') AS cost')")

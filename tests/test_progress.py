@@ -7,9 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.domain.registry import Registry
 from indicators.domain.tasks import by_unit, due_in, occurrence_table, occurrences, summary
-from indicators.imports import ConflictError, ImportRefused, commit, lock_period, preview, undo
+from indicators.imports import ConflictError, Context, ImportRefused, commit, lock_period, preview, undo
 from indicators.services.auth import PermissionDenied, User, add_user
 from tests.conftest import PASSWORD
 
@@ -102,8 +101,7 @@ def _csv(rows, header=("plan", "ref", "occurrence", "status", "completed_on", "e
 
 
 def _preview(store, content, name="progress.csv"):
-    return preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), name, content,
-                   today=TODAY)
+    return preview(store, name, content, Context.of(store, today=TODAY))
 
 
 @pytest.fixture

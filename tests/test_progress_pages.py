@@ -113,8 +113,7 @@ def test_the_units_page_shows_a_departments_tasks_and_targets_inherited_from_the
 def test_the_league_tables_and_the_commune_map(page):
     import os
 
-    from indicators.domain.registry import Registry
-    from indicators.imports import commit, preview
+    from indicators.imports import Context, commit, preview
     from indicators.web import cache
     admin, analyst, _ = _people(os.environ["KPI_DB"])
     store = open_store(os.environ["KPI_DB"])
@@ -122,8 +121,7 @@ def test_the_league_tables_and_the_commune_map(page):
     text = ("province,unit,year,stage,criterion,criterion_name,max_points,points\n"
             + "".join(f"80,{w},2025,appraised,1,Chỉ đạo điều hành,10,{7 + n}\n" for n, w in enumerate(wards))
             + "80,80-SNV,2025,appraised,1,Chỉ đạo điều hành,20,18\n80,80-STP,2025,appraised,1,,,16\n")
-    result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "i.csv",
-                     text.encode(), today=date(2026, 12, 1))
+    result = preview(store, "i.csv", text.encode(), Context.of(store, today=date(2026, 12, 1)))
     assert result.ok, [p.en for p in result.problems]
     commit(store, result, analyst)
     store.close()

@@ -16,10 +16,10 @@ from docx import Document
 from indicators.cli.main import main
 from indicators.domain.registry import Registry
 from indicators.domain.tasks import occurrence_table, summary
-from indicators.imports import commit, preview
+from indicators.imports import Context, commit, preview
 from indicators.reports.charts import ChartsUnavailable, render, report_charts
 from indicators.reports.content import report_content, report_period
-from indicators.reports.files import make
+from indicators.reports.files import Ask, make
 from indicators.services.views import Dataset
 from tests.conftest import import_rows
 
@@ -32,7 +32,7 @@ MISSING = "chưa có số liệu"
 
 
 def _docx(ds, key, period, lang="vi", charts=False):
-    made = make(ds, key, period, "docx", lang, today=TODAY, now=datetime(2026, 12, 1, 9), charts=charts)
+    made = make(ds, Ask(key, period, "docx", lang, TODAY), now=datetime(2026, 12, 1, 9), charts=charts)
     return made, Document(io.BytesIO(made.data))
 
 
@@ -140,7 +140,8 @@ def test_task_progress_in_the_file_is_the_stored_progress_per_lead_body(store):
                          ["239/KH-UBND", "4.2", "", "hoàn thành", "2020-11-02", "", "", ""]],
                         columns=["plan", "ref", "occurrence", "status", "completed_on", "evidence", "evidence_date",
                                  "note"])
-    result = preview(store, registry, store.indicators(), "p.csv", rows.to_csv(index=False).encode(), today=TODAY)
+    result = preview(store, "p.csv", rows.to_csv(index=False).encode(),
+                     Context(registry, store.indicators(), today=TODAY))
     commit(store, result, admin)
     ds = Dataset.load(store)
     made, doc = _docx(ds, OLD_HA_TINH, "2020")
@@ -177,7 +178,7 @@ def test_new_tay_ninh_closes_the_2021_2025_programme_on_its_own_2025_figures(sto
     assert set(rows) == {f"TN490-{i:02d}" for i in range(1, 12)}
     assert rows["TN490-02"][5] == "92,0 (2025) · Tây Ninh (từ 01/07/2025)" and rows["TN490-02"][6] == "Đã đạt"
     assert rows["TN490-01"][5] == MISSING
-    english = make(ds, NEW_TAY_NINH, f"plan:{TN}", "docx", "en", today=TODAY, charts=False)
+    english = make(ds, Ask(NEW_TAY_NINH, f"plan:{TN}", "docx", "en", TODAY), charts=False)
     doc_en = Document(io.BytesIO(english.data))
     assert "OF TAY NINH PROVINCE" in doc_en.tables[0].rows[0].cells[0].text
     assert {r[0]: r for r in _table(doc_en, "ID")[1:]}["TN490-02"][5] == "92.0 (2025) · Tây Ninh (from 01/07/2025)"
@@ -210,7 +211,7 @@ def test_the_brief_is_one_page_and_not_blank(ds, tmp_path):
 
     if shutil.which("pdftoppm") is None:
         (pytest.fail if os.environ.get("CI") else pytest.skip)("poppler-utils: the README test command installs it")
-    made = make(ds, OLD_HA_TINH, "2020", "pdf", today=TODAY)
+    made = make(ds, Ask(OLD_HA_TINH, "2020", "pdf", today=TODAY))
     pdf = tmp_path / "brief.pdf"
     pdf.write_bytes(made.data)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -240,7 +241,7 @@ def test_the_charts_are_the_pages_charts_drawn_in_one_browser(ds, monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     with pytest.raises(ChartsUnavailable):
         render(report_charts(ds, content, "vi"))
-    made = make(ds, OLD_HA_TINH, "2024", "docx", today=TODAY)
+    made = make(ds, Ask(OLD_HA_TINH, "2024", "docx", today=TODAY))
     assert made.charts == 0 and "no Chromium" in made.chart_note
     paragraphs = [p.text for p in Document(io.BytesIO(made.data)).paragraphs]
     assert any(p.startswith("[Biểu đồ chưa vẽ được") for p in paragraphs)
@@ -270,8 +271,7 @@ def test_the_province_s_own_index_of_its_units_is_in_section_ii_and_the_appendix
     rows += "".join(f"80,{unit},{y},appraised,1,,,{points}\n"
                     for unit, y, points in (("80-SNV", 2025, 6), ("80-STP", 2025, 8), ("80-SNV", 2026, 9),
                                             ("80-STP", 2026, 7.5)))
-    result = preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "i.csv",
-                     (header + rows).encode(), today=TODAY)
+    result = preview(store, "i.csv", (header + rows).encode(), Context.of(store, today=TODAY))
     assert result.ok, [p.en for p in result.problems]
     commit(store, result, analyst)
     ds = Dataset.load(store)

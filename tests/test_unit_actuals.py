@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 
-from indicators.domain.registry import Registry
-from indicators.imports import commit, preview, undo
+from indicators.imports import Context, commit, preview, undo
 from indicators.services.auth import PermissionDenied, add_user
 from tests.conftest import PASSWORD
 from tests.test_cli import run
@@ -19,8 +18,7 @@ COMMUNE_2026 = "26734"
 
 
 def _preview(store, text: str, name="unit.csv"):
-    return preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), name,
-                   text.encode("utf-8"), today=TODAY)
+    return preview(store, name, text.encode("utf-8"), Context.of(store, today=TODAY))
 
 
 @pytest.fixture

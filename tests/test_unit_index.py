@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 
 from indicators.domain.league import league, totals
-from indicators.domain.registry import Registry
-from indicators.imports import ImportRefused, commit, preview, undo
+from indicators.imports import Context, ImportRefused, commit, preview, undo
 from indicators.services.auth import PermissionDenied, add_user
 from tests.conftest import PASSWORD
 
@@ -20,8 +19,7 @@ CRITERIA = ("80,80-SNV,2025,thẩm định,1,Công tác chỉ đạo điều hà
 
 
 def _preview(store, text):
-    return preview(store, Registry(store.provinces(), store.province_aliases()), store.indicators(), "index.csv",
-                   text.encode("utf-8"), today=TODAY)
+    return preview(store, "index.csv", text.encode("utf-8"), Context.of(store, today=TODAY))
 
 
 @pytest.fixture

@@ -15,32 +15,23 @@ from indicators.cli import migrate as cli_migrate
 from indicators.cli import reports as cli_reports
 from indicators.cli import units as cli_units
 from indicators.cli import users as cli_users
-from indicators.domain.periods import parse_period
+from indicators.cli import writes as cli_writes
+from indicators.cli.helpers import Helpers
 from indicators.domain.registry import Registry, UnknownProvince
 from indicators.domain.scorecard import province_scope
 from indicators.domain.summaries import targets_sentence
-from indicators.imports import commit, lock_period, preview, undo, unlock_period
-from indicators.imports.table import LIMITS
 from indicators.reference.loader import ReferenceDataError
-from indicators.services.auth import User, authenticate, backup_database, has_users, record, require
-from indicators.services.building import build, open_read_only, open_writable
+from indicators.services.auth import User, authenticate, require
+from indicators.services.building import open_read_only, open_writable
 from indicators.services.exporting import to_csv
 from indicators.services.templates import template_bytes
 from indicators.services.views import plan_ids, plans_inherited, status_table
 from indicators.storage import (
     DEFAULT_DB,
-    SCHEMA_VERSION,
     Store,
     StoreError,
-    check_backup,
     database_ref,
-    default_backup_path,
-    default_db_path,
-    describe,
     held_by_another,
-    is_built,
-    open_store,
-    restore,
 )
 
 EXPORT_COLUMNS = {
@@ -87,12 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
                                      description="Administrative-reform targets and actuals.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    build = sub.add_parser("build", parents=[common],
-                           help="(re)create the reference tables from data/ (admins, once the database has users)")
-    build.add_argument("--if-needed", action="store_true",
-                       help="only build a new file or one of an older schema (what the server does at start)")
-    _user_option(build, required=False)
-    build.set_defaults(run=_build)
+    helpers = Helpers(_store, _writer, _signed_in, _password, _user_option, _opened)
+    cli_writes.add_parsers(sub, common, helpers)
     export = sub.add_parser("export", parents=[common], help="CSV on stdout")
     export.add_argument("kind", choices=sorted([*EXPORT_COLUMNS, "units", "tasks"]))
     export.add_argument("--as-of", type=date.fromisoformat, default=None,
@@ -114,20 +101,6 @@ def _parser() -> argparse.ArgumentParser:
     cli_reports.add_parser(sub, common, _store)
     cli_migrate.add_parser(sub, common, _signed_in)
 
-    imp = sub.add_parser("import", parents=[common], help="import actuals or targets from a .csv or .xlsx file")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--dry-run", action="store_true", help="check and compare only; write nothing")
-    imp.add_argument("--replace", action="store_true", help="allow changing figures already stored")
-    imp.add_argument("--sheet", help="sheet of an .xlsx file (default: the first)")
-    imp.add_argument("--indicator", help="indicator code of a wide sheet without an indicator column")
-    imp.add_argument("--source", help="source of every figure whose row has none")
-    imp.add_argument("--lang", choices=["vi", "en"], default="en", help="language of the messages")
-    _user_option(imp)
-    imp.set_defaults(run=_import)
-    undo = sub.add_parser("undo", parents=[common], help="take back a whole import batch")
-    undo.add_argument("batch_id", type=int)
-    _user_option(undo)
-    undo.set_defaults(run=_undo)
     hist = sub.add_parser("history", parents=[common], help="the audit trail of actuals as CSV on stdout")
     hist.add_argument("--batch", type=int, help="only this batch")
     hist.add_argument("--targets", action="store_true", help="the trail of targets and plans instead of actuals")
@@ -137,24 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     template = sub.add_parser("template", parents=[common], help="write the import template (.csv or .xlsx)")
     template.add_argument("output", type=Path)
     template.set_defaults(run=_template)
-    for name, helptext in (("lock", "lock a province's period (admins)"), ("unlock", "unlock it again (admins)")):
-        locking = sub.add_parser(name, parents=[common], help=helptext)
-        locking.add_argument("province", help="code or name, as meant in the period")
-        locking.add_argument("period", help="2024, 2024-H1, 2024-Q3 or 2024-05")
-        locking.add_argument("--note")
-        _user_option(locking)
-        locking.set_defaults(run=_lock, unlock=name == "unlock")
-    backup = sub.add_parser("backup", parents=[common], help="copy the whole database to a new file")
-    backup.add_argument("target", type=Path, nargs="?",
-                        help="the new file (default: backups/<name>-<time>.duckdb beside the database)")
-    _user_option(backup)
-    backup.set_defaults(run=_backup)
-    restore = sub.add_parser("restore", parents=[common],
-                             help="replace the database by a checked backup (server stopped); the current file is kept")
-    restore.add_argument("backup", type=Path)
-    _user_option(restore, required=False)
-    restore.set_defaults(run=_restore)
-    cli_users.add_parser(sub, common, cli_users.Helpers(_store, _writer, _signed_in, _password, _user_option))
+    cli_users.add_parser(sub, common, helpers)
     return parser
 
 
@@ -203,66 +159,6 @@ def _signed_in(store: Store, name: str | None, role: str = "viewer") -> User:
     return require(store, authenticate(store, name, password, channel="cli"), role)
 
 
-def _import(args: argparse.Namespace) -> int:
-    with args.file.open("rb") as handle:  # never more than the limit (+1, so that the reader can refuse it)
-        content = handle.read(LIMITS.max_bytes + 1)
-    store = _writer(args) if not args.dry_run else _store(args)
-    registry = Registry(store.provinces(), store.province_aliases())
-    result = preview(store, registry, store.indicators(), args.file.name, content, sheet=args.sheet,
-                     indicator=args.indicator, source=args.source)
-    counts = result.counts
-    print(f"{args.file.name}: {result.kind}, {result.layout or '?'} layout — insert {counts['insert']}, "
-          f"change {counts['change']}, unchanged {counts['unchanged']}, rejected {counts['rejected']}", file=sys.stderr)
-    if not result.ok:
-        for problem in result.problems[:200]:
-            print(f"  {problem.text(args.lang)}", file=sys.stderr)
-        if result.problem_count > 200:
-            print(f"  … and {result.problem_count - 200} more", file=sys.stderr)
-        print("nothing was written", file=sys.stderr)
-        return 1
-    changes = result.rows("change")
-    if len(changes):
-        shown = changes.head(50)
-        for r in shown.itertuples():
-            print(f"  row {r.row}: {_describe_change(r)}", file=sys.stderr)
-        if len(changes) > 50:
-            print(f"  … and {len(changes) - 50} more changes", file=sys.stderr)
-        if not args.replace:
-            print("these rows would change stored figures: add --replace to overwrite them; nothing was written",
-                  file=sys.stderr)
-            return 1
-    if args.dry_run:
-        print("dry run: nothing was written", file=sys.stderr)
-        return 0
-    user = _signed_in(store, args.user)
-    done = commit(store, result, user, replace=args.replace, channel="cli")
-    if done.batch_id is None:
-        print(f"nothing to write: all {done.unchanged} rows are already stored", file=sys.stderr)
-    else:
-        print(f"batch {done.batch_id}: inserted {done.inserted}, replaced {done.replaced}, unchanged {done.unchanged}"
-              f" (undo with: python3 -m indicators undo {done.batch_id})", file=sys.stderr)
-    return 0
-
-
-def _describe_change(r) -> str:
-    if hasattr(r, "indicator_code") and hasattr(r, "old_value"):
-        period = getattr(r, "period", getattr(r, "deadline_period", ""))
-        where = f"{getattr(r, 'province_code', '')} {r.indicator_code} {period}"
-        return f"{where}: {r.old_value:g} → {getattr(r, 'value', getattr(r, 'target_value', float('nan'))):g}"
-    if hasattr(r, "progress_status"):
-        occurrence = f" {r.occurrence}" if r.occurrence else ""
-        return f"{r.plan_number} {r.ref}{occurrence}: {r.old_status} → {r.progress_status}"
-    return str(r)
-
-
-def _undo(args: argparse.Namespace) -> int:
-    store = _writer(args)
-    user = _signed_in(store, args.user)
-    restored = undo(store, args.batch_id, user)
-    print(f"batch {args.batch_id} undone: {restored} rows restored", file=sys.stderr)
-    return 0
-
-
 def _history(args: argparse.Namespace) -> int:
     store = _store(args)
     sys.stdout.write(to_csv((store.target_history if args.targets else store.history)(args.batch)))
@@ -282,81 +178,10 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lock(args: argparse.Namespace) -> int:
-    store = _writer(args)
-    period = parse_period(args.period)
-    registry = Registry(store.provinces(), store.province_aliases())
-    key = registry.resolve_in_period(args.province, period.start, period.end)
-    user = _signed_in(store, args.user)
-    (unlock_period if args.unlock else lock_period)(store, user, key, period.text, args.note)
-    print(f"{'unlocked' if args.unlock else 'locked'} {registry.name(key)} ({key[0]}) {period.text}", file=sys.stderr)
-    return 0
-
-
-def _backup(args: argparse.Namespace) -> int:
-    if args.target and Path(args.target).exists():
-        raise ValueError(f"{args.target} exists already; a backup never overwrites a file")
-    store = _opened(open_writable, args.db, "the Backup tab of the Import page")
-    user = _signed_in(store, args.user, "admin")
-    target = backup_database(store, user, args.target or default_backup_path(store.path), channel="cli")
-    store.close()
-    counts = check_backup(target, server=args.db)
-    print(f"backup written and checked: {target} ({counts['actual']} actuals, {counts['import_batch']} batches)",
-          file=sys.stderr)
-    return 0
-
-
-def _restore(args: argparse.Namespace) -> int:
-    """Replace the database by a checked backup: an admin of the current database must sign in (when it has
-    users), and the restore is recorded in both the file kept aside and the restored database."""
-    path = args.db or default_db_path()
-    check_backup(args.backup, server=path)
-    who = "(no users yet)"
-    if open_store(path).exists():
-        current = _opened(open_writable, path)
-        try:
-            if has_users(current):
-                who = _signed_in(current, args.user, "admin").name
-            record(current, who, "restore", "replaced", "cli", f"by {args.backup.name}")
-        finally:
-            current.close()
-    kept = _opened(lambda p: restore(args.backup, p), path)
-    restored = open_store(path)
-    try:
-        record(restored, who, "restore", "ok", "cli", f"from {args.backup.name}; previous file kept as {kept.name}")
-    finally:
-        restored.close()
-    counts = check_backup(path)
-    print(f"restored {describe(path)} from {args.backup} ({counts['actual']} actuals) by {who}; the previous file is "
-          f"kept as {kept}", file=sys.stderr)
-    return 0
-
-
 def _store(args: argparse.Namespace) -> Store:
     """A read-only store for the reading commands: a read never writes (a missing, unbuilt or damaged file is
     refused with what to do)."""
     return _opened(lambda path: open_read_only(path, build=False), args.db, "the dashboard's downloads")
-
-
-def _build(args: argparse.Namespace) -> int:
-    """Build the reference tables. A new file (or one of an older schema) is built by anyone, as the server does
-    at start; rebuilding a database that has users needs an admin, and is recorded."""
-    path = args.db or default_db_path()
-    store = open_store(path)
-    built = _opened(lambda _: is_built(store), path)  # the server builds a new or older file at its start
-    if built and args.if_needed:
-        print(f"{describe(path)} is built (schema {SCHEMA_VERSION}): nothing to do", file=sys.stderr)
-        store.close()
-        return 0
-    who = "(no users yet)"
-    if built and has_users(store):
-        who = _signed_in(store, args.user, "admin").name
-    report = build(store)
-    record(store, who, "build", "ok", "cli", None)
-    store.close()
-    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items() if k != "meta")
-    print(f"built {report.path}: {counts}", file=sys.stderr)
-    return 0
 
 
 def _sources(args: argparse.Namespace) -> int:

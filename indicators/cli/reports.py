@@ -16,8 +16,9 @@ from typing import Callable
 
 from indicators.domain.registry import Registry, UnknownProvince
 from indicators.errors import Bilingual
+from indicators.i18n import bilingual
 from indicators.reports.content import report_period
-from indicators.reports.files import FORMATS, make
+from indicators.reports.files import FORMATS, Ask, make
 from indicators.services.views import Dataset
 from indicators.storage import Store
 
@@ -48,17 +49,14 @@ def output_format(output: Path | None, asked: str | None) -> str:
         return asked or "docx"
     suffix = output.suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise OutputRefused(f"tệp ra {output.name} phải có đuôi .docx (báo cáo) hoặc .pdf (bản tóm tắt)",
-                            f"the output file {output.name} must end in .docx (the report) or .pdf (the brief)")
+        raise OutputRefused(*bilingual("output_suffix", name=output.name))
     if asked is not None and asked != suffix:
-        raise OutputRefused(f"--format {asked} mâu thuẫn với đuôi .{suffix} của {output.name}: không ghi gì",
-                            f"--format {asked} contradicts the .{suffix} of {output.name}: nothing was written")
+        raise OutputRefused(*bilingual("output_format_contradicts", asked=asked, suffix=suffix, name=output.name))
     return suffix
 
 
 def _refuse_existing(path: Path) -> None:
-    raise OutputRefused(f"đã có tệp {path}: không ghi đè (thêm --force để thay thế)",
-                        f"{path} exists: not overwritten (add --force to replace it)")
+    raise OutputRefused(*bilingual("output_exists", path=path))
 
 
 def write_output(path: Path, data: bytes, force: bool) -> None:
@@ -88,7 +86,7 @@ def run(args: argparse.Namespace, store: Store) -> int:
         key = registry.resolve(args.province, day)
     except UnknownProvince:
         key = registry.resolve(args.province, period.end)
-    made = make(ds, key, args.period, args.format, args.lang, charts=not args.no_charts)
+    made = make(ds, Ask(key, args.period, args.format, args.lang), charts=not args.no_charts)
     path = args.output or Path(made.filename)
     write_output(path, made.data, args.force)
     drawn = f", {made.charts} charts" if args.format == "docx" else ""

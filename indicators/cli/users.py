@@ -6,24 +6,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
-from indicators.services.auth import ROLES, User, add_user, audit, has_users, set_user, unlock_sign_in
+from indicators.cli.helpers import Helpers
+from indicators.services.auth import ROLES, add_user, audit, has_users, set_user, unlock_sign_in
 from indicators.services.exporting import to_csv
-from indicators.storage import Store
-
-
-@dataclass(frozen=True)
-class Helpers:
-    """What the users commands take from :mod:`indicators.cli.main`: opening the database to read or to write, the
-    throttled and recorded sign-in, the password prompt and the ``--user`` option."""
-    store: Callable[[argparse.Namespace], Store]
-    writer: Callable[[argparse.Namespace], Store]
-    signed_in: Callable[..., User]
-    password: Callable[..., str]
-    user_option: Callable[..., None]
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, cli: Helpers) -> None:

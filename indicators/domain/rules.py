@@ -8,6 +8,7 @@ import math
 from typing import Any, Mapping
 
 from indicators.domain.periods import Period
+from indicators.i18n import bilingual
 
 Finding = tuple[str, str, str]  # (field, Vietnamese, English)
 
@@ -21,21 +22,18 @@ def target_problems(indicator: Mapping[str, Any], comparator: str, values: Mappi
     code, found = indicator["code"], []
     higher = indicator["direction"] == "higher"
     if comparator in (">=", ">") and not higher or comparator in ("<=", "<") and higher:
-        found.append(("comparator", f"'{comparator}' ngược chiều của chỉ tiêu {code}",
-                      f"'{comparator}' contradicts the direction of {code}"))
+        found.append(("comparator", *bilingual("dom_comparator_direction", comparator=comparator, code=code)))
     if (comparator == "rank<=") != (indicator["unit"] == "rank"):
-        found.append(("comparator", "'rank<=' chỉ dùng cho chỉ tiêu thứ hạng",
-                      "'rank<=' goes with rank indicators, and only with them"))
+        found.append(("comparator", *bilingual("dom_rank_comparator")))
     if comparator == "between" and "value_high" not in values:
-        found.append(("value_high", "phép 'between' cần giá trị trên", "'between' needs value_high"))
+        found.append(("value_high", *bilingual("dom_between_needs_high")))
     if comparator != "between" and "value_high" in values:
-        found.append(("value_high", "chỉ dùng với 'between'", "only used with 'between'"))
+        found.append(("value_high", *bilingual("dom_high_only_between")))
     low, high = indicator["min_value"], indicator.get("max_value")
     high = None if high is None or (isinstance(high, float) and math.isnan(high)) else high
     for name in ("value", "value_high"):
         if name in values and (values[name] < low or (high is not None and values[name] > high)):
-            found.append((name, f"{values[name]:g} ngoài khoảng hợp lệ của {code}",
-                          f"{values[name]:g} is outside {code}'s range"))
+            found.append((name, *bilingual("dom_target_outside_range", value=f"{values[name]:g}", code=code)))
     if start is not None and deadline is not None and deadline.end < start.start:
-        found.append(("deadline", "hạn chót trước kỳ bắt đầu", "the deadline is before the start"))
+        found.append(("deadline", *bilingual("dom_deadline_before_start")))
     return found

@@ -100,8 +100,7 @@ def deadline_words(row: pd.Series | dict, lang: str = "vi") -> str:
     deadline = str(row["deadline_period"])
     if "deadline" not in not_stated(row):
         return deadline
-    return (f"không nêu (tính đến hết kỳ kế hoạch, {deadline})" if lang == "vi" else
-            f"not stated (judged at the plan's end, {deadline})")
+    return label("dom_deadline_not_stated", lang, deadline=deadline)
 
 
 def province_scope(registry: Registry, key: ProvinceKey) -> list[ProvinceKey]:

@@ -28,7 +28,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.domain.periods import parse_period
-from indicators.i18n import format_number
+from indicators.i18n import format_number, label
 
 STATUSES = ("not_started", "in_progress", "done", "dropped")
 # how a status may be written in a file: the codes, both languages' labels, folded
@@ -127,22 +127,17 @@ class Summary:
 
     def sentence(self, lang: str) -> str:
         """One sentence that leads with what is not known: reports missing come before any count of progress."""
-        vi = lang == "vi"
         share = "—" if self.share is None else percent_text(self.share, lang)
         if not self.total:
-            return "chưa có nhiệm vụ nào" if vi else "no tasks"
-        progress = (f"hoàn thành {self.done}/{self.total} nhiệm vụ ({share}), {self.overdue} quá hạn" if vi else
-                    f"done {self.done} of {self.total} tasks ({share}), {self.overdue} overdue")
+            return label("dom_tasks_none", lang)
+        progress = label("dom_tasks_progress", lang, done=self.done, total=self.total, share=share,
+                         overdue=self.overdue)
         if self.due and not self.reported_due:
-            lead = (f"{self.due}/{self.due} nhiệm vụ đến hạn chưa có báo cáo — chưa đánh giá được tiến độ" if vi else
-                    f"{self.due} of {self.due} tasks due have no report — progress cannot be assessed")
-            return f"{lead}; {progress}"
+            return label("dom_tasks_no_report", lang, due=self.due, progress=progress)
         if self.not_reported:
-            lead = (f"đã nhận báo cáo {self.reported_due}/{self.due} nhiệm vụ đến hạn "
-                    f"({percent_text(self.completeness, lang)}), {self.not_reported} chưa có báo cáo" if vi else
-                    f"reports received for {self.reported_due} of {self.due} tasks due "
-                    f"({percent_text(self.completeness, lang)}), {self.not_reported} not reported")
-            return f"{lead}; {progress}"
+            return label("dom_tasks_some_reported", lang, reported=self.reported_due, due=self.due,
+                         completeness=percent_text(self.completeness, lang), missing=self.not_reported,
+                         progress=progress)
         return progress
 
 

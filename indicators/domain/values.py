@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from indicators.domain.text import nfc
+from indicators.i18n import bilingual
 
 MISSING = {"", "n/a", "na", "n.a.", "-", "—", "–", "..", "không có", "chưa có", "kxđ"}
 _GROUPED = re.compile(r"^\d{1,3}([.,])\d{3}(\1\d{3})*$", re.ASCII)  # 1.234 / 1,234,567 (one separator, groups of 3)
@@ -39,12 +40,11 @@ def parse_number(text: str, unit: str) -> float:
     """The figure in ``text`` for an indicator measured in ``unit``; :class:`ValueProblem` if it is none."""
     raw = nfc(str(text)).strip()
     if raw.lower() in MISSING:
-        raise ValueProblem("ô trống hoặc N/A, không phải số liệu", "blank or N/A, not a figure")
+        raise ValueProblem(*bilingual("dom_missing_figure"))
     body = _SPACES.sub("", raw)
     if body.endswith("%"):
         if unit != "percent":
-            raise ValueProblem(f"có dấu % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
-                               f"has a % sign but the indicator is measured in '{unit}'")
+            raise ValueProblem(*bilingual("dom_percent_sign_unit", unit=unit))
         body = body[:-1]
     if "," in body and "." in body:  # both: the last one is the decimal separator
         decimal = "," if body.rfind(",") > body.rfind(".") else "."
@@ -53,14 +53,13 @@ def parse_number(text: str, unit: str) -> float:
         body = body.replace(",", "").replace(".", "")
     elif "," in body:
         if body.count(",") > 1:
-            raise ValueProblem("có nhiều dấu phẩy", "has more than one comma")
+            raise ValueProblem(*bilingual("dom_many_commas"))
         body = body.replace(",", ".")
     if not _NUMBER.match(body):
         if any(ch.isdigit() and not ch.isascii() for ch in body):
-            raise ValueProblem("chữ số không phải 0–9 (chữ số toàn độ rộng hoặc Ả Rập): gõ lại bằng chữ số thường",
-                               "digits other than 0–9 (full-width or Arabic-Indic): type them as plain digits")
-        raise ValueProblem("không phải là số", "is not a number")
+            raise ValueProblem(*bilingual("dom_odd_digits"))
+        raise ValueProblem(*bilingual("dom_not_a_number"))
     value = float(body)
     if unit in WHOLE_UNITS and value != int(value):
-        raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
+        raise ValueProblem(*bilingual("dom_whole_number", unit=unit))
     return value

@@ -4,9 +4,9 @@ what is stored (:mod:`.compare`), commit and undo (:mod:`.engine` dispatching to
 :mod:`.targets`), period locks (:mod:`.locks`). The audit trail is read from the store (``store.history()``,
 ``store.target_history()``, ``store.batches()``, ``store.locks()``)."""
 
-from .base import CommitResult, ConflictError, ImportRefused, Preview, file_digest
+from .base import CommitResult, ConflictError, Context, ImportRefused, Preview, file_digest
 from .engine import LAYOUTS, commit, preview, undo
 from .locks import lock_period, unlock_period
 
-__all__ = ["LAYOUTS", "CommitResult", "ConflictError", "ImportRefused", "Preview", "commit", "file_digest",
+__all__ = ["LAYOUTS", "CommitResult", "ConflictError", "Context", "ImportRefused", "Preview", "commit", "file_digest",
            "lock_period", "preview", "undo", "unlock_period"]

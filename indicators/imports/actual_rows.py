@@ -13,10 +13,11 @@ import pandas as pd
 from indicators.domain.registry import Registry
 from indicators.domain.text import control_characters
 from indicators.domain.values import ValueProblem
+from indicators.i18n import bilingual, label
 from indicators.services.templates import EXAMPLE_SOURCE
 
 from .aliases import ACTUAL_ALIASES, LONG_REQUIRED, PERIOD_HEADER, actual_role, roles_of, unknown_columns
-from .base import Preview
+from .base import MAX_PROBLEMS, Preview
 from .cells import filled, is_garbled, number_text, per_distinct, per_unique, period_of, problem_at, texts_of, values_of
 from .places import SEP, Places
 from .table import (
@@ -58,9 +59,14 @@ class _Run:
         self.sources: Any = None
 
     def fail(self, mask: np.ndarray, make: Callable[[int], Problem]) -> None:
-        """Refuse the rows of ``mask`` not refused yet, each with the problem ``make`` says for it."""
-        for position in np.flatnonzero(mask & ~self.bad):
-            self.checker.result.add(make(int(position)))
+        """Refuse the rows of ``mask`` not refused yet, each with the problem ``make`` says for it: made only for
+        the problems the preview keeps (the first :data:`MAX_PROBLEMS`), the others counted."""
+        result = self.checker.result
+        positions = np.flatnonzero(mask & ~self.bad)
+        room = max(MAX_PROBLEMS - len(result.problems), 0)
+        for position in positions[:room]:
+            result.add(make(int(position)))
+        result.problem_count += max(len(positions) - room, 0)
         self.bad |= mask
 
     def row(self, i: int) -> int:
@@ -102,8 +108,7 @@ class ActualChecker:
         raw = self._raw()
         if raw is None or not len(raw):
             if raw is not None and self.result.ok:
-                self.result.add(Problem("tệp không có dòng số liệu nào dưới dòng tiêu đề",
-                                        "the file has no data rows under its header", row=self.table.header_row))
+                self.result.add(Problem(*bilingual("imp_no_data_rows"), row=self.table.header_row))
             return None
         return self._checked(raw)
 
@@ -132,7 +137,7 @@ class ActualChecker:
         for index, (key, role) in enumerate(zip(keys, roles)):
             if not key:
                 if index < body.shape[1] and present[index].any():
-                    result.add(Problem("cột có số liệu nhưng không có tiêu đề", "a column with figures but no header",
+                    result.add(Problem(*bilingual("imp_column_without_header"),
                                        row=table.header_row, column=column_letter(index)))
                 continue
             if role is None and not long and PERIOD_HEADER.match(key):
@@ -144,10 +149,7 @@ class ActualChecker:
             if sheet_code in self.by_name:
                 self.fixed_indicator = self.by_name[sheet_code]
             else:
-                result.add(Problem(
-                    "bảng dạng ngang cần cột 'indicator' hoặc chọn chỉ tiêu khi nhập (--indicator)",
-                    "a wide sheet needs an 'indicator' column, or the indicator chosen on import (--indicator)",
-                    row=table.header_row))
+                result.add(Problem(*bilingual("imp_wide_needs_indicator"), row=table.header_row))
         return period_columns
 
     def _kept_rows(self, present: pd.DataFrame) -> np.ndarray:
@@ -163,8 +165,7 @@ class ActualChecker:
         for position in np.flatnonzero(ragged):
             count = int(table.lengths[position]) if table.lengths is not None else \
                 int(np.flatnonzero(present.iloc[position].to_numpy()).max()) + 1
-            result.add(Problem(f"dòng có {count} ô, dòng tiêu đề có {width}", f"the row has {count} cells, the header "
-                                                                              f"has {width}",
+            result.add(Problem(*bilingual("imp_ragged_row", count=count, width=width),
                                row=int(table.row_numbers[position]),
                                column=column_letter(width) if count > width else None))
         return in_row & ~ragged
@@ -241,9 +242,8 @@ class ActualChecker:
 
     def _check_indicators(self, run: _Run) -> None:
         run.codes = per_distinct(*run.coded["indicator"], lambda t: self.by_name.get(header_key(t)) if t else None)
-        run.fail(pd.isna(run.codes), lambda i: Problem("không phải mã chỉ tiêu đã biết (xem mẫu)",
-                                                       "is not a known indicator code (see the template)",
-                                                       run.row(i), self._column("indicator"),
+        unknown = bilingual("imp_unknown_indicator")
+        run.fail(pd.isna(run.codes), lambda i: Problem(*unknown, run.row(i), self._column("indicator"),
                                                        run.texts["indicator"][i]))
         run.code_of_row, run.distinct_codes = pd.factorize(np.asarray(run.codes, dtype=object),
                                                            use_na_sentinel=False)
@@ -264,13 +264,14 @@ class ActualChecker:
         texts = run.period_texts = run.per_period(0, object)
         future = np.array([t[2] > self.today for t in run.periods], dtype=bool)[run.period_codes] if n \
             else np.zeros(0, bool)
-        run.fail(future, lambda i: Problem(f"kỳ {texts[i]} chưa bắt đầu (hôm nay {self.today:%d/%m/%Y})",
-                                           f"period {texts[i]} has not started yet (today is {self.today})",
+        today = f"{self.today:%d/%m/%Y}", str(self.today)
+        run.fail(future, lambda i: Problem(label("imp_period_not_started", "vi", period=texts[i], today=today[0]),
+                                           label("imp_period_not_started", "en", period=texts[i], today=today[1]),
                                            run.row(i), run.period_column(i), texts[i]))
         first_year = run.per_code("first_year", np.nan).astype(float)
         early = ~np.isnan(first_year) & (run.per_period(4, float) < first_year)
-        run.fail(early, lambda i: Problem(f"chỉ tiêu {run.codes[i]} chỉ có từ năm {int(first_year[i])}",
-                                          f"indicator {run.codes[i]} starts in {int(first_year[i])}",
+        run.fail(early, lambda i: Problem(*bilingual("imp_indicator_starts", code=run.codes[i],
+                                                     year=int(first_year[i])),
                                           run.row(i), run.period_column(i), texts[i]))
 
     def _check_provinces(self, run: _Run) -> None:
@@ -290,7 +291,7 @@ class ActualChecker:
                 keys[j] = None
                 errors[j] = problem
         run.keys = keys = keys[pair_codes]
-        run.fail(pd.isna(keys), lambda i: problem_at(errors.get(pair_codes[i], ValueProblem("ô trống", "blank")),
+        run.fail(pd.isna(keys), lambda i: problem_at(errors.get(pair_codes[i], ValueProblem(*bilingual("imp_blank"))),
                                                      run.row(i), self._column("province"), texts["province"][i]))
         starts, ends = run.per_period(2, object), run.per_period(3, object)
         unit_problem: list[tuple[str, str] | None] = [
@@ -307,16 +308,14 @@ class ActualChecker:
             if self.table.percent_cells else None
         values, errors = values_of(raw["value"], run.per_code("unit", "point"), percent)
         run.values = values
-        run.fail(np.isnan(values), lambda i: problem_at(errors.get(i, ValueProblem("không phải là số",
-                                                                                    "is not a number")),
+        run.fail(np.isnan(values), lambda i: problem_at(errors.get(i, ValueProblem(*bilingual("dom_not_a_number"))),
                                                         run.row(i), run.value_column(i),
                                                         cell_text(raw["value"].iat[i])))
         low = run.per_code("min_value", np.nan).astype(float)
         high = run.per_code("max_value", np.inf).astype(float)
         outside = ~np.isnan(values) & ((values < low) | (values > high))
         run.fail(outside, lambda i: Problem(
-            f"ngoài khoảng hợp lệ của {codes[i]} ({number_text(low[i])}–{number_text(high[i])})",
-            f"outside the valid range of {codes[i]} ({number_text(low[i])}–{number_text(high[i])})",
+            *bilingual("imp_outside_range", code=codes[i], low=number_text(low[i]), high=number_text(high[i])),
             run.row(i), run.value_column(i), cell_text(raw["value"].iat[i])))
 
     def _check_sources(self, run: _Run) -> None:
@@ -324,12 +323,10 @@ class ActualChecker:
         given = run.texts["source"]
         sources = run.sources = given.copy()
         sources[sources == ""] = self.result.default_source or ""
-        run.fail(sources == "", lambda i: Problem("mỗi số liệu cần nguồn: điền cột source hoặc nhập nguồn chung",
-                                                  "every figure needs its source: fill the source column or give "
-                                                  "one for the file", run.row(i), self._column("source")))
+        needs_source, example = bilingual("imp_needs_source"), bilingual("imp_example_row")
+        run.fail(sources == "", lambda i: Problem(*needs_source, run.row(i), self._column("source")))
         run.fail(given == EXAMPLE_SOURCE, lambda i: Problem(
-            "đây là dòng ví dụ của mẫu: xoá dòng này", "this is the template's example row: delete it",
-            run.row(i), self._column("source"), EXAMPLE_SOURCE))
+            *example, run.row(i), self._column("source"), EXAMPLE_SOURCE))
 
     @staticmethod
     def _frame(run: _Run) -> pd.DataFrame:
@@ -366,8 +363,7 @@ class ActualChecker:
         first_rows = frame[duplicated].groupby(key_columns, sort=False)["row"].transform("min")
         for row, first, unit in zip(frame.loc[duplicated, "row"], first_rows, frame.loc[duplicated, "unit_code"]):
             if row != first:
-                self.result.add(Problem(f"trùng tỉnh, chỉ tiêu và kỳ với dòng {first}",
-                                        f"same province, indicator and period as row {first}", int(row)) if not unit
-                                else Problem(f"trùng đơn vị {unit}, chỉ tiêu và kỳ với dòng {first}",
-                                             f"same unit {unit}, indicator and period as row {first}", int(row)))
+                texts = bilingual("imp_duplicate_unit_row", unit=unit, first=first) if unit \
+                    else bilingual("imp_duplicate_row", first=first)
+                self.result.add(Problem(*texts, int(row)))
         return frame[~duplicated]

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from indicators.i18n import bilingual, label
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import ConflictError, Session, Store
@@ -39,18 +40,16 @@ class ActualsLayout:
         frame = checker.frame()
         if frame is not None and len(frame):
             for row, period, locked_period, by, at in store.locked_rows(frame):
-                result.add(Problem(f"kỳ {locked_period} của tỉnh này đã khoá ({by}, {at:%d/%m/%Y}): báo cáo đã duyệt",
-                                   f"period {locked_period} of this province is locked (by {by} on {at:%Y-%m-%d}): "
-                                   "its report was approved", row=int(row), value=period))
+                result.add(Problem(label("imp_period_locked", "vi", period=locked_period, by=by, at=f"{at:%d/%m/%Y}"),
+                                   label("imp_period_locked", "en", period=locked_period, by=by, at=f"{at:%Y-%m-%d}"),
+                                   row=int(row), value=period))
             result.version = store.data_version()
             result.diff = compare_actuals(store, frame)
 
     def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
         counts = result.counts
         if counts["change"] and not replace:
-            raise ImportRefused(f"{counts['change']} dòng sẽ thay số liệu đã có: chọn 'thay thế' để ghi đè",
-                                f"{counts['change']} rows would change figures already stored: choose 'replace' to "
-                                f"overwrite them")
+            raise ImportRefused(*bilingual("imp_actuals_would_change", count=counts["change"]))
         now = _now()
         with store.transaction() as tx:
             acting = require(tx, user, "reporter")
@@ -61,13 +60,10 @@ class ActualsLayout:
             fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, incoming)
             changed = changed_since_preview(result.diff, fresh)
             if changed is not None:
-                raise ConflictError(
-                    f"số liệu đã thay đổi từ lúc bạn xem trước (dòng {changed}: có người vừa ghi vào): không ghi gì, "
-                    "hãy xem trước lại", f"changed since your preview (row {changed}: someone wrote to it meanwhile): "
-                    "nothing was written; preview the file again")
+                raise ConflictError(*bilingual("imp_actuals_changed_since_preview", row=changed))
             locked = tx.locked_rows(incoming)
             if locked:
-                raise ConflictError(f"kỳ {locked[0][2]} vừa bị khoá", f"period {locked[0][2]} was locked meanwhile")
+                raise ConflictError(*bilingual("imp_locked_meanwhile", period=locked[0][2]))
             to_write = fresh[fresh.status != "unchanged"]
             if not len(to_write):
                 return CommitResult(None, 0, 0, len(fresh))  # an empty transaction: nothing was written
@@ -81,15 +77,13 @@ class ActualsLayout:
                             int((fresh.status == "unchanged").sum()))
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        refuse_if_changed_later(tx.later_actual_batches(batch_id), "các dòng này", "these rows")
+        refuse_if_changed_later(tx.later_actual_batches(batch_id), *bilingual("imp_these_rows"))
         gone = tx.missing_old_batches(batch_id)
         if gone:
-            raise ConflictError("lô chứa số liệu cũ không còn (dữ liệu gốc đã build lại)",
-                                f"the batches that held the old figures no longer exist ({gone}): rebuilt reference "
-                                f"data")
+            raise ConflictError(*bilingual("imp_old_batches_gone", batches=gone))
         locked = tx.locked_period_of_batch(batch_id)
         if locked:
-            raise ImportRefused(f"kỳ {locked} đã khoá: không hoàn tác được", f"period {locked} is locked: cannot undo")
+            raise ImportRefused(*bilingual("imp_locked_no_undo", period=locked))
         return tx.undo_actuals(batch_id, acting.name, now)
 
 
@@ -99,9 +93,7 @@ def _check_own_unit(acting: User, rows: pd.DataFrame) -> None:
     for r in rows.itertuples():
         mine = unit is not None and (r.province_code, pd.Timestamp(r.province_valid_from).date(), r.unit_code) == unit
         if not mine:
-            raise PermissionDenied(
-                f"dòng {r.row}: báo cáo viên chỉ nhập số liệu của đơn vị mình ({unit[2] if unit else '—'})",
-                f"row {r.row}: a reporter enters only its own unit's figures ({unit[2] if unit else '—'})")
+            raise PermissionDenied(*bilingual("imp_reporter_own_unit", row=r.row, unit=unit[2] if unit else "—"))
 
 
 def _first_source(rows: pd.DataFrame) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from indicators.i18n import bilingual
+
 from .table import Problem, column_letter, header_key, role_of
 
 # Header cells (folded by reader.header_key) that name each column, in Vietnamese and English.
@@ -83,7 +85,7 @@ def unknown_columns(header: list[str], row: int) -> list[Problem]:
     roles = roles_of(keys)
     long = set(LONG_REQUIRED) <= set(roles)
     expected = ", ".join(LONG_REQUIRED + ("source", "note"))
-    return [Problem(f"cột không được nhận: '{header[index]}' (các cột: {expected})",
-                    f"unknown column '{header[index]}' (expected: {expected})", row=row, column=column_letter(index))
+    return [Problem(*bilingual("imp_unknown_column_expected", header=header[index], expected=expected), row=row,
+                    column=column_letter(index))
             for index, (key, role) in enumerate(zip(keys, roles))
             if key and role is None and (long or not PERIOD_HEADER.match(key))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
@@ -17,7 +17,7 @@ from indicators.services.auth import User
 
 from ..errors import Bilingual
 from ..storage import ConflictError, Session, Store
-from .table import Problem, Table
+from .table import LIMITS, Limits, Problem, Table
 
 __all__ = ["CommitResult", "ConflictError", "Context", "ImportRefused", "Layout", "MAX_PROBLEMS", "Preview",
            "file_digest", "find_plan", "plan_key", "refuse_if_changed_later"]
@@ -98,14 +98,32 @@ def find_plan(plans: dict[str, Any], by_number: dict[str, str], text: str) -> st
 
 @dataclass(frozen=True)
 class Context:
-    """What a layout checks a file against: the province registry, the indicator catalogue, today's date and
-    the choices made on import (the indicator of a wide sheet) and who imports (when known)."""
+    """Everything an import is checked against and every choice made for it, in one object handed from the page
+    or the CLI through :func:`indicators.imports.engine.preview` to the layout: the province registry, the
+    indicator catalogue, who imports (a layout refuses at once what their role, as stored now, may not write),
+    today's date (None: the day of the preview), the sheet of a workbook, the indicator of a wide sheet, the
+    source given for the whole file, the limits, and whether the file is parsed in a process of its own (the
+    dashboard server, where other sessions run)."""
 
     registry: Registry
     indicators: pd.DataFrame
-    today: date
+    user: User | None = None
+    today: date | None = None
+    sheet: str | None = None
     indicator: str | None = None
-    user: User | None = None          # who previews: a layout refuses at once what their role may not write
+    source: str | None = None
+    limits: Limits = LIMITS
+    apart: bool = False
+
+    @classmethod
+    def of(cls, store: Store, **choices: Any) -> Context:
+        """The context of an import into ``store``: its province registry and indicator catalogue, with the
+        choices given (``user``, ``today``, ``sheet``…)."""
+        return cls(Registry(store.provinces(), store.province_aliases()), store.indicators(), **choices)
+
+    def dated(self) -> Context:
+        """This context with today's date filled in when none was given."""
+        return self if self.today is not None else replace(self, today=date.today())
 
 
 class Layout(Protocol):

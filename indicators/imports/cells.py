@@ -12,6 +12,7 @@ import pandas as pd
 
 from indicators.domain.periods import Period, PeriodError, parse_period
 from indicators.domain.values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
+from indicators.i18n import bilingual
 
 from .table import Cell, Problem, cell_text, is_mojibake
 
@@ -76,17 +77,15 @@ def period_of(cell: Cell) -> Period:
     if isinstance(cell, datetime) or isinstance(cell, date):
         day = cell.date() if isinstance(cell, datetime) else cell
         if day.day != 1:
-            raise ValueProblem("ngày không phải là kỳ: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
-                               "a date is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05")
+            raise ValueProblem(*bilingual("imp_date_not_period"))
         return parse_period(f"{day.year}-{day.month:02d}")
     text = cell_text(cell).upper().replace(" ", "").replace("/", "-")
     if is_missing(text):
-        raise ValueProblem("ô kỳ trống", "the period cell is blank")
+        raise ValueProblem(*bilingual("imp_period_blank"))
     try:
         return parse_period(text)
     except PeriodError:
-        raise ValueProblem("không phải kỳ báo cáo: ghi 2024, 2024-H1, 2024-Q3 hoặc 2024-05",
-                           "is not a period: write 2024, 2024-H1, 2024-Q3 or 2024-05") from None
+        raise ValueProblem(*bilingual("imp_not_period")) from None
 
 
 _PLAIN = re.compile(r"[+-]?\d{1,15}(\.\d{1,15})?", re.ASCII)
@@ -138,19 +137,18 @@ def _cell_value(cell: Any, unit: str, whole: bool, percent: bool) -> float:
     """One cell read for its unit: a number Excel stored (a %-formatted cell only for a percent indicator) or
     text through :func:`parse_number`; raises :class:`ValueProblem` saying why it is refused."""
     if isinstance(cell, bool):
-        raise ValueProblem("không phải là số", "is not a number")
+        raise ValueProblem(*bilingual("dom_not_a_number"))
     if not isinstance(cell, (int, float)):
         return parse_number("" if cell is None else str(cell), unit)
     value = float(cell)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueProblem("ô trống hoặc không phải số", "blank or not a number")
+        raise ValueProblem(*bilingual("imp_blank_or_not_number"))
     if percent:
         if unit != "percent":
-            raise ValueProblem(f"ô định dạng % nhưng chỉ tiêu tính bằng đơn vị '{unit}'",
-                               f"the cell is formatted as % but the indicator is measured in '{unit}'")
+            raise ValueProblem(*bilingual("imp_percent_cell_unit", unit=unit))
         value = float(f"{value * 100:.12g}")
     if whole and not value.is_integer():
-        raise ValueProblem(f"đơn vị '{unit}' cần số nguyên", f"unit '{unit}' needs a whole number")
+        raise ValueProblem(*bilingual("dom_whole_number", unit=unit))
     return value
 
 

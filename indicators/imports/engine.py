@@ -18,11 +18,8 @@ A new layout (the units' and tasks' sheets) is a module with a :class:`~.base.La
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
-from indicators.domain.registry import Registry
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import Store
@@ -30,7 +27,7 @@ from ..storage import now as _now
 from . import actuals, progress, targets, unit_index, units
 from .base import CommitResult, Context, ImportRefused, Layout, Preview, file_digest
 from .reader import read_table, read_table_apart
-from .table import LIMITS, FileRefused, Limits, Problem, header_key
+from .table import FileRefused, Problem, header_key
 
 # In the order they are asked: the first that recognises a header reads the file.
 LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, unit_index.LAYOUT, units.LAYOUT, actuals.LAYOUT)
@@ -50,25 +47,23 @@ def _header_problems(header: list[str], row: int) -> list[Problem]:
     return layout.header_problems(header, row) if layout else []
 
 
-def preview(store: Store, registry: Registry, indicators: pd.DataFrame, name: str, content: bytes, *,
-            sheet: str | None = None, indicator: str | None = None, source: str | None = None,
-            today: date | None = None, limits: Limits = LIMITS, apart: bool = False,
-            user: User | None = None) -> Preview:
-    """Read and check ``content`` (the bytes of a file called ``name``) and compare it with the database.
-    ``apart``: the file is parsed in a process of its own (the dashboard server, where other sessions run).
-    ``user``: who imports; a layout refuses at once the rows their role (as stored now) may not write, which
-    :func:`commit` checks again in its transaction."""
-    result = Preview(name, file_digest(content), sheet=sheet, default_source=(source or "").strip() or None)
+def preview(store: Store, name: str, content: bytes, context: Context) -> Preview:
+    """Read and check ``content`` (the bytes of a file called ``name``) against ``context`` and compare it with the
+    database; nothing is written. A layout refuses at once the rows the importing user's role (as stored now)
+    may not write, which :func:`commit` checks again in its transaction."""
+    context = context.dated()
+    result = Preview(name, file_digest(content), sheet=context.sheet,
+                     default_source=(context.source or "").strip() or None)
     try:
-        table = (read_table_apart if apart else read_table)(name, content, _is_header, sheet=sheet, limits=limits,
-                                                            header_check=_header_problems)
+        table = (read_table_apart if context.apart else read_table)(
+            name, content, _is_header, sheet=context.sheet, limits=context.limits, header_check=_header_problems)
     except FileRefused as refused:
         for problem in refused.problems:
             result.add(problem)
         return result
     result.sheet = table.sheet
     layout = layout_of([header_key(h) for h in table.header]) or actuals.LAYOUT
-    layout.check(store, Context(registry, indicators, today or date.today(), indicator, user), table, result)
+    layout.check(store, context, table, result)
     result.problems.sort(key=lambda p: p.row or 0)
     return result
 

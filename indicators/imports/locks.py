@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from indicators.domain.periods import parse_period
+from indicators.i18n import bilingual
 from indicators.services.auth import User, require
 
 from ..storage import Store
@@ -31,6 +32,6 @@ def _change_lock(store: Store, user: User | None, key: tuple[str, date], period_
     with store.transaction() as tx:
         acting = require(tx, user, "admin")
         if tx.is_locked(key, period.text) == lock:
-            raise ImportRefused(f"kỳ {period.text} {'đã' if lock else 'chưa'} khoá",
-                                f"period {period.text} is {'already' if lock else 'not'} locked")
+            raise ImportRefused(*(bilingual("imp_already_locked", period=period.text) if lock
+                                  else bilingual("imp_not_locked", period=period.text)))
         tx.set_lock(key, period.text, period.start, period.end, acting.name, now, note, lock=lock)

@@ -10,6 +10,7 @@ import pandas as pd
 from indicators.domain.periods import parse_period
 from indicators.domain.registry import Registry
 from indicators.domain.values import ValueProblem
+from indicators.i18n import bilingual, label
 
 # joins a province cell with its era and name cells: a control character no real name contains, and one that
 # str.strip() keeps (it strips \x1c-\x1f, which lost the empty name of a file with no name column)
@@ -38,13 +39,12 @@ class Places:
         period."""
         found = self.units.get((key[0], key[1], code))
         if found is None:
-            return (f"không phải mã đơn vị của tỉnh {key[0]} (hiệu lực từ {key[1]:%d/%m/%Y})",
-                    f"is not a unit code of province {key[0]} (valid from {key[1]})")
+            return (label("imp_not_unit_of_province", "vi", province=key[0], since=f"{key[1]:%d/%m/%Y}"),
+                    label("imp_not_unit_of_province", "en", province=key[0], since=key[1]))
         valid_from, valid_to = found
         if (valid_from and end < valid_from) or (valid_to and start > valid_to):
             span = f"{valid_from or '…'} – {valid_to or '…'}"
-            return (f"đơn vị không có hiệu lực trong kỳ này ({span})",
-                    f"the unit was not valid in this period ({span})")
+            return bilingual("imp_unit_not_valid_in_period", span=span)
         return None
 
     def province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
@@ -52,13 +52,13 @@ class Places:
         if SEP in text:
             return self.pinned_province(text, period_text)
         if not text:
-            raise ValueProblem("ô tỉnh trống", "the province cell is blank")
+            raise ValueProblem(*bilingual("imp_province_blank"))
         if not isinstance(period_text, str):
-            raise ValueProblem("không xác định được tỉnh khi kỳ sai", "cannot tell the province without a valid period")
+            raise ValueProblem(*bilingual("imp_province_needs_period"))
         period = parse_period(period_text)
         eras = self.registry.eras(text)
         if not eras:
-            raise ValueProblem("không phải mã hoặc tên tỉnh đã biết", "is not a known province code or name")
+            raise ValueProblem(*bilingual("imp_unknown_province"))
         try:
             return self.registry.resolve_in_period(text, period.start, period.end)
         except LookupError:
@@ -68,41 +68,37 @@ class Places:
             successor = self.registry.eras(latest.successor_code) if latest.successor_code else []
             after = [e for e in successor if e.valid_from > latest.valid_to]
             name = after[0].name if after else latest.successor_code
-            return_vi = (f"{latest.name} không còn là tỉnh sau {latest.valid_to:%d/%m/%Y}; kỳ {period_text} thuộc "
-                         f"{name} (mã {latest.successor_code})")
-            return_en = (f"{latest.name} ceased to be a province on {latest.valid_to}; for {period_text} use its "
-                         f"successor {name} (code {latest.successor_code})")
-            raise ValueProblem(return_vi, return_en)
+            values = {"name": latest.name, "period": period_text, "successor": name, "code": latest.successor_code}
+            raise ValueProblem(label("imp_province_merged", "vi", day=f"{latest.valid_to:%d/%m/%Y}", **values),
+                               label("imp_province_merged", "en", day=latest.valid_to, **values))
         first = min(eras, key=lambda e: e.valid_from)
-        raise ValueProblem(f"{first.name} chưa là tỉnh trong kỳ {period_text}",
-                           f"{first.name} was not a province in {period_text}")
+        raise ValueProblem(*bilingual("imp_province_not_yet", name=first.name, period=period_text))
 
 
     def pinned_province(self, combined: str, period_text: str | None) -> tuple[str, date]:
         """A province given with its era (``province_valid_from``) and/or its name, as exports write it."""
         parts = combined.split(SEP)
         if len(parts) != 3:
-            raise ValueProblem("ô tỉnh chứa ký tự điều khiển", "the province cell holds a control character")
+            raise ValueProblem(*bilingual("imp_province_control"))
         text, since, name = parts
         if since:
             try:
                 day = date.fromisoformat(since[:10])
             except ValueError:
-                raise ValueProblem("ngày hiệu lực của tỉnh không hợp lệ (YYYY-MM-DD)",
-                                   "the province's valid_from is not a date (YYYY-MM-DD)") from None
+                raise ValueProblem(*bilingual("imp_province_since_not_date")) from None
             eras = [e for e in self.registry.eras(text) if e.valid_from == day]
             if not eras:
-                raise ValueProblem(f"không có tỉnh này hiệu lực từ {day:%d/%m/%Y}", f"no such province valid from "
-                                                                                    f"{day}")
+                raise ValueProblem(label("imp_no_province_since", "vi", day=f"{day:%d/%m/%Y}"),
+                                   label("imp_no_province_since", "en", day=day))
             key = (eras[0].code, eras[0].valid_from)
             if isinstance(period_text, str):
                 period = parse_period(period_text)
                 if not eras[0].overlaps(period.start, period.end):
-                    raise ValueProblem(f"{eras[0].name} không là tỉnh trong kỳ {period_text}",
-                                       f"{eras[0].name} was not a province in {period_text}")
+                    raise ValueProblem(*bilingual("imp_province_not_in_period", name=eras[0].name,
+                                                  period=period_text))
         else:
             key = self.province_of((text, period_text))
         if name and key not in [(e.code, e.valid_from) for e in self.registry.eras(name)]:
-            raise ValueProblem(f"tên '{name}' không phải tỉnh mã {key[0]} (từ {key[1]:%d/%m/%Y})",
-                               f"the name '{name}' is not province {key[0]} valid from {key[1]}")
+            raise ValueProblem(label("imp_name_not_province", "vi", name=name, code=key[0], day=f"{key[1]:%d/%m/%Y}"),
+                               label("imp_name_not_province", "en", name=name, code=key[0], day=key[1]))
         return key

@@ -27,6 +27,7 @@ import pandas as pd
 from indicators.domain.tasks import STATUS_WORDS, occurrences
 from indicators.domain.text import fold_ascii
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
+from indicators.i18n import bilingual, label
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import ConflictError, Session, Store
@@ -75,21 +76,20 @@ class ProgressLayout:
         sheet = _Sheet(store, context.today, table, {r: roles.index(r) for r in PROGRESS_ALIASES if r in roles})
         records = [record for row_no, cells in table.rows if (record := sheet.row(row_no, cells, result))]
         if not records and result.ok:
-            result.add(Problem("tệp không có dòng tiến độ nào", "the file has no progress rows", row=table.header_row))
+            result.add(Problem(*bilingual("imp_no_progress_rows"), row=table.header_row))
         if not result.ok:
             return
         frame = pd.DataFrame.from_records(records)
         for row, _period, locked, by, at in store.locked_rows(frame):
-            result.add(Problem(f"kỳ {locked} đã khoá ({by}, {at:%d/%m/%Y})", f"the period {locked} is locked "
-                                                                               f"({by}, {at:%Y-%m-%d})", row=row))
+            result.add(Problem(label("imp_progress_locked", "vi", period=locked, by=by, at=f"{at:%d/%m/%Y}"),
+                               label("imp_progress_locked", "en", period=locked, by=by, at=f"{at:%Y-%m-%d}"), row=row))
         if result.ok:
             result.diff = _compare(store, frame)
 
     def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
         counts = result.counts
         if counts["change"] and not replace:
-            raise ImportRefused(f"{counts['change']} dòng sẽ thay đổi tiến độ đã nhập: chọn 'thay thế' để ghi đè",
-                                f"{counts['change']} rows would change progress already entered: choose 'replace'")
+            raise ImportRefused(*bilingual("imp_progress_would_change", count=counts["change"]))
         to_write = result.diff[result.diff.status != "unchanged"]
         if not len(to_write):
             return CommitResult(None, 0, 0, counts["unchanged"])
@@ -102,8 +102,7 @@ class ProgressLayout:
             for r in to_write.to_dict("records"):
                 key = (r["plan_id"], r["ref"], r["occurrence"])
                 if _as_row(stored.get(key)) != r["old_json"]:
-                    raise ConflictError("tiến độ đã thay đổi từ lúc xem trước: xem trước lại",
-                                        "the progress changed since the preview: preview again")
+                    raise ConflictError(*bilingual("imp_progress_changed_since_preview"))
             batch_id = tx.insert_batch(
                 source=f"task progress {result.file_name}", source_kind=channel, file_name=result.file_name,
                 file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
@@ -120,7 +119,7 @@ class ProgressLayout:
                             int((to_write.status == "change").sum()), counts["unchanged"])
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        refuse_if_changed_later(tx.later_progress_batches(batch_id), "tiến độ này", "this progress")
+        refuse_if_changed_later(tx.later_progress_batches(batch_id), *bilingual("imp_this_progress"))
         entries = tx.progress_entries(batch_id)
         for _action, plan_id, ref, occurrence, old_row in entries:
             old = json.loads(old_row) if old_row else None
@@ -190,7 +189,7 @@ def _compare(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
 def _check_scope(tx: Session, acting: User, rows: pd.DataFrame) -> None:
     """A reporter writes only the tasks its unit leads (or a unit it succeeded)."""
     if acting.unit is None:
-        raise PermissionDenied("tài khoản báo cáo viên chưa gắn với đơn vị nào", "the reporter has no unit")
+        raise PermissionDenied(*bilingual("imp_reporter_without_unit"))
     allowed = _predecessors(tx, acting.unit)
     tasks = tx.tasks().set_index(["plan_id", "ref"])
     for r in rows.to_dict("records"):
@@ -198,9 +197,7 @@ def _check_scope(tx: Session, acting: User, rows: pd.DataFrame) -> None:
         leads = {(task.province_code, pd.Timestamp(task.province_valid_from).date(), code)
                  for code in str(task.lead_unit_codes or "").split(";") if code}
         if not leads & allowed:
-            raise PermissionDenied(
-                f"dòng {r['row']}: nhiệm vụ {r['ref']} không do đơn vị {acting.unit[2]} chủ trì",
-                f"row {r['row']}: task {r['ref']} is not led by the unit {acting.unit[2]}")
+            raise PermissionDenied(*bilingual("imp_task_not_led", row=r["row"], ref=r["ref"], unit=acting.unit[2]))
 
 
 def check_undo_scope(tx: Session, acting: User, batch_id: int) -> None:
@@ -237,24 +234,22 @@ class _Sheet:
         plan_id = find_plan(self.plans, self.by_number, texts["plan"])
         task = self.tasks.get((plan_id, texts["ref"])) if plan_id else None
         if plan_id is None:
-            found.problem("plan", "không có kế hoạch này", "there is no such plan")
+            found.problem("plan", *bilingual("imp_no_such_plan"))
         elif task is None:
-            found.problem("ref", "kế hoạch không có nhiệm vụ này", "the plan has no such task")
+            found.problem("ref", *bilingual("imp_no_such_task"))
         if found.problems:
             return found.refuse(result)
         occurrence, occs = self._occurrence(found, task)
         status = STATUS_WORDS.get(re.sub(r"[^a-z]", "", fold_ascii(texts["status"]).lower()))
         if status is None:
-            found.problem("status", "trạng thái phải là: chưa bắt đầu, đang thực hiện, hoàn thành, không thực hiện",
-                          "status must be one of not_started, in_progress, done, dropped")
+            found.problem("status", *bilingual("imp_progress_status"))
         days = self._days(found)
         _check_status(found, status)
         if found.problems:
             return found.refuse(result)
         key = (plan_id, texts["ref"], occurrence)
         if key in self.seen:
-            result.add(Problem(f"trùng nhiệm vụ và lần thực hiện với dòng {self.seen[key]}",
-                               f"same task and occurrence as row {self.seen[key]}", row=row_no))
+            result.add(Problem(*bilingual("imp_duplicate_task_row", first=self.seen[key]), row=row_no))
             return None
         self.seen[key] = row_no
         due = occs[occurrence].due
@@ -275,10 +270,8 @@ class _Sheet:
         occs = {o.occurrence: o for o in occurrences(task["start_period"], task["deadline_period"],
                                                      bool(task["recurring"]), task.get("due_in_year"))}
         if occurrence not in occs:
-            expected = "để trống (nhiệm vụ một lần)" if "" in occs else f"một năm từ {min(occs)} đến {max(occs)}"
-            found.problem("occurrence", f"lần thực hiện phải là {expected}",
-                          "must be blank (a one-off task)" if "" in occs else f"must be a year from {min(occs)} to "
-                                                                              f"{max(occs)}")
+            found.problem("occurrence", *(bilingual("imp_occurrence_one_off") if "" in occs
+                                          else bilingual("imp_occurrence_year", first=min(occs), last=max(occs))))
         return occurrence, occs
 
     def _days(self, found: RowCells) -> dict[str, date | None]:
@@ -292,11 +285,10 @@ class _Sheet:
             try:
                 days[role] = _day(text)
             except ValueError:
-                found.problem(role, "không phải ngày (YYYY-MM-DD hoặc DD/MM/YYYY)",
-                              "is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+                found.problem(role, *bilingual("imp_not_a_day"))
                 continue
             if days[role] > self.today:
-                found.problem(role, "ngày ở tương lai", "is a day in the future")
+                found.problem(role, *bilingual("imp_future_day"))
         return days
 
 
@@ -304,13 +296,11 @@ def _check_status(found: RowCells, status: str | None) -> None:
     """A done task has its completion day and only a done task has one; a dropped task says why."""
     texts = found.texts
     if status == "done" and not texts.get("completed_on"):
-        found.problem("completed_on", "nhiệm vụ hoàn thành cần ngày hoàn thành",
-                      "a done task needs the day it was done")
+        found.problem("completed_on", *bilingual("imp_done_needs_day"))
     if status not in (None, "done") and texts.get("completed_on"):
-        found.problem("completed_on", "chỉ nhiệm vụ hoàn thành mới có ngày hoàn thành",
-                      "only a done task has a completion day")
+        found.problem("completed_on", *bilingual("imp_day_only_when_done"))
     if status == "dropped" and not texts.get("note"):
-        found.problem("note", "ghi lý do không thực hiện", "say why the task was dropped")
+        found.problem("note", *bilingual("imp_dropped_needs_note"))
 
 
 def _day(text: str) -> date:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.domain.plain import formula_unsafe
+from indicators.i18n import bilingual
 
 from .table import LIMITS, FileRefused, Limits, Problem, Table, _find_header, _refuse_mojibake_header, check_header
 from .xlsx import _xlsx_table
@@ -42,22 +43,21 @@ def read_table(name: str, content: bytes, header_test, sheet: str | None = None,
     columns), which refuse the file at once, before the rest of it is read.
     """
     if not content:
-        raise FileRefused([Problem("tệp rỗng", "the file is empty")])
+        raise FileRefused([Problem(*bilingual("imp_file_empty"))])
     if len(content) > limits.max_bytes:
-        raise FileRefused([Problem(f"tệp lớn {len(content):,} byte, vượt giới hạn {limits.max_bytes:,} byte",
-                                   f"the file has {len(content):,} bytes, over the limit of {limits.max_bytes:,}")])
+        raise FileRefused([Problem(*bilingual("imp_file_too_big", size=f"{len(content):,}",
+                                             limit=f"{limits.max_bytes:,}"))])
     lower = name.lower()
     if lower.endswith(".xlsx") or lower.endswith(".xlsm"):
         return _xlsx_table(name, content, sheet, header_test, header_check, limits)
     elif lower.endswith(".csv") or lower.endswith(".txt"):
         if sheet:
-            raise FileRefused([Problem("tệp CSV không có trang tính", "a CSV file has no sheets")])
+            raise FileRefused([Problem(*bilingual("imp_csv_no_sheets"))])
         return _csv_table(name, content, header_test, limits, header_check)
     elif lower.endswith(".xls"):
-        raise FileRefused([Problem("tệp .xls (Excel 97–2003) không được nhận: lưu lại thành .xlsx hoặc CSV UTF-8",
-                                   "old .xls files are not accepted: save as .xlsx or CSV UTF-8")])
+        raise FileRefused([Problem(*bilingual("imp_old_xls"))])
     else:
-        raise FileRefused([Problem("chỉ nhận tệp .csv hoặc .xlsx", "only .csv and .xlsx files are accepted")])
+        raise FileRefused([Problem(*bilingual("imp_file_kind"))])
 
 
 def read_table_apart(name: str, content: bytes, header_test, sheet: str | None = None, limits: Limits = LIMITS,
@@ -78,10 +78,7 @@ def read_table_apart(name: str, content: bytes, header_test, sheet: str | None =
             return pool.submit(read_table, name, content, header_test, sheet, limits, header_check).result()
         except BrokenProcessPool:
             _replace_reading_process(pool)
-    raise FileRefused([Problem("không đọc được tệp: tiến trình đọc tệp Excel dừng giữa chừng (tệp quá lớn hoặc "
-                               "hỏng?); hãy thử lại hoặc lưu thành CSV UTF-8",
-                               "the file could not be read: the process reading Excel files stopped while reading "
-                               "it (too big for the memory, or damaged?); try again or save it as CSV UTF-8")])
+    raise FileRefused([Problem(*bilingual("imp_reader_died"))])
 
 
 _READER: ProcessPoolExecutor | None = None
@@ -116,32 +113,27 @@ def _csv_table(name: str, content: bytes, header_test, limits: Limits, header_ch
     # records as the parser sees them: a lone carriage return ends a line too (old Mac files), so it is counted
     lines = content.count(b"\n") + content.count(b"\r") - content.count(b"\r\n")
     if lines > limits.max_rows + limits.header_search_rows:
-        raise FileRefused([Problem(f"tệp có hơn {limits.max_rows:,} dòng", f"the file has more than "
-                                                                           f"{limits.max_rows:,} rows")])
+        raise FileRefused([Problem(*bilingual("imp_file_too_many_rows", rows=f"{limits.max_rows:,}"))])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = content[:exc.start].count(b"\n") + 1
         raise FileRefused([Problem(
-            "tệp không phải UTF-8 (có lẽ là Windows-1258 hoặc TCVN3): trong Excel chọn Lưu thành → "
-            "'CSV UTF-8 (Comma delimited)'",
-            "the file is not UTF-8 (probably Windows-1258 or TCVN3): in Excel, Save As → 'CSV UTF-8 (Comma delimited)'",
+            *bilingual("imp_not_utf8"),
             row=row, value=content[max(0, exc.start - 12):exc.start + 12].decode("latin-1"))]) from None
     if "\r" in text:  # one line ending for the parser, the cell counts and the row numbers alike
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        raise FileRefused([Problem("tệp chứa ký tự NUL (tệp nhị phân hoặc UTF-16?)",
-                                   "the file contains NUL characters (a binary or UTF-16 file?)")])
+        raise FileRefused([Problem(*bilingual("imp_nul"))])
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
     lengths = _field_counts(text, delimiter, limits)
     if not len(lengths) or not text.strip():
-        raise FileRefused([Problem("tệp không có dòng nào", "the file has no rows")])
+        raise FileRefused([Problem(*bilingual("imp_no_rows"))])
     too_wide = np.flatnonzero(lengths > limits.max_columns)
     if len(too_wide):
-        raise FileRefused([Problem(f"dòng có {lengths[too_wide[0]]} cột, vượt giới hạn {limits.max_columns}",
-                                   f"the row has {lengths[too_wide[0]]} columns, over the limit of "
-                                   f"{limits.max_columns}",
+        raise FileRefused([Problem(*bilingual("imp_row_too_wide", columns=lengths[too_wide[0]],
+                                             limit=limits.max_columns),
                                    row=int(too_wide[0]) + 1)])
     width = int(lengths.max())
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
@@ -177,8 +169,7 @@ def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
         if longest > limits.max_cell_chars:
             for number, line in enumerate(lines, start=1):
                 if any(len(cell) > limits.max_cell_chars for cell in line.split(delimiter)):
-                    raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                               f"a cell is longer than {limits.max_cell_chars:,} characters",
+                    raise FileRefused([Problem(*bilingual("imp_cell_too_long", chars=f"{limits.max_cell_chars:,}"),
                                                row=number)])
         return np.fromiter((line.count(delimiter) + 1 if line.strip("\r") else 0 for line in lines), dtype=np.int64,
                            count=len(lines))
@@ -190,10 +181,8 @@ def _field_counts(text: str, delimiter: str, limits: Limits) -> np.ndarray:
             counts.append(len(cells))
     except csv.Error as exc:
         long_cell = "field larger" in str(exc)
-        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự" if long_cell else f"dòng CSV hỏng "
-                                                                                                  f"({exc})",
-                                   f"a cell is longer than {limits.max_cell_chars:,} characters" if long_cell
-                                   else f"broken CSV line ({exc})", row=len(counts) + 1)]) from None
+        raise FileRefused([Problem(*(bilingual("imp_cell_too_long", chars=f"{limits.max_cell_chars:,}") if long_cell
+                                     else bilingual("imp_broken_csv_line", error=exc)), row=len(counts) + 1)]) from None
     finally:
         csv.field_size_limit(previous)
     return np.asarray(counts, dtype=np.int64)

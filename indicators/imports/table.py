@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.domain.text import control_characters, fold_ascii, nfc
+from indicators.i18n import bilingual, label
 
 Cell = Any  # str, int, float, datetime or None
 
@@ -46,9 +47,9 @@ class Problem:
     def where(self, lang: str = "en") -> str:
         parts = []
         if self.row is not None:
-            parts.append(f"{'dòng' if lang == 'vi' else 'row'} {self.row}")
+            parts.append(label("imp_at_row", lang, row=self.row))
         if self.column:
-            parts.append(f"{'cột' if lang == 'vi' else 'column'} {self.column}")
+            parts.append(label("imp_at_column", lang, column=self.column))
         return ", ".join(parts)
 
     def text(self, lang: str = "en") -> str:
@@ -56,6 +57,14 @@ class Problem:
         shown = "" if self.value is None else f" '{_clip(self.value)}'"
         where = self.where(lang)
         return f"{where}:{shown} {reason}" if where else f"{reason}"
+
+
+def exception_problem(key: str, exc: BaseException, **values: Any) -> Problem:
+    """A refusal whose ``{error}`` names what a parser raised: its kind in Vietnamese, its kind and its (English)
+    message in English."""
+    kind = type(exc).__name__
+    return Problem(label(key, "vi", error=kind, **values), label(key, "en", error=f"{kind}: {_clip(str(exc))}",
+                                                                **values))
 
 
 class FileRefused(ValueError):
@@ -125,7 +134,7 @@ def role_of(key: str, aliases: dict[str, set[str]]) -> str | None:
 
 def repeated_columns(table: "Table", roles: list[str | None]) -> list[Problem]:
     """A problem for every header cell whose role an earlier cell already has."""
-    return [Problem(f"cột '{table.header[i]}' lặp lại", f"column '{table.header[i]}' appears twice",
+    return [Problem(*bilingual("imp_column_repeated", header=table.header[i]),
                     row=table.header_row, column=table.column_name(i))
             for i, role in enumerate(roles) if role is not None and roles.index(role) != i]
 
@@ -138,7 +147,7 @@ def _find_header(first_rows: list[tuple[int, list[str]]], header_test, limits: L
     accepts, as it is or with each blank cell taking the text of the non-blank row above (merged cells)."""
     non_empty = [(n, cells) for n, cells in first_rows if any(c.strip() for c in cells)][:limits.header_search_rows]
     if not non_empty:
-        raise FileRefused([Problem("tệp không có dòng nào", "the file has no rows")])
+        raise FileRefused([Problem(*bilingual("imp_no_rows"))])
     previous: list[str] = []
     for row_no, own in non_empty:
         width = max(len(own), len(previous))
@@ -152,9 +161,7 @@ def _find_header(first_rows: list[tuple[int, list[str]]], header_test, limits: L
                 return row_no, header
         previous = own
     raise FileRefused([Problem(
-        f"không tìm thấy dòng tiêu đề trong {limits.header_search_rows} dòng đầu; tải mẫu trên trang Nhập số liệu",
-        f"no header row found in the first {limits.header_search_rows} rows; download the template from the import "
-        f"page",
+        *bilingual("imp_no_header", rows=limits.header_search_rows),
         row=non_empty[0][0], value=", ".join(non_empty[0][1][:8]))])
 
 
@@ -210,8 +217,7 @@ def control_problem(row: int, column: str, text: str, role: str | None = None) -
     if not found:
         return None
     names = ", ".join(found)
-    return Problem(f"ô chứa ký tự điều khiển ({names}): xoá chúng ở tệp gốc",
-                   f"the cell holds control characters ({names}): remove them in the original file",
+    return Problem(*bilingual("imp_control_characters", names=names),
                    row=row, column=column, value=text)
 
 
@@ -223,9 +229,7 @@ def cell_problems(row: int, column: str, text: str, role: str | None = None) -> 
 
 
 def mojibake_problem(row: int, column: str, text: str) -> Problem:
-    return Problem("chữ bị lỗi mã hoá (UTF-8 bị đọc thành Windows-1252): sửa lại ở tệp gốc",
-                   "garbled text (UTF-8 read as Windows-1252 and saved again): fix it in the original file",
-                   row=row, column=column, value=text)
+    return Problem(*bilingual("imp_mojibake"), row=row, column=column, value=text)
 
 
 def _clip(text: str, width: int = 60) -> str:
@@ -260,15 +264,15 @@ class RowCells:
         column = self.table.column_name(self.at[role]) if role in self.at else role
         self.problems.append(Problem(vi, en, row=self.row, column=column, value=self.texts.get(role)))
 
-    def check(self, required: tuple[str, ...], blank_reason: tuple[str, str] = ("ô bắt buộc để trống",
-                                                                               "a required cell is blank")) -> bool:
-        """Garbled text in any cell and blank required cells; True when the row has none."""
+    def check(self, required: tuple[str, ...], blank_reason: tuple[str, str] | None = None) -> bool:
+        """Garbled text in any cell and blank required cells (refused with ``blank_reason``, by default
+        "a required cell is blank"); True when the row has none."""
         for role, text in self.texts.items():
             if text:
                 self.problems += cell_problems(self.row, self.table.column_name(self.at[role]), text, role)
         for role in required:
             if not self.texts.get(role):
-                self.problem(role, *blank_reason)
+                self.problem(role, *(blank_reason or bilingual("imp_required_blank")))
         return not self.problems
 
     def refuse(self, result) -> None:
@@ -280,5 +284,5 @@ class RowCells:
 
 def unknown_headers(header: list[str], row: int, role: Callable[[str], str | None]) -> list[Problem]:
     """A refusal for every header cell that names no column of a layout (``role`` gives a folded cell's role)."""
-    return [Problem(f"cột không được nhận: '{text}'", f"unknown column '{text}'", row=row, column=column_letter(i))
+    return [Problem(*bilingual("imp_unknown_column", header=text), row=row, column=column_letter(i))
             for i, text in enumerate(header) if header_key(text) and role(header_key(text)) is None]

@@ -23,6 +23,7 @@ from indicators.domain.periods import PeriodError, parse_period
 from indicators.domain.rules import target_problems
 from indicators.domain.text import fold_ascii
 from indicators.domain.values import ValueProblem, parse_number
+from indicators.i18n import bilingual, label
 from indicators.services.auth import User, require
 from indicators.services.templates import EXAMPLE_SOURCE
 
@@ -58,7 +59,7 @@ class TargetsLayout:
                        context.registry, table, {role: roles.index(role) for role in TARGET_ALIASES if role in roles})
         records = [record for row_no, cells in table.rows if (record := sheet.row(row_no, cells, result))]
         if not records and result.ok:
-            result.add(Problem("tệp không có dòng mục tiêu nào", "the file has no target rows", row=table.header_row))
+            result.add(Problem(*bilingual("imp_no_target_rows"), row=table.header_row))
         if not result.ok:
             return
         result.diff = _compare(store, pd.DataFrame.from_records(records), result)
@@ -67,8 +68,7 @@ class TargetsLayout:
     def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
         counts = result.counts
         if counts["change"] and not replace:
-            raise ImportRefused(f"{counts['change']} mục tiêu sẽ thay đổi: chọn 'thay thế' để ghi đè",
-                                f"{counts['change']} targets would change: choose 'replace' to overwrite them")
+            raise ImportRefused(*bilingual("imp_targets_would_change", count=counts["change"]))
         to_write = result.diff[result.diff.status != "unchanged"]
         if not len(to_write):
             return CommitResult(None, 0, 0, counts["unchanged"])
@@ -88,12 +88,11 @@ class TargetsLayout:
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         entries = tx.target_entries(batch_id)
-        refuse_if_changed_later(tx.later_target_batches(batch_id), "các mục tiêu này", "these targets")
+        refuse_if_changed_later(tx.later_target_batches(batch_id), *bilingual("imp_these_targets"))
         for action, target_id, old_row in entries:
             if action == "insert_plan":
                 if tx.plan_target_count(target_id):
-                    raise ConflictError(f"kế hoạch {target_id} còn mục tiêu của lần nhập khác",
-                                        f"plan {target_id} still has targets of another batch")
+                    raise ConflictError(*bilingual("imp_plan_has_other_targets", plan=target_id))
                 tx.delete_imported_plan(target_id)
             elif action == "insert":
                 tx.delete_target(target_id)
@@ -110,13 +109,13 @@ LAYOUT = TargetsLayout()
 def _check_header(table: Table, roles: list[str | None], result: Preview) -> None:
     for index, (header, role) in enumerate(zip(table.header, roles)):
         if header_key(header) and role is None:
-            result.add(Problem(f"cột không được nhận: '{header}'", f"unknown column '{header}'",
+            result.add(Problem(*bilingual("imp_unknown_column", header=header),
                                row=table.header_row, column=column_letter(index)))
     for problem in repeated_columns(table, roles):
         result.add(problem)
     for role in TARGET_REQUIRED:
         if role not in roles:
-            result.add(Problem(f"thiếu cột '{role}'", f"the column '{role}' is missing", row=table.header_row))
+            result.add(Problem(*bilingual("imp_missing_column", role=role), row=table.header_row))
 
 
 class _Sheet:
@@ -135,14 +134,12 @@ class _Sheet:
         if found.blank:
             return None
         if any(cell_text(c) for c in cells[len(self.table.header):]):
-            result.add(Problem("dòng có ô ngoài các cột tiêu đề", "the row has cells beyond the header's columns",
-                               row=row_no))
+            result.add(Problem(*bilingual("imp_cells_beyond_header"), row=row_no))
             return None
         texts = found.texts
         found.check(TARGET_REQUIRED)
         if texts.get("source") == EXAMPLE_SOURCE:
-            found.problem("source", "đây là dòng ví dụ của mẫu: xoá dòng này",
-                          "this is the template's example row: delete it")
+            found.problem("source", *bilingual("imp_example_row"))
         province = None
         if not found.problems:
             indicator, comparator, periods, numbers, issued_on = self._cells(texts, cells, found.problem)
@@ -157,8 +154,7 @@ class _Sheet:
             return found.refuse(result)
         key = (plan_id, indicator["code"], deadline.text)
         if key in self.seen:
-            result.add(Problem(f"trùng kế hoạch, chỉ tiêu và hạn chót với dòng {self.seen[key]}",
-                               f"same plan, indicator and deadline as row {self.seen[key]}", row=row_no))
+            result.add(Problem(*bilingual("imp_duplicate_target_row", first=self.seen[key]), row=row_no))
             return None
         self.seen[key] = row_no
         return {
@@ -176,15 +172,15 @@ class _Sheet:
         try:
             province = self.registry.resolve(texts["province"], day)
         except LookupError:
-            found.problem("province", f"không phải tỉnh có hiệu lực ngày ban hành {day:%d/%m/%Y}",
-                          f"is not a province valid on the plan's issue date {day}")
+            found.problem("province", label("imp_province_not_on_issue_date", "vi", day=f"{day:%d/%m/%Y}"),
+                          label("imp_province_not_on_issue_date", "en", day=day))
             return None
         expected = (self.plans[plan_id]["province_code"], self.plans[plan_id]["province_valid_from"]) \
             if plan_id in self.plans else self.new_plans[plan_id]["province"]
         if expected is None:
             self.new_plans[plan_id]["province"] = province
         elif tuple(expected) != province:
-            found.problem("province", "khác tỉnh của kế hoạch", "differs from the plan's province")
+            found.problem("province", *bilingual("imp_not_plan_province"))
         return province
 
     @staticmethod
@@ -194,27 +190,24 @@ class _Sheet:
         for role, vi, en in target_problems(indicator, comparator, numbers, start, periods["deadline"]):
             found.problem(role, vi, en)
         if ("baseline_period" in periods) != ("baseline_value" in numbers):
-            found.problem("baseline_value", "kỳ gốc và giá trị gốc đi cùng nhau",
-                          "baseline_period and baseline_value go together")
+            found.problem("baseline_value", *bilingual("imp_baseline_together"))
 
     def _cells(self, texts: dict[str, str], cells: list, problem) -> tuple:
         """The row's indicator, comparator, periods, numbers and issue date, each problem reported."""
         indicator = self.catalogue.get(texts["indicator"])
         if indicator is None:
-            problem("indicator", "không phải mã chỉ tiêu đã biết", "is not a known indicator code")
+            problem("indicator", *bilingual("imp_unknown_indicator_code"))
         comparator = COMPARATORS.get(texts["comparator"].replace(" ", "").lower()) or COMPARATORS.get(
             header_key(texts["comparator"]))
         if comparator is None:
-            problem("comparator", "phép so sánh phải là >=, >, <=, <, between hoặc rank<=",
-                    "the comparator must be >=, >, <=, <, between or rank<=")
+            problem("comparator", *bilingual("imp_comparator"))
         periods = {}
         for role in ("deadline", "start", "baseline_period"):
             if texts.get(role):
                 try:
                     periods[role] = parse_period(texts[role].upper(), allow_span=role == "baseline_period")
                 except PeriodError:
-                    problem(role, "không phải kỳ (2025, 2025-H1, 2025-Q3, 2025-05)",
-                            "is not a period (2025, 2025-H1, 2025-Q3, 2025-05)")
+                    problem(role, *bilingual("imp_target_not_period"))
         numbers = {}
         unit = indicator["unit"] if indicator else "point"
         for role in ("value", "value_high", "baseline_value"):
@@ -227,8 +220,7 @@ class _Sheet:
         if texts.get("issued_on"):
             issued_on = _date(cells[self.at["issued_on"]])
             if issued_on is None:
-                problem("issued_on", "không phải ngày (2026-03-15 hoặc 15/03/2026)", "is not a date (2026-03-15 or "
-                                                                                     "15/03/2026)")
+                problem("issued_on", *bilingual("imp_issued_not_date"))
         return indicator, comparator, periods, numbers, issued_on
 
     def _plan(self, texts: dict[str, str], issued_on: date | None, problem) -> tuple[str | None, date | None]:
@@ -240,8 +232,7 @@ class _Sheet:
         plan = self.new_plans.get(plan_id)
         if plan is None:
             if not texts.get("plan_title") or issued_on is None:
-                problem("plan", "kế hoạch mới: cần điền plan_title và issued_on", "a new plan: fill plan_title and "
-                                                                                  "issued_on")
+                problem("plan", *bilingual("imp_new_plan_fields"))
                 return None, None
             plan = {"id": plan_id, "number": texts["plan"], "title": texts["plan_title"], "issued_on": issued_on,
                     "province": None}
@@ -262,9 +253,7 @@ def _compare(store: Store, frame: pd.DataFrame, result: Preview) -> pd.DataFrame
         shown_rows.append(_row_json(store.target_row(r.old_id), keep_id=False))
         same = shown_rows[-1] == _row_json(r._asdict(), keep_id=False)
         if r.origin == "reference" and not same:
-            result.add(Problem(f"mục tiêu {r.old_id} thuộc kế hoạch đã rà soát (data/plans): sửa trong tệp đó",
-                               f"target {r.old_id} belongs to a reviewed plan (data/plans): change it there",
-                               row=int(r.row)))
+            result.add(Problem(*bilingual("imp_reviewed_target", target=r.old_id), row=int(r.row)))
         statuses.append("unchanged" if same else "change")
     diff["status"] = statuses
     diff["old_row"] = shown_rows  # the stored target as the preview showed it: a commit refuses if it changed
@@ -275,8 +264,7 @@ def _compare(store: Store, frame: pd.DataFrame, result: Preview) -> pd.DataFrame
 def _insert_plan(tx: Session, plan: dict[str, Any], to_write: pd.DataFrame, file_name: str, batch_id: int,
                  acting: User, now: datetime) -> None:
     if tx.plan_exists(plan["id"]):
-        raise ConflictError(f"kế hoạch {plan['id']} vừa được tạo bởi lần nhập khác",
-                            f"plan {plan['id']} was just created by another import")
+        raise ConflictError(*bilingual("imp_plan_created_meanwhile", plan=plan["id"]))
     rows = to_write[to_write.plan_id == plan["id"]]
     tx.insert_plan({"id": plan["id"], "number": plan["number"], "doc_type": _doc_type(plan["number"]),
                     "issuer": "UBND tỉnh/thành phố", "province_code": plan["province"][0],
@@ -291,16 +279,13 @@ def _write_target(tx: Session, r: dict[str, Any], batch_id: int, acting: User, n
     values = {c: _value(r[c]) for c in TARGET_COLUMNS}
     if r["status"] == "insert":
         if tx.target_row(r["id"]) is not None:
-            raise ConflictError("mục tiêu vừa được thêm bởi lần nhập khác: xem trước lại",
-                                "the target was just added by another import: preview again")
+            raise ConflictError(*bilingual("imp_target_added_meanwhile"))
         tx.insert_target(values, batch_id)
         tx.log_target(batch_id, "insert", r["id"], None, new, acting.name, now)
         return
     old = tx.target_row(r["id"])
     if _row_json(old, keep_id=False) != r["old_row"]:
-        raise ConflictError(f"mục tiêu {r['id']} đã thay đổi từ lúc bạn xem trước: không ghi gì, hãy xem "
-                            "trước lại", f"target {r['id']} changed since your preview: nothing was "
-                            "written; preview the file again")
+        raise ConflictError(*bilingual("imp_target_changed_since_preview", target=r["id"]))
     old_json = json.dumps({"row": json.loads(_row_json(old)), "batch_id": old["batch_id"]})
     tx.update_target(r["id"], values, batch_id)
     tx.log_target(batch_id, "replace", r["id"], old_json, new, acting.name, now)

@@ -29,6 +29,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from indicators.i18n import bilingual, label
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import ConflictError, Session, Store
@@ -78,17 +79,15 @@ class UnitIndexLayout:
             result.add(problem)
         for role in (*REQUIRED, "points"):
             if role not in roles:
-                result.add(Problem(f"thiếu cột '{role}'", f"the column '{role}' is missing", row=table.header_row))
+                result.add(Problem(*bilingual("imp_missing_column", role=role), row=table.header_row))
         if len(table.row_numbers) > LIMITS.max_rows:   # the readers refuse such a file; never checked row by row
-            result.add(Problem(f"tệp có hơn {LIMITS.max_rows:,} dòng", f"the file has more than {LIMITS.max_rows:,} "
-                                                                       f"rows", row=table.header_row))
+            result.add(Problem(*bilingual("imp_file_too_many_rows", rows=f"{LIMITS.max_rows:,}"), row=table.header_row))
         if not result.ok:
             return
         sheet = Sheet(store, context, table, {r: roles.index(r) for r in INDEX_ALIASES if r in roles})
         sheet.read(result)
         if not sheet.scores and not sheet.defined and result.ok:
-            result.add(Problem("tệp không có dòng điểm hay tiêu chí nào", "the file has no score or criterion rows",
-                               row=table.header_row))
+            result.add(Problem(*bilingual("imp_no_score_rows"), row=table.header_row))
         frame = frame_of(sheet.scores, COLUMNS)
         payload = {"criteria": sheet.new_criteria(), "named": frame_of(sheet.named, NAMED),
                    "columns": sheet.columns}
@@ -98,8 +97,8 @@ class UnitIndexLayout:
             return
         sheet.check_leaves(result)
         for row, _period, locked, by, at in store.locked_rows(frame):
-            result.add(Problem(f"năm {locked} đã khoá ({by}, {at:%d/%m/%Y})",
-                               f"the year {locked} is locked ({by}, {at:%Y-%m-%d})", row=row))
+            result.add(Problem(label("imp_year_locked", "vi", year=locked, by=by, at=f"{at:%d/%m/%Y}"),
+                               label("imp_year_locked", "en", year=locked, by=by, at=f"{at:%Y-%m-%d}"), row=row))
         if not result.ok:
             return
         result.version = store.data_version()
@@ -112,8 +111,7 @@ class UnitIndexLayout:
     def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
         counts = result.counts
         if counts["change"] and not replace:
-            raise ImportRefused(f"{counts['change']} điểm sẽ thay điểm đã có: chọn 'thay thế' để ghi đè",
-                                f"{counts['change']} scores would change stored ones: choose 'replace'")
+            raise ImportRefused(*bilingual("imp_scores_would_change", count=counts["change"]))
         now = _now()
         criteria_only = bool(result.payload.get("criteria_only"))
         with store.transaction() as tx:
@@ -125,8 +123,7 @@ class UnitIndexLayout:
                 fresh = _compare(tx, result.diff.drop(columns=["status", "old_points", "old_note", "old_batch_id"]))
                 if not fresh.status.equals(result.diff.status) or not np.allclose(
                         fresh.old_points.fillna(-1).to_numpy(float), result.diff.old_points.fillna(-1).to_numpy(float)):
-                    raise ConflictError("điểm đã thay đổi từ lúc xem trước: xem trước lại",
-                                        "the scores changed since the preview: preview again")
+                    raise ConflictError(*bilingual("imp_scores_changed_since_preview"))
             to_write = result.diff[result.diff.status != "unchanged"]
             if criteria_only:
                 to_write = to_write.iloc[0:0]
@@ -145,7 +142,7 @@ class UnitIndexLayout:
                             int((to_write.status == "change").sum()), counts["unchanged"])
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        refuse_if_changed_later(tx.later_score_batches(batch_id), "các điểm này", "these scores")
+        refuse_if_changed_later(tx.later_score_batches(batch_id), *bilingual("imp_these_scores"))
         return tx.undo_scores(batch_id, acting.name, now)
 
 
@@ -172,10 +169,9 @@ def _beyond_reporter(acting: User, scores: pd.DataFrame, payload: dict) -> list[
     criterion count as much as scored ones."""
     columns = payload["columns"]
     if acting.unit is None:
-        return [Problem("tài khoản báo cáo viên chưa gắn với đơn vị nào", "the reporter has no unit")]
-    problems = [Problem(f"tiêu chí {r.code} chưa có: chỉ chuyên viên hoặc quản trị mới định nghĩa tiêu chí",
-                        f"criterion {r.code} does not exist: only analysts and admins define criteria",
-                        row=r.row, column=columns.get("criterion"), value=r.code)
+        return [Problem(*bilingual("imp_reporter_without_unit"))]
+    problems = [Problem(*bilingual("imp_reporter_new_criterion", code=r.code), row=r.row,
+                        column=columns.get("criterion"), value=r.code)
                 for r in payload["criteria"].itertuples()]
     rows = pd.concat([scores[NAMED], payload["named"]], ignore_index=True)
     starts = [pd.Timestamp(d).date() for d in rows.province_valid_from]
@@ -185,12 +181,10 @@ def _beyond_reporter(acting: User, scores: pd.DataFrame, payload: dict) -> list[
     appraised = rows.stage.to_numpy(object) != "self"
     for r, is_other in zip(rows[other | appraised].itertuples(), other[other | appraised]):
         if is_other:
-            problems.append(Problem(f"báo cáo viên chỉ tự đánh giá đơn vị mình ({own[2]})",
-                                    f"a reporter assesses only its own unit ({own[2]})", row=r.row,
+            problems.append(Problem(*bilingual("imp_reporter_own_assessment", unit=own[2]), row=r.row,
                                     column=columns.get("unit"), value=r.unit_code))
         else:
-            problems.append(Problem("chỉ Sở Nội vụ (chuyên viên) mới nhập điểm thẩm định",
-                                    "only the province's analysts enter the appraised score", row=r.row,
+            problems.append(Problem(*bilingual("imp_reporter_appraised"), row=r.row,
                                     column=columns.get("stage"), value=r.stage))
     return sorted(problems, key=lambda p: p.row or 0)
 
@@ -199,8 +193,10 @@ def _raise_first(problems: list[Problem]) -> None:
     """The refusal of a commit: the first problem with its row and column, and how many more there are."""
     if problems:
         first, more = problems[0], len(problems) - 1
-        raise PermissionDenied(f"{first.where('vi')}: {first.vi}" + (f" (và {more} dòng khác)" if more else ""),
-                               f"{first.where('en')}: {first.en}" + (f" (and {more} more)" if more else ""))
+        vi, en = f"{first.where('vi')}: {first.vi}", f"{first.where('en')}: {first.en}"
+        if more:
+            vi, en = label("imp_and_more", "vi", text=vi, more=more), label("imp_and_more", "en", text=en, more=more)
+        raise PermissionDenied(vi, en)
 
 
 def _compare(store, frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from indicators.domain.text import fold_ascii, nfc
 from indicators.domain.units import COMMUNE_KINDS
 from indicators.domain.values import ValueProblem, parse_number
+from indicators.i18n import bilingual
 
 from ..storage import Store
 from .base import Context, Preview
@@ -60,6 +61,12 @@ class Sheet:
         self._codes = _Memo(lambda text: bool(CODE.match(text)))
         self._numbers = _Memo(_number)
         self._periods = _Memo(lambda year: (date(year, 1, 1), date(year, 12, 31)))
+        # the refusals' texts, each formatted once (per distinct value): a file of refusals repeats a few
+        self._reasons = {"blank": bilingual("imp_required_blank"), "stage": bilingual("imp_stage"),
+                         "criterion": bilingual("imp_criterion_code"), "year": bilingual("imp_year"),
+                         "criterion_name": bilingual("imp_new_criterion")}
+        self._not_in_year = _Memo(lambda year: bilingual("imp_province_not_in_year", year=year))
+        self._points_range = _Memo(lambda most: bilingual("imp_points_range", most=f"{most:g}"))
 
     def read(self, result: Preview) -> None:
         """Every row, in the file's order (its problems come in that order), through the columns' texts."""
@@ -92,7 +99,7 @@ class Sheet:
                 result.add(mojibake_problem(row_no, self.columns[role], texts[role]))
         for role in REQUIRED:
             if not texts[role]:
-                result.add(Problem("ô bắt buộc để trống", "a required cell is blank", row=row_no,
+                result.add(Problem(*self._reasons["blank"], row=row_no,
                                    column=self.columns[role], value=""))
 
     def _row(self, row_no: int, cells: list[str], result: Preview) -> None:
@@ -108,10 +115,9 @@ class Sheet:
             problems.append(("unit", *unit_problem))
         stage = self._stages[stage_text]
         if stage is None:
-            problems.append(("stage", "giai đoạn phải là: tự đánh giá, thẩm định", "stage must be self or appraised"))
+            problems.append(("stage", *self._reasons["stage"]))
         if not self._codes[code]:
-            problems.append(("criterion", "mã tiêu chí dạng 1, 1.2, 1.2.3",
-                             "a criterion code looks like 1, 1.2, 1.2.3"))
+            problems.append(("criterion", *self._reasons["criterion"]))
         points, bad = self._numbers[points_text] if points_text else (None, None)
         if bad:
             problems.append(("points", bad.vi, bad.en))
@@ -120,8 +126,7 @@ class Sheet:
         key = (province[0], province[1], year, unit[2], code)
         definition = self._definition(key, name, max_text, row_no, problems)
         if definition is not None and points is not None and not 0 <= points <= definition[1]:
-            problems.append(("points", f"điểm phải từ 0 đến {definition[1]:g}",
-                             f"points must be between 0 and {definition[1]:g}"))
+            problems.append(("points", *self._points_range[definition[1]]))
         if problems or definition is None:
             return self._refuse(row_no, cells, problems, result)
         if points is None:      # a row that only names a criterion (an area, whose points are its criteria's)
@@ -129,8 +134,7 @@ class Sheet:
             return None
         score_key = (province, unit[0], year, stage, code)
         if score_key in self.seen:
-            result.add(Problem(f"trùng đơn vị, năm, giai đoạn và tiêu chí với dòng {self.seen[score_key]}",
-                               f"same unit, year, stage and criterion as row {self.seen[score_key]}", row=row_no))
+            result.add(Problem(*bilingual("imp_duplicate_score_row", first=self.seen[score_key]), row=row_no))
             return None
         self.seen[score_key] = row_no
         self.scores.append((row_no, province[0], province[1], unit[0], unit[1], year, stage, unit[2], code, points,
@@ -141,13 +145,11 @@ class Sheet:
         """The row's year and its province as meant in that year (None where refused, the reason in problems)."""
         year = self._years[cells[2]]
         if year is None:
-            problems.append(("year", "năm phải là 4 chữ số, không ở tương lai",
-                             "the year must be four digits, not in the future"))
+            problems.append(("year", *self._reasons["year"]))
             return None, None
         province = self._provinces[cells[0], year]
         if province is None:
-            problems.append(("province", f"không phải tỉnh có hiệu lực trong năm {year}",
-                             f"is not a province valid in {year}"))
+            problems.append(("province", *self._not_in_year[year]))
         return year, province
 
     def _refuse(self, row_no: int, cells: list[str], problems: list[tuple[str, str, str]], result: Preview) -> None:
@@ -166,11 +168,10 @@ class Sheet:
         """(code, name, scope) of the unit, or the reason it cannot be taken."""
         unit = self.units.get((province[0], province[1], text))
         if unit is None:
-            return None, (f"không phải mã đơn vị của tỉnh {province[0]}",
-                          f"is not a unit code of province {province[0]}")
+            return None, bilingual("imp_not_unit_code", province=province[0])
         code, name, kind, start, end = unit
         if not ((start is None or start <= date(year, 12, 31)) and (end is None or end >= date(year, 1, 1))):
-            return None, (f"đơn vị không có hiệu lực trong năm {year}", f"the unit was not valid in {year}")
+            return None, bilingual("imp_unit_not_valid_in_year", year=year)
         return (code, name, "commune" if kind in (*COMMUNE_KINDS, "township", "district") else "department"), None
 
     def _definition(self, key: tuple, name: str, max_text: str, row_no: int, problems: list) -> tuple | None:
@@ -183,14 +184,13 @@ class Sheet:
         known = self.stored.get(key) or (self.defined[key][:2] if key in self.defined else None)
         if known is None:
             if not name or given_max is None or given_max <= 0:
-                problems.append(("criterion_name", "tiêu chí mới: cần tên tiêu chí và điểm tối đa (> 0)",
-                                 "a new criterion needs its name and maximum points (> 0)"))
+                problems.append(("criterion_name", *self._reasons["criterion_name"]))
                 return None
             self.defined[key] = (name, given_max, row_no)
             return name, given_max
         if (name and name != known[0]) or (given_max is not None and given_max != known[1]):
-            problems.append(("criterion_name", f"khác tiêu chí đã có: {known[0]} (tối đa {known[1]:g})",
-                             f"differs from the criterion as defined: {known[0]} (max {known[1]:g})"))
+            problems.append(("criterion_name", *bilingual("imp_criterion_differs", name=known[0],
+                                                          most=f"{known[1]:g}")))
             return None
         return known
 
@@ -203,8 +203,7 @@ class Sheet:
             parents.update((*key[:4], ".".join(parts[:n])) for n in range(1, len(parts)))
         for score in self.scores:
             if (score[1], score[2], score[5], score[7], score[8]) in parents:
-                result.add(Problem(f"tiêu chí {score[8]} có tiêu chí con: chấm điểm ở tiêu chí con",
-                                   f"criterion {score[8]} has sub-criteria: points go on them", row=score[0]))
+                result.add(Problem(*bilingual("imp_criterion_has_children", code=score[8]), row=score[0]))
 
     def new_criteria(self) -> pd.DataFrame:
         return pd.DataFrame([(*k, v[0], v[1], v[2]) for k, v in self.defined.items()], columns=CRITERIA)

@@ -22,6 +22,7 @@ import pandas as pd
 from indicators.domain.registry import Registry
 from indicators.domain.text import nfc
 from indicators.domain.units import COMMUNE_KINDS, DEPARTMENT_KINDS
+from indicators.i18n import bilingual
 from indicators.services.auth import User, require
 
 from ..storage import ConflictError, Session, Store
@@ -68,7 +69,7 @@ class UnitsLayout:
             result.add(problem)
         for role in ("province", "code", "name", "kind", "source"):
             if role not in roles:
-                result.add(Problem(f"thiếu cột '{role}'", f"the column '{role}' is missing", row=table.header_row))
+                result.add(Problem(*bilingual("imp_missing_column", role=role), row=table.header_row))
         if not result.ok:
             return
         at = {r: roles.index(r) for r in UNIT_ALIASES if r in roles and r != "info"}
@@ -83,8 +84,7 @@ class UnitsLayout:
                 continue
             key = (record["province_code"], record["province_valid_from"], record["code"])
             if key in seen:
-                result.add(Problem(f"trùng đơn vị với dòng {seen[key]}", f"the same unit as row {seen[key]}",
-                                   row=row_no))
+                result.add(Problem(*bilingual("imp_duplicate_unit", first=seen[key]), row=row_no))
                 continue
             seen[key] = row_no
             records.append(record)
@@ -99,7 +99,7 @@ class UnitsLayout:
             record["status"] = _status(record, old, result)
         _refuse_circular_successors(records, units, result)
         if not records and result.ok:
-            result.add(Problem("tệp không có dòng đơn vị nào", "the file has no unit rows", row=table.header_row))
+            result.add(Problem(*bilingual("imp_no_unit_rows"), row=table.header_row))
         if result.ok:
             result.version = store.data_version()
             result.diff = pd.DataFrame.from_records(records)
@@ -107,8 +107,7 @@ class UnitsLayout:
     def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
         counts = result.counts
         if counts["change"] and not replace:
-            raise ImportRefused(f"{counts['change']} đơn vị sẽ thay đổi: chọn 'thay thế' để ghi đè",
-                                f"{counts['change']} units would change: choose 'replace'")
+            raise ImportRefused(*bilingual("imp_units_would_change", count=counts["change"]))
         to_write = result.diff[result.diff.status != "unchanged"]
         if not len(to_write):
             return CommitResult(None, 0, 0, counts["unchanged"])
@@ -116,8 +115,7 @@ class UnitsLayout:
         with store.transaction() as tx:
             acting = require(tx, user, "analyst")
             if tx.data_version() != result.version:
-                raise ConflictError("cơ sở dữ liệu đã thay đổi từ lúc xem trước: xem trước lại",
-                                    "the database changed since the preview: preview again")
+                raise ConflictError(*bilingual("imp_database_changed_since_preview"))
             batch_id = tx.insert_batch(
                 source=f"units {result.file_name}", source_kind=channel, file_name=result.file_name,
                 file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
@@ -133,7 +131,7 @@ class UnitsLayout:
                             int((to_write.status == "change").sum()), counts["unchanged"])
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
-        refuse_if_changed_later(tx.later_unit_batches(batch_id), "các đơn vị này", "these units")
+        refuse_if_changed_later(tx.later_unit_batches(batch_id), *bilingual("imp_these_units"))
         entries = tx.unit_entries(batch_id)
         for _action, province_code, valid_from, code, old_row in entries:
             key = (province_code, pd.Timestamp(valid_from).date(), code)
@@ -167,27 +165,27 @@ def _row(row_no: int, cells: list, at: dict[str, int], table: Table, context: Co
     texts, problem, problems = cells_.texts, cells_.problem, cells_.problems
     cells_.check(("province", "code", "name", "kind"))
     if not texts.get("source"):
-        problem("source", "cần văn bản căn cứ của thay đổi", "the change needs its legal source")
+        problem("source", *bilingual("imp_unit_needs_source"))
     days = _days(cells_)
     if texts.get("kind") and texts["kind"] not in KINDS:
-        problem("kind", f"loại phải là một trong: {', '.join(KINDS)}", f"kind must be one of {', '.join(KINDS)}")
+        problem("kind", *bilingual("imp_unit_kind", kinds=", ".join(KINDS)))
     if texts.get("code") and not re.fullmatch(r"[0-9A-Z][0-9A-Z-]{0,31}", texts["code"]):
-        problem("code", "mã: chữ hoa, số và '-'", "a code is capitals, digits and '-'")
+        problem("code", *bilingual("imp_unit_code"))
     if problems:
         return cells_.refuse(result)
     if days.get("valid_from") and days.get("valid_to") and days["valid_to"] < days["valid_from"]:
-        problem("valid_to", "kết thúc trước khi bắt đầu", "ends before it starts")
+        problem("valid_to", *bilingual("imp_ends_before_start"))
     registry = context.registry
     try:
         province = _province(registry, texts["province"], days, context.today)
     except LookupError:
-        problem("province", "không phải tỉnh có hiệu lực vào ngày đó", "is not a province valid on that day")
+        problem("province", *bilingual("imp_province_not_on_day"))
         return cells_.refuse(result)
     era = next(e for e in registry.eras(province[0]) if e.valid_from == province[1])
     for role in ("valid_from", "valid_to"):
         day = days.get(role)
         if day and (day < era.valid_from or (era.valid_to and day > era.valid_to)):
-            problem(role, "ngoài thời gian hiệu lực của tỉnh", "outside the province record's validity")
+            problem(role, *bilingual("imp_outside_province_validity"))
     if problems:
         return cells_.refuse(result)
     return {"row": row_no, "province_code": province[0], "province_valid_from": province[1], "code": texts["code"],
@@ -204,7 +202,7 @@ def _days(cells: RowCells) -> dict[str, date | None]:
         try:
             days[role] = date.fromisoformat(text[:10]) if text else None
         except ValueError:
-            cells.problem(role, "không phải ngày (YYYY-MM-DD)", "is not a date (YYYY-MM-DD)")
+            cells.problem(role, *bilingual("imp_not_iso_date"))
     return days
 
 
@@ -224,7 +222,7 @@ def _successor(record: dict, code: str, known: set, result: Preview) -> list[tup
     """The successor as (code, province record day): in the same record, or in the record that succeeded it."""
     same = (record["province_code"], record["province_valid_from"], code)
     if code == record["code"]:
-        result.add(Problem("đơn vị không thể kế thừa chính nó", "a unit cannot succeed itself", row=record["row"],
+        result.add(Problem(*bilingual("imp_unit_succeeds_itself"), row=record["row"],
                            column="successor_code", value=code))
         return []
     if same in known:
@@ -232,7 +230,7 @@ def _successor(record: dict, code: str, known: set, result: Preview) -> list[tup
     later = [k for k in known if k[2] == code and k[1] > record["province_valid_from"]]
     if later:
         return [(code, min(later, key=lambda k: k[1])[1].isoformat())]
-    result.add(Problem(f"không có đơn vị kế thừa {code}", f"there is no successor unit {code}", row=record["row"],
+    result.add(Problem(*bilingual("imp_no_successor_unit", code=code), row=record["row"],
                        column="successor_code", value=code))
     return []
 
@@ -264,7 +262,7 @@ def _refuse_circular_successors(records: list[dict], units: pd.DataFrame, result
             nxt = step[0]
             if nxt == start:
                 circle = " → ".join(n[2] for n in [*path, start])
-                result.add(Problem(f"kế thừa vòng tròn: {circle}", f"circular succession: {circle}", row=row,
+                result.add(Problem(*bilingual("imp_circular_succession", circle=circle), row=row,
                                    column="successor_code", value=start[2]))
                 break
             if nxt in path:
@@ -282,8 +280,7 @@ def _status(record: dict, old, result: Preview) -> str:
             and [s.split("@")[0] for s in str(old.successor_keys or "").split(";") if s]
             == [c for c, _ in record["successors"]])
     if not same and old.origin == "reference":
-        result.add(Problem("đơn vị này đi kèm bảng điều khiển (data/units): sửa ở đó rồi build lại",
-                           "this unit is shipped in data/units: change it there and rebuild", row=record["row"]))
+        result.add(Problem(*bilingual("imp_shipped_unit"), row=record["row"]))
     return "unchanged" if same else "change"
 
 

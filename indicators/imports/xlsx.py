@@ -6,10 +6,13 @@ row through openpyxl (over ``defusedxml``)."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
+
+from indicators.i18n import N_, bilingual, label
 
 from .table import (
     Cell,
@@ -17,12 +20,12 @@ from .table import (
     Limits,
     Problem,
     Table,
-    _clip,
     _find_header,
     _refuse_mojibake_header,
     _text,
     check_header,
     column_letter,
+    exception_problem,
 )
 from .xlsx_parts import Scan, check_zip, scan_sheet, workbook_outline
 
@@ -72,21 +75,18 @@ def _opened(content: bytes, data_only: bool):
     except FileRefused:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise FileRefused([Problem(f"không đọc được tệp Excel ({type(exc).__name__})",
-                                   f"the Excel file cannot be read ({type(exc).__name__}: {_clip(str(exc))})")]
-                          ) from None
+        raise FileRefused([exception_problem(N_("imp_excel_unreadable"), exc)]) from None
 
 
 def _sheet_named(names: list[str], sheet: str | None) -> str:
     """The sheet asked for (the first one when none is): refused when the workbook has no such sheet."""
     if not names:
-        raise FileRefused([Problem("tệp Excel không có trang tính nào", "the Excel file has no sheets")])
+        raise FileRefused([Problem(*bilingual("imp_excel_no_sheets"))])
     if sheet is None:
         return names[0]
     if sheet in names:
         return sheet
-    raise FileRefused([Problem(f"không có trang tính '{sheet}' (có: {', '.join(names)})",
-                               f"there is no sheet '{sheet}' (there are: {', '.join(names)})")])
+    raise FileRefused([Problem(*bilingual("imp_no_such_sheet", sheet=sheet, sheets=", ".join(names)))])
 
 
 def _check_scan(scan: Scan, limits: Limits) -> None:
@@ -95,17 +95,12 @@ def _check_scan(scan: Scan, limits: Limits) -> None:
         row_no, letters, value = scan.error_cell
         raise FileRefused([_error_problem(value, row_no, letters)])
     if scan.rows > limits.max_rows + limits.header_search_rows:
-        raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
-                                   f"the sheet has more than {limits.max_rows:,} rows")])
+        raise FileRefused([Problem(*bilingual("imp_sheet_too_many_rows", rows=f"{limits.max_rows:,}"))])
     if scan.cells > limits.max_cells:
-        raise FileRefused([Problem(f"trang tính có hơn {limits.max_cells:,} ô có dữ liệu",
-                                   f"the sheet has more than {limits.max_cells:,} filled cells")])
+        raise FileRefused([Problem(*bilingual("imp_sheet_too_many_cells", cells=f"{limits.max_cells:,}"))])
     if scan.exact_needed and scan.cells > limits.max_exact_cells:
-        raise FileRefused([Problem(
-            f"trang tính có công thức hoặc ô định dạng % phải đọc từng ô: tối đa {limits.max_exact_cells:,} ô "
-            f"(tệp có {scan.cells:,}); lưu lại dạng giá trị hoặc CSV UTF-8",
-            f"a sheet with formulas or %-formatted cells is read cell by cell: at most {limits.max_exact_cells:,} "
-            f"filled cells (this one has {scan.cells:,}); save it as values or as CSV UTF-8")])
+        raise FileRefused([Problem(*bilingual("imp_sheet_too_many_exact_cells", most=f"{limits.max_exact_cells:,}",
+                                              cells=f"{scan.cells:,}"))])
 
 
 def _put_saved_values(content: bytes, sheet_name: str, grid: list, formulas: dict[tuple[int, int], str],
@@ -124,8 +119,7 @@ def _put_saved_values(content: bytes, sheet_name: str, grid: list, formulas: dic
             problems.append(_error_problem(value, row_no, column_letter(index), formula))
         elif value is None:
             problems.append(Problem(
-                f"ô công thức {formula} chưa có giá trị đã lưu: mở tệp bằng Excel và lưu lại",
-                f"formula {formula} has no saved value: open the file in Excel and save it",
+                *bilingual("imp_formula_not_saved", formula=formula),
                 row=row_no, column=column_letter(index)))
     if problems:
         raise FileRefused(problems)
@@ -150,11 +144,11 @@ _PLAIN_VALUES = (str, int, float, bool, datetime, date, time, timedelta)
 
 def _error_problem(value: str | None, row_no: int, letters: str, formula: str | None = None) -> Problem:
     shown = f" {value}" if value else ""
-    what_vi = f"công thức {formula} cho giá trị lỗi{shown}" if formula else f"ô chứa giá trị lỗi{shown}"
-    what_en = f"formula {formula} gives the error value{shown}" if formula else f"the cell holds an error " \
-        f"value{shown or ' (#N/A, #DIV/0!, #VALUE!…)'}"
-    return Problem(f"{what_vi}: sửa ô hoặc xoá nó rồi lưu lại", f"{what_en}: correct or clear the cell and save again",
-                   row=row_no, column=letters, value=value or None)
+    if formula:
+        texts = bilingual("imp_formula_error", formula=formula, shown=shown)
+    else:
+        texts = bilingual("imp_cell_error", shown=shown) if value else bilingual("imp_cell_error_unknown")
+    return Problem(*texts, row=row_no, column=letters, value=value or None)
 
 
 def _calamine_rows(content: bytes, sheet_name: str, limits: Limits, scan: Scan) -> list[tuple[int, list[Cell]]] | None:
@@ -165,16 +159,16 @@ def _calamine_rows(content: bytes, sheet_name: str, limits: Limits, scan: Scan) 
     Refused here only when the sheet is too big to be read cell by cell."""
     from python_calamine import CalamineWorkbook  # noqa: PLC0415
 
-    def misread(vi: str, en: str) -> None:
+    def misread(problem: Problem) -> None:
         if scan.cells > limits.max_exact_cells:
-            raise FileRefused([Problem(f"{vi}; mở bằng Excel và lưu lại", f"{en}; open it in Excel and save it again")])
+            raise FileRefused([Problem(label("imp_save_again", "vi", reason=problem.vi),
+                                       label("imp_save_again", "en", reason=problem.en))])
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine's own errors for a broken sheet
-        misread(f"trang tính hỏng, không đọc được ({type(exc).__name__})",
-                f"the sheet is broken and cannot be read ({type(exc).__name__}: {_clip(str(exc))})")
+        misread(exception_problem(N_("imp_sheet_unreadable"), exc))
         return None
     grid: list[tuple[int, list[Cell]]] = []
     for row_no, row in enumerate(rows, start=1):
@@ -183,14 +177,12 @@ def _calamine_rows(content: bytes, sheet_name: str, limits: Limits, scan: Scan) 
             cells.pop()
         for index, value in enumerate(cells):
             if isinstance(value, str) and len(value) > limits.max_cell_chars:
-                raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                           f"a cell is longer than {limits.max_cell_chars:,} characters",
+                raise FileRefused([Problem(*bilingual("imp_cell_too_long", chars=f"{limits.max_cell_chars:,}"),
                                            row=row_no, column=column_letter(index))])
         grid.append((row_no, cells))
     read = sum(1 for _, cells in grid for c in cells if c is not None)
     if read < scan.cells:  # calamine skipped something: the exact reader finds what, or refuses it by name
-        misread(f"trang tính hỏng: có {scan.cells:,} ô dữ liệu nhưng chỉ đọc được {read:,}",
-                f"the sheet is broken: it holds {scan.cells:,} filled cells but only {read:,} could be read")
+        misread(Problem(*bilingual("imp_sheet_cells_missed", cells=f"{scan.cells:,}", read=f"{read:,}")))
         return None
     return grid
 
@@ -208,19 +200,18 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
     try:
         for row_no, row in enumerate(worksheet.iter_rows(), start=1):
             if row_no > limits.max_rows + limits.header_search_rows:
-                raise FileRefused([Problem(f"trang tính có hơn {limits.max_rows:,} dòng",
-                                           f"the sheet has more than {limits.max_rows:,} rows", row=row_no)])
+                raise FileRefused([Problem(*bilingual("imp_sheet_too_many_rows", rows=f"{limits.max_rows:,}"),
+                                           row=row_no)])
             if len(row) > limits.max_columns:
-                raise FileRefused([Problem(f"dòng có {len(row)} cột, vượt giới hạn {limits.max_columns}",
-                                           f"the row has {len(row)} columns, over the limit of {limits.max_columns}",
+                raise FileRefused([Problem(*bilingual("imp_row_too_wide", columns=len(row), limit=limits.max_columns),
                                            row=row_no)])
             cells = [_cell_of(cell, row_no, index, limits, formulas, percent_cells) for index, cell in enumerate(row)]
             while cells and cells[-1] is None:
                 cells.pop()
             cells_read += len(cells)
             if cells_read > limits.max_cells:
-                raise FileRefused([Problem(f"trang tính có hơn {limits.max_cells:,} ô có dữ liệu",
-                                           f"the sheet has more than {limits.max_cells:,} filled cells", row=row_no)])
+                raise FileRefused([Problem(*bilingual("imp_sheet_too_many_cells", cells=f"{limits.max_cells:,}"),
+                                           row=row_no)])
             grid.append((row_no, cells))
             if header is None and (row_no == search or sum(1 for _, c in grid if c) >= limits.header_search_rows):
                 header = _header_of(grid, header_test, header_check, limits)
@@ -228,11 +219,9 @@ def _stream_sheet(book, sheet_name: str, header_test, header_check, limits: Limi
         raise
     except Exception as exc:  # broken sheet XML, a part the workbook names but lacks, a cell's value of its type
         where = _broken_cell(worksheet)
-        raise FileRefused([Problem(f"trang tính hỏng, không đọc tiếp được sau dòng {row_no} ({type(exc).__name__})",
-                                   f"the sheet is broken and cannot be read past row {row_no} "
-                                   f"({type(exc).__name__}: {_clip(str(exc))})",
-                                   row=where[0] if where else row_no + 1, column=where[1] if where else None)]
-                          ) from None
+        problem = exception_problem(N_("imp_sheet_broken_after"), exc, row=row_no)
+        raise FileRefused([replace(problem, row=where[0] if where else row_no + 1,
+                                   column=where[1] if where else None)]) from None
     if header is None:
         header = _header_of(grid, header_test, header_check, limits)
     return grid, percent_cells, formulas, header
@@ -257,8 +246,7 @@ def _cell_of(cell, row_no: int, index: int, limits: Limits, formulas: dict[tuple
     if value is not None and not isinstance(value, _PLAIN_VALUES):
         raise FileRefused([_odd_cell(value, row_no, index)])
     if isinstance(value, str) and len(value) > limits.max_cell_chars:
-        raise FileRefused([Problem(f"ô dài hơn {limits.max_cell_chars:,} ký tự",
-                                   f"a cell is longer than {limits.max_cell_chars:,} characters",
+        raise FileRefused([Problem(*bilingual("imp_cell_too_long", chars=f"{limits.max_cell_chars:,}"),
                                    row=row_no, column=column_letter(index))])
     if isinstance(value, (int, float)) and not isinstance(value, bool) and percent():
         percent_cells.add((row_no, index))
@@ -319,9 +307,7 @@ def _formula_text(value) -> str:
 
 
 def _odd_cell(value, row_no: int, index: int) -> Problem:
-    return Problem(f"ô có kiểu dữ liệu không đọc được ({type(value).__name__}): nhập lại giá trị",
-                   f"the cell holds a kind of value that cannot be read ({type(value).__name__}): enter the value "
-                   "again", row=row_no, column=column_letter(index))
+    return Problem(*bilingual("imp_odd_cell", kind=type(value).__name__), row=row_no, column=column_letter(index))
 
 
 def _saved_values(worksheet, formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], Cell]:

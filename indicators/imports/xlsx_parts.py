@@ -10,7 +10,9 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from .table import FileRefused, Limits, Problem, _clip
+from indicators.i18n import N_, bilingual
+
+from .table import FileRefused, Limits, Problem, exception_problem
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,7 @@ def workbook_outline(content: bytes) -> tuple[list[str], dict[str, str], set[int
                 else None
             styles = fromstring(archive.read("xl/styles.xml")) if "xl/styles.xml" in present else None
     except Exception as exc:  # broken XML, a missing part
-        raise FileRefused([Problem(f"tệp Excel hỏng ({type(exc).__name__})",
-                                   f"the Excel file is broken ({type(exc).__name__}: {_clip(str(exc))})")]) from None
+        raise FileRefused([exception_problem(N_("imp_excel_broken"), exc)]) from None
     targets = {}
     for rel in (rels if rels is not None else []):
         target = rel.get("Target", "")
@@ -51,9 +52,7 @@ def workbook_outline(content: bytes) -> tuple[list[str], dict[str, str], set[int
         names.append(sheet.get("name"))
         part = targets.get(sheet.get(f"{_DOC_RELS}id"))
         if part not in present:
-            raise FileRefused([Problem(f"tệp Excel hỏng: thiếu phần của trang tính '{sheet.get('name')}'",
-                                       f"the Excel file is broken: the part of sheet '{sheet.get('name')}' is "
-                                       "missing")])
+            raise FileRefused([Problem(*bilingual("imp_excel_part_missing", sheet=sheet.get("name")))])
         parts[sheet.get("name")] = part
     percent: set[int] = set()
     if styles is not None:
@@ -111,18 +110,15 @@ def check_zip(content: bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        raise FileRefused([Problem("tệp .xlsx hỏng (không phải tệp zip)",
-                                   "the .xlsx file is broken (not a zip file)")]) from None
+        raise FileRefused([Problem(*bilingual("imp_xlsx_not_zip"))]) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > 10_000:
-            raise FileRefused([Problem("tệp .xlsx có quá nhiều phần", "the .xlsx file has too many parts")])
+            raise FileRefused([Problem(*bilingual("imp_xlsx_too_many_parts"))])
         inflated = sum(e.file_size for e in entries)
         packed = max(1, sum(e.compress_size for e in entries))
         if inflated > limits.max_unzipped_bytes or inflated / packed > limits.max_zip_ratio:
-            raise FileRefused([Problem(
-                f"tệp .xlsx giải nén thành {inflated:,} byte (tỉ lệ {inflated / packed:.0f}:1): nghi là bom zip",
-                f"the .xlsx file inflates to {inflated:,} bytes (ratio {inflated / packed:.0f}:1): refused as a zip "
-                f"bomb")])
+            raise FileRefused([Problem(*bilingual("imp_zip_bomb", size=f"{inflated:,}",
+                                                  ratio=f"{inflated / packed:.0f}"))])
         if not any(e.filename == "xl/workbook.xml" for e in entries):
-            raise FileRefused([Problem("tệp .xlsx không có sổ tính", "the .xlsx file has no workbook")])
+            raise FileRefused([Problem(*bilingual("imp_xlsx_no_workbook"))])

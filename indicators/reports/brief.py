@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -72,82 +73,46 @@ def p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(clean(text)), style)
 
 
-def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, int] | None = None) -> bytes:
-    regular, bold = _font()
-    decimals = decimals or {}
-    body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=11.5)
-    small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9, textColor=colors.HexColor("#555555"))
-    head = ParagraphStyle("head", parent=body, fontName=bold, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3)
-    title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=15, leading=19)
-    cell = ParagraphStyle("cell", parent=body, fontSize=8, leading=9.5)
-    cell_bold = ParagraphStyle("cellb", parent=cell, fontName=bold)
+@dataclass(frozen=True)
+class _Styles:
+    """The brief's paragraph styles, in the font that holds Vietnamese."""
 
+    body: ParagraphStyle
+    small: ParagraphStyle
+    head: ParagraphStyle
+    title: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+
+    @classmethod
+    def make(cls) -> _Styles:
+        regular, bold = _font()
+        body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=11.5)
+        cell = ParagraphStyle("cell", parent=body, fontSize=8, leading=9.5)
+        return cls(body=body,
+                   small=ParagraphStyle("small", parent=body, fontSize=7.5, leading=9,
+                                        textColor=colors.HexColor("#555555")),
+                   head=ParagraphStyle("head", parent=body, fontName=bold, fontSize=11, leading=14, spaceBefore=6,
+                                       spaceAfter=3),
+                   title=ParagraphStyle("title", parent=body, fontName=bold, fontSize=15, leading=19),
+                   cell=cell, cell_bold=ParagraphStyle("cellb", parent=cell, fontName=bold))
+
+    def grid(self, header: list[str], rows: list[list[str]], widths_mm: list[float]) -> Table:
+        return _grid(header, rows, widths_mm, self.cell, self.cell_bold)
+
+
+def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, int] | None = None) -> bytes:
+    """The one-page brief as PDF bytes: the statuses, the tasks by lead body, the indices, the targets that need
+    attention and the late tasks; ``decimals`` is the number of decimals of each indicator."""
+    st = _Styles.make()
     province = content.province_vi if lang == "vi" else content.province_en
     period = content.period.label_vi if lang == "vi" else content.period.label_en
-    story: list = [p(w("brief_title", lang, province=province, period=period), title),
-                   p(provenance_sentence(content, lang), small), Spacer(1, 4 * mm)]
-
-    story.append(p(w("brief_status", lang), head))
-    counts = content.status_counts
-    boxes = [[p(f"{counts[s]}", ParagraphStyle("n", parent=cell_bold, fontSize=14, leading=16,
-                                               textColor=_ink(s))) for s in counts],
-             [p(status_word(s, lang), ParagraphStyle("l", parent=cell, textColor=_ink(s))) for s in counts]]
-    table = Table(boxes, colWidths=[(A4[0] - 30 * mm) / len(counts)] * len(counts))
-    table.setStyle(TableStyle([("BACKGROUND", (i, 0), (i, 1), colors.HexColor(STATUS_COLOURS[s]))
-                               for i, s in enumerate(counts)] + [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story.append(table)
-    story += [Spacer(1, 2 * mm), p(targets_sentence(content.status_counts, lang), body),
-              p(tasks_report_sentence(content.tasks, content.done_in_period, lang), body)]
-    units = content.tasks_by_unit[content.tasks_by_unit.due > 0] if len(content.tasks_by_unit) else None
-    if units is not None and len(units):       # the lead bodies whose reports are most missing first
-        units = units.sort_values(["completeness", "not_reported"], ascending=[True, False])
-        header = [w(c, lang) for c in ("col_unit", "col_done", "col_overdue", "col_not_reported",
-                                        "col_completeness")]
-        rows = [[r.unit_name, f"{int(r.done)}/{int(r.total)}", str(int(r.overdue)), str(int(r.not_reported)),
-                 completeness_text(r.completeness, lang)] for r in units.head(UNITS).itertuples()]
-        story.append(_grid(header, rows, [80, 22, 22, 28, 28], cell, cell_bold))
-        if len(units) > UNITS:
-            story.append(p(w("brief_more", lang, n=len(units) - UNITS), small))
-
-    story.append(p(w("brief_indices", lang), head))
-    if len(content.indices) and not content.indices.own.all():
-        story.append(p(no_combined_value_text(content, lang), small))
-    header = [w(c, lang) for c in ("col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean",
-                                    "col_best")]
-    rows = [row[:7] for row in index_rows(content, lang)]
-    story.append(_grid(header, rows, [40, 14, 18, 16, 18, 30, 44], cell, cell_bold))
-
-    story.append(p(w("brief_urgent", lang), head))
-    urgent = content.targets[content.targets.status.isin(["missed", "off_track", "at_risk"])]
-    if len(urgent):
-        header = [w(c, lang) for c in ("col_id", "col_target", "col_requirement", "col_deadline", "col_latest",
-                                        "col_status")]
-        rows = []
-        for r in urgent.head(URGENT).itertuples():
-            places = decimals.get(r.indicator_code, 2)
-            latest = number(r.actual, places, lang) + (f" ({clean(r.period)})" if r.actual == r.actual
-                                                       and r.actual is not None else "")
-            rows.append([r.target_id, r.indicator_name_vi if lang == "vi" else r.indicator_name_en,
-                         r.requirement_vi if lang == "vi" else r.requirement_en,
-                         deadline_words(r._asdict(), lang), latest, status_word(r.status, lang)])
-        story.append(_grid(header, rows, [21, 63, 22, 16, 36, 22], cell, cell_bold))
-        if len(urgent) > URGENT:
-            story.append(p(w("brief_more", lang, n=len(urgent) - URGENT), small))
-    else:
-        story.append(p(attention_sentence(content.status_counts, lang), body))
-
-    late = content.overdue.sort_values("due") if len(content.overdue) else content.overdue
-    story.append(p(w("brief_overdue", lang, n=len(late)), head))
-    if len(late):
-        header = [w(c, lang) for c in ("col_unit", "col_ref", "col_task", "col_due")]
-        rows = [[r.lead_names, f"{r.plan_number} {r.ref}", r.task, day(r.due, lang)]
-                for r in late.head(OVERDUE).itertuples()]
-        story.append(_grid(header, rows, [40, 26, 92, 22], cell, cell_bold))
-        if len(late) > OVERDUE:
-            story.append(p(w("brief_more", lang, n=len(late) - OVERDUE), small))
-    else:
-        story.append(p(late_tasks_sentence(content.tasks, lang), body))
-
+    story: list = [p(w("brief_title", lang, province=province, period=period), st.title),
+                   p(provenance_sentence(content, lang), st.small), Spacer(1, 4 * mm)]
+    story += _statuses(content, lang, st)
+    story += _indices(content, lang, st)
+    story += _urgent(content, lang, st, decimals or {})
+    story += _late(content, lang, st)
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
                                  bottomMargin=14 * mm, title=clean(w("brief_title", lang, province=province,
@@ -157,6 +122,79 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
     frame = KeepInFrame(A4[0] - 30 * mm, A4[1] - 28 * mm, story, mode="shrink")
     document.build([frame])
     return out.getvalue()
+
+
+def _statuses(content: ReportContent, lang: str, st: _Styles) -> list:
+    """The targets' statuses as coloured boxes, the targets' and tasks' sentences, and the lead bodies whose
+    reports are most missing."""
+    counts = content.status_counts
+    boxes = [[p(f"{counts[s]}", ParagraphStyle("n", parent=st.cell_bold, fontSize=14, leading=16,
+                                               textColor=_ink(s))) for s in counts],
+             [p(status_word(s, lang), ParagraphStyle("l", parent=st.cell, textColor=_ink(s))) for s in counts]]
+    table = Table(boxes, colWidths=[(A4[0] - 30 * mm) / len(counts)] * len(counts))
+    table.setStyle(TableStyle([("BACKGROUND", (i, 0), (i, 1), colors.HexColor(STATUS_COLOURS[s]))
+                               for i, s in enumerate(counts)] + [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story = [p(w("brief_status", lang), st.head), table, Spacer(1, 2 * mm),
+             p(targets_sentence(content.status_counts, lang), st.body),
+             p(tasks_report_sentence(content.tasks, content.done_in_period, lang), st.body)]
+    units = content.tasks_by_unit[content.tasks_by_unit.due > 0] if len(content.tasks_by_unit) else None
+    if units is None or not len(units):
+        return story
+    units = units.sort_values(["completeness", "not_reported"], ascending=[True, False])
+    header = [w(c, lang) for c in ("col_unit", "col_done", "col_overdue", "col_not_reported", "col_completeness")]
+    rows = [[r.unit_name, f"{int(r.done)}/{int(r.total)}", str(int(r.overdue)), str(int(r.not_reported)),
+             completeness_text(r.completeness, lang)] for r in units.head(UNITS).itertuples()]
+    story.append(st.grid(header, rows, [80, 22, 22, 28, 28]))
+    if len(units) > UNITS:
+        story.append(p(w("brief_more", lang, n=len(units) - UNITS), st.small))
+    return story
+
+
+def _indices(content: ReportContent, lang: str, st: _Styles) -> list:
+    story = [p(w("brief_indices", lang), st.head)]
+    if len(content.indices) and not content.indices.own.all():
+        story.append(p(no_combined_value_text(content, lang), st.small))
+    header = [w(c, lang) for c in ("col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean",
+                                    "col_best")]
+    story.append(st.grid(header, [row[:7] for row in index_rows(content, lang)], [40, 14, 18, 16, 18, 30, 44]))
+    return story
+
+
+def _urgent(content: ReportContent, lang: str, st: _Styles, decimals: dict[str, int]) -> list:
+    """The targets missed, off track or at risk (the first :data:`URGENT`), or the sentence saying there are none."""
+    story = [p(w("brief_urgent", lang), st.head)]
+    urgent = content.targets[content.targets.status.isin(["missed", "off_track", "at_risk"])]
+    if not len(urgent):
+        return story + [p(attention_sentence(content.status_counts, lang), st.body)]
+    header = [w(c, lang) for c in ("col_id", "col_target", "col_requirement", "col_deadline", "col_latest",
+                                    "col_status")]
+    rows = []
+    for r in urgent.head(URGENT).itertuples():
+        places = decimals.get(r.indicator_code, 2)
+        latest = number(r.actual, places, lang) + (f" ({clean(r.period)})" if r.actual == r.actual
+                                                   and r.actual is not None else "")
+        rows.append([r.target_id, r.indicator_name_vi if lang == "vi" else r.indicator_name_en,
+                     r.requirement_vi if lang == "vi" else r.requirement_en,
+                     deadline_words(r._asdict(), lang), latest, status_word(r.status, lang)])
+    story.append(st.grid(header, rows, [21, 63, 22, 16, 36, 22]))
+    if len(urgent) > URGENT:
+        story.append(p(w("brief_more", lang, n=len(urgent) - URGENT), st.small))
+    return story
+
+
+def _late(content: ReportContent, lang: str, st: _Styles) -> list:
+    """The late tasks, earliest due first (the first :data:`OVERDUE`), or the sentence saying there are none."""
+    late = content.overdue.sort_values("due") if len(content.overdue) else content.overdue
+    story = [p(w("brief_overdue", lang, n=len(late)), st.head)]
+    if not len(late):
+        return story + [p(late_tasks_sentence(content.tasks, lang), st.body)]
+    header = [w(c, lang) for c in ("col_unit", "col_ref", "col_task", "col_due")]
+    rows = [[r.lead_names, f"{r.plan_number} {r.ref}", r.task, day(r.due, lang)]
+            for r in late.head(OVERDUE).itertuples()]
+    story.append(st.grid(header, rows, [40, 26, 92, 22]))
+    if len(late) > OVERDUE:
+        story.append(p(w("brief_more", lang, n=len(late) - OVERDUE), st.small))
+    return story
 
 
 def _grid(header: list[str], rows: list[list[str]], widths_mm: list[float], cell: ParagraphStyle,

@@ -23,6 +23,9 @@ from indicators.domain.league import league
 from indicators.domain.periods import PeriodError, parse_period
 from indicators.domain.registry import ProvinceKey
 from indicators.domain.tasks import Summary, by_unit, summary
+from indicators.i18n import N_ as W_
+from indicators.i18n import column
+from indicators.reports.phrases import w
 from indicators.services.index_views import composite_summary, national_reference
 from indicators.services.unit_views import task_occurrences, unit_index_table
 from indicators.services.views import STATUS_ORDER, Dataset, judged_targets, plan_ids, province_label, scope
@@ -78,8 +81,8 @@ def report_period(text: str, ds: Dataset | None = None) -> ReportPeriod:
         plan = plans.loc[plan_id]
         first, last = parse_period(str(plan.period_start)), parse_period(str(plan.period_end))
         return ReportPeriod(text, "plan", first.start, last.end,
-                            f"tổng kết {plan.number} giai đoạn {plan.period_start} - {plan.period_end}",
-                            f"closing review of {plan.number}, {plan.period_start}–{plan.period_end}", plan_id)
+                            *both(W_("period_plan"), number=plan.number, start=plan.period_start, end=plan.period_end),
+                            plan_id)
     try:
         period = parse_period(text)
     except PeriodError as error:
@@ -87,16 +90,16 @@ def report_period(text: str, ds: Dataset | None = None) -> ReportPeriod:
     year = period.start.year
     if period.kind == "quarter":
         quarter = (period.start.month - 1) // 3 + 1
-        return ReportPeriod(period.text, "quarter", period.start, period.end, f"quý {ROMAN[quarter]} năm {year}",
-                            f"Q{quarter} {year}", window=_window("quarter", year, quarter))
+        return ReportPeriod(period.text, "quarter", period.start, period.end,
+                            *both(W_("period_quarter"), roman=ROMAN[quarter], number=quarter, year=year),
+                            window=_window("quarter", year, quarter))
     if period.kind == "half":
         first = period.start.month == 1
         return ReportPeriod(period.text, "half", period.start, period.end,
-                            f"6 tháng {'đầu' if first else 'cuối'} năm {year}",
-                            f"{'first' if first else 'second'} half of {year}",
+                            *both(W_("period_first_half") if first else W_("period_second_half"), year=year),
                             window=_window("half", year, 1 if first else 2))
     if period.kind == "year":
-        return ReportPeriod(period.text, "year", period.start, period.end, f"năm {year}", f"{year}",
+        return ReportPeriod(period.text, "year", period.start, period.end, *both(W_("period_year"), year=year),
                             window=_window("year", year, 1))
     raise ReportPeriodError(f"a report is for a quarter, a half, a year or a plan, not {period.kind} {text}")
 
@@ -226,29 +229,40 @@ def _shortcomings(targets: pd.DataFrame, overdue: pd.DataFrame, unreported: pd.D
     edits, made only of what the database holds."""
     out = []
     for r in targets[targets.status.isin(["missed", "off_track"])].itertuples():
-        got = "chưa có số liệu" if r.actual is None or pd.isna(r.actual) else f"đạt {r.actual:g} ({r.period})"
-        got_en = "no figure" if r.actual is None or pd.isna(r.actual) else f"{r.actual:g} ({r.period})"
-        word_vi, word_en = ("không đạt", "missed") if r.status == "missed" else ("chậm tiến độ", "off track")
-        out.append((f"Mục tiêu {r.target_id} ({r.indicator_name_vi}, yêu cầu {r.requirement_vi}, thời hạn "
-                    f"{r.deadline_period}) {word_vi}: {got}.",
-                    f"Target {r.target_id} ({r.indicator_name_en}, {r.requirement_en} by {r.deadline_period}) "
-                    f"{word_en}: {got_en}."))
+        out.append(tuple(_target_shortcoming(r, lang) for lang in ("vi", "en")))
     if len(unreported):
         for names, group in unreported.groupby("lead_names", sort=True):
             refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"
                              for g in group.head(REFS_LISTED).itertuples())
-            more = f" và {len(group) - REFS_LISTED} mục khác" if len(group) > REFS_LISTED else ""
-            more_en = f" and {len(group) - REFS_LISTED} more" if len(group) > REFS_LISTED else ""
-            out.append((f"{names or 'Chưa xác định cơ quan chủ trì'}: {len(group)} nhiệm vụ đến hạn chưa có báo cáo "
-                        f"({refs}{more}).",
-                        f"{names or 'No lead body'}: {len(group)} tasks due with no report ({refs}{more_en})."))
+            out.append(tuple(
+                w("short_unreported", lang, names=names or w("short_no_lead", lang), n=len(group), refs=refs,
+                  more=w("short_more", lang, n=len(group) - REFS_LISTED) if len(group) > REFS_LISTED else "")
+                for lang in ("vi", "en")))
     if len(overdue):
         for names, group in overdue.groupby("lead_names", sort=True):
             refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"
                              for g in group.itertuples())
-            out.append((f"{names or 'Chưa xác định cơ quan chủ trì'}: {len(group)} nhiệm vụ quá hạn ({refs}).",
-                        f"{names or 'No lead body'}: {len(group)} overdue tasks ({refs})."))
+            out.append(tuple(w("short_overdue", lang, names=names or w("short_no_lead", lang), n=len(group),
+                               refs=refs) for lang in ("vi", "en")))
     return out
+
+
+# the status word of a shortcoming, w(f"short_{status}")
+SHORTCOMING_WORDS = (W_("short_missed"), W_("short_off_track"))
+
+
+def _target_shortcoming(r: Any, lang: str) -> str:
+    """A missed or off-track target in one sentence: its indicator, requirement, deadline and latest figure."""
+    got = (w("missing", lang) if r.actual is None or pd.isna(r.actual)
+           else w("short_got", lang, value=f"{r.actual:g}", period=r.period))
+    return w("short_target", lang, id=r.target_id, indicator=getattr(r, column("indicator_name", lang)),
+             requirement=getattr(r, column("requirement", lang)), deadline=r.deadline_period,
+             word=w(f"short_{r.status}", lang), got=got)
+
+
+def both(key: str, **values: Any) -> tuple[str, str]:
+    """The report's word ``key`` in Vietnamese and in English (a period's two labels)."""
+    return w(key, "vi", **values), w(key, "en", **values)
 
 
 def _provenance(ds: Dataset, now: datetime) -> dict[str, Any]:

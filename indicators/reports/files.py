@@ -6,7 +6,7 @@ within the server's bounds (render_pool.py), or refused with a message in both l
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from indicators.domain.registry import ProvinceKey
@@ -30,6 +30,21 @@ class Made:
     chart_note: str | None = None  # why charts are missing, when they are
 
 
+@dataclass(frozen=True)
+class Ask:
+    """What a report request names: the province, the period (``2024``, ``2024-H1``, ``plan:<id>``…), the format,
+    the language and the day it is made on (None: today)."""
+
+    key: ProvinceKey
+    period_text: str
+    fmt: str = "docx"
+    lang: str = "vi"
+    today: date | None = None
+
+    def dated(self) -> Ask:
+        return self if self.today is not None else replace(self, today=date.today())
+
+
 def decimals(ds: Dataset) -> dict[str, int]:
     return dict(zip(ds.indicators.code, ds.indicators.decimals.astype(int)))
 
@@ -40,13 +55,13 @@ def filename(content: ReportContent, fmt: str, lang: str) -> str:
     return f"{kind}-{content.province[0]}-{content.province[1].year}-{period}-{lang}.{fmt}"
 
 
-def make(ds: Dataset, key: ProvinceKey, period_text: str, fmt: str = "docx", lang: str = "vi",
-         today: date | None = None, now: datetime | None = None, charts: bool = True,
+def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = True,
          content: ReportContent | None = None) -> Made:
     """The file's bytes. Charts are drawn in the shared browser; without one the Word file says so in their place."""
+    fmt, lang = ask.fmt, ask.lang
     if fmt not in FORMATS:
         raise ValueError(f"a report is .docx or .pdf, not {fmt}")
-    content = content or report_content(ds, key, report_period(period_text, ds), today=today, now=now)
+    content = content or report_content(ds, ask.key, report_period(ask.period_text, ds), today=ask.today, now=now)
     if fmt == "pdf":
         return Made(write_brief(content, lang, decimals(ds)), filename(content, fmt, lang), content)
     drawn, note = report_charts(ds, content, lang), None
@@ -65,26 +80,20 @@ GATE = Gate()          # the server's report requests: few at work, a few more w
 FILES = FileCache()    # the files made, keyed on the data version among the rest
 
 
-def _file_key(version: Hashable, key: ProvinceKey, period_text: str, fmt: str, lang: str, today: date) -> tuple:
-    return (version, key, period_text, fmt, lang, today)
-
-
-def made_before(version: Hashable, key: ProvinceKey, period_text: str, fmt: str, lang: str,
-                today: date) -> Made | None:
+def made_before(version: Hashable, ask: Ask) -> Made | None:
     """The file already made for these, if it is still kept (nothing is made)."""
-    return FILES.get(_file_key(version, key, period_text, fmt, lang, today))
+    return FILES.get((version, ask.dated()))
 
 
-def request(ds: Dataset, key: ProvinceKey, period_text: str, fmt: str, lang: str, *, session: Hashable | None,
-            version: Hashable | None = None, today: date | None = None,
+def request(ds: Dataset, ask: Ask, *, session: Hashable | None, version: Hashable | None = None,
             content: ReportContent | None = None) -> Made:
     """The file for a visitor's ``session``: the one already made for the same data version (``version``, default
     the store's now), province, period, format, language and day, else a new one made once :data:`GATE` admits
     the request (ReportsBusy when it refuses), at a lower CPU priority than the visitors' reruns. A Word file whose
     charts could not be drawn is not kept: the next request tries the browser again."""
-    today = today or date.today()
+    ask = ask.dated()
     version = ds.store.data_version() if version is None else version
-    file_key = _file_key(version, key, period_text, fmt, lang, today)
+    file_key = (version, ask)
     made = FILES.get(file_key)
     if made is not None:
         return made
@@ -92,7 +101,7 @@ def request(ds: Dataset, key: ProvinceKey, period_text: str, fmt: str, lang: str
         made = FILES.get(file_key)      # made meanwhile by a request this one waited behind
         if made is None:
             with in_background():
-                made = make(ds, key, period_text, fmt, lang, today=today, content=content)
+                made = make(ds, ask, content=content)
             if made.chart_note is None:
                 FILES.put(file_key, made, len(made.data))
     return made

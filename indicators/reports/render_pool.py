@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from indicators.errors import Bilingual
+from indicators.i18n import bilingual
 
 TABS = 2               # figures drawn at once by the one browser: one per core of the 2-core server
 IDLE = 300.0           # seconds without a chart before the browser is closed
@@ -47,13 +48,11 @@ class ReportsBusy(Bilingual, RuntimeError):
 
     @classmethod
     def crowded(cls) -> ReportsBusy:
-        return cls("Đang có nhiều yêu cầu tạo báo cáo, xin thử lại sau ít phút.",
-                   "Too many report requests at the moment: try again shortly.")
+        return cls(*bilingual("rep_busy_crowded"))
 
     @classmethod
     def yours_running(cls) -> ReportsBusy:
-        return cls("Báo cáo bạn yêu cầu trước đó đang được tạo: xin chờ nó xong rồi thử lại.",
-                   "Your previous report request is still being made: try again once it is done.")
+        return cls(*bilingual("rep_busy_yours_running"))
 
 
 class _HungDrawing(TimeoutError):

@@ -45,6 +45,7 @@ from datetime import date, timedelta
 import bcrypt
 
 from indicators.errors import Bilingual
+from indicators.i18n import N_, bilingual, label
 from indicators.storage import BackupFailed, Session, Store
 from indicators.storage import now as _now
 
@@ -164,8 +165,7 @@ def authenticate(store: Store, name: str, password: str, channel: str = "web", a
         tx.record_event(_now(), name, "sign_in", "throttled" if wait else "checking", client, None)
         row = None if wait else tx.account(name)
     if wait:
-        raise SignInRefused(f"sai quá nhiều lần: thử lại sau {wait} giây",
-                            f"too many failures: try again in {wait} s", wait)
+        raise SignInRefused(*bilingual("auth_throttled", wait=wait), wait)
     stored = row["password_hash"].encode("ascii") if row else _dummy_hash()
     try:
         ok = bcrypt.checkpw(password.encode("utf-8")[:72], stored)
@@ -174,7 +174,7 @@ def authenticate(store: Store, name: str, password: str, channel: str = "web", a
     if not row or not ok or row["disabled"]:
         record(store, name, "sign_in", "failed", client,
                "unknown user" if not row else ("disabled" if ok else "wrong password"))
-        raise SignInRefused("sai tên đăng nhập hoặc mật khẩu", "wrong user name or password")
+        raise SignInRefused(*bilingual("auth_wrong_password"))
     record(store, name, "sign_in", "ok", client)
     return _user(row)
 
@@ -186,7 +186,7 @@ def unlock_sign_in(store: Store, acting: User | None, name: str, channel: str) -
     with store.transaction() as tx:
         admin = require(tx, acting, "admin")
         if tx.account(name) is None:
-            raise UserError(f"không có người dùng '{name}'", f"there is no user '{name}'")
+            raise UserError(*bilingual("auth_no_such_user", name=name))
         tx.record_event(_now(), name, "sign_in", "unlocked", channel, f"by {admin.name}")
 
 
@@ -207,19 +207,26 @@ def audit(store: Store, limit: int = 1000):
     return store.audit_events(limit)
 
 
+# A role as the refusals of require() name it, in each language
+_ROLE_NAMES = {"viewer": N_("auth_role_viewer"), "reporter": N_("auth_role_reporter"),
+               "analyst": N_("auth_role_analyst"), "admin": N_("auth_role_admin")}
+
+
+def _with_roles(key: str, name: str = "", **roles: str) -> tuple[str, str]:
+    """``key`` in Vietnamese and English, each role of ``roles`` named in that language."""
+    vi, en = ({k: label(_ROLE_NAMES[r], lang) for k, r in roles.items()} for lang in ("vi", "en"))
+    return label(key, "vi", name=name, **vi), label(key, "en", name=name, **en)
+
+
 def require(store: Store | Session, user: User | None, role: str) -> User:
     """The user as stored now, if they hold ``role``; :class:`PermissionDenied` otherwise."""
-    names = {"viewer": ("người xem", "viewer"), "reporter": ("báo cáo viên của đơn vị", "reporter"),
-             "analyst": ("chuyên viên", "analyst"), "admin": ("quản trị", "admin")}
     if user is None:
-        raise PermissionDenied(f"cần đăng nhập với vai trò {names[role][0]}", f"sign in as an {names[role][1]} first")
+        raise PermissionDenied(*_with_roles(N_("auth_sign_in_as"), role=role))
     now = current(store, user)
     if now is None:
-        raise PermissionDenied(f"tài khoản '{user.name}' không còn hiệu lực", f"the account '{user.name}' is not "
-                                                                              f"active")
+        raise PermissionDenied(*bilingual("auth_account_inactive", name=user.name))
     if not now.can(role):
-        raise PermissionDenied(f"'{user.name}' là {names[now.role][0]}, việc này cần vai trò {names[role][0]}",
-                               f"'{user.name}' is a {now.role}; this needs the {role} role")
+        raise PermissionDenied(*_with_roles(N_("auth_role_too_low"), user.name, held=now.role, role=role))
     return now
 
 
@@ -229,19 +236,18 @@ def add_user(store: Store, acting: User | None, name: str, password: str, role: 
     (``python -m indicators users add NAME --role admin`` on the server)."""
     name = name.strip().lower()
     if not _NAME.match(name):
-        raise UserError("tên đăng nhập: 2–32 ký tự a-z, 0-9, '.', '_', '-'",
-                        "user name: 2–32 characters a-z, 0-9, '.', '_', '-'")
+        raise UserError(*bilingual("auth_user_name"))
     _check_role(role)
     password_hash = hash_password(password)
     with store.transaction() as tx:
         if tx.user_count() == 0 and acting is None:
             if role != "admin":
-                raise UserError("người dùng đầu tiên phải là quản trị", "the first user must be an admin")
+                raise UserError(*bilingual("auth_first_user_admin"))
             created_by = "(first admin)"
         else:
             created_by = require(tx, acting, "admin").name
         if tx.account(name) is not None:
-            raise UserError(f"đã có người dùng '{name}'", f"there is already a user '{name}'")
+            raise UserError(*bilingual("auth_user_exists", name=name))
         tx.insert_user(name, display_name or name, role, password_hash, created_by, _now())
         _set_unit(tx, name, role, unit)
     return User(name, display_name or name, role, unit)
@@ -250,14 +256,13 @@ def add_user(store: Store, acting: User | None, name: str, password: str, role: 
 def _set_unit(tx: Session, name: str, role: str, unit: tuple[str, date, str] | None) -> None:
     """A reporter belongs to one unit, which must exist; other roles act for the whole province or more."""
     if role == "reporter" and unit is None:
-        raise UserError("báo cáo viên cần một đơn vị", "a reporter needs a unit")
+        raise UserError(*bilingual("auth_reporter_needs_unit"))
     if unit is not None:
         if role != "reporter":
-            raise UserError("chỉ báo cáo viên mới gắn với một đơn vị", "only a reporter belongs to a unit")
+            raise UserError(*bilingual("auth_unit_only_reporter"))
         known = tx.units((unit[0], unit[1]))
         if not (known.code == unit[2]).any():
-            raise UserError(f"không có đơn vị {unit[2]} của tỉnh {unit[0]}", f"there is no unit {unit[2]} of "
-                                                                               f"province {unit[0]}")
+            raise UserError(*bilingual("auth_no_such_unit", unit=unit[2], province=unit[0]))
     tx.set_user_unit(name, unit)
 
 
@@ -273,7 +278,7 @@ def set_user(store: Store, acting: User, name: str, *, role: str | None = None,
                              and role is None and disabled is None and unit is None)
         require(tx, acting, "viewer" if own_password_only else "admin")
         if tx.account(name) is None:
-            raise UserError(f"không có người dùng '{name}'", f"there is no user '{name}'")
+            raise UserError(*bilingual("auth_no_such_user", name=name))
         if role is not None:
             _check_role(role)
         tx.update_user(name, role=role, password_hash=password_hash, disabled=disabled)
@@ -282,21 +287,19 @@ def set_user(store: Store, acting: User, name: str, *, role: str | None = None,
             kept = _user(row).unit
             _set_unit(tx, name, row["role"], (unit or kept) if row["role"] == "reporter" else None)
         if tx.active_admins() == 0:
-            raise UserError("phải còn ít nhất một quản trị", "at least one active admin must remain")
+            raise UserError(*bilingual("auth_last_admin"))
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise UserError(f"vai trò phải là một trong {', '.join(ROLES)}", f"role must be one of {', '.join(ROLES)}")
+        raise UserError(*bilingual("auth_role_one_of", roles=", ".join(ROLES)))
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự", f"a password needs at least {MIN_PASSWORD} "
-                                                                      f"characters")
+        raise UserError(*bilingual("auth_password_short", least=MIN_PASSWORD))
     if len(password.encode("utf-8")) > 72:
-        raise UserError("mật khẩu dài quá 72 byte (giới hạn của bcrypt)", "a password may have at most 72 bytes "
-                                                                          "(bcrypt's limit)")
+        raise UserError(*bilingual("auth_password_long"))
 
 
 def has_users(store: Store) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from indicators.i18n import bilingual
 from indicators.reference.actual_files import load_actual_files
 from indicators.reference.loader import DATA_DIR, load_reference
 from indicators.storage import DatabaseUnusable, Store, default_db_path, describe, is_built, open_store
@@ -49,15 +50,9 @@ def open_read_only(path: Path | str | None = None, build: bool = True) -> Store:
             return reader
         reader.close()
         if not build:
-            raise DatabaseUnusable(
-                f"{describe(reader.path)} chưa được dựng hoặc thuộc phiên bản cũ: chạy "
-                "`python3 -m indicators build --if-needed`",
-                f"{describe(reader.path)} is not built, or was built by an older version: run "
-                "`python3 -m indicators build --if-needed`")
+            raise DatabaseUnusable(*bilingual("svc_database_not_built", database=describe(reader.path)))
     elif not build:
-        raise DatabaseUnusable(
-            f"không có cơ sở dữ liệu {describe(reader.path)}: chạy `python3 -m indicators build --if-needed`",
-            f"there is no database at {describe(reader.path)}: run `python3 -m indicators build --if-needed`")
+        raise DatabaseUnusable(*bilingual("svc_no_database", database=describe(reader.path)))
     writer = open_writable(path or default_db_path())
     writer.close()
     return open_store(path or default_db_path(), read_only=True)

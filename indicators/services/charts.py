@@ -16,19 +16,13 @@ import plotly.graph_objects as go
 from indicators.domain.periods import position
 from indicators.domain.plain import html as h
 from indicators.domain.scorecard import requirement_words
-from indicators.i18n import format_number, in_language
-from indicators.i18n import label as i18n_label
+from indicators.i18n import format_number, in_language, label
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
 QUARTILE_COLOURS = {1: "#1a9850", 2: "#a6d96a", 3: "#fdae61", 4: "#d73027"}  # PAPI-style: green best
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 TARGET_COLOUR = "#d73027"
-
-
-def t(key: str, lang: str, **values: Any) -> str:
-    """A chart's text, from the one label table (``chart_`` keys of i18n.LABELS)."""
-    return i18n_label(f"chart_{key}", lang, **values)
 
 
 def _layout(title: str, lang: str, height: int = 380, **extra: Any) -> dict[str, Any]:
@@ -81,25 +75,26 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
     A method change (``breaks``: first year of the new method) cuts the lines and is marked."""
     breaks = [int(b) for b in (breaks or [])]
     decimals = int(indicator.decimals)
+    source = label("chart_source", lang)
     traces: list[dict[str, Any]] = []
-    for i, (label, rows) in enumerate(series.groupby("label", sort=False)):
+    for i, (shown, rows) in enumerate(series.groupby("label", sort=False)):
         rows = _with_breaks(rows, breaks)
         traces.append({"type": "scatter", "x": rows.x.tolist(), "y": _values(rows.value), "mode": _mode(rows),
-                       "name": h(label), "connectgaps": False,
+                       "name": h(shown), "connectgaps": False,
                        "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
-                       "text": [f"{h(label)} · {p}: {format_number(v, decimals, lang)}<br>{t('source', lang)}: {h(s)}"
+                       "text": [f"{h(shown)} · {p}: {format_number(v, decimals, lang)}<br>{source}: {h(s)}"
                                 if p else "" for p, v, s in zip(rows.period, rows.value, rows.source)],
                        "hoverinfo": "text"})
-    for line, dash in (("mean", "dot"), ("best", "dash")):
+    for line, dash, words in (("mean", "dot", label("chart_mean", lang)), ("best", "dash", label("chart_best", lang))):
         ref = references[references.line == line] if not references.empty else references
         if ref.empty:
             continue
         ref = _with_breaks(ref, breaks)
         traces.append({"type": "scatter", "x": ref.x.tolist(), "y": _values(ref.value), "mode": _mode(ref),
-                       "name": t(line, lang), "connectgaps": False,
+                       "name": words, "connectgaps": False,
                        "line": {"color": "#636363", "dash": dash, "width": 1.5}, "marker": {"size": 5},
-                       "text": [f"{t(line, lang)} {p}: {format_number(v, decimals, lang)}"
-                                + (f" ({h(n)})" if isinstance(n, str) else "") + f"<br>{t('source', lang)}: {h(s)}"
+                       "text": [f"{words} {p}: {format_number(v, decimals, lang)}"
+                                + (f" ({h(n)})" if isinstance(n, str) else "") + f"<br>{source}: {h(s)}"
                                 if p else "" for p, v, n, s in zip(ref.period, ref.value, ref.province_name,
                                                                    ref.source)],
                        "hoverinfo": "text"})
@@ -107,13 +102,13 @@ def trend_chart(series: pd.DataFrame, targets: pd.DataFrame, references: pd.Data
         traces.extend(_target_traces(target, lang))
     shapes, notes = [], []
     for year in breaks:
-        shape, note = _vline(year - 0.5, "#969696", "dot", t("method", lang, year=year))
+        shape, note = _vline(year - 0.5, "#969696", "dot", label("chart_method", lang, year=year))
         shapes.append(shape)
         notes.append(note)
     name = in_language(indicator, "name", lang)
     yaxis = {"autorange": "reversed"} if indicator.unit in ("rank", "tier") else {}
     layout = _layout(name, lang, shapes=shapes, annotations=notes, yaxis=yaxis,
-                     xaxis={"dtick": 1, "title": {"text": t("year", lang)}})
+                     xaxis={"dtick": 1, "title": {"text": label("chart_year", lang)}})
     return go.Figure(data=traces, layout=layout)
 
 
@@ -130,25 +125,25 @@ def _target_traces(target: pd.Series, lang: str) -> list[dict[str, Any]]:
     deadline = int(str(target.deadline_period)[:4])
     start = int(str(target.start_period)[:4])
     requirement = target.requirement if "requirement" in target else requirement_words(target, lang)
-    label = h(f"{t('target', lang)} {target.target_id}: {requirement}")
+    name = h(label("chart_target", lang) + f" {target.target_id}: {requirement}")
     hover = f"{h(target.target_id)} ({h(target.plan_number)})<br>{_wrap(target.source_quote)}"
     if target.comparator == "between":
         traces = [{"type": "scatter", "x": [deadline, deadline], "y": [target.target_value, target.target_high],
-                   "mode": "lines", "line": {"color": TARGET_COLOUR, "width": 10}, "opacity": 0.5, "name": label,
+                   "mode": "lines", "line": {"color": TARGET_COLOUR, "width": 10}, "opacity": 0.5, "name": name,
                    "text": [hover, hover], "hoverinfo": "text"}]
     elif bool(target.recurring):
         traces = [{"type": "scatter", "x": [start, deadline], "y": [target.target_value] * 2, "mode": "lines",
-                   "line": {"color": TARGET_COLOUR, "dash": "longdash", "width": 2}, "name": label,
+                   "line": {"color": TARGET_COLOUR, "dash": "longdash", "width": 2}, "name": name,
                    "text": [hover, hover], "hoverinfo": "text"}]
     else:
-        traces = [{"type": "scatter", "x": [deadline], "y": [target.target_value], "mode": "markers", "name": label,
+        traces = [{"type": "scatter", "x": [deadline], "y": [target.target_value], "mode": "markers", "name": name,
                    "marker": {"symbol": "star", "size": 16, "color": TARGET_COLOUR}, "text": [hover],
                    "hoverinfo": "text"}]
     if pd.notna(target.get("baseline_value")) and isinstance(target.get("baseline_period"), str):
         base_year = int(target.baseline_period[-4:])
         traces.append({"type": "scatter", "x": [base_year, deadline], "y": [target.baseline_value, target.target_value],
                        "mode": "lines", "line": {"color": TARGET_COLOUR, "dash": "dot", "width": 1.5},
-                       "name": t("trajectory", lang), "hoverinfo": "skip"})
+                       "name": label("chart_trajectory", lang), "hoverinfo": "skip"})
     return traces
 
 
@@ -171,8 +166,8 @@ def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: 
     values = _values(dimensions.value)
     traces = [
         {"type": "scatterpolar", "r": best + best[:1], "theta": names + names[:1],
-         "name": (f"{t('best_province', lang)}: {h(dimensions.best_province.iloc[0])}" if len(dimensions)
-                  else t("best", lang)),
+         "name": (label("chart_best_province", lang) + f": {h(dimensions.best_province.iloc[0])}" if len(dimensions)
+                  else label("chart_best", lang)),
          "line": {"color": "#636363", "dash": "dash"}, "hoverinfo": "text",
          "text": [f"{n}: {format_number(v, 2, lang)} ({h(p)})" for n, v, p in
                   zip(names, best, dimensions.best_province)] + [""]},
@@ -193,6 +188,7 @@ def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lan
     width = (1 - gap_x * (columns - 1)) / columns
     height = (1 - gap_y * (rows - 1)) / rows
     layout = _layout("", lang, height=300 * rows)
+    source = label("chart_source", lang)
     notes, traces, colours, shown = [], [], {}, set()
     for i, code in enumerate(codes):
         row, col = i // columns, i % columns
@@ -203,15 +199,15 @@ def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lan
         layout[f"yaxis{axis}"] = {"domain": [_unit(y1 - height), _unit(y1)], "anchor": f"x{axis}"}
         notes.append({"text": f"<b>{h(titles[code])}</b>", "xref": "paper", "yref": "paper", "x": x0 + width / 2,
                       "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
-        for label, part in frames[code].groupby("label", sort=False):
-            colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
+        for province, part in frames[code].groupby("label", sort=False):
+            colour = colours.setdefault(province, PALETTE[len(colours) % len(PALETTE)])
             part = _placed(part)
-            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(label),
-                           "mode": _mode(part), "legendgroup": label, "showlegend": label not in shown,
+            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(province),
+                           "mode": _mode(part), "legendgroup": province, "showlegend": province not in shown,
                            "line": {"color": colour}, "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "text",
-                           "text": [f"{h(label)} · {p}: {format_number(v, 2, lang)}<br>{t('source', lang)}: {h(s)}"
+                           "text": [f"{h(province)} · {p}: {format_number(v, 2, lang)}<br>{source}: {h(s)}"
                                     for p, v, s in zip(part.period, part.value, part.source)]})
-            shown.add(label)
+            shown.add(province)
     layout["annotations"] = notes
     return go.Figure(data=traces, layout=layout)
 
@@ -224,14 +220,15 @@ def _unit(value: float) -> float:
 def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
     """Rank over the years, one line per province, 1 at the top."""
     traces = []
-    for i, (label, part) in enumerate(ranks.groupby("label", sort=False)):
+    rank, source = label("chart_rank", lang), label("chart_source", lang)
+    for i, (province, part) in enumerate(ranks.groupby("label", sort=False)):
         part = _placed(part)
-        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(label),
+        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(province),
                        "mode": _mode(part), "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
                        "hoverinfo": "text",
-                       "hovertext": [f"{h(label)} · {p}: {t('rank', lang)} {int(v)}<br>{t('source', lang)}: {h(s)}"
+                       "hovertext": [f"{h(province)} · {p}: {rank} {int(v)}<br>{source}: {h(s)}"
                                      for p, v, s in zip(part.period, part.value, part.source)]})
-    layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": t("rank", lang)}},
+    layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": rank}},
                      xaxis={"dtick": 1})
     return go.Figure(data=traces, layout=layout)
 
@@ -240,6 +237,7 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
                 highlight: set[str], lang: str = "vi") -> go.Figure:
     """Every province's figure, best on top, coloured by quartile, with the selected plan's target line."""
     decimals = int(indicator.decimals)
+    source, target_word = label("chart_source", lang), label("chart_target", lang)
     ordered = rows.iloc[::-1]
     trace = {"type": "bar", "x": _values(ordered.value), "y": [h(n) for n in ordered.province_name], "orientation": "h",
              "marker": {"color": [QUARTILE_COLOURS[q] for q in ordered.quartile],
@@ -248,15 +246,14 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
                                  "width": 3}},
              "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
              "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
-             "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)} · {t('quartile', lang, q=q)}<br>"
-                           f"{t('source', lang)}: {h(s)}" for n, v, q, s in
+             "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)} · " + label("chart_quartile", lang, q=q)
+                           + f"<br>{source}: {h(s)}" for n, v, q, s in
                            zip(ordered.province_name, ordered.value, ordered.quartile, ordered.source)],
              "hoverinfo": "text", "showlegend": False}
     shapes, notes = [], []
     for _, target in thresholds.iterrows():
-        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{t('target', lang)} "
-                                                                                  f"{target.target_id}"))
-        note["hovertext"] = h(f"{t('target', lang)} {target.target_id}: {requirement_words(target, lang)}")
+        shape, note = _vline(float(target.target_value), TARGET_COLOUR, "dash", h(f"{target_word} {target.target_id}"))
+        note["hovertext"] = h(f"{target_word} {target.target_id}: {requirement_words(target, lang)}")
         shapes.append(shape)
         notes.append(note)
     xaxis: dict[str, Any] = {}
@@ -285,10 +282,11 @@ def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator:
         if fid in found:
             value, quartile = found[fid]
             quartiles.append(int(quartile))
-            hover.append(f"{h(name)}: {format_number(value, decimals, lang)} · {t('quartile', lang, q=int(quartile))}")
+            hover.append(f"{h(name)}: {format_number(value, decimals, lang)} · "
+                         + label("chart_quartile", lang, q=int(quartile)))
         else:
             quartiles.append(0)
-            hover.append(f"{h(name)}: {t('no_data', lang)}")
+            hover.append(f"{h(name)}: " + label("chart_no_data", lang))
     bands = ["#d9d9d9"] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)]  # 0 = no figure
     scale = [pair for i, colour in enumerate(bands) for pair in ([i / 5, colour], [(i + 1) / 5, colour])]
     # Choroplethmap with the "white-bg" style draws the boundaries alone: no tiles and no base map

@@ -18,6 +18,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.domain.registry import ProvinceKey
+from indicators.i18n import label
 from indicators.services.views import COMPOSITES, MERGER_DAY, Dataset, _series, province_label
 
 SUMMARY_COLUMNS = ["indicator_code", "name_vi", "name_en", "period", "value", "rank", "ranked", "change", "source",
@@ -80,11 +81,11 @@ def predecessor_line(rows: pd.DataFrame, lang: str, number) -> str:
     for r in rows.itertuples():
         name = r.label_vi if lang == "vi" else r.label_en
         if r.value is None or pd.isna(r.value):
-            parts.append(f"{name}: {'chưa có số liệu' if lang == 'vi' else 'no figure'}")
+            parts.append(f"{name}: " + label("no_figure", lang))
             continue
         text = f"{name} {number(r.value, int(r.decimals), lang)} ({r.period})"
         if r.rank is not None and not pd.isna(r.rank):
-            text += f" · {'hạng' if lang == 'vi' else 'rank'} {int(r.rank)}"
+            text += " · " + label("rank_of", lang, rank=int(r.rank))
         parts.append(text)
     return " — ".join(parts)
 
@@ -95,40 +96,31 @@ def no_combined_value(ds: Dataset, key: ProvinceKey, lang: str) -> str:
     olds = ds.registry.predecessors(key)
     if len(olds) == 1:
         old = province_label(ds, olds[0], lang)
-        return (f"Chưa có giá trị công bố cho {name}: các chỉ số dưới đây là của {old}." if lang == "vi" else
-                f"No value has been published for {name}: the indices below are those of {old}.")
-    return (f"Chưa có giá trị công bố cho {name}: số liệu dưới đây là của từng tỉnh cũ, không cộng gộp." if lang == "vi"
-            else f"No value has been published for {name}: the figures are each old province's, never combined.")
+        return label("svc_no_value_one_predecessor", lang, name=name, old=old)
+    return label("svc_no_value_predecessors", lang, name=name)
 
 
 def merger_note(ds: Dataset, key: ProvinceKey, lang: str) -> str | None:
     """What a leader must know about the province's place in the 2025 merger: formed from whom (or not merged),
     or, for a province that ended, when and into which one. None for a province the merger did not concern."""
     row = ds.registry.row(key)
-    vi = lang == "vi"
     if pd.notna(row.valid_to):
         successor = row.get("successor_code")
         ended = pd.Timestamp(row.valid_to).strftime("%d/%m/%Y")
         if isinstance(successor, str) and successor:
             after = (successor, pd.Timestamp(row.successor_valid_from).date())
             name = province_label(ds, after, lang) if after in ds.labels else successor
-            return (f"{row['name']} tồn tại đến ngày {ended}; từ ngày hôm sau thuộc {name}." if vi else
-                    f"{row['name']} existed until {ended}; from the next day it is part of {name}.")
-        return f"{row['name']} tồn tại đến ngày {ended}." if vi else f"{row['name']} existed until {ended}."
+            return label("svc_province_ended_into", lang, province=row["name"], ended=ended, successor=name)
+        return label("svc_province_ended", lang, province=row["name"], ended=ended)
     olds = ds.registry.predecessors(key)
     if key[1] != MERGER_DAY or not olds:
         return None
     day = MERGER_DAY.strftime("%d/%m/%Y")
     if len(olds) == 1:
-        return (f"{row['name']} không sáp nhập: giữ nguyên địa giới từ ngày {day}; số liệu trước ngày đó là của "
-                f"{province_label(ds, olds[0], lang)}." if vi else
-                f"{row['name']} was not merged: its territory is unchanged from {day}; figures before that day are "
-                f"those of {province_label(ds, olds[0], lang)}.")
+        return label("svc_province_not_merged", lang, province=row["name"], day=day,
+                     old=province_label(ds, olds[0], lang))
     names = ", ".join(province_label(ds, k, lang) for k in olds)
-    return (f"{row['name']} được hợp nhất từ ngày {day} từ: {names}. Số liệu trước đó là của từng tỉnh cũ, ghi "
-            f"tên từng tỉnh, không cộng gộp điểm hay thứ hạng." if vi else
-            f"{row['name']} was formed on {day} from: {names}. Earlier figures belong to each old province, each "
-            f"named; scores and ranks are never added up.")
+    return label("svc_province_merged", lang, province=row["name"], day=day, names=names)
 
 
 def years_with_figures(ds: Dataset, keys: list[ProvinceKey] | None) -> list[int]:
@@ -188,10 +180,8 @@ def national_reference(ds: Dataset, code: str, period: str | None) -> dict:
 def reference_text(ref: dict, decimals: int, lang: str, number) -> str:
     """``86,98 (2023, công bố)`` / ``47,50 (2024, tính: trung bình 63 tỉnh)``; "chưa có số liệu" when none."""
     if ref["value"] is None:
-        return "chưa có số liệu" if lang == "vi" else "no figure"
+        return label("no_figure", lang)
     figure = number(ref["value"], decimals, lang)
     if ref["kind"] == "published":
-        return f"{figure} ({ref['period']}, {'công bố' if lang == 'vi' else 'published'})"
-    count = int(ref["provinces"])
-    return (f"{figure} ({ref['period']}, tính: trung bình {count} tỉnh)" if lang == "vi" else
-            f"{figure} ({ref['period']}, computed: mean of {count} provinces)")
+        return label("svc_reference_published", lang, figure=figure, period=ref["period"])
+    return label("svc_reference_computed", lang, figure=figure, period=ref["period"], count=int(ref["provinces"]))

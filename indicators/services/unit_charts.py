@@ -14,8 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators.domain.plain import html as h
-from indicators.i18n import format_number
-from indicators.i18n import label as t
+from indicators.i18n import format_number, label
 
 KIND_COLOURS = {"commune": "#4c78a8", "ward": "#f58518", "special_zone": "#54a24b", "township": "#b279a2"}
 
@@ -28,13 +27,14 @@ def commune_map(points: pd.DataFrame, lang: str = "vi", values: pd.Series | None
     size = [max(4.0, min(22.0, 1.6 * math.sqrt(a))) for a in area]
     names = [h(f"{n} ({c})") for n, c in zip(points.name, points.code)]
     traces: list[dict[str, Any]] = []
+    no_figure, area_word = label("no_figure", lang), label("col_area", lang)
     if values is not None and values.notna().any():
         shown = values.to_numpy(dtype=float)
-        text = [f"{n}<br>{h(value_title)}: {format_number(v, 2, lang) if v == v else t('no_figure', lang)}"
-                f"<br>{t('col_area', lang)}: {format_number(a, 2, lang)}" for n, v, a in zip(names, shown, area)]
+        text = [f"{n}<br>{h(value_title)}: {format_number(v, 2, lang) if v == v else no_figure}"
+                f"<br>{area_word}: {format_number(a, 2, lang)}" for n, v, a in zip(names, shown, area)]
         has = ~pd.isna(shown)
         for part, marker, name in (
-                (~has, {"color": "#bdbdbd", "opacity": 0.6}, t("no_figure", lang)),
+                (~has, {"color": "#bdbdbd", "opacity": 0.6}, no_figure),
                 (has, {"color": list(shown[has]), "colorscale": "Viridis", "showscale": True,
                        "colorbar": {"title": {"text": h(value_title)}}}, h(value_title))):
             if part.any():
@@ -46,16 +46,17 @@ def commune_map(points: pd.DataFrame, lang: str = "vi", values: pd.Series | None
             part = points.kind == kind
             if not part.any():
                 continue
-            text = [f"{n}<br>{t('col_area', lang)}: {format_number(a, 2, lang)}"
+            text = [f"{n}<br>{area_word}: {format_number(a, 2, lang)}"
                     for n, a in zip([x for x, keep in zip(names, part) if keep], area[part])]
             traces.append({"type": "scatter", "x": list(points.lon[part]), "y": list(points.lat[part]),
                            "mode": "markers", "marker": {"size": [s for s, keep in zip(size, part) if keep],
                                                          "color": colour, "opacity": 0.75},
-                           "text": text, "hoverinfo": "text", "name": t(f"kind_{kind}", lang)})
+                           "text": text, "hoverinfo": "text", "name": label(f"kind_{kind}", lang)})
     axis = {"visible": False, "showgrid": False, "zeroline": False}
     # a degree of longitude is cos(latitude) of a degree of latitude: so many pixels more per degree of latitude
     ratio = 1 / math.cos(math.radians(float(points.lat.mean()))) if len(points) else 1.0
-    layout = {"title": {"text": t("commune_map", lang)}, "height": 640, "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+    layout = {"title": {"text": label("commune_map", lang)}, "height": 640,
+              "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
               "xaxis": axis, "yaxis": {**axis, "scaleanchor": "x", "scaleratio": ratio},
               "plot_bgcolor": "white", "legend": {"orientation": "h"}, "hovermode": "closest"}
     return go.Figure(data=traces, layout=layout)
@@ -64,11 +65,12 @@ def commune_map(points: pd.DataFrame, lang: str = "vi", values: pd.Series | None
 def index_history(totals: pd.DataFrame, unit_name: str, lang: str = "vi") -> go.Figure:
     """A unit's own CCHC index over the years: appraised and self-assessed points."""
     traces = []
-    for stage, colour in (("appraised", "#1f77b4"), ("self", "#aec7e8")):
+    for stage, colour, name in (("appraised", "#1f77b4", label("stage_appraised", lang)),
+                                ("self", "#aec7e8", label("stage_self", lang))):
         part = totals[totals.stage == stage].sort_values("year")
         if len(part):
             traces.append({"type": "scatter", "mode": "lines+markers", "x": list(part.year), "y": list(part.points),
-                           "name": t(f"stage_{stage}", lang), "line": {"color": colour}})
+                           "name": name, "line": {"color": colour}})
     layout = {"title": {"text": h(unit_name)}, "height": 360, "xaxis": {"dtick": 1},
-              "yaxis": {"title": {"text": t("col_points", lang)}}, "margin": {"l": 50, "r": 20, "t": 50, "b": 40}}
+              "yaxis": {"title": {"text": label("col_points", lang)}}, "margin": {"l": 50, "r": 20, "t": 50, "b": 40}}
     return go.Figure(data=traces, layout=layout)

@@ -21,6 +21,7 @@ from indicators.domain.registry import ProvinceKey, Registry
 from indicators.domain.scorecard import judge_targets, series_wanted, with_successors
 from indicators.domain.status import STATUS_ORDER
 from indicators.domain.units import DEPARTMENT_KINDS
+from indicators.i18n import label
 from indicators.storage import Store
 
 COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "sipas": "sipas_rank",
@@ -128,10 +129,10 @@ class Dataset:
         result = {}
         for r in self.provinces.itertuples():
             if pd.isna(r.valid_to):
-                vi, en = f"từ {r.valid_from:%d/%m/%Y}", f"from {r.valid_from:%d/%m/%Y}"
+                era = {lang: label("svc_era_from", lang, day=f"{r.valid_from:%d/%m/%Y}") for lang in ("vi", "en")}
             else:
-                vi, en = f"đến {r.valid_to:%d/%m/%Y}", f"to {r.valid_to:%d/%m/%Y}"
-            result[(r.code, r.valid_from.date())] = {"vi": f"{r.name} ({vi})", "en": f"{r.name} ({en})"}
+                era = {lang: label("svc_era_to", lang, day=f"{r.valid_to:%d/%m/%Y}") for lang in ("vi", "en")}
+            result[(r.code, r.valid_from.date())] = {lang: f"{r.name} ({era[lang]})" for lang in ("vi", "en")}
         return result
 
     @cached_property

@@ -17,7 +17,7 @@ from indicators.domain.plain import md
 from indicators.domain.scorecard import not_stated
 from indicators.domain.tasks import STATUSES, Summary, completeness_text
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
-from indicators.i18n import format_date, format_number, label
+from indicators.i18n import N_, format_date, format_number, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.services.auth import PermissionDenied, User
 from indicators.storage import DatabaseUnusable, StorageFailed
@@ -39,6 +39,11 @@ def progress_cards(counts: Summary, lang: str, day: date) -> None:
                     help=label("tasks_completeness_help", lang, reported=counts.reported_due, due=counts.due))
     st.caption(label("progress_sentence", lang, day=format_date(day, lang), sentence=counts.sentence(lang)))
 
+
+
+# what is known of a task occurrence, label(f"state_{state}") for domain/tasks.py STATES
+STATE_KEYS = (N_("state_late"), N_("state_not_reported"), N_("state_in_progress"), N_("state_not_yet_due"),
+              N_("state_done"), N_("state_dropped"))
 
 def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
     """The occurrences as they are shown and downloaded (text cells formula-escaped by data_table/download)."""
@@ -120,7 +125,7 @@ def progress_form(ds, frame: pd.DataFrame, user: User | None, lang: str, key: st
         return
     content = _one_row(row, status, completed, evidence, evidence_date, note)
     store = get_store()
-    result = imports.preview(store, ds.registry, ds.indicators, "form.csv", content)
+    result = imports.preview(store, "form.csv", content, imports.Context(ds.registry, ds.indicators))
     if not result.ok:
         for problem in result.problems:
             st.error(md(problem.vi if lang == "vi" else problem.en))
