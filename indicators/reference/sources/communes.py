@@ -65,7 +65,7 @@ def read_units(data: Path) -> list[dict[str, str]]:
     new_code = {(p_key, w_key): code for _, p_key, code, w_key, *_ in new}
     successors = _successors(converter, new_code)
 
-    rows = [_row(code, NEW_FROM, "", KINDS[_nfc(kind)], name, province, NEW_FROM, "", lat, lon, area, "")
+    rows = [_row((code, NEW_FROM, "", KINDS[_nfc(kind)], name, province, NEW_FROM, "", lat, lon, area, ""))
             for province, _, code, _, name, kind, lat, lon, area in new]
     districts: dict[str, list] = {}
     wards = []
@@ -75,9 +75,9 @@ def read_units(data: Path) -> list[dict[str, str]]:
         if not w_code:      # an island district with no ward below it (Bạch Long Vĩ, Cồn Cỏ, …)
             continue
         key = f"{p_key}_{d_key}_{w_key}"
-        wards.append(_row(w_code, "", OLD_TO, KINDS[_nfc(w_kind)], w_name, province, OLD_PROVINCE_FROM, d_code,
-                          w_lat, w_lon, None, ";".join(successors.get(key, []))))
-    rows += [_row(code, "", OLD_TO, KINDS[_nfc(kind)], name, province, OLD_PROVINCE_FROM, "", lat, lon, None, "")
+        wards.append(_row((w_code, "", OLD_TO, KINDS[_nfc(w_kind)], w_name, province, OLD_PROVINCE_FROM, d_code,
+                           w_lat, w_lon, None, ";".join(successors.get(key, [])))))
+    rows += [_row((code, "", OLD_TO, KINDS[_nfc(kind)], name, province, OLD_PROVINCE_FROM, "", lat, lon, None, ""))
              for code, (province, name, kind, lat, lon) in sorted(districts.items())]
     return rows + wards
 
@@ -100,7 +100,10 @@ def _successors(converter: dict, new_code: dict[tuple[str, str], str]) -> dict[s
     return out
 
 
-def _row(code, valid_from, valid_to, kind, name, province, province_from, parent, lat, lon, area, successors):
+def _row(fields: tuple) -> dict[str, str]:
+    """One unit's row of :data:`COLUMNS` from its fields in that order: the name in NFC, the coordinates to 5
+    places and the area to 2."""
+    code, valid_from, valid_to, kind, name, province, province_from, parent, lat, lon, area, successors = fields
     return dict(zip(COLUMNS, (code, valid_from, valid_to, kind, _nfc(name), province, province_from, parent,
                               _number(lat, 5), _number(lon, 5), _number(area, 2), successors), strict=True))
 
