@@ -94,7 +94,7 @@ def _cold_reruns(runs: int) -> list[float]:
     each run): the rerun includes reading that indicator from DuckDB."""
     from streamlit.testing.v1 import AppTest
 
-    from indicators.services import views
+    from indicators.services import comparisons, views
     from indicators.web import cache
 
     times = []
@@ -105,7 +105,7 @@ def _cold_reruns(runs: int) -> list[float]:
         at.run()
         ds = cache.get_dataset()
         key = views.parse_key_text(ds, "42@2025")
-        unread = [c for c in views.indicators_with_data(ds, views.scope(ds, key)) if not ds.is_kept(c)]
+        unread = [c for c in comparisons.indicators_with_data(ds, views.scope(ds, key)) if not ds.is_kept(c)]
         if not unread:
             break
         at.selectbox(key="indicator").set_value(unread[len(unread) // 2])

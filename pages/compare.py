@@ -6,16 +6,8 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.i18n import N_, format_number, format_value, in_language, label
 from indicators.services.charts import rank_chart, small_multiples
-from indicators.services.views import (
-    COMPARE_DEFAULT,
-    COMPARE_PROVINCES,
-    comparable_indicators,
-    key_text,
-    parse_key_text,
-    peers,
-    province_label,
-    rank_indicators,
-)
+from indicators.services.comparisons import comparable_indicators, peers, rank_indicators
+from indicators.services.views import COMPARE_DEFAULT, COMPARE_PROVINCES, key_text, parse_key_text, province_label
 from indicators.web import cache
 from indicators.web.cache import get_dataset
 from indicators.web.ui import (

@@ -6,15 +6,9 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.i18n import in_language, label
 from indicators.services.charts import indicator_trend, spider_chart
+from indicators.services.comparisons import indicator_changes, summarise_sources
 from indicators.services.index_views import latest_year, merger_note
-from indicators.services.views import (
-    indicator_changes,
-    key_text,
-    parse_key_text,
-    province_label,
-    scope,
-    summarise_sources,
-)
+from indicators.services.views import key_text, parse_key_text, province_label, scope
 from indicators.web import cache
 from indicators.web.cache import get_dataset
 from indicators.web.ui import (

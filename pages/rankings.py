@@ -6,7 +6,8 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.i18n import format_number, label
 from indicators.services.charts import choropleth, ranking_bar
-from indicators.services.views import parse_key_text, scope, threshold_for
+from indicators.services.comparisons import threshold_for
+from indicators.services.views import parse_key_text, scope
 from indicators.web import cache
 from indicators.web.cache import get_dataset
 from indicators.web.ui import boundaries, chart, data_table, download, language, lazy_tabs, province_picker, year_picker

@@ -8,7 +8,8 @@ import pandas as pd
 from indicators.domain.scorecard import requirement_text
 from indicators.reference.loader import DATA_DIR
 from indicators.services import charts
-from indicators.services.views import papi_dimensions, province_series, ranking, reference_lines, scope, threshold_for
+from indicators.services.comparisons import papi_dimensions, province_series, ranking, reference_lines, threshold_for
+from indicators.services.views import scope
 
 OLD = date(2004, 1, 1)
 

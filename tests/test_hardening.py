@@ -55,14 +55,14 @@ def test_plotly_text_is_escaped_and_formula_escapes_are_exactly_reversible():
 
 
 def test_charts_carry_hostile_text_only_escaped(ds):
-    from indicators.services import charts, views
+    from indicators.services import charts, comparisons
 
-    series = views.province_series(ds, (HT,), "papi_total", "vi").copy()
+    series = comparisons.province_series(ds, (HT,), "papi_total", "vi").copy()
     series["source"] = HOSTILE
     series["label"] = HOSTILE
     meta = ds.indicator("papi_total")
-    targets = views.threshold_for(ds, [HT], "papi_total").head(0)
-    figure = charts.trend_chart(series, targets, views.reference_lines(ds, "papi_total"), meta, "vi")
+    targets = comparisons.threshold_for(ds, [HT], "papi_total").head(0)
+    figure = charts.trend_chart(series, targets, comparisons.reference_lines(ds, "papi_total"), meta, "vi")
     spec = figure.to_json()
     assert "<a " not in spec and "<b>đậm" not in spec and "&lt;a href" in spec
 

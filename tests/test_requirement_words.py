@@ -136,14 +136,14 @@ def test_the_report_s_target_table_writes_the_requirement_in_words(ds):
 
 def test_the_charts_name_a_target_by_its_words(ds):
     from indicators.services import charts
-    from indicators.services.views import (
+    from indicators.services.comparisons import (
         indicator_changes,
         province_series,
         ranking,
         reference_lines,
-        scope,
         threshold_for,
     )
+    from indicators.services.views import scope
 
     keys = scope(ds, ("42", date(2004, 1, 1)))
     code = "papi_d2_transparency_rank"

@@ -5,22 +5,19 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.services.index_views import composite_summary
-from indicators.services.views import (
+from indicators.services.comparisons import (
     country_composites,
     gap_table,
     indicators_with_data,
-    judged_targets,
     papi_dimensions,
     peers,
-    province_label,
     province_series,
     ranking,
     reference_lines,
-    scope,
-    status_counts,
     summarise_sources,
 )
+from indicators.services.index_views import composite_summary
+from indicators.services.views import judged_targets, province_label, scope, status_counts
 from tests.conftest import import_rows
 
 OLD, NEW = date(2004, 1, 1), date(2025, 7, 1)

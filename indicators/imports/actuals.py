@@ -10,15 +10,15 @@ from typing import ClassVar
 import pandas as pd
 
 from indicators.i18n import bilingual, label
-from indicators.services.auth import PermissionDenied, User, require
+from indicators.services.auth import PermissionDenied, User
 
 from ..storage import ConflictError, Session, Store
-from ..storage import now as _now
 from .actual_rows import ActualChecker
 from .aliases import has_unit_column, is_actuals_header, unknown_columns
-from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
+from .base import Context, ImportRefused, Preview, refuse_if_changed_later
 from .compare import changed_since_preview, compare_actuals
 from .table import Problem, Table
+from .writing import Writing
 
 _INCOMING = ["row", "province_code", "province_valid_from", "unit_code", "indicator_code", "period", "period_kind",
              "period_start", "period_end", "value", "source", "note"]
@@ -26,6 +26,8 @@ _INCOMING = ["row", "province_code", "province_valid_from", "unit_code", "indica
 
 class ActualsLayout:
     kind: ClassVar[str] = "actuals"
+    writer: ClassVar[str] = "reporter"
+    would_change: ClassVar[str] = "imp_actuals_would_change"
 
     def recognises(self, keys: list[str]) -> bool:
         return is_actuals_header(keys)
@@ -46,35 +48,27 @@ class ActualsLayout:
             result.version = store.data_version()
             result.diff = compare_actuals(store, frame)
 
-    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
-        counts = result.counts
-        if counts["change"] and not replace:
-            raise ImportRefused(*bilingual("imp_actuals_would_change", count=counts["change"]))
-        now = _now()
-        with store.transaction() as tx:
-            acting = require(tx, user, "reporter")
-            incoming = result.diff[_INCOMING]
-            if not acting.can("analyst"):
-                _check_own_unit(acting, incoming)
-            # unchanged data version: nothing was written since the preview, whose comparison still holds
-            fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, incoming)
-            changed = changed_since_preview(result.diff, fresh)
-            if changed is not None:
-                raise ConflictError(*bilingual("imp_actuals_changed_since_preview", row=changed))
-            locked = tx.locked_rows(incoming)
-            if locked:
-                raise ConflictError(*bilingual("imp_locked_meanwhile", period=locked[0][2]))
-            to_write = fresh[fresh.status != "unchanged"]
-            if not len(to_write):
-                return CommitResult(None, 0, 0, len(fresh))  # an empty transaction: nothing was written
-            batch_id = tx.insert_batch(
-                source=result.default_source or _first_source(to_write), source_kind=channel,
-                file_name=result.file_name, file_sha256=result.sha256, imported_by=acting.name, imported_at=now,
-                row_count=len(to_write), note=f"{result.layout} layout", kind="actuals", sheet=result.sheet)
-            tx.write_actuals(batch_id, to_write, acting.name, now)
-        counts = to_write.status.value_counts()
-        return CommitResult(int(batch_id), int(counts.get("insert", 0)), int(counts.get("change", 0)),
-                            int((fresh.status == "unchanged").sum()))
+    def nothing_to_write(self, result: Preview) -> bool:
+        return False  # rows unchanged at the preview may have changed since: prepare compares again
+
+    def prepare(self, tx: Session, result: Preview, acting: User) -> Writing:
+        incoming = result.diff[_INCOMING]
+        if not acting.can("analyst"):
+            _check_own_unit(acting, incoming)
+        # unchanged data version: nothing was written since the preview, whose comparison still holds
+        fresh = result.diff if tx.data_version() == result.version else compare_actuals(tx, incoming)
+        changed = changed_since_preview(result.diff, fresh)
+        if changed is not None:
+            raise ConflictError(*bilingual("imp_actuals_changed_since_preview", row=changed))
+        locked = tx.locked_rows(incoming)
+        if locked:
+            raise ConflictError(*bilingual("imp_locked_meanwhile", period=locked[0][2]))
+        to_write = fresh[fresh.status != "unchanged"]
+        return Writing(to_write, int((fresh.status == "unchanged").sum()),
+                       source=result.default_source or _first_source(to_write), note=f"{result.layout} layout")
+
+    def write(self, tx: Session, writing: Writing, batch_id: int, acting: User, now: datetime) -> None:
+        tx.write_actuals(batch_id, writing.rows, acting.name, now)
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         refuse_if_changed_later(tx.later_actual_batches(batch_id), *bilingual("imp_these_rows"))

@@ -128,8 +128,9 @@ class Context:
 
 class Layout(Protocol):
     """One kind of file the engine imports. :func:`indicators.imports.engine.preview` asks each layout in
-    :data:`~indicators.imports.engine.LAYOUTS` whether it recognises the header; commit and undo go to the
-    layout that made the preview or the batch (its ``kind``)."""
+    :data:`~indicators.imports.engine.LAYOUTS` whether it recognises the header; a commit is written by
+    :func:`indicators.imports.writing.commit_batch` with what the layout that made the preview says (it is a
+    :class:`~indicators.imports.writing.Writer` too), and an undo goes to the layout that made the batch."""
 
     kind: ClassVar[str]  # "actuals", "targets": the preview's and the batch's kind
 
@@ -141,9 +142,6 @@ class Layout(Protocol):
 
     def check(self, store: Store, context: Context, table: Table, result: Preview) -> None:
         """Check every row and compare with what is stored: problems and ``result.diff`` (with a status per row)."""
-
-    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
-        """Write the checked preview as one batch, in one transaction."""
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         """Take back what the batch wrote, inside the caller's transaction; the rows restored."""

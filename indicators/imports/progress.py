@@ -28,12 +28,12 @@ from indicators.domain.tasks import STATUS_WORDS, occurrences
 from indicators.domain.text import fold_ascii
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
 from indicators.i18n import bilingual, label
-from indicators.services.auth import PermissionDenied, User, require
+from indicators.services.auth import PermissionDenied, User
 
 from ..storage import ConflictError, Session, Store
-from ..storage import now as _now
-from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
+from .base import Context, Preview, find_plan, plan_key, refuse_if_changed_later
 from .table import Problem, RowCells, Table, header_key, repeated_columns, role_of, unknown_headers
+from .writing import Writing, changed_rows, nothing_changed
 
 PROGRESS_ALIASES: dict[str, set[str]] = {
     "plan": {"plan", "planid", "plannumber", "kehoach", "sokehoach"},
@@ -59,6 +59,8 @@ def progress_role(key: str) -> str | None:
 
 class ProgressLayout:
     kind: ClassVar[str] = "progress"
+    writer: ClassVar[str] = "reporter"
+    would_change: ClassVar[str] = "imp_progress_would_change"
 
     def recognises(self, keys: list[str]) -> bool:
         return set(REQUIRED) <= {progress_role(k) for k in keys}
@@ -86,37 +88,30 @@ class ProgressLayout:
         if result.ok:
             result.diff = _compare(store, frame)
 
-    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
-        counts = result.counts
-        if counts["change"] and not replace:
-            raise ImportRefused(*bilingual("imp_progress_would_change", count=counts["change"]))
-        to_write = result.diff[result.diff.status != "unchanged"]
-        if not len(to_write):
-            return CommitResult(None, 0, 0, counts["unchanged"])
-        now = _now()
-        with store.transaction() as tx:
-            acting = require(tx, user, "reporter")
-            if not acting.can("analyst"):
-                _check_scope(tx, acting, to_write)
-            stored = _stored(tx)
-            for r in to_write.to_dict("records"):
-                key = (r["plan_id"], r["ref"], r["occurrence"])
-                if _as_row(stored.get(key)) != r["old_json"]:
-                    raise ConflictError(*bilingual("imp_progress_changed_since_preview"))
-            batch_id = tx.insert_batch(
-                source=f"task progress {result.file_name}", source_kind=channel, file_name=result.file_name,
-                file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
-                note="task progress", kind="progress", sheet=result.sheet)
-            for r in to_write.to_dict("records"):
-                key = (r["plan_id"], r["ref"], r["occurrence"])
-                old = stored.get(key)
-                old_json = json.dumps({"row": _jsonable(old), "batch_id": old["batch_id"]}, ensure_ascii=False) \
-                    if old else None
-                values = _values(r)
-                tx.write_progress(key, values, old, batch_id, old_json,
-                                  json.dumps(_jsonable(values), ensure_ascii=False), acting.name, now)
-        return CommitResult(int(batch_id), int((to_write.status == "insert").sum()),
-                            int((to_write.status == "change").sum()), counts["unchanged"])
+    def nothing_to_write(self, result: Preview) -> bool:
+        return nothing_changed(result)
+
+    def prepare(self, tx: Session, result: Preview, acting: User) -> Writing:
+        to_write = changed_rows(result)
+        if not acting.can("analyst"):
+            _check_scope(tx, acting, to_write)
+        stored = _stored(tx)
+        for r in to_write.to_dict("records"):
+            key = (r["plan_id"], r["ref"], r["occurrence"])
+            if _as_row(stored.get(key)) != r["old_json"]:
+                raise ConflictError(*bilingual("imp_progress_changed_since_preview"))
+        return Writing(to_write, result.counts["unchanged"], source=f"task progress {result.file_name}",
+                       note="task progress", carried=stored)
+
+    def write(self, tx: Session, writing: Writing, batch_id: int, acting: User, now: datetime) -> None:
+        for r in writing.rows.to_dict("records"):
+            key = (r["plan_id"], r["ref"], r["occurrence"])
+            old = writing.carried.get(key)
+            old_json = json.dumps({"row": _jsonable(old), "batch_id": old["batch_id"]}, ensure_ascii=False) \
+                if old else None
+            values = _values(r)
+            tx.write_progress(key, values, old, batch_id, old_json,
+                              json.dumps(_jsonable(values), ensure_ascii=False), acting.name, now)
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         refuse_if_changed_later(tx.later_progress_batches(batch_id), *bilingual("imp_this_progress"))

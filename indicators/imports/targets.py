@@ -24,14 +24,14 @@ from indicators.domain.rules import target_problems
 from indicators.domain.text import fold_ascii
 from indicators.domain.values import ValueProblem, parse_number
 from indicators.i18n import bilingual, label
-from indicators.services.auth import User, require
+from indicators.services.auth import User
 from indicators.services.templates import EXAMPLE_SOURCE
 
 from ..storage import TARGET_COLUMNS, ConflictError, Session, Store
-from ..storage import now as _now
 from .aliases import TARGET_ALIASES, TARGET_REQUIRED, is_target_header, target_role
-from .base import CommitResult, Context, ImportRefused, Preview, find_plan, plan_key, refuse_if_changed_later
+from .base import Context, Preview, find_plan, plan_key, refuse_if_changed_later
 from .table import Problem, RowCells, Table, cell_text, column_letter, header_key, repeated_columns
+from .writing import Writing, changed_rows, nothing_changed
 
 COMPARATORS = {">=": ">=", "≥": ">=", ">": ">", "<=": "<=", "≤": "<=", "<": "<", "between": "between",
                "trongkhoang": "between", "rank<=": "rank<=", "top": "rank<="}
@@ -42,6 +42,8 @@ _RECURRING = ("1", "true", "yes", "co", "x", "hangnam")
 
 class TargetsLayout:
     kind: ClassVar[str] = "targets"
+    writer: ClassVar[str] = "analyst"
+    would_change: ClassVar[str] = "imp_targets_would_change"
 
     def recognises(self, keys: list[str]) -> bool:
         return is_target_header(keys)
@@ -65,26 +67,19 @@ class TargetsLayout:
         result.diff = _compare(store, pd.DataFrame.from_records(records), result)
         result.payload = {"new_plans": sheet.new_plans}
 
-    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
-        counts = result.counts
-        if counts["change"] and not replace:
-            raise ImportRefused(*bilingual("imp_targets_would_change", count=counts["change"]))
-        to_write = result.diff[result.diff.status != "unchanged"]
-        if not len(to_write):
-            return CommitResult(None, 0, 0, counts["unchanged"])
-        now = _now()
-        with store.transaction() as tx:
-            acting = require(tx, user, "analyst")
-            batch_id = tx.insert_batch(
-                source=f"target sheet {result.file_name}", source_kind=channel, file_name=result.file_name,
-                file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
-                note="target sheet", kind="targets", sheet=result.sheet)
-            for plan in result.payload["new_plans"].values():
-                _insert_plan(tx, plan, to_write, result.file_name, batch_id, acting, now)
-            for r in to_write.to_dict("records"):
-                _write_target(tx, r, batch_id, acting, now)
-        return CommitResult(int(batch_id), int((to_write.status == "insert").sum()),
-                            int((to_write.status == "change").sum()), counts["unchanged"])
+    def nothing_to_write(self, result: Preview) -> bool:
+        return nothing_changed(result)
+
+    def prepare(self, tx: Session, result: Preview, acting: User) -> Writing:
+        return Writing(changed_rows(result), result.counts["unchanged"], source=f"target sheet {result.file_name}",
+                       note="target sheet")
+
+    def write(self, tx: Session, writing: Writing, batch_id: int, acting: User, now: datetime) -> None:
+        result = writing.preview
+        for plan in result.payload["new_plans"].values():
+            _insert_plan(tx, plan, writing.rows, result.file_name, batch_id, acting, now)
+        for r in writing.rows.to_dict("records"):
+            _write_target(tx, r, batch_id, acting, now)
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         entries = tx.target_entries(batch_id)

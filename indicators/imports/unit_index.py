@@ -33,9 +33,8 @@ from indicators.i18n import bilingual, label
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import ConflictError, Session, Store
-from ..storage import now as _now
 from .aliases import ACTUAL_ALIASES
-from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
+from .base import Context, Preview, refuse_if_changed_later
 from .table import (
     LIMITS,
     Problem,
@@ -46,6 +45,7 @@ from .table import (
     unknown_headers,
 )
 from .unit_index_rows import COLUMNS, NAMED, REQUIRED, Sheet, frame_of
+from .writing import Writing, changed_rows
 
 INDEX_ALIASES: dict[str, set[str]] = {
     "province": ACTUAL_ALIASES["province"] - {"donvi"},
@@ -65,6 +65,8 @@ def index_role(key: str) -> str | None:
 
 class UnitIndexLayout:
     kind: ClassVar[str] = "unit_index"
+    writer: ClassVar[str] = "reporter"
+    would_change: ClassVar[str] = "imp_scores_would_change"
 
     def recognises(self, keys: list[str]) -> bool:
         return {"unit", "stage", "criterion", "points"} <= {index_role(k) for k in keys}
@@ -108,38 +110,31 @@ class UnitIndexLayout:
             result.diff = payload["criteria"].assign(status="insert")
             result.payload["criteria_only"] = True
 
-    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
-        counts = result.counts
-        if counts["change"] and not replace:
-            raise ImportRefused(*bilingual("imp_scores_would_change", count=counts["change"]))
-        now = _now()
+    def nothing_to_write(self, result: Preview) -> bool:
+        return False  # the criteria an index file defines are written even when no score changes
+
+    def prepare(self, tx: Session, result: Preview, acting: User) -> Writing:
         criteria_only = bool(result.payload.get("criteria_only"))
-        with store.transaction() as tx:
-            acting = require(tx, user, "reporter")
-            if not acting.can("analyst"):   # the role and unit as held now, in the transaction that writes
-                scores = pd.DataFrame(columns=NAMED) if criteria_only else result.diff
-                _raise_first(_beyond_reporter(acting, scores, result.payload))
-            if tx.data_version() != result.version and not criteria_only:
-                fresh = _compare(tx, result.diff.drop(columns=["status", "old_points", "old_note", "old_batch_id"]))
-                if not fresh.status.equals(result.diff.status) or not np.allclose(
-                        fresh.old_points.fillna(-1).to_numpy(float), result.diff.old_points.fillna(-1).to_numpy(float)):
-                    raise ConflictError(*bilingual("imp_scores_changed_since_preview"))
-            to_write = result.diff[result.diff.status != "unchanged"]
-            if criteria_only:
-                to_write = to_write.iloc[0:0]
-            criteria = result.payload["criteria"]
-            if not len(to_write) and not len(criteria):
-                return CommitResult(None, 0, 0, counts["unchanged"])
-            batch_id = tx.insert_batch(
-                source=f"unit index {result.file_name}", source_kind=channel, file_name=result.file_name,
-                file_sha256=result.sha256, imported_by=acting.name, imported_at=now,
-                row_count=len(to_write) + len(criteria), note="unit index", kind="unit_index", sheet=result.sheet)
-            if len(criteria):
-                tx.write_criteria(criteria, batch_id)
-            if len(to_write):
-                tx.write_scores(to_write, batch_id, acting.name, now)
-        return CommitResult(int(batch_id), int((to_write.status == "insert").sum()) + len(criteria),
-                            int((to_write.status == "change").sum()), counts["unchanged"])
+        if not acting.can("analyst"):   # the role and unit as held now, in the transaction that writes
+            scores = pd.DataFrame(columns=NAMED) if criteria_only else result.diff
+            _raise_first(_beyond_reporter(acting, scores, result.payload))
+        if tx.data_version() != result.version and not criteria_only:
+            fresh = _compare(tx, result.diff.drop(columns=["status", "old_points", "old_note", "old_batch_id"]))
+            if not fresh.status.equals(result.diff.status) or not np.allclose(
+                    fresh.old_points.fillna(-1).to_numpy(float), result.diff.old_points.fillna(-1).to_numpy(float)):
+                raise ConflictError(*bilingual("imp_scores_changed_since_preview"))
+        to_write = changed_rows(result)
+        if criteria_only:
+            to_write = to_write.iloc[0:0]
+        return Writing(to_write, result.counts["unchanged"], source=f"unit index {result.file_name}",
+                       note="unit index", extra=len(result.payload["criteria"]))
+
+    def write(self, tx: Session, writing: Writing, batch_id: int, acting: User, now: datetime) -> None:
+        criteria = writing.preview.payload["criteria"]
+        if len(criteria):
+            tx.write_criteria(criteria, batch_id)
+        if len(writing.rows):
+            tx.write_scores(writing.rows, batch_id, acting.name, now)
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         refuse_if_changed_later(tx.later_score_batches(batch_id), *bilingual("imp_these_scores"))

@@ -23,13 +23,13 @@ from indicators.domain.registry import Registry
 from indicators.domain.text import nfc
 from indicators.domain.units import COMMUNE_KINDS, DEPARTMENT_KINDS
 from indicators.i18n import bilingual
-from indicators.services.auth import User, require
+from indicators.services.auth import User
 
 from ..storage import ConflictError, Session, Store
-from ..storage import now as _now
 from .aliases import ACTUAL_ALIASES
-from .base import CommitResult, Context, ImportRefused, Preview, refuse_if_changed_later
+from .base import Context, Preview, refuse_if_changed_later
 from .table import Problem, RowCells, Table, header_key, repeated_columns, role_of, unknown_headers
+from .writing import Writing, changed_rows, nothing_changed
 
 UNIT_ALIASES: dict[str, set[str]] = {
     "province": ACTUAL_ALIASES["province"] - {"donvi"},
@@ -54,6 +54,8 @@ def unit_role(key: str) -> str | None:
 
 class UnitsLayout:
     kind: ClassVar[str] = "units"
+    writer: ClassVar[str] = "analyst"
+    would_change: ClassVar[str] = "imp_units_would_change"
 
     def recognises(self, keys: list[str]) -> bool:
         roles = {unit_role(k) for k in keys}
@@ -104,31 +106,23 @@ class UnitsLayout:
             result.version = store.data_version()
             result.diff = pd.DataFrame.from_records(records)
 
-    def commit(self, store: Store, result: Preview, user: User | None, *, replace: bool, channel: str) -> CommitResult:
-        counts = result.counts
-        if counts["change"] and not replace:
-            raise ImportRefused(*bilingual("imp_units_would_change", count=counts["change"]))
-        to_write = result.diff[result.diff.status != "unchanged"]
-        if not len(to_write):
-            return CommitResult(None, 0, 0, counts["unchanged"])
-        now = _now()
-        with store.transaction() as tx:
-            acting = require(tx, user, "analyst")
-            if tx.data_version() != result.version:
-                raise ConflictError(*bilingual("imp_database_changed_since_preview"))
-            batch_id = tx.insert_batch(
-                source=f"units {result.file_name}", source_kind=channel, file_name=result.file_name,
-                file_sha256=result.sha256, imported_by=acting.name, imported_at=now, row_count=len(to_write),
-                note="units", kind="units", sheet=result.sheet)
-            for r in to_write.to_dict("records"):
-                key = (r["province_code"], r["province_valid_from"], r["code"])
-                old = tx.unit_row(key)
-                tx.put_unit(key, r, batch_id, exists=old is not None)
-                tx.log_unit(batch_id, "insert" if old is None else "replace", key, _json(old), _json(r), acting.name,
-                            now)
-            tx.changed("units", f"batch {batch_id}")
-        return CommitResult(int(batch_id), int((to_write.status == "insert").sum()),
-                            int((to_write.status == "change").sum()), counts["unchanged"])
+    def nothing_to_write(self, result: Preview) -> bool:
+        return nothing_changed(result)
+
+    def prepare(self, tx: Session, result: Preview, acting: User) -> Writing:
+        if tx.data_version() != result.version:
+            raise ConflictError(*bilingual("imp_database_changed_since_preview"))
+        return Writing(changed_rows(result), result.counts["unchanged"], source=f"units {result.file_name}",
+                       note="units")
+
+    def write(self, tx: Session, writing: Writing, batch_id: int, acting: User, now: datetime) -> None:
+        for r in writing.rows.to_dict("records"):
+            key = (r["province_code"], r["province_valid_from"], r["code"])
+            old = tx.unit_row(key)
+            tx.put_unit(key, r, batch_id, exists=old is not None)
+            tx.log_unit(batch_id, "insert" if old is None else "replace", key, _json(old), _json(r), acting.name,
+                        now)
+        tx.changed("units", f"batch {batch_id}")
 
     def undo(self, tx: Session, batch_id: int, acting: User, now: datetime) -> int:
         refuse_if_changed_later(tx.later_unit_batches(batch_id), *bilingual("imp_these_units"))

@@ -19,18 +19,15 @@ from indicators.reports.content import ReportContent
 from indicators.reports.phrases import w
 from indicators.reports.render_pool import ChartBrowser
 from indicators.services.charts import indicator_trend, spider_chart, status_bar
-from indicators.services.views import (
-    COMPOSITES,
-    STATUS_ORDER,
-    Dataset,
+from indicators.services.comparisons import (
     indicator_changes,
     indicators_with_data,
     papi_dimensions,
     province_series,
     reference_lines,
-    scope,
     threshold_for,
 )
+from indicators.services.views import COMPOSITES, STATUS_ORDER, Dataset, scope
 
 MAX_CHARTS = 10
 WIDTH, SCALE = 900, 2            # px before scaling: 16 cm of an A4 page's text width at 2× is sharp in print

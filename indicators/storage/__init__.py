@@ -13,7 +13,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .base import TARGET_COLUMNS, Session, Store
+from .base import TARGET_COLUMNS, NewBatch, Session, Store
 from .duck import backend as _duck
 from .duck import files as _file
 from .errors import BackupFailed, ConflictError, DatabaseUnusable, StorageFailed, storage_failure
@@ -30,7 +30,7 @@ vietnamese_order = _file.vietnamese_order
 held_by_another = _file.held_by_another
 
 __all__ = ["ALL_TABLES", "DEFAULT_DB", "TARGET_COLUMNS", "BackupFailed", "ConflictError", "DatabaseUnusable",
-           "SCHEMA_VERSION", "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups",
+           "NewBatch", "SCHEMA_VERSION", "Session", "Store", "StorageFailed", "StoreError", "backup_folder", "backups",
            "check_backup", "copy_database", "database_ref", "default_backup_path", "default_db_path", "describe",
            "held_by_another", "is_built", "now", "open_store", "restore",
            "storage_failure", "vietnamese_order"]

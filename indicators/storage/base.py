@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,6 +31,23 @@ TARGET_COLUMNS = ["id", "plan_id", "province_code", "province_valid_from", "indi
                   "deadline_period", "recurring", "source_quote", "note"]
 
 UnitKey = tuple[str, date, str]     # (province code, province valid_from, unit code)
+
+
+@dataclass(frozen=True)
+class NewBatch:
+    """The row of a new import batch: its source, the channel it came by (``source_kind``: upload, cli, web, form,
+    reference), the file's name and SHA-256, who and when, how many rows, a note, the batch's kind and the sheet."""
+
+    source: str
+    source_kind: str
+    file_name: str | None
+    file_sha256: str | None
+    imported_by: str
+    imported_at: datetime
+    row_count: int
+    note: str | None
+    kind: str = "actuals"
+    sheet: str | None = None
 
 
 class ReferenceReads(ABC):
@@ -290,9 +308,7 @@ class BatchReads(ABC):
 
 class BatchWrites(ABC):
     @abstractmethod
-    def insert_batch(self, *, source: str, source_kind: str, file_name: str | None, file_sha256: str | None,
-                     imported_by: str, imported_at: datetime, row_count: int, note: str | None, kind: str,
-                     sheet: str | None) -> int:
+    def insert_batch(self, batch: NewBatch) -> int:
         """A new batch (its id from the one place ids are made, :mod:`indicators.storage.sql.identity`)."""
     @abstractmethod
     def mark_undone(self, batch_id: int, who: str, when: datetime) -> None: ...

@@ -18,7 +18,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from indicators.domain.registry import ProvinceKey
 from indicators.reports import content as report_content
-from indicators.services import index_views, unit_views, views
+from indicators.services import comparisons, index_views, unit_views, views
 from indicators.services.building import open_writable
 from indicators.services.views import Dataset, key_text
 from indicators.storage import Store, default_db_path, vietnamese_order
@@ -144,17 +144,17 @@ def cached_view(function: Callable[..., Any], max_entries: int = 1024) -> Callab
     return call
 
 
-years_with_data = cached_view(views.years_with_data)
-ranking = cached_view(views.ranking)
-province_series = cached_view(views.province_series)
-gap_table = cached_view(views.gap_table)
+years_with_data = cached_view(comparisons.years_with_data)
+ranking = cached_view(comparisons.ranking)
+province_series = cached_view(comparisons.province_series)
+gap_table = cached_view(comparisons.gap_table)
 composite_summary = cached_view(index_views.composite_summary)
 years_with_figures = cached_view(index_views.years_with_figures)
-country_composites = cached_view(views.country_composites)
-indicators_with_data = cached_view(views.indicators_with_data)
-threshold_for = cached_view(views.threshold_for)
-reference_lines = cached_view(views.reference_lines)
-papi_dimensions = cached_view(views.papi_dimensions)
+country_composites = cached_view(comparisons.country_composites)
+indicators_with_data = cached_view(comparisons.indicators_with_data)
+threshold_for = cached_view(comparisons.threshold_for)
+reference_lines = cached_view(comparisons.reference_lines)
+papi_dimensions = cached_view(comparisons.papi_dimensions)
 inherited_plans = cached_view(views.inherited_plans)
 _judged = cached_view(views.judged_targets, max_entries=256)
 task_occurrences = cached_view(unit_views.task_occurrences, max_entries=64)

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .. import base
+from ..base import NewBatch
 from .identity import new_batch
 from .run import Executor, log_change
 
@@ -30,13 +31,9 @@ class BatchWrites(Executor, base.BatchWrites):
     def changed(self, kind: str, detail: str | None = None) -> None:
         log_change(self, kind, detail)
 
-    def insert_batch(self, *, source: str, source_kind: str, file_name: str | None, file_sha256: str | None,
-                     imported_by: str, imported_at: datetime, row_count: int, note: str | None, kind: str,
-                     sheet: str | None) -> int:
-        batch_id = new_batch(self, source=source, source_kind=source_kind, file_name=file_name,
-                             file_sha256=file_sha256, imported_by=imported_by, imported_at=imported_at,
-                             row_count=row_count, note=note, kind=kind, sheet=sheet)
-        self.changed(kind, f"batch {batch_id}")
+    def insert_batch(self, batch: NewBatch) -> int:
+        batch_id = new_batch(self, batch)
+        self.changed(batch.kind, f"batch {batch_id}")
         return batch_id
 
     def mark_undone(self, batch_id: int, who: str, when: datetime) -> None:

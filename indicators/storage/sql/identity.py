@@ -4,9 +4,9 @@ row is written, as the postgres extension has no RETURNING), and a new database 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from ..base import NewBatch
 from .run import Executor, log_change
 
 BATCH_SEQUENCE = "import_batch_id"
@@ -14,13 +14,10 @@ _BATCH_COLUMNS = ("source", "source_kind", "file_name", "file_sha256", "imported
                   "note", "kind", "sheet")
 
 
-def new_batch(run: Executor, *, source: str, source_kind: str, file_name: str | None, file_sha256: str | None,
-              imported_by: str, imported_at: datetime, row_count: int, note: str | None, kind: str = "actuals",
-              sheet: str | None = None) -> int:
+def new_batch(run: Executor, batch: NewBatch) -> int:
     """Write a new batch's row in ``run``'s transaction; its id."""
     batch_id = run._next_id(BATCH_SEQUENCE)
-    values: list[Any] = [source, source_kind, file_name, file_sha256, imported_by, imported_at, row_count, note,
-                         kind, sheet]
+    values: list[Any] = [getattr(batch, column) for column in _BATCH_COLUMNS]
     run._run(f"INSERT INTO import_batch (id, {', '.join(_BATCH_COLUMNS)})"
              f" VALUES (?, {', '.join('?' * len(_BATCH_COLUMNS))})", [batch_id, *values])
     return int(batch_id)

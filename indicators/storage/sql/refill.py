@@ -14,6 +14,8 @@ import pandas as pd
 from indicators.domain.periods import parse_period
 from indicators.domain.registry import province_keys
 
+from ..base import NewBatch
+
 Cursor = duckdb.DuckDBPyConnection
 # Reference tables, in the order they are emptied and refilled.
 REFERENCE_TABLES = ("region", "province", "province_alias", "indicator_family", "indicator",
@@ -82,9 +84,10 @@ def _sync_actual_files(cur: Cursor, files: list[Any], new_batch: Callable[..., i
             continue
         if old:
             _drop_batch(cur, old[0])
-        batch_id = new_batch(source=shipped.source, source_kind="reference", file_name=shipped.name,
-                             file_sha256=shipped.sha256, imported_by="build", imported_at=now,
-                             row_count=len(shipped.rows), note="shipped with the dashboard in data/actuals")
+        batch_id = new_batch(NewBatch(
+            source=shipped.source, source_kind="reference", file_name=shipped.name, file_sha256=shipped.sha256,
+            imported_by="build", imported_at=now, row_count=len(shipped.rows),
+            note="shipped with the dashboard in data/actuals"))
         if shipped.scope == "province":
             _refuse_clashes(cur, shipped)
             _insert_actuals(cur, _actual_frame(shipped.rows), batch_id)
