@@ -22,8 +22,12 @@ LOCALES = REPO / "indicators" / "locales"
 EXTRACT = {"messages": (["-k", "label", "-k", "N_", "-k", "bilingual"], ["indicators", "pages", "app.py"]),
            "report": (["-k", "w", "-k", "W_"], ["indicators", "pages"])}
 # Messages whose two texts differ in their placeholders on purpose: a quarter is a Roman numeral in Vietnamese
-# ("quý II năm 2026") and a digit in English ("Q2 2026"); the English refusal of an undo names the batches gone.
-OWN_PLACEHOLDERS = {("report", "period_quarter"), ("messages", "imp_old_batches_gone")}
+# ("quý II năm 2026") and a digit in English ("Q2 2026"); the English refusal of an undo names the batches gone;
+# storage's English refusals add the driver's detail (its error, the extension's version, the missing migrations),
+# which the Vietnamese leave out.
+OWN_PLACEHOLDERS = {("report", "period_quarter"), ("messages", "imp_old_batches_gone"),
+                    ("messages", "sto_write_conflict"), ("messages", "sto_reopened"),
+                    ("messages", "sto_pg_extension_missing"), ("messages", "sto_pg_old_schema")}
 
 
 def catalogue(lang: str, domain: str):

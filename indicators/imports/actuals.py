@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from indicators.i18n import bilingual, label
+from indicators.i18n import N_, bilingual, label
 from indicators.services.auth import PermissionDenied, User
 
 from ..storage import ConflictError, Session, Store
@@ -27,7 +27,7 @@ _INCOMING = ["row", "province_code", "province_valid_from", "unit_code", "indica
 class ActualsLayout:
     kind: ClassVar[str] = "actuals"
     writer: ClassVar[str] = "reporter"
-    would_change: ClassVar[str] = "imp_actuals_would_change"
+    would_change: ClassVar[str] = N_("imp_actuals_would_change")
 
     def recognises(self, keys: list[str]) -> bool:
         return is_actuals_header(keys)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from indicators.domain.registry import Registry
 from indicators.domain.text import fold_ascii
+from indicators.i18n import label
 from indicators.services.auth import User
 
 from ..errors import Bilingual
@@ -81,8 +82,8 @@ def refuse_if_changed_later(later: list[int], what_vi: str, what_en: str) -> Non
     """An undo refused because later batches changed the same rows (every layout's undo asks this first)."""
     if later:
         ids = ", ".join(str(b) for b in later)
-        raise ConflictError(f"các lần nhập sau ({ids}) đã sửa {what_vi}: hoàn tác chúng trước",
-                            f"later batches ({ids}) changed {what_en}: undo them first")
+        raise ConflictError(label("imp_changed_later", "vi", batches=ids, what=what_vi),
+                            label("imp_changed_later", "en", batches=ids, what=what_en))
 
 
 def plan_key(number: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from indicators.i18n import bilingual
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import Store
@@ -28,6 +29,7 @@ from . import actuals, progress, targets, unit_index, units
 from .base import CommitResult, Context, ImportRefused, Layout, Preview, file_digest
 from .reader import read_table, read_table_apart
 from .table import FileRefused, Problem, header_key
+from .writing import commit_batch
 
 # In the order they are asked: the first that recognises a header reads the file.
 LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, unit_index.LAYOUT, units.LAYOUT, actuals.LAYOUT)
@@ -72,9 +74,8 @@ def commit(store: Store, result: Preview, user: User | None, *, replace: bool = 
            channel: str = "upload") -> CommitResult:
     """Write a checked preview as one batch, in one transaction; see the module docstring."""
     if not result.ok:
-        raise ImportRefused(f"tệp có {result.problem_count} dòng bị từ chối: không ghi gì",
-                            f"the file has {result.problem_count} rejected rows: nothing was written")
-    return _BY_KIND[result.kind].commit(store, result, user, replace=replace, channel=channel)
+        raise ImportRefused(*bilingual("imp_file_rejected_rows", count=result.problem_count))
+    return commit_batch(_BY_KIND[result.kind], store, result, user, replace=replace, channel=channel)
 
 
 def undo(store: Store, batch_id: int, user: User | None) -> int:
@@ -84,17 +85,15 @@ def undo(store: Store, batch_id: int, user: User | None) -> int:
         acting = require(tx, user, "reporter")
         batch = tx.batch(batch_id)
         if batch is None:
-            raise ImportRefused(f"không có lần nhập số {batch_id}", f"there is no batch {batch_id}")
+            raise ImportRefused(*bilingual("imp_no_such_batch", batch=batch_id))
         if batch["source_kind"] == "reference":
-            raise ImportRefused("lần nhập này là dữ liệu gốc đi kèm bảng điều khiển (data/): sửa tệp rồi build lại",
-                                "this batch is reference data shipped in data/: change the file and rebuild")
+            raise ImportRefused(*bilingual("imp_reference_batch"))
         if batch["kind"] not in ("progress", "unit_index", "actuals") and not acting.can("analyst"):
             require(tx, acting, "analyst")   # a reporter undoes only its own progress, figures, self-assessment
         if batch["undone_at"] is not None:
-            raise ImportRefused(f"lần nhập {batch_id} đã được hoàn tác", f"batch {batch_id} has already been undone")
+            raise ImportRefused(*bilingual("imp_already_undone", batch=batch_id))
         if batch["imported_by"] != acting.name and not acting.can("admin"):
-            raise PermissionDenied(f"chỉ {batch['imported_by']} hoặc quản trị mới hoàn tác được lần nhập {batch_id}",
-                                   f"only {batch['imported_by']} or an admin can undo batch {batch_id}")
+            raise PermissionDenied(*bilingual("imp_undo_importer_only", user=batch["imported_by"], batch=batch_id))
         if not acting.can("analyst"):
             _within_reporter_scope(tx, acting, batch_id, batch["kind"] or "actuals")
         restored = _BY_KIND[batch["kind"] or "actuals"].undo(tx, batch_id, acting, now)
@@ -111,6 +110,4 @@ def _within_reporter_scope(tx, acting: User, batch_id: int, kind: str) -> None:
     allowed = {acting.unit} if acting.unit is not None else set()   # as the import checks a reporter's rows
     outside = [u for u in tx.units_of_batch(batch_id) if (u[0], pd.Timestamp(u[1]).date(), u[2]) not in allowed]
     if outside:
-        raise PermissionDenied(
-            f"lần nhập {batch_id} có số liệu ngoài đơn vị của bạn: chỉ chuyên viên mới hoàn tác được",
-            f"batch {batch_id} holds figures outside your unit: only an analyst can undo it")
+        raise PermissionDenied(*bilingual("imp_undo_outside_unit", batch=batch_id))

@@ -27,7 +27,7 @@ import pandas as pd
 from indicators.domain.tasks import STATUS_WORDS, occurrences
 from indicators.domain.text import fold_ascii
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
-from indicators.i18n import bilingual, label
+from indicators.i18n import N_, bilingual, label
 from indicators.services.auth import PermissionDenied, User
 
 from ..storage import ConflictError, Session, Store
@@ -60,7 +60,7 @@ def progress_role(key: str) -> str | None:
 class ProgressLayout:
     kind: ClassVar[str] = "progress"
     writer: ClassVar[str] = "reporter"
-    would_change: ClassVar[str] = "imp_progress_would_change"
+    would_change: ClassVar[str] = N_("imp_progress_would_change")
 
     def recognises(self, keys: list[str]) -> bool:
         return set(REQUIRED) <= {progress_role(k) for k in keys}

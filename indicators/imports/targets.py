@@ -23,7 +23,7 @@ from indicators.domain.periods import PeriodError, parse_period
 from indicators.domain.rules import target_problems
 from indicators.domain.text import fold_ascii
 from indicators.domain.values import ValueProblem, parse_number
-from indicators.i18n import bilingual, label
+from indicators.i18n import N_, bilingual, label
 from indicators.services.auth import User
 from indicators.services.templates import EXAMPLE_SOURCE
 
@@ -43,7 +43,7 @@ _RECURRING = ("1", "true", "yes", "co", "x", "hangnam")
 class TargetsLayout:
     kind: ClassVar[str] = "targets"
     writer: ClassVar[str] = "analyst"
-    would_change: ClassVar[str] = "imp_targets_would_change"
+    would_change: ClassVar[str] = N_("imp_targets_would_change")
 
     def recognises(self, keys: list[str]) -> bool:
         return is_target_header(keys)

@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from indicators.i18n import bilingual, label
+from indicators.i18n import N_, bilingual, label
 from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import ConflictError, Session, Store
@@ -66,7 +66,7 @@ def index_role(key: str) -> str | None:
 class UnitIndexLayout:
     kind: ClassVar[str] = "unit_index"
     writer: ClassVar[str] = "reporter"
-    would_change: ClassVar[str] = "imp_scores_would_change"
+    would_change: ClassVar[str] = N_("imp_scores_would_change")
 
     def recognises(self, keys: list[str]) -> bool:
         return {"unit", "stage", "criterion", "points"} <= {index_role(k) for k in keys}

@@ -22,7 +22,7 @@ import pandas as pd
 from indicators.domain.registry import Registry
 from indicators.domain.text import nfc
 from indicators.domain.units import COMMUNE_KINDS, DEPARTMENT_KINDS
-from indicators.i18n import bilingual
+from indicators.i18n import N_, bilingual
 from indicators.services.auth import User
 
 from ..storage import ConflictError, Session, Store
@@ -55,7 +55,7 @@ def unit_role(key: str) -> str | None:
 class UnitsLayout:
     kind: ClassVar[str] = "units"
     writer: ClassVar[str] = "analyst"
-    would_change: ClassVar[str] = "imp_units_would_change"
+    would_change: ClassVar[str] = N_("imp_units_would_change")
 
     def recognises(self, keys: list[str]) -> bool:
         roles = {unit_role(k) for k in keys}

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
+from ..i18n import bilingual
 from .errors import BackupFailed
 
 Cursor = duckdb.DuckDBPyConnection
@@ -114,8 +115,7 @@ def backup_paths(target: Path | str) -> tuple[Path, Path]:
     """A new backup's final path and the temporary one it is written under; refused if the final one exists."""
     target = Path(target).resolve()
     if target.exists():
-        raise BackupFailed(f"{target} đã có: bản sao lưu không bao giờ ghi đè tệp",
-                           f"{target} exists already; a backup never overwrites a file")
+        raise BackupFailed(*bilingual("sto_backup_exists", target=target))
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import Bilingual
+from ..i18n import bilingual, label
 
 
 class ConflictError(Bilingual, RuntimeError):
@@ -38,29 +39,23 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def storage_failure(exc: BaseException, what_vi: str, what_en: str) -> tuple[str, str]:
-    """Vietnamese and English messages for a failure of the disk or of the database file while doing ``what``."""
-    text = str(exc)
+    """Vietnamese and English messages for a failure of the disk or of the database file while doing ``what``
+    (a fragment of the catalogue in each language: ``*bilingual("sto_what_backup")``)."""
     if is_disk_full(exc):
-        return (f"{what_vi} không thành công: hết dung lượng đĩa (ổ đĩa đã đầy). Giải phóng dung lượng rồi thử lại; "
-                "không có gì bị ghi dở.",
-                f"{what_en} failed: disk full (the disk is full). Free some space and try again; nothing was left "
-                "half-written.")
-    return (f"{what_vi} không thành công ({type(exc).__name__}): {text[:200]}",
-            f"{what_en} failed ({type(exc).__name__}): {text[:200]}")
+        return label("sto_failed_disk_full", "vi", what=what_vi), label("sto_failed_disk_full", "en", what=what_en)
+    error, detail = type(exc).__name__, str(exc)[:200]
+    return (label("sto_failed", "vi", what=what_vi, error=error, detail=detail),
+            label("sto_failed", "en", what=what_en, error=error, detail=detail))
 
 
 def fatal_failure(exc: BaseException) -> tuple[str, str]:
     """The messages for a write that left the database engine in a fatal state (the store reopened it): a full
     disk is named as such; anything else says that nothing was written and the database was reopened."""
     if is_disk_full(exc):
-        return storage_failure(exc, "ghi", "writing")
-    return ("ghi không thành công: cơ sở dữ liệu gặp lỗi nghiêm trọng và đã được mở lại; không có gì được ghi. "
-            f"Hãy thử lại; nếu lỗi lặp lại, báo quản trị ({type(exc).__name__})",
-            "writing failed: the database hit a fatal error and was reopened; nothing was written. Try again; if "
-            f"it happens again, tell an administrator ({type(exc).__name__})")
+        return storage_failure(exc, *bilingual("sto_what_writing"))
+    return bilingual("sto_fatal_write", error=type(exc).__name__)
 
 
 def write_conflict(exc: BaseException) -> ConflictError:
     """The refusal of a transaction that another writer's transaction collided with."""
-    return ConflictError("một lần nhập khác vừa ghi vào cùng các dòng này: hãy xem trước rồi thử lại",
-                         f"another import wrote the same rows at the same time: preview and try again ({exc})")
+    return ConflictError(*bilingual("sto_write_conflict", detail=exc))

@@ -15,6 +15,8 @@ from typing import Iterator
 
 import duckdb
 
+from indicators.i18n import bilingual
+
 from ..backend import Backend, Cursor, backup_paths, close_quietly, rollback, sql_string
 from ..errors import (
     BackupFailed,
@@ -117,7 +119,7 @@ class DuckBackend(Backend):
             except (duckdb.TransactionException, duckdb.ConstraintException, duckdb.IOException) as exc:
                 rollback(cur)
                 if isinstance(exc, duckdb.IOException) or is_disk_full(exc):  # the disk, not a writer
-                    raise StorageFailed(*storage_failure(exc, "ghi", "writing")) from None
+                    raise StorageFailed(*storage_failure(exc, *bilingual("sto_what_writing"))) from None
                 raise write_conflict(exc) from None
             except BaseException:
                 rollback(cur)
@@ -171,7 +173,7 @@ class DuckBackend(Backend):
         except (duckdb.Error, OSError) as exc:
             partial.unlink(missing_ok=True)
             partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
-            raise BackupFailed(*storage_failure(exc, "sao lưu", "the backup")) from None
+            raise BackupFailed(*storage_failure(exc, *bilingual("sto_what_backup"))) from None
         return target
 
 
@@ -184,6 +186,5 @@ class DuckDBStore(SqlStore):
 
 def _reopened(exc: BaseException) -> tuple[str, str]:
     if is_disk_full(exc):
-        return storage_failure(exc, "đọc hoặc ghi cơ sở dữ liệu", "reading or writing the database")
-    return ("cơ sở dữ liệu gặp lỗi nghiêm trọng và đã được mở lại: tải lại trang",
-            f"the database hit a fatal error and was reopened: reload the page ({type(exc).__name__})")
+        return storage_failure(exc, *bilingual("sto_what_reading_or_writing"))
+    return bilingual("sto_reopened", error=type(exc).__name__)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from indicators.i18n import bilingual
+
 from ..errors import DatabaseUnusable, is_disk_full, storage_failure
 from ..sql import migrations
 from ..sql.identity import new_database
@@ -48,13 +50,8 @@ def _is_damage(exc: BaseException) -> bool:
 
 def _unusable(path: Path, exc: BaseException) -> tuple[str, str]:
     if is_disk_full(exc):
-        return storage_failure(exc, "mở cơ sở dữ liệu", "opening the database")
-    return (f"không mở được cơ sở dữ liệu {path.name}: tệp bị hỏng hoặc không phải cơ sở dữ liệu của bảng điều khiển "
-            f"({type(exc).__name__}). Khôi phục bản sao lưu gần nhất: `python3 -m indicators restore <tệp>`; "
-            "không có gì được ghi.",
-            f"the database {path.name} cannot be opened: the file is damaged or not a database of this dashboard "
-            f"({type(exc).__name__}). Restore the latest backup with `python3 -m indicators restore <file>`; "
-            "nothing was written.")
+        return storage_failure(exc, *bilingual("sto_what_opening"))
+    return bilingual("sto_file_unusable", name=path.name, error=type(exc).__name__)
 
 
 def check_file(path: Path | str) -> dict[str, int]:

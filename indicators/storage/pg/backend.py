@@ -27,6 +27,8 @@ from urllib.parse import quote
 import duckdb
 from psycopg import sql
 
+from indicators.i18n import bilingual
+
 from ..backend import Backend, Cursor, rollback, sql_string
 from ..errors import ConflictError, DatabaseUnusable, StorageFailed, is_disk_full, storage_failure
 from ..sql import migrations
@@ -50,8 +52,7 @@ def extension_path() -> Path:
 
     found = sorted(Path(wheel.__file__).parent.glob(f"extensions/v{duckdb.__version__}/*.duckdb_extension"))
     if not found:
-        raise DatabaseUnusable("không tìm thấy phần mở rộng postgres của DuckDB",
-                               f"DuckDB's postgres extension for {duckdb.__version__} is not installed")
+        raise DatabaseUnusable(*bilingual("sto_pg_extension_missing", version=duckdb.__version__))
     return found[0]
 
 
@@ -100,8 +101,8 @@ class PgBackend(Backend):
             except duckdb.Error as exc:
                 con.close()
                 why = _reason(exc, self.url) if readable(self.url) is not None else "the URL cannot be read"
-                raise DatabaseUnusable(f"không kết nối được PostgreSQL {redacted(self.url)} ({why})",
-                                       f"cannot connect to PostgreSQL at {redacted(self.url)} ({why})") from None
+                where = redacted(self.url)
+                raise DatabaseUnusable(*bilingual("sto_pg_cannot_connect", url=where, why=why)) from None
             self._connection = con
         return self._connection
 
@@ -122,10 +123,7 @@ class PgBackend(Backend):
             yield cur
         except duckdb.Error as exc:
             if isinstance(exc, duckdb.IOException) and _unreachable(exc):
-                raise DatabaseUnusable(
-                    f"không kết nối được PostgreSQL ({_reason(exc, self.url)}); trang sẽ thử lại ở lần tải sau, không "
-                    "có gì bị ghi dở", f"PostgreSQL cannot be reached ({_reason(exc, self.url)}); the page tries again "
-                    "at its next rerun, and nothing was left half-written") from None
+                raise DatabaseUnusable(*bilingual("sto_pg_unreachable", why=_reason(exc, self.url))) from None
             clean = scrub(str(exc), self.url)
             if clean != str(exc):
                 raise type(exc)(clean) from None
@@ -188,8 +186,7 @@ class PgBackend(Backend):
             if migrations.has_table(cur, "schema_migration"):
                 todo = migrations.pending(cur)
                 if any(m.portable is None for m in todo):
-                    raise DatabaseUnusable("cơ sở dữ liệu PostgreSQL thuộc lược đồ cũ",
-                                           f"the PostgreSQL database lacks migrations {[m.name for m in todo]}")
+                    raise DatabaseUnusable(*bilingual("sto_pg_old_schema", migrations=[m.name for m in todo]))
                 return schema.migrate_in_place(cur, todo) + schema.add_indexes(cur)
             schema.create(cur)
         with store.transaction() as session:
@@ -218,16 +215,12 @@ def _refused(exc: duckdb.Error, url: str) -> Exception:
     text = str(exc)
     if "duplicate key" in text or "could not serialize" in text or "deadlock" in text \
             or isinstance(exc, (duckdb.TransactionException, duckdb.ConstraintException)):
-        return ConflictError("một người khác vừa ghi cùng các dòng này; không có gì được ghi: hãy xem trước lại",
-                             "someone else wrote the same rows meanwhile; nothing was written: preview again")
+        return ConflictError(*bilingual("sto_pg_write_conflict"))
     if is_disk_full(exc):  # SQLSTATE 53100: "could not extend file …: No space left on device"
-        return StorageFailed(*storage_failure(exc, "ghi", "writing"))
+        return StorageFailed(*storage_failure(exc, *bilingual("sto_what_writing")))
     if _unreachable(exc):
-        return StorageFailed("mất kết nối PostgreSQL; không có gì được ghi",
-                             "the connection to PostgreSQL was lost; nothing was written")
-    why = _reason(exc, url)
-    return StorageFailed(f"PostgreSQL từ chối thao tác ghi ({why}); không có gì được ghi",
-                         f"PostgreSQL refused the write ({why}); nothing was written")
+        return StorageFailed(*bilingual("sto_pg_connection_lost"))
+    return StorageFailed(*bilingual("sto_pg_write_refused", why=_reason(exc, url)))
 
 
 def _with_options(url: str) -> str:

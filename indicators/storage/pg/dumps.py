@@ -8,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from indicators.i18n import bilingual
+
 from ..backend import backup_paths
 from ..errors import BackupFailed, storage_failure
 from .redaction import readable, scrub
@@ -19,15 +21,13 @@ def tool(*args: str) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(list(args), capture_output=True, text=True, env=os.environ.copy(), timeout=3600)
     except FileNotFoundError:
-        raise BackupFailed(f"thiếu chương trình {args[0]} (gói postgresql-client)",
-                           f"{args[0]} is not installed (Debian's postgresql-client)") from None
+        raise BackupFailed(*bilingual("sto_client_missing", program=args[0])) from None
 
 
-def failed(done: subprocess.CompletedProcess, vi: str, en: str, url: str | None = None) -> BackupFailed:
+def client_reason(done: subprocess.CompletedProcess, url: str | None = None) -> str:
     """The last line a client program wrote, scrubbed of the URL, the account and the server's address."""
     last = (done.stderr or "").strip().splitlines()[-1:]
-    reason = scrub(last[0], url)[:300] if last else f"exit {done.returncode}"
-    return BackupFailed(f"{vi}: {reason}", f"{en}: {reason}")
+    return scrub(last[0], url)[:300] if last else f"exit {done.returncode}"
 
 
 def dump(url: str, target: Path) -> Path:
@@ -39,8 +39,8 @@ def dump(url: str, target: Path) -> Path:
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         if "No space left" in (done.stderr or ""):
-            raise BackupFailed(*storage_failure(OSError(28, "No space left on device"), "sao lưu", "the backup"))
-        raise failed(done, "sao lưu không thành công", "the backup failed", url)
+            raise BackupFailed(*storage_failure(OSError(28, "No space left on device"), *bilingual("sto_what_backup")))
+        raise BackupFailed(*bilingual("sto_dump_failed", reason=client_reason(done, url)))
     os.replace(partial, target)
     return target
 
@@ -63,8 +63,8 @@ def load_dump(backup: Path, url: str) -> None:
     done = tool("psql", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", url, "-c",
                  "DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     if done.returncode != 0:
-        raise failed(done, "không xoá được lược đồ cũ", "the old schema could not be dropped", url)
+        raise BackupFailed(*bilingual("sto_schema_drop_failed", reason=client_reason(done, url)))
     done = tool("pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
                  "--dbname", url, str(backup))
     if done.returncode != 0:
-        raise failed(done, "khôi phục không thành công", "the restore failed", url)
+        raise BackupFailed(*bilingual("sto_restore_failed", reason=client_reason(done, url)))

@@ -10,7 +10,7 @@ from ..errors import BackupFailed
 from ..sql import migrations
 from ..sql.identity import new_database
 from .backend import PostgresStore, redacted
-from .dumps import database_name, dump, failed, load_dump, server_url, tool
+from .dumps import client_reason, database_name, dump, load_dump, server_url, tool
 
 
 def check_dump(backup: Path, url: str) -> dict[str, int]:
@@ -21,7 +21,7 @@ def check_dump(backup: Path, url: str) -> dict[str, int]:
     scratch = f"{database_name(url)}_check_{uuid.uuid4().hex[:8]}"
     done = tool("createdb", "--maintenance-db", server_url(url, "postgres"), scratch)
     if done.returncode != 0:
-        raise ValueError(f"{backup} cannot be checked: no scratch database ({failed(done, '', '', url).args[1]})")
+        raise ValueError(f"{backup} cannot be checked: no scratch database ({client_reason(done, url)})")
     try:
         probe = tool("pg_restore", "--list", str(backup))
         if probe.returncode != 0:
@@ -29,7 +29,7 @@ def check_dump(backup: Path, url: str) -> dict[str, int]:
         try:
             load_dump(Path(backup), server_url(url, scratch))
         except BackupFailed as exc:
-            raise ValueError(f"{backup} is not a database of this dashboard: {exc.args[1]}") from None
+            raise ValueError(f"{backup} is not a database of this dashboard: {exc.en}") from None
         return check_database(server_url(url, scratch), str(backup))
     finally:
         tool("dropdb", "--force", "--maintenance-db", server_url(url, "postgres"), scratch)
