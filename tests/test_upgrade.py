@@ -59,7 +59,9 @@ def _old(release, db: str, *args: str, password: str | None = None, user: str | 
 
 
 def _made_by_the_release(release, db: str, tmp_path) -> None:
-    assert "indicators/storage" not in _old(release, db, "--help")  # the release's code, not this checkout's
+    where = subprocess.run([sys.executable, "-c", "import indicators; print(indicators.__file__)"], cwd=release,
+                           env={**os.environ, "PYTHONPATH": str(release)}, capture_output=True, text=True, check=True)
+    assert where.stdout.strip().startswith(str(release))   # the release's own package runs, not this checkout's
     _old(release, db, "build")
     _old(release, db, "users", "add", "admin", "--role", "admin", password=PASSWORD)
     _old(release, db, "users", "add", "lan", "--role", "analyst", "--user", "admin", password=PASSWORD)
