@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from indicators.cli.main import main
+from indicators.i18n import label
 from indicators.services.building import build
 from indicators.storage import open_store
 from tests.conftest import REPO, import_rows
@@ -183,3 +184,34 @@ def test_status_of_a_successor_names_the_plans_it_inherited(capsys, built_db):
     code, out, _ = run(capsys, "status", "--province", "80", "--db", str(built_db))
     assert code == 0
     assert "inherited plan: 490/QĐ-UBND of Tây Ninh (2021–2025)" in out
+
+
+def test_the_command_line_speaks_vietnamese_with_kpi_lang_vi_and_english_without(capsys, built_db, monkeypatch):
+    """$KPI_LANG=vi turns the command's texts (its refusals, what it prints, its help) and the refusals of the
+    services it calls into Vietnamese; without it (or with a language that has no catalogue) they stay English."""
+    refused = ["users", "set", "lan", "--disable", "--enable", "--db", str(built_db)]
+    status = ["status", "--province", "80", "--db", str(built_db)]
+    report = ["report", "--province", "42", "--period", "2020", "-o", "bc.txt", "--db", str(built_db)]
+    monkeypatch.delenv("KPI_LANG", raising=False)
+    assert run(capsys, *refused) == (2, "", "error: --disable and --enable together: nothing was changed\n")
+    code, out, _ = run(capsys, *status)
+    assert code == 0 and "inherited plan: 490/QĐ-UBND of Tây Ninh (2021–2025)" in out
+    assert "trạng thái" not in out and "composite indices (latest up to" in out
+    assert run(capsys, *report)[2] == \
+        "error: the output file bc.txt must end in .docx (the report) or .pdf (the brief)\n"
+    monkeypatch.setenv("KPI_LANG", "xx")
+    assert run(capsys, *refused)[2] == "error: --disable and --enable together: nothing was changed\n"
+
+    monkeypatch.setenv("KPI_LANG", "vi")
+    assert run(capsys, *refused) == (2, "", "lỗi: không dùng --disable cùng --enable: không có gì thay đổi\n")
+    code, out, _ = run(capsys, *status)
+    assert code == 0 and "kế hoạch kế thừa: 490/QĐ-UBND của Tây Ninh (2021–2025)" in out
+    assert "— trạng thái tại cuối năm" in out and "các chỉ số tổng hợp (mới nhất đến năm" in out
+    assert "inherited plan" not in out and "composite indices" not in out
+    code, _, err = run(capsys, *report)      # a service's bilingual refusal, in the command line's language
+    assert code == 2 and err == "lỗi: " + label("output_suffix", "vi", name="bc.txt") + "\n" and ".docx" in err
+    assert run(capsys, *report, "--lang", "en")[2].startswith("error: the output file bc.txt")    # --lang wins
+    with pytest.raises(SystemExit):
+        main(["users", "--help"])
+    shown = capsys.readouterr().out            # argparse's own words stay its own
+    assert "thêm người dùng" in shown and "tệp DuckDB hoặc" in shown and "positional arguments" in shown

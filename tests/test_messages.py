@@ -53,7 +53,9 @@ def test_every_message_has_both_languages_with_the_same_placeholders(domain):
     assert not vi.obsolete and not en.obsolete       # a key dropped from the code leaves no "#~" entry behind
     for key in ids:
         texts = vi[key].string, en[key].string
-        assert all(isinstance(t, str) and t.strip() for t in texts), (domain, key, texts)
+        vi_text, en_text = texts
+        assert isinstance(vi_text, str) and vi_text.strip() and isinstance(en_text, str) and en_text.strip(), \
+            (domain, key, texts)
         assert not vi[key].fuzzy and not en[key].fuzzy, (domain, key)
         if (domain, key) not in OWN_PLACEHOLDERS:
             assert placeholders(texts[0]) == placeholders(texts[1]), (domain, key, texts)

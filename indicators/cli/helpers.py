@@ -1,5 +1,6 @@
 """What the command line's sub-command modules take from :mod:`indicators.cli.main`: opening the database to read
-or to write, the throttled and recorded sign-in, the password prompt and the ``--user`` option."""
+or to write, the throttled and recorded sign-in, the password prompt, the ``--user`` option and the language of
+the command's texts."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import argparse
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from indicators.i18n import label
 from indicators.services.auth import User
 from indicators.storage import Store
+
+# who a command is recorded as in the audit trail while the database has no users (a value of the trail, not a
+# text: it is stored as it is, and shown in the reader's language by actor())
+NO_USERS = "(no users yet)"
 
 
 @dataclass(frozen=True)
@@ -19,3 +25,9 @@ class Helpers:
     password: Callable[..., str]
     user_option: Callable[..., None]
     opened: Callable[..., Any]                          # opener(path), closed when the command ends
+    lang: str                                           # the language of the command's texts ($KPI_LANG)
+
+
+def actor(who: str, lang: str) -> str:
+    """A recorded actor as a message names it: a user's name, or "(no users yet)" in ``lang``."""
+    return label("cli_no_users_yet", lang) if who == NO_USERS else who

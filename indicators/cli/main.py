@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,8 @@ from indicators.cli.helpers import Helpers
 from indicators.domain.registry import Registry, UnknownProvince
 from indicators.domain.scorecard import province_scope
 from indicators.domain.summaries import targets_sentence
+from indicators.errors import Bilingual
+from indicators.i18n import LANGUAGES, N_, label
 from indicators.reference.loader import ReferenceDataError
 from indicators.services.auth import User, authenticate, require
 from indicators.services.building import open_read_only, open_writable
@@ -52,93 +55,112 @@ EXPORT_COLUMNS = {
 _OPENED: list[Store] = []
 
 
+def language() -> str:
+    """The command line's language: ``$KPI_LANG`` when ``locales/`` holds a catalogue of it (vi, en, or a language
+    added as a folder), else English."""
+    wanted = os.environ.get("KPI_LANG", "").strip().lower()
+    return wanted if wanted in LANGUAGES else "en"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    lang = language()                       # read once per command; every text below is in it
+    args = _parser(lang).parse_args(argv)
     args.db = getattr(args, "db", None)  # --db may stand before or after the command
+    said = getattr(args, "lang", None) or lang      # a command's own --lang wins for its messages
     try:
         return args.run(args)
     except (ReferenceDataError, UnknownProvince, ValueError, PermissionError, RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        reason = exc.in_language(said) if isinstance(exc, Bilingual) else str(exc)
+        print(label("cli_error", said, reason=reason), file=sys.stderr)
         return 2
     except StoreError as exc:  # anything the store did not name itself: say what it is, never a traceback
-        print(f"error: the database refused the command ({type(exc).__name__}: {str(exc)[:300]})", file=sys.stderr)
+        print(label("cli_store_refused", said, kind=type(exc).__name__, detail=str(exc)[:300]), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: nothing more was written", file=sys.stderr)
+        print(label("cli_interrupted", said), file=sys.stderr)
         return 130
     finally:  # the command's stores, closed now rather than when collected: the next command may reopen them
         while _OPENED:
             _OPENED.pop().close()
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(lang: str) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=database_ref, default=argparse.SUPPRESS,
-                        help=f"DuckDB file or postgresql://user@host/db (default: $KPI_DB or {DEFAULT_DB})")
+                        help=label("cli_help_db", lang, default=DEFAULT_DB))
     parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
-                                     description="Administrative-reform targets and actuals.")
+                                     description=label("cli_description", lang))
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    helpers = Helpers(_store, _writer, _signed_in, _password, _user_option, _opened)
+    helpers = Helpers(partial(_store, lang=lang), partial(_writer, lang=lang), partial(_signed_in, lang=lang),
+                      partial(_password, lang=lang), partial(_user_option, lang=lang), partial(_opened, lang=lang),
+                      lang)
     cli_writes.add_parsers(sub, common, helpers)
-    export = sub.add_parser("export", parents=[common], help="CSV on stdout")
-    export.add_argument("kind", choices=sorted([*EXPORT_COLUMNS, "units", "tasks"]))
-    export.add_argument("--as-of", type=date.fromisoformat, default=None,
-                        help="tasks: overdue as of this day (YYYY-MM-DD; default today)")
-    export.set_defaults(run=_export)
-    sources = sub.add_parser("sources", parents=[common],
-                             help="rerun the source adapters: data/actuals/papi.csv, pci.csv, "
-                                  "data/geo/provinces.geojson")
-    sources.add_argument("--shared", type=Path, required=True,
-                         help="folder with papi/, papi_official/ and pci/ as published (e.g. ../shared/data)")
-    sources.set_defaults(run=_sources)
-    status = sub.add_parser("status", parents=[common], help="targets of a province with their status")
-    scope = status.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--province", help="code (42) or name (Hà Tĩnh, Ha Tinh)")
-    scope.add_argument("--unit", help="a unit's code (72-SNV, 80-SNV, 26734): its tasks and targets")
-    status.add_argument("--year", type=int, default=None, help="judge as of the end of this year (default: this year)")
-    status.add_argument("--format", choices=["table", "csv"], default="table")
-    status.set_defaults(run=_status)
-    cli_reports.add_parser(sub, common, _store)
-    cli_migrate.add_parser(sub, common, _signed_in)
-
-    hist = sub.add_parser("history", parents=[common], help="the audit trail of actuals as CSV on stdout")
-    hist.add_argument("--batch", type=int, help="only this batch")
-    hist.add_argument("--targets", action="store_true", help="the trail of targets and plans instead of actuals")
-    hist.set_defaults(run=_history)
-    listing = sub.add_parser("batches", parents=[common], help="the import batches as CSV on stdout")
-    listing.set_defaults(run=_batches)
-    template = sub.add_parser("template", parents=[common], help="write the import template (.csv or .xlsx)")
-    template.add_argument("output", type=Path)
-    template.set_defaults(run=_template)
+    _reading_parsers(sub, common, helpers)
+    cli_reports.add_parser(sub, common, helpers.store, lang)
+    cli_migrate.add_parser(sub, common, helpers.signed_in, lang)
+    _trail_parsers(sub, common, helpers)
     cli_users.add_parser(sub, common, helpers)
     return parser
 
 
-def _user_option(parser: argparse.ArgumentParser, required: bool = True) -> None:
+def _reading_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, cli: Helpers) -> None:
+    """``export``, ``sources`` and ``status``."""
+    lang = cli.lang
+    export = sub.add_parser("export", parents=[common], help=label("cli_help_export", lang))
+    export.add_argument("kind", choices=sorted([*EXPORT_COLUMNS, "units", "tasks"]))
+    export.add_argument("--as-of", type=date.fromisoformat, default=None, help=label("cli_help_as_of", lang))
+    export.set_defaults(run=lambda args: _export(args, cli))
+    sources = sub.add_parser("sources", parents=[common], help=label("cli_help_sources", lang))
+    sources.add_argument("--shared", type=Path, required=True, help=label("cli_help_shared", lang))
+    sources.set_defaults(run=lambda args: _sources(args, cli))
+    status = sub.add_parser("status", parents=[common], help=label("cli_help_status", lang))
+    scope = status.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--province", help=label("cli_help_province", lang))
+    scope.add_argument("--unit", help=label("cli_help_unit", lang))
+    status.add_argument("--year", type=int, default=None, help=label("cli_help_year", lang))
+    status.add_argument("--format", choices=["table", "csv"], default="table")
+    status.set_defaults(run=lambda args: _status(args, cli))
+
+
+def _trail_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, cli: Helpers) -> None:
+    """``history``, ``batches`` and ``template``."""
+    lang = cli.lang
+    hist = sub.add_parser("history", parents=[common], help=label("cli_help_history", lang))
+    hist.add_argument("--batch", type=int, help=label("cli_help_batch", lang))
+    hist.add_argument("--targets", action="store_true", help=label("cli_help_targets_trail", lang))
+    hist.set_defaults(run=lambda args: _history(args, cli))
+    listing = sub.add_parser("batches", parents=[common], help=label("cli_help_batches", lang))
+    listing.set_defaults(run=lambda args: _batches(args, cli))
+    template = sub.add_parser("template", parents=[common], help=label("cli_help_template", lang))
+    template.add_argument("output", type=Path)
+    template.set_defaults(run=lambda args: _template(args, cli))
+
+
+def _user_option(parser: argparse.ArgumentParser, required: bool = True, lang: str = "en") -> None:
     parser.add_argument("--user", default=os.environ.get("KPI_USER"),
-                        help="who does it (default $KPI_USER); the password is read from $KPI_PASSWORD or asked for"
-                        + ("" if required else "; not needed for the very first admin"))
+                        help=label(N_("cli_help_user") if required else N_("cli_help_user_optional"), lang))
 
 
-def _password(prompt: str, variable: str, twice: bool = False) -> str:
+def _password(prompt: str, variable: str, twice: bool = False, lang: str = "en") -> str:
     """A password from ``variable`` or, in a terminal, typed (a new one ``twice``, so a typo is caught)."""
     if os.environ.get(variable):
         return os.environ[variable]
     if not sys.stdin.isatty():
-        raise ValueError(f"no password: set {variable} or run in a terminal")
+        raise ValueError(label("cli_no_password", lang, variable=variable))
     password = getpass.getpass(prompt)
-    if twice and getpass.getpass("the same password again: ") != password:
-        raise ValueError("the two passwords differ: nothing was changed")
+    if twice and getpass.getpass(label("cli_password_again", lang)) != password:
+        raise ValueError(label("cli_passwords_differ", lang))
     return password
 
 
-def _writer(args: argparse.Namespace) -> Store:
+def _writer(args: argparse.Namespace, lang: str = "en") -> Store:
     """The read-write store for the commands that write."""
-    return _opened(open_writable, args.db, "the dashboard's Import page")
+    return _opened(open_writable, args.db, label("cli_instead_import_page", lang), lang=lang)
 
 
-def _opened(opener, path: Path | None, instead: str | None = None):
-    """``opener(path)``, saying what to do when another process (the dashboard server) holds the file."""
+def _opened(opener, path: Path | None, instead: str | None = None, lang: str = "en"):
+    """``opener(path)``, saying what to do when another process (the dashboard server) holds the file; ``instead``
+    names, in ``lang``, where the dashboard does the same."""
     try:
         opened = opener(path)
         if isinstance(opened, Store):
@@ -146,45 +168,46 @@ def _opened(opener, path: Path | None, instead: str | None = None):
         return opened
     except StoreError as exc:
         if held_by_another(exc):
-            raise ValueError("the database is open in another process (the dashboard server?): "
-                             + (f"use {instead}, or stop the server first" if instead else "stop it first")) from None
+            raise ValueError(label("cli_held_use", lang, instead=instead) if instead
+                             else label("cli_held_stop", lang)) from None
         raise
 
 
-def _signed_in(store: Store, name: str | None, role: str = "viewer") -> User:
+def _signed_in(store: Store, name: str | None, role: str = "viewer", lang: str = "en") -> User:
     """The user ``name`` after their password (throttled and recorded like every sign-in), holding ``role``."""
     if not name:
-        raise ValueError("--user is needed (or $KPI_USER)")
-    password = _password(f"password of {name}: ", "KPI_PASSWORD")
+        raise ValueError(label("cli_user_needed", lang))
+    password = _password(label("cli_password_of", lang, name=name), "KPI_PASSWORD", lang=lang)
     return require(store, authenticate(store, name, password, channel="cli"), role)
 
 
-def _history(args: argparse.Namespace) -> int:
-    store = _store(args)
+def _history(args: argparse.Namespace, cli: Helpers) -> int:
+    store = cli.store(args)
     sys.stdout.write(to_csv((store.target_history if args.targets else store.history)(args.batch)))
     return 0
 
 
-def _batches(args: argparse.Namespace) -> int:
-    sys.stdout.write(to_csv(_store(args).batches()))
+def _batches(args: argparse.Namespace, cli: Helpers) -> int:
+    sys.stdout.write(to_csv(cli.store(args).batches()))
     return 0
 
 
-def _template(args: argparse.Namespace) -> int:
-    store = _store(args)
+def _template(args: argparse.Namespace, cli: Helpers) -> int:
+    store = cli.store(args)
     kind = "xlsx" if args.output.suffix.lower() == ".xlsx" else "csv"
     args.output.write_bytes(template_bytes(store.indicators(), kind))
-    print(f"wrote {args.output}", file=sys.stderr)
+    print(label("cli_wrote", cli.lang, path=args.output), file=sys.stderr)
     return 0
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace, lang: str = "en") -> Store:
     """A read-only store for the reading commands: a read never writes (a missing, unbuilt or damaged file is
     refused with what to do)."""
-    return _opened(lambda path: open_read_only(path, build=False), args.db, "the dashboard's downloads")
+    return _opened(lambda path: open_read_only(path, build=False), args.db, label("cli_instead_downloads", lang),
+                   lang=lang)
 
 
-def _sources(args: argparse.Namespace) -> int:
+def _sources(args: argparse.Namespace, cli: Helpers) -> int:
     # the adapters' readers (xlrd, shapely, the published layouts) load only for this maintainer's command
     from indicators.reference.loader import (  # noqa: PLC0415
         DATA_DIR,
@@ -200,15 +223,15 @@ def _sources(args: argparse.Namespace) -> int:
     for name, frame in (("papi.csv", read_papi_csv(args.shared / "papi", registry)),
                         ("pci.csv", read_pci(args.shared / "pci", registry))):
         write_actuals(frame, DATA_DIR / "actuals" / name)
-        print(f"wrote data/actuals/{name}: {len(frame)} figures", file=sys.stderr)
+        print(label("cli_sources_wrote", cli.lang, name=name, count=len(frame)), file=sys.stderr)
     write_boundaries(read_boundaries(args.shared / "geo", registry), DATA_DIR / "geo" / "provinces.geojson")
-    print("wrote data/geo/provinces.geojson", file=sys.stderr)
-    print("run `python3 -m indicators build` to load them", file=sys.stderr)
+    print(label("cli_wrote", cli.lang, path="data/geo/provinces.geojson"), file=sys.stderr)
+    print(label("cli_sources_build", cli.lang), file=sys.stderr)
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    store = _store(args)
+def _export(args: argparse.Namespace, cli: Helpers) -> int:
+    store = cli.store(args)
     if args.kind in ("units", "tasks"):
         sys.stdout.write(cli_units.export(store, args.kind, args.as_of))
         return 0
@@ -218,11 +241,11 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(args: argparse.Namespace) -> int:
-    store = _store(args)
+def _status(args: argparse.Namespace, cli: Helpers) -> int:
+    store, lang = cli.store(args), cli.lang
     if args.unit:
         as_of = min(date.today(), date(args.year, 12, 31)) if args.year else date.today()
-        return cli_units.unit_status(store, args.unit, as_of)
+        return cli_units.unit_status(store, args.unit, as_of, lang=lang)
     registry = Registry(store.provinces(), store.province_aliases())
     year = args.year or date.today().year
     day = date(year, 12, 31)
@@ -238,30 +261,40 @@ def _status(args: argparse.Namespace) -> int:
     if args.format == "csv":
         sys.stdout.write(to_csv(table))
         return 0
-    print(f"{province['full_name']} (code {key[0]}, valid from {key[1]}) — status as of the end of {year}")
-    cli_units.print_context(store, key, year)
+    print(label("cli_status_heading", lang, name=province["full_name"], code=key[0], since=key[1], year=year))
+    cli_units.print_context(store, key, year, lang)
     plans = store.plans()
     if len(keys) > 1:
-        olds = ", ".join(f"{registry.row(k)['name']} ({k[0]})" for k in keys[1:])
-        if len(keys) == 2:
-            print(f"including the targets of {olds} from before {key[1]}")
-        else:
-            print(f"including the targets of the provinces it absorbed on {key[1]}: {olds}")
-        for plan in plans_inherited(plans, keys[1:], key).to_dict("records"):
-            print(f"inherited plan: {plan['number']} of {plan['province_name']} ({plan['period_start']}–"
-                  f"{plan['period_end']}), judged on this province's figures from {key[1]}")
+        _print_inherited(registry, plans, keys, lang)
     wanted = plan_ids(plans, keys)
     if table.empty:
-        print("no targets of its own" if pd.notna(province["valid_to"]) else "no targets")
-        cli_units.print_progress(store, wanted, min(date.today(), day))
+        ended = pd.notna(province["valid_to"])
+        print(label(N_("cli_status_no_own_targets") if ended else N_("cli_status_no_targets"), lang))
+        cli_units.print_progress(store, wanted, min(date.today(), day), lang)
         return 0
+    _print_table(table)
+    counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
+    print("\n" + label("cli_status_latest", lang, sentence=targets_sentence(counts.to_dict(), lang)))
+    cli_units.print_progress(store, wanted, min(date.today(), day), lang)
+    return 0
+
+
+def _print_inherited(registry: Registry, plans: pd.DataFrame, keys: list, lang: str) -> None:
+    """What ``status`` says of a province that absorbed others: whose targets it includes, and their plans."""
+    key = keys[0]
+    olds = ", ".join(f"{registry.row(k)['name']} ({k[0]})" for k in keys[1:])
+    including = N_("cli_status_including_one") if len(keys) == 2 else N_("cli_status_including_many")
+    print(label(including, lang, olds=olds, since=key[1]))
+    for plan in plans_inherited(plans, keys[1:], key).to_dict("records"):
+        print(label("cli_status_inherited", lang, number=plan["number"], province=plan["province_name"],
+                    start=plan["period_start"], end=plan["period_end"], since=key[1]))
+
+
+def _print_table(table: pd.DataFrame) -> None:
+    """The status table, its figures to four significant digits and its gaps as dashes."""
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
         shown = table.drop(columns=["province_code", "requirement", "requirement_vi"]).astype(object)
         for column in ("actual", "expected"):
             shown[column] = [f"{v:.4g}" if isinstance(v, float) and v == v else v for v in shown[column]]
         shown = shown.where(table.drop(columns=["province_code", "requirement", "requirement_vi"]).notna(), "—")
         print(shown.to_string(index=False))
-    counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
-    print("\n" + targets_sentence(counts.to_dict(), "en") + " (latest judgement of each target)")
-    cli_units.print_progress(store, wanted, min(date.today(), day))
-    return 0

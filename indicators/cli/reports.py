@@ -16,7 +16,7 @@ from typing import Callable
 
 from indicators.domain.registry import Registry, UnknownProvince
 from indicators.errors import Bilingual
-from indicators.i18n import bilingual
+from indicators.i18n import bilingual, label
 from indicators.reports.content import report_period
 from indicators.reports.files import FORMATS, Ask, make
 from indicators.services.views import Dataset
@@ -24,19 +24,16 @@ from indicators.storage import Store
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
-               store: Callable[[argparse.Namespace], Store]) -> None:
-    report = sub.add_parser("report", parents=[common],
-                            help="a province's periodic CCHC report (.docx) or one-page brief (.pdf)")
-    report.add_argument("--province", required=True, help="code (42) or name, as meant at the period's end")
-    report.add_argument("--period", required=True,
-                        help="2026-Q1, 2026-H1, 2026, or plan:<plan id> for a plan's closing review")
-    report.add_argument("--format", choices=FORMATS, default=None,
-                        help="docx or pdf (default: the output file's extension, else docx)")
-    report.add_argument("--lang", choices=["vi", "en"], default="vi")
-    report.add_argument("--no-charts", action="store_true", help="the Word file without charts (no browser)")
-    report.add_argument("-o", "--output", type=Path, default=None, help="the file to write (default: its own name)")
-    report.add_argument("--force", action="store_true", help="replace the output file if it exists")
-    report.set_defaults(run=lambda args: run(args, store(args)))
+               store: Callable[[argparse.Namespace], Store], lang: str = "en") -> None:
+    report = sub.add_parser("report", parents=[common], help=label("cli_help_report", lang))
+    report.add_argument("--province", required=True, help=label("cli_help_report_province", lang))
+    report.add_argument("--period", required=True, help=label("cli_help_report_period", lang))
+    report.add_argument("--format", choices=FORMATS, default=None, help=label("cli_help_report_format", lang))
+    report.add_argument("--lang", choices=["vi", "en"], default=None)   # the file's language: Vietnamese unless asked
+    report.add_argument("--no-charts", action="store_true", help=label("cli_help_no_charts", lang))
+    report.add_argument("-o", "--output", type=Path, default=None, help=label("cli_help_output", lang))
+    report.add_argument("--force", action="store_true", help=label("cli_help_force", lang))
+    report.set_defaults(run=lambda args: run(args, store(args), args.lang or lang))
 
 
 class OutputRefused(Bilingual, ValueError):
@@ -74,7 +71,9 @@ def write_output(path: Path, data: bytes, force: bool) -> None:
     os.replace(partial, path)
 
 
-def run(args: argparse.Namespace, store: Store) -> int:
+def run(args: argparse.Namespace, store: Store, lang: str = "en") -> int:
+    """Write the report or brief of ``args`` in ``args.lang`` (Vietnamese unless asked); say what was written in
+    ``lang``."""
     args.format = output_format(args.output, args.format)
     if args.output is not None and args.output.exists() and not args.force:
         _refuse_existing(args.output)      # before anything is drawn
@@ -86,10 +85,11 @@ def run(args: argparse.Namespace, store: Store) -> int:
         key = registry.resolve(args.province, day)
     except UnknownProvince:
         key = registry.resolve(args.province, period.end)
-    made = make(ds, Ask(key, args.period, args.format, args.lang), charts=not args.no_charts)
+    made = make(ds, Ask(key, args.period, args.format, args.lang or "vi"), charts=not args.no_charts)
     path = args.output or Path(made.filename)
     write_output(path, made.data, args.force)
-    drawn = f", {made.charts} charts" if args.format == "docx" else ""
+    drawn = label("cli_report_charts", lang, count=made.charts) if args.format == "docx" else ""
     note = f" ({made.chart_note})" if made.chart_note else ""
-    print(f"wrote {path}: {made.content.province_vi}, {made.content.period.label_vi}{drawn}{note}", file=sys.stderr)
+    print(label("cli_report_wrote", lang, path=path, province=made.content.province_vi,
+                period=made.content.period.label_vi, charts=drawn, note=note), file=sys.stderr)
     return 0

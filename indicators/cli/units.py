@@ -11,6 +11,7 @@ import pandas as pd
 from indicators.domain.summaries import late_tasks_sentence
 from indicators.domain.tasks import STATES, by_unit, occurrence_table, summary
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
+from indicators.i18n import N_, in_language, label
 from indicators.reports.phrases import number
 from indicators.services.exporting import to_csv
 from indicators.services.index_views import composite_summary, merger_note, no_combined_value, predecessor_line
@@ -60,79 +61,93 @@ def _names(store: Store) -> dict[str, str]:
     return names | dict(zip(groups.code, groups.name_vi))
 
 
-def print_context(store: Store, key: tuple, year: int) -> None:
+def print_context(store: Store, key: tuple, year: int, lang: str = "en") -> None:
     """What ``status --province`` prints before the targets: the province's place in the 2025 merger and its
     composite indices, a predecessor's figures named as the predecessor's, never as the successor's."""
     ds = Dataset.load(store)
-    if note := merger_note(ds, key, "en"):
+    if note := merger_note(ds, key, lang):
         print(note)
     keys = [key, *ds.registry.predecessors(key)]
     indices = composite_summary(ds, keys, year)
-    print(f"composite indices (latest up to {year}):")
+    print(label("cli_composites", lang, year=year))
     if not indices.own.all():
-        print("  " + no_combined_value(ds, key, "en"))
+        print("  " + no_combined_value(ds, key, lang))
     for _, rows in indices.groupby("indicator_code", sort=False):
         first = rows.iloc[0]
+        name = in_language(first, "name", lang)
         if not first.own:
-            print(f"  {first.name_en}: {predecessor_line(rows, 'en', number)}")
+            print(f"  {name}: {predecessor_line(rows, lang, number)}")
         elif first.value is None or pd.isna(first.value):
-            print(f"  {first.name_en}: no figure")
+            print("  " + label("cli_no_figure", lang, name=name))
         else:
-            rank = "" if first["rank"] is None or pd.isna(first["rank"]) else f", rank {int(first['rank'])}"
-            print(f"  {first.name_en}: {number(first.value, int(first.decimals), 'en')} ({first.period}{rank})")
+            rank = "" if first["rank"] is None or pd.isna(first["rank"]) else \
+                ", " + label("rank_of", lang, rank=int(first["rank"]))
+            print(f"  {name}: {number(first.value, int(first.decimals), lang)} ({first.period}{rank})")
 
 
-def print_progress(store: Store, plan_ids: list[str], as_of: date) -> None:
+def print_progress(store: Store, plan_ids: list[str], as_of: date, lang: str = "en") -> None:
     """The task progress of some plans, as ``status --province`` prints it after the targets."""
     frame = occurrences(store, as_of)
     frame = frame[frame.plan_id.isin(plan_ids)] if len(frame) else frame
     if frame.empty:
-        print("\nno tasks")
+        print("\n" + label("dom_tasks_none", lang))
         return
-    print(f"\ntask progress as of {as_of}: {summary(frame).sentence('en')}")
-    print(late_tasks_sentence(summary(frame), "en"))
+    print("\n" + label("cli_task_progress", lang, day=as_of, sentence=summary(frame).sentence(lang)))
+    print(late_tasks_sentence(summary(frame), lang))
     for row in by_unit(frame, _names(store)).itertuples():
-        reports = "no task due yet" if not row.due else f"reports {row.reported_due}/{row.due} due"
-        print(f"  {row.unit_code:<16} {row.unit_name[:50]:<50} done {row.done}/{row.total}, {row.overdue} late, "
-              f"{row.not_reported} not reported ({reports})")
+        reports = label("cli_no_task_due", lang) if not row.due else \
+            label("cli_reports_due", lang, reported=row.reported_due, due=row.due)
+        print(f"  {row.unit_code:<16} {row.unit_name[:50]:<50} "
+              + label("cli_unit_progress", lang, done=row.done, total=row.total, late=row.overdue,
+                      unreported=row.not_reported, reports=reports))
 
 
-def unit_status(store: Store, code: str, as_of: date, out=None) -> int:
+# the flag before a task of ``status --unit`` that needs a look
+FLAGS = {"late": N_("cli_flag_late"), "not_reported": N_("cli_flag_not_reported")}
+
+
+def unit_status(store: Store, code: str, as_of: date, out=None, lang: str = "en") -> int:
     """``status --unit CODE``: the unit (the latest record of that code), what it leads and owns."""
     out = out or sys.stdout
     units = store.units()
     mine = units[units.code == code]
     if mine.empty:
-        print(f"error: there is no unit {code}", file=sys.stderr)
+        print(label("cli_error", lang, reason=label("cli_no_unit", lang, code=code)), file=sys.stderr)
         return 2
     unit = mine.sort_values("province_valid_from").iloc[-1]
     key = (unit.province_code, pd.Timestamp(unit.province_valid_from).date(), unit.code)
     seen = lineage(store.units(kinds=DEPARTMENT_KINDS), key)
-    print(f"{unit['name']} ({unit.code}, {unit.kind}) of {unit.province_name} (code {key[0]}, valid from {key[1]})",
-          file=out)
+    print(label("cli_unit_heading", lang, name=unit["name"], code=unit.code, kind=unit.kind,
+                province=unit.province_name, province_code=key[0], since=key[1]), file=out)
     if len(seen) > 1:
         earlier = ", ".join(sorted(c for _, _, c in seen - {key}))
-        print(f"with the tasks and targets of the units it succeeded: {earlier}", file=out)
-    frame = occurrences(store, as_of)
-    led = [any((p, pd.Timestamp(d).date(), c) in seen for c in str(codes or "").split(";"))
-           for codes, p, d in zip(frame.lead_unit_codes, frame.province_code, frame.province_valid_from)]
-    frame = frame[pd.Series(led, index=frame.index)] if len(frame) else frame
-    print(f"tasks as of {as_of}: {summary(frame).sentence('en')}", file=out)
-    urgency = frame.state.map({s: i for i, s in enumerate(STATES)}) if len(frame) else frame.get("state")
-    for row in frame.assign(_urgency=urgency).sort_values(["_urgency", "due"]).itertuples():
-        flag = {"late": "LATE ", "not_reported": "NOT REPORTED "}.get(row.state, "")
-        occurrence = f" {row.occurrence}" if row.occurrence else ""
-        print(f"  {flag}{row.plan_number} {row.ref}{occurrence} due {pd.Timestamp(row.due).date()} [{row.status}] "
-              f"{row.task[:70]}", file=out)
+        print(label("cli_unit_succeeded", lang, codes=earlier), file=out)
+    _print_unit_tasks(store, seen, as_of, out, lang)
     targets = store.targets()
     owned = [(p, pd.Timestamp(d).date(), o) in seen for o, p, d in
              zip(targets.owner_unit_code.fillna(""), targets.province_code, targets.province_valid_from)]
     owned = targets[pd.Series(owned, index=targets.index)]
-    print(f"targets owned: {len(owned)}", file=out)
+    print(label("cli_targets_owned", lang, count=len(owned)), file=out)
     for row in owned.itertuples():
-        print(f"  {row.target_id} {row.indicator_code} {row.comparator} {row.target_value:g} by {row.deadline_period}",
+        print("  " + label("cli_target_row", lang, target=row.target_id, indicator=row.indicator_code,
+                           comparator=row.comparator, value=f"{row.target_value:g}", deadline=row.deadline_period),
               file=out)
     return 0
+
+
+def _print_unit_tasks(store: Store, seen: set, as_of: date, out, lang: str) -> None:
+    """The tasks a unit (or one it succeeded) leads, the most urgent first."""
+    frame = occurrences(store, as_of)
+    led = [any((p, pd.Timestamp(d).date(), c) in seen for c in str(codes or "").split(";"))
+           for codes, p, d in zip(frame.lead_unit_codes, frame.province_code, frame.province_valid_from)]
+    frame = frame[pd.Series(led, index=frame.index)] if len(frame) else frame
+    print(label("cli_unit_tasks", lang, day=as_of, sentence=summary(frame).sentence(lang)), file=out)
+    urgency = frame.state.map({s: i for i, s in enumerate(STATES)}) if len(frame) else frame.get("state")
+    for row in frame.assign(_urgency=urgency).sort_values(["_urgency", "due"]).itertuples():
+        flag = label(FLAGS[row.state], lang) + " " if row.state in FLAGS else ""
+        occurrence = f" {row.occurrence}" if row.occurrence else ""
+        print("  " + label("cli_task_row", lang, flag=flag, plan=row.plan_number, ref=row.ref, occurrence=occurrence,
+                           due=pd.Timestamp(row.due).date(), status=row.status, task=row.task[:70]), file=out)
 
 
 def export(store: Store, kind: str, as_of: date | None = None) -> str:

@@ -9,39 +9,37 @@ import sys
 from datetime import date
 
 from indicators.cli.helpers import Helpers
+from indicators.i18n import label
 from indicators.services.auth import ROLES, add_user, audit, has_users, set_user, unlock_sign_in
 from indicators.services.exporting import to_csv
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, cli: Helpers) -> None:
-    users = sub.add_parser("users", parents=[common], help="list, add or change users; unlock a sign-in")
+    lang = cli.lang
+    users = sub.add_parser("users", parents=[common], help=label("cli_help_users", lang))
     users_sub = users.add_subparsers(required=True, metavar="ACTION")
     listing = users_sub.add_parser("list", parents=[common])
     listing.set_defaults(run=lambda args: _list(args, cli))
-    adding = users_sub.add_parser("add", parents=[common],
-                                  help="add a user; the very first one (an admin) needs no --user")
+    adding = users_sub.add_parser("add", parents=[common], help=label("cli_help_users_add", lang))
     adding.add_argument("name")
     adding.add_argument("--role", choices=list(ROLES), required=True)
     adding.add_argument("--display-name")
-    adding.add_argument("--unit", help="a reporter's unit: PROVINCE_CODE@VALID_FROM:UNIT_CODE (42@2004-01-01:42-SNV)")
+    adding.add_argument("--unit", help=label("cli_help_unit_option_example", lang))
     cli.user_option(adding, required=False)
     adding.set_defaults(run=lambda args: _add(args, cli))
-    auditing = users_sub.add_parser("audit", parents=[common], help="sign-ins and admin commands as CSV (admins)")
+    auditing = users_sub.add_parser("audit", parents=[common], help=label("cli_help_users_audit", lang))
     cli.user_option(auditing)
     auditing.set_defaults(run=lambda args: _audit(args, cli))
-    setting = users_sub.add_parser("set", parents=[common],
-                                   help="change a user's role, unit, password or access (admins; anyone may change "
-                                        "their own password)")
+    setting = users_sub.add_parser("set", parents=[common], help=label("cli_help_users_set", lang))
     setting.add_argument("name")
     setting.add_argument("--role", choices=list(ROLES))
-    setting.add_argument("--unit", help="a reporter's unit: PROVINCE_CODE@VALID_FROM:UNIT_CODE")
-    setting.add_argument("--password", action="store_true", help="set a new password (asked for)")
+    setting.add_argument("--unit", help=label("cli_help_unit_option", lang))
+    setting.add_argument("--password", action="store_true", help=label("cli_help_new_password", lang))
     setting.add_argument("--disable", action="store_true")
     setting.add_argument("--enable", action="store_true")
     cli.user_option(setting)
     setting.set_defaults(run=lambda args: _set(args, cli))
-    unlock = users_sub.add_parser("unlock", parents=[common],
-                                  help="clear an account's sign-in throttle, from every address (admins; recorded)")
+    unlock = users_sub.add_parser("unlock", parents=[common], help=label("cli_help_users_unlock", lang))
     unlock.add_argument("name")
     cli.user_option(unlock)
     unlock.set_defaults(run=lambda args: _unlock(args, cli))
@@ -55,23 +53,24 @@ def _list(args: argparse.Namespace, cli: Helpers) -> int:
 def _add(args: argparse.Namespace, cli: Helpers) -> int:
     store = cli.writer(args)
     acting = cli.signed_in(store, args.user, "admin") if has_users(store) else None
-    password = cli.password(f"password for the new user {args.name}: ", "KPI_NEW_PASSWORD", twice=True)
-    user = add_user(store, acting, args.name, password, args.role, args.display_name, unit_option(args.unit))
-    print(f"added {user.name} ({user.role})", file=sys.stderr)
+    password = cli.password(label("cli_password_new_user", cli.lang, name=args.name), "KPI_NEW_PASSWORD", twice=True)
+    user = add_user(store, acting, args.name, password, args.role, args.display_name,
+                    unit_option(args.unit, cli.lang))
+    print(label("cli_user_added", cli.lang, name=user.name, role=user.role), file=sys.stderr)
     return 0
 
 
 def _set(args: argparse.Namespace, cli: Helpers) -> int:
     if args.disable and args.enable:
-        raise ValueError("--disable and --enable together: nothing was changed")
-    unit = unit_option(args.unit)
+        raise ValueError(label("cli_disable_enable", cli.lang))
+    unit = unit_option(args.unit, cli.lang)
     store = cli.writer(args)
     acting = cli.signed_in(store, args.user)
-    password = cli.password(f"new password for {args.name}: ", "KPI_NEW_PASSWORD", twice=True) if args.password \
-        else None
+    password = cli.password(label("cli_password_new", cli.lang, name=args.name), "KPI_NEW_PASSWORD", twice=True) \
+        if args.password else None
     disabled = True if args.disable else (False if args.enable else None)
     set_user(store, acting, args.name, role=args.role, password=password, disabled=disabled, unit=unit)
-    print(f"updated {args.name}", file=sys.stderr)
+    print(label("cli_user_updated", cli.lang, name=args.name), file=sys.stderr)
     return 0
 
 
@@ -79,7 +78,7 @@ def _unlock(args: argparse.Namespace, cli: Helpers) -> int:
     store = cli.writer(args)
     acting = cli.signed_in(store, args.user, "admin")
     unlock_sign_in(store, acting, args.name, channel="cli")
-    print(f"unlocked the sign-in of {args.name.strip().lower()}", file=sys.stderr)
+    print(label("cli_user_unlocked", cli.lang, name=args.name.strip().lower()), file=sys.stderr)
     return 0
 
 
@@ -90,7 +89,7 @@ def _audit(args: argparse.Namespace, cli: Helpers) -> int:
     return 0
 
 
-def unit_option(text: str | None) -> tuple[str, date, str] | None:
+def unit_option(text: str | None, lang: str = "en") -> tuple[str, date, str] | None:
     """``42@2004-01-01:42-SNV`` → ("42", 2004-01-01, "42-SNV")."""
     if not text:
         return None
@@ -99,4 +98,4 @@ def unit_option(text: str | None) -> tuple[str, date, str] | None:
     try:
         return province, date.fromisoformat(since), code
     except ValueError:
-        raise ValueError("--unit is PROVINCE_CODE@VALID_FROM:UNIT_CODE, e.g. 42@2004-01-01:42-SNV") from None
+        raise ValueError(label("cli_unit_option_form", lang)) from None
