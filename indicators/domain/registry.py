@@ -13,12 +13,14 @@ from datetime import date
 import pandas as pd
 
 from indicators.domain.text import name_key
+from indicators.errors import Bilingual
+from indicators.i18n import bilingual, label
 
 ProvinceKey = tuple[str, date]
 
 
-class UnknownProvince(LookupError):
-    """No province matches; the message says what was asked and, where known, why."""
+class UnknownProvince(Bilingual, LookupError):
+    """No province matches; the message (in both languages) says what was asked and, where known, why."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Registry:
         p = self.provinces
         match = p[(p.code == key[0]) & (p.valid_from.dt.date == key[1])]
         if match.empty:
-            raise UnknownProvince(f"no province {key[0]} valid from {key[1]}")
+            raise UnknownProvince(*bilingual("dom_no_province_valid_from", code=key[0], day=str(key[1])))
         return match.iloc[0]
 
     def name(self, key: ProvinceKey) -> str:
@@ -69,24 +71,26 @@ class Registry:
         text = str(text).strip()
         candidates = self._candidates(text)
         if not candidates:
-            raise UnknownProvince(f"'{text}' is not a known province code or name")
+            raise UnknownProvince(*bilingual("dom_unknown_province", text=text))
         overlapping = [e for e in candidates if e.overlaps(first_day, last_day)]
         if len(overlapping) > 1:
             overlapping = [e for e in overlapping if e.overlaps(last_day, last_day)]
         if len(overlapping) == 1:
             return overlapping[0].code, overlapping[0].valid_from
         if len(overlapping) > 1:
-            raise UnknownProvince(f"'{text}' matches several provinces on {last_day}")
+            raise UnknownProvince(*bilingual("dom_several_provinces", text=text, day=str(last_day)))
         latest = max(candidates, key=lambda e: e.valid_from)
-        hint = f"; its successor is {latest.successor_code}" if latest.successor_code else ""
         when = str(first_day) if first_day == last_day else f"{first_day}..{last_day}"
-        raise UnknownProvince(f"'{text}' ({latest.name}) was not a province on {when}{hint}")
+        texts = [label("dom_not_a_province_then", lang, text=text, name=latest.name, when=when)
+                 + (label("dom_its_successor", lang, code=latest.successor_code) if latest.successor_code else "")
+                 for lang in ("vi", "en")]
+        raise UnknownProvince(*texts)
 
     def resolve_latest(self, text: str) -> ProvinceKey:
         """The most recent province that ``text`` has named (for lookups without a date)."""
         candidates = self._candidates(str(text).strip())
         if not candidates:
-            raise UnknownProvince(f"'{text}' is not a known province code or name")
+            raise UnknownProvince(*bilingual("dom_unknown_province", text=text))
         latest = max(candidates, key=lambda e: e.valid_from)
         return latest.code, latest.valid_from
 
