@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 
 from .. import base
-from .run import Executor
+from .run import Executor, RowTrail
+
+PROGRESS_TRAIL = RowTrail("task_progress_history", "task_progress", ("plan_id", "ref", "occurrence"))
 
 PROGRESS_COLUMNS = ("status", "completed_on", "evidence", "evidence_date", "note")
 
@@ -46,24 +48,14 @@ class TaskWrites(Executor, base.TaskWrites):
             self._run("UPDATE task_progress SET status = ?, completed_on = ?, evidence = ?, evidence_date = ?,"
                       " note = ?, batch_id = ? WHERE plan_id = ? AND ref = ? AND occurrence = ?",
                       [*values, batch_id, *key])
-        self._log_progress(batch_id, "insert" if old is None else "replace", key, old_json, new_json, who, when)
-
-    def _log_progress(self, batch_id: int, action: str, key: tuple[str, str, str], old_json: str | None,
-                      new_json: str | None, who: str, when: datetime) -> None:
-        self._run("INSERT INTO task_progress_history (batch_id, action, plan_id, ref, occurrence, old_row, new_row,"
-                  " changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  [batch_id, action, *key, old_json, new_json, who, when])
+        PROGRESS_TRAIL.log(self, batch_id, "insert" if old is None else "replace", key, old_json, new_json, who, when)
 
     def progress_entries(self, batch_id: int) -> list[tuple]:
         """(action, plan, ref, occurrence, old row) of what ``batch_id`` wrote, newest first."""
-        return self._all("SELECT action, plan_id, ref, occurrence, old_row FROM task_progress_history"
-                         " WHERE batch_id = ? AND action IN ('insert', 'replace') ORDER BY id DESC", [batch_id])
+        return PROGRESS_TRAIL.entries(self, batch_id)
 
     def later_progress_batches(self, batch_id: int) -> list[int]:
-        return [r[0] for r in self._all("""
-            SELECT DISTINCT p.batch_id FROM task_progress_history h JOIN task_progress p
-              ON p.plan_id = h.plan_id AND p.ref = h.ref AND p.occurrence = h.occurrence
-            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND p.batch_id <> ?""", [batch_id, batch_id])]
+        return PROGRESS_TRAIL.later_batches(self, batch_id)
 
     def restore_progress(self, batch_id: int, key: tuple[str, str, str], old: dict[str, Any] | None,
                          who: str, when: datetime) -> None:
@@ -74,4 +66,4 @@ class TaskWrites(Executor, base.TaskWrites):
             self._run("UPDATE task_progress SET status = ?, completed_on = ?, evidence = ?, evidence_date = ?,"
                       " note = ?, batch_id = ? WHERE plan_id = ? AND ref = ? AND occurrence = ?",
                       [*(old["row"][c] for c in PROGRESS_COLUMNS), old["batch_id"], *key])
-        self._log_progress(batch_id, "undo", key, None, None, who, when)
+        PROGRESS_TRAIL.log(self, batch_id, "undo", key, None, None, who, when)

@@ -5,6 +5,7 @@ into SQL."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
@@ -83,3 +84,32 @@ def record_params(province_key: Any) -> list[Any]:
 def log_change(run: Executor, kind: str, detail: str | None = None) -> None:
     """One entry of the change log (what the data version counts), in ``run``'s transaction."""
     run._run("INSERT INTO data_change (happened_at, kind, detail) VALUES (now()::TIMESTAMP, ?, ?)", [kind, detail])
+
+
+@dataclass(frozen=True)
+class RowTrail:
+    """The append-only history of a table written row by row under a key (task progress, units): each insert,
+    replace and undo with the old and new row as JSON, who and when. The statements are made once here from the
+    two tables' names and the key's columns; the table and column names are the code's own, never a user's."""
+
+    history: str
+    table: str
+    key: tuple[str, ...]
+
+    def log(self, run: Executor, batch_id: int, action: str, key: tuple, old_row: str | None, new_row: str | None,
+            who: str, when: Any) -> None:
+        columns = ", ".join(("batch_id", "action", *self.key, "old_row", "new_row", "changed_by", "changed_at"))
+        run._run(f"INSERT INTO {self.history} ({columns}) VALUES ({', '.join('?' * (len(self.key) + 6))})",
+                 [batch_id, action, *key, old_row, new_row, who, when])
+
+    def entries(self, run: Executor, batch_id: int) -> list[tuple]:
+        """(action, *key, old row) of what ``batch_id`` wrote, newest first."""
+        return run._all(f"SELECT action, {', '.join(self.key)}, old_row FROM {self.history}"
+                        " WHERE batch_id = ? AND action IN ('insert', 'replace') ORDER BY id DESC", [batch_id])
+
+    def later_batches(self, run: Executor, batch_id: int) -> list[int]:
+        """The batches that changed, after ``batch_id``, a row ``batch_id`` wrote (its undo must wait for theirs)."""
+        joined = " AND ".join(f"t.{c} = h.{c}" for c in self.key)
+        return [r[0] for r in run._all(
+            f"SELECT DISTINCT t.batch_id FROM {self.history} h JOIN {self.table} t ON {joined}"
+            " WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND t.batch_id <> ?", [batch_id, batch_id])]

@@ -10,7 +10,9 @@ from typing import Any
 import pandas as pd
 
 from .. import base
-from .run import Executor, record_params
+from .run import Executor, RowTrail, record_params
+
+UNIT_TRAIL = RowTrail("unit_history", "unit", ("province_code", "province_valid_from", "code"))
 
 UNIT_FIELDS = ("kind", "name", "valid_from", "valid_to", "parent_code", "lat", "lon", "area_km2", "source", "note")
 
@@ -92,16 +94,10 @@ class UnitWrites(Executor, base.UnitWrites):
 
     def log_unit(self, batch_id: int, action: str, key: tuple[str, date, str], old_row: str | None,
                  new_row: str | None, who: str, when: datetime) -> None:
-        self._run("INSERT INTO unit_history (batch_id, action, province_code, province_valid_from, code, old_row,"
-                  " new_row, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  [batch_id, action, *key, old_row, new_row, who, when])
+        UNIT_TRAIL.log(self, batch_id, action, key, old_row, new_row, who, when)
 
     def unit_entries(self, batch_id: int) -> list[tuple]:
-        return self._all("SELECT action, province_code, province_valid_from, code, old_row FROM unit_history"
-                         " WHERE batch_id = ? AND action IN ('insert', 'replace') ORDER BY id DESC", [batch_id])
+        return UNIT_TRAIL.entries(self, batch_id)
 
     def later_unit_batches(self, batch_id: int) -> list[int]:
-        return [r[0] for r in self._all("""
-            SELECT DISTINCT u.batch_id FROM unit_history h JOIN unit u ON u.province_code = h.province_code
-             AND u.province_valid_from = h.province_valid_from AND u.code = h.code
-            WHERE h.batch_id = ? AND h.action IN ('insert', 'replace') AND u.batch_id <> ?""", [batch_id, batch_id])]
+        return UNIT_TRAIL.later_batches(self, batch_id)
