@@ -20,6 +20,7 @@ from indicators.domain.summaries import (
 )
 from indicators.domain.tasks import completeness_text
 from indicators.i18n import N_, column, label
+from indicators.reports.apart import ReportNotMade
 from indicators.reports.brief import font_missing
 from indicators.reports.charts import browser_path
 from indicators.reports.content import ReportPeriodError, report_period
@@ -102,8 +103,8 @@ def offer(where, fmt: str, find: Callable[[], Made | None], ask: Callable[[], Ma
         try:
             with where, st.spinner(label("report_making", lang)):
                 made = ask()
-        except ReportsBusy as busy:
-            where.warning(busy.in_language(lang))
+        except (ReportsBusy, ReportNotMade) as refused:      # nothing made: the reason, in the reader's language
+            where.warning(refused.in_language(lang))
     if made is not None:
         where.download_button(label(f"report_{fmt}", lang), made.data, file_name=made.filename, mime=MEDIA[fmt],
                               key=f"report_{fmt}", on_click="ignore", icon=ICONS[fmt], type=kind)

@@ -11,6 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+# The suite keeps both cores busy on purpose (pytest-xdist): a report's browser at the server's lowest CPU priority
+# (render_pool.NICE, 19 by default) would wait behind the other tests for minutes. The benchmark measures the default.
+os.environ.setdefault("KPI_REPORTS_NICE", "0")
+
 from indicators.reference.loader import DATA_DIR
 from indicators.services.building import build
 from indicators.storage import Store, open_store

@@ -1,8 +1,14 @@
 """Issue 25, F8: visitors who keep asking for reports no longer start a Chromium per click. Thirty requests at once
 are drawn by one shared browser (two at most); report requests pass a bounded gate (refused beyond it, and a
 session's second one while its first runs, with a message in both languages); a file made once is handed back
-without being made again until the data change."""
+without being made again until the data change. The files are made by one renderer process below the server, at a
+lower CPU priority, its browser too (apart.py): replaced when it dies, ended when it hangs or idles, and allowed
+to read only what a report's charts read."""
 
+import logging
+import os
+import signal
+import subprocess
 import threading
 import time
 from datetime import date
@@ -11,9 +17,9 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
+from indicators.reports import apart, render_pool
 from indicators.reports import charts as report_charts
 from indicators.reports import files as reports
-from indicators.reports import render_pool
 from indicators.reports.render_pool import ChartBrowser, FileCache, Gate, ReportsBusy, chromium_browsers
 from indicators.services.views import Dataset
 from tests.conftest import import_rows
@@ -60,15 +66,19 @@ def _gone(timeout: float = 10) -> list[int]:
 
 @pytest.fixture
 def fresh(monkeypatch):
-    """A browser, a gate and a file cache of this test's own (the module's ones serve the other tests); the
-    module's browser, which an earlier test may have left open, closed so that every browser counted is this one."""
+    """A browser, a renderer, a gate and a file cache of this test's own (the module's ones serve the other
+    tests); the module's browser and renderer, which an earlier test may have left open, closed so that every
+    browser counted is this test's."""
     report_charts.BROWSER.close()
+    reports.RENDERER.close()
     browser = ChartBrowser(tabs=2, idle=60)
     monkeypatch.setattr(report_charts, "BROWSER", browser)
+    monkeypatch.setattr(reports, "RENDERER", apart.Renderer(reports.make))
     monkeypatch.setattr(reports, "FILES", FileCache())
     monkeypatch.setattr(reports, "GATE", Gate(running=2, waiting=2, wait=300))
     yield browser
     browser.close()
+    reports.RENDERER.close()
 
 
 def _figure(i: int) -> go.Figure:
@@ -126,7 +136,9 @@ def test_thirty_report_requests_at_once_pass_the_gate_and_share_the_browser(fres
     assert made and all(m.charts >= 3 and m.chart_note is None for m in made)
     assert {e.en for e in refused} == {"Too many report requests at the moment: try again shortly."}
     assert {e.vi for e in refused} == {"Đang có nhiều yêu cầu tạo báo cáo, xin thử lại sau ít phút."}
-    assert fresh.starts == 1 and 1 <= peak.peak <= 2
+    # made by one renderer process and its one browser (the server's own browser never started)
+    assert reports.RENDERER.starts == 1 and reports.RENDERER.browser_starts == 1 and fresh.starts == 0
+    assert 1 <= peak.peak <= 2
 
 
 def test_a_session_s_second_request_is_refused_while_its_first_runs():
@@ -186,12 +198,18 @@ def test_the_gate_refuses_beyond_its_queue_at_once_and_lets_the_queued_in_turn()
     queued.join()
 
 
+def _counted(monkeypatch) -> list:
+    """The requests that reach the renderer, counted."""
+    calls = []
+    real = reports.RENDERER.make
+    monkeypatch.setattr(reports.RENDERER, "make", lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
 def test_a_file_made_once_is_handed_back_without_being_made_again(ds, monkeypatch):
     monkeypatch.setattr(reports, "FILES", FileCache())
     monkeypatch.setattr(reports, "GATE", Gate())
-    calls = []
-    real = reports.make
-    monkeypatch.setattr(reports, "make", lambda *a, **k: calls.append(a) or real(*a, **k))
+    calls = _counted(monkeypatch)
     first = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
     monkeypatch.setattr(reports, "GATE", Gate(running=0, waiting=0))     # full: only a kept file gets through
     again = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="b")
@@ -205,9 +223,7 @@ def test_a_file_made_once_is_handed_back_without_being_made_again(ds, monkeypatc
 def test_a_change_of_the_data_makes_the_file_anew(store, monkeypatch):
     monkeypatch.setattr(reports, "FILES", FileCache())
     monkeypatch.setattr(reports, "GATE", Gate())
-    calls = []
-    real = reports.make
-    monkeypatch.setattr(reports, "make", lambda *a, **k: calls.append(a) or real(*a, **k))
+    calls = _counted(monkeypatch)
     before = reports.request(Dataset.load(store), reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
     again = reports.request(Dataset.load(store), reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a")
     assert again.data is before.data and len(calls) == 1
@@ -223,7 +239,7 @@ def test_a_file_whose_charts_failed_is_not_kept(ds, monkeypatch, fresh):
     made = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY), session="a", version="v1")
     assert made.charts == 0 and "no Chromium" in made.chart_note
     assert reports.made_before("v1", reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY)) is None
-    assert fresh.starts == 0
+    assert reports.RENDERER.starts == 1 and reports.RENDERER.browser_starts == 0 and fresh.starts == 0
 
 
 def test_the_page_makes_the_file_on_a_click_and_says_when_the_server_is_busy(app, monkeypatch):  # noqa: F811
@@ -303,3 +319,150 @@ def test_no_chromium_outlives_the_browser_s_idle_time():
         assert not browser.alive and _gone() == []
     finally:
         browser.close()
+
+
+# --- the renderer process (apart.py) ---------------------------------------------------------------------------
+
+def _texts(data: bytes) -> tuple[list[str], list[list[str]], int]:
+    """A Word file's paragraphs, its tables' cells and its pictures."""
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    cells = [[c.text for row in t.rows for c in row.cells] for t in document.tables]
+    return [p.text for p in document.paragraphs], cells, len(document.inline_shapes)
+
+
+def test_the_file_made_by_the_renderer_is_the_one_made_in_the_server(fresh, ds):
+    _need_chromium()
+    ask = reports.Ask(OLD_HA_TINH, "2020", "docx", "en", TODAY)
+    apart_made = reports.request(ds, ask, session="a", version="v1")
+    here = reports.make(ds, ask)
+    assert apart_made.charts == here.charts >= 3 and apart_made.chart_note is None
+    assert _texts(apart_made.data) == _texts(here.data) and apart_made.filename == here.filename
+    assert reports.RENDERER.pid not in (None, os.getpid()) and fresh.starts == 1    # `here` used this process's
+
+
+def test_a_renderer_that_died_is_replaced_and_the_request_made(fresh, ds):
+    first = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a", version="v1")
+    dead = reports.RENDERER.pid
+    os.kill(dead, signal.SIGKILL)
+    again = reports.request(ds, reports.Ask(OLD_HA_TINH, "2021", "pdf", "vi", TODAY), session="a", version="v1")
+    assert first.data.startswith(b"%PDF") and again.data.startswith(b"%PDF") and again.data != first.data
+    assert reports.RENDERER.starts == 2 and reports.RENDERER.pid not in (None, dead)
+
+
+def test_a_request_the_renderer_fails_on_is_refused_in_both_languages_and_logged(fresh, ds, caplog):
+    content = reports.report_content(ds, OLD_HA_TINH, reports.report_period("2020", ds), today=TODAY)
+    with caplog.at_level(logging.ERROR, logger=apart.__name__), pytest.raises(apart.ReportNotMade) as refused:
+        reports.RENDERER.make(ds, reports.Ask(OLD_HA_TINH, "2020", "odt", "vi", TODAY), content, "v1", None)
+    assert "could not be made" in refused.value.en and "Không tạo được báo cáo" in refused.value.vi
+    assert "ValueError: a report is .docx or .pdf, not odt" in caplog.text        # the traceback, for the operator
+    made = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a", version="v1")
+    assert made.data.startswith(b"%PDF") and reports.RENDERER.starts == 1       # the renderer goes on serving
+
+
+def test_a_renderer_that_does_not_answer_in_time_is_ended(monkeypatch, ds):
+    _need_chromium()
+    renderer = apart.Renderer(reports.make, answer_timeout=0.3)
+    monkeypatch.setattr(reports, "RENDERER", renderer)
+    monkeypatch.setattr(reports, "FILES", FileCache())
+    try:
+        with pytest.raises(apart.ReportNotMade):     # ten charts take seconds: longer than it may take here
+            reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY), session="a", version="v1")
+        assert renderer.pid is None and renderer.starts == 1
+        renderer.answer_timeout = apart.ANSWER_TIMEOUT
+        made = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a", version="v1")
+        assert made.data.startswith(b"%PDF") and renderer.starts == 2
+    finally:
+        renderer.close()
+
+
+def test_an_idle_renderer_ends_itself_and_the_next_request_starts_one(monkeypatch, ds):
+    renderer = apart.Renderer(reports.make, idle=0.5)
+    monkeypatch.setattr(reports, "RENDERER", renderer)
+    monkeypatch.setattr(reports, "FILES", FileCache())
+    try:
+        reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "vi", TODAY), session="a", version="v1")
+        deadline = time.monotonic() + 20
+        while renderer.pid is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert renderer.pid is None
+        made = reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "pdf", "en", TODAY), session="a", version="v1")
+        assert made.data.startswith(b"%PDF") and renderer.starts == 2
+    finally:
+        renderer.close()
+
+
+class _Pipe:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+def test_the_renderer_may_read_only_what_a_report_s_charts_read(ds):
+    pipe = _Pipe()
+    for name, args in (("transaction", ()), ("import_batch", ()), ("undo_batch", (1,)), ("execute", ("DROP",))):
+        apart.Renderer._answer(pipe, ds, name, args, {})
+    assert [(status, "may not call" in reason) for status, reason in pipe.sent] == [("error", True)] * 4
+    apart.Renderer._answer(pipe, ds, "indicator_actuals", ("sipas",), {})
+    assert pipe.sent[-1][0] == "ok" and pipe.sent[-1][1] is ds.actuals("sipas")     # the server's cached slice
+    from indicators.reports.rendering import AskingStore
+
+    with pytest.raises(AttributeError, match="does not read"):
+        AskingStore(pipe, "v1").transaction()
+
+
+def _nice(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])     # field 19, nice
+
+
+def _group_nice(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])
+    except OSError:
+        return None
+
+
+def test_the_renderer_and_its_browser_run_below_the_server_s_cpu_priority(monkeypatch, ds):
+    """The renderer and every process of its browser at KPI_REPORTS_NICE; the browser's own session's scheduling
+    group (Linux's autogroup, where a nice value counts only inside its group) lowered too, the server's not."""
+    _need_chromium()
+    monkeypatch.setenv("KPI_REPORTS_NICE", "7")           # read by the renderer process when it starts
+    renderer = apart.Renderer(reports.make)
+    monkeypatch.setattr(reports, "RENDERER", renderer)
+    monkeypatch.setattr(reports, "FILES", FileCache())
+    own = (_nice(os.getpid()), _group_nice(os.getpid()))
+    try:
+        reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY), session="a", version="v1")
+        browsers = chromium_browsers(renderer.pid)
+        names, parents = render_pool._processes()
+        chromium = [pid for pid in parents if render_pool._below(pid, renderer.pid, parents)]
+        assert len(browsers) == 1 and len(chromium) > 2
+        assert _nice(renderer.pid) == 7 and {_nice(pid) for pid in chromium} == {7}
+        assert os.getsid(browsers[0]) != os.getsid(0)
+        if _group_nice(browsers[0]) is not None:          # Linux with autogroup: the browser's group lowered
+            assert _group_nice(browsers[0]) == 7
+        assert (_nice(os.getpid()), _group_nice(os.getpid())) == own     # the server's untouched
+    finally:
+        renderer.close()
+
+
+def test_a_group_is_lowered_only_when_it_is_not_the_server_s(monkeypatch):
+    if _group_nice(os.getpid()) is None:
+        pytest.skip("no scheduling groups here (Linux's /proc/PID/autogroup)")
+    monkeypatch.setattr(render_pool, "NICE", 5)
+    other = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    same = subprocess.Popen(["sleep", "30"])
+    try:
+        before = _group_nice(same.pid)
+        assert render_pool._lower_group_priority(other.pid) and _group_nice(other.pid) == 5
+        assert not render_pool._lower_group_priority(same.pid) and _group_nice(same.pid) == before
+    finally:
+        other.kill()
+        same.kill()
+        other.wait()
+        same.wait()

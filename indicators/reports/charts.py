@@ -91,9 +91,10 @@ def _spider(ds: Dataset, keys: list, year: int, lang: str) -> go.Figure | None:
     return None
 
 
-def render(charts: list[Chart]) -> list[Chart]:
-    """Draw every chart to PNG in the process's shared browser (started on first use, then reused)."""
-    path = browser_path()
+def render(charts: list[Chart], path: str | None = None) -> list[Chart]:
+    """Draw every chart to PNG in the process's shared browser (started on first use, then reused), the Chromium
+    at ``path`` (default: :func:`browser_path`)."""
+    path = path or browser_path()
     if not path or (shutil.which(path) is None and not os.path.exists(path)):
         raise ChartsUnavailable("no Chromium found (set BROWSER_PATH or install Debian's chromium)")
     figures = [(c.figure, {"format": "png", "width": WIDTH, "height": int(c.figure.layout.height or 380),

@@ -1,7 +1,8 @@
 """A province's periodic report (.docx) or one-page brief (.pdf), made from the database: :func:`make` (what
 ``python -m indicators report`` calls) and :func:`request`, what the Reports page calls: a file already made for
 the same data version, province, period, format, language and day is handed back as it is; any other is made
-within the server's bounds (render_pool.py), or refused with a message in both languages when they are full."""
+within the server's bounds (render_pool.py) by the server's renderer process (apart.py), or refused with a message in
+both languages when they are full or the renderer failed."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from indicators.domain.registry import ProvinceKey
+from indicators.reports.apart import Renderer
 from indicators.reports.brief import write_brief
-from indicators.reports.charts import ChartsUnavailable, render, report_charts
+from indicators.reports.charts import ChartsUnavailable, browser_path, render, report_charts
 from indicators.reports.content import ReportContent, report_content, report_period
-from indicators.reports.render_pool import FileCache, Gate, in_background
+from indicators.reports.render_pool import FileCache, Gate
 from indicators.reports.word import write_docx
 from indicators.services.views import Dataset
 
@@ -56,8 +58,9 @@ def filename(content: ReportContent, fmt: str, lang: str) -> str:
 
 
 def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = True,
-         content: ReportContent | None = None) -> Made:
-    """The file's bytes. Charts are drawn in the shared browser; without one the Word file says so in their place."""
+         content: ReportContent | None = None, browser: str | None = None) -> Made:
+    """The file's bytes. Charts are drawn in the process's shared browser (the Chromium at ``browser``, default
+    charts.browser_path()); without one the Word file says so in their place."""
     fmt, lang = ask.fmt, ask.lang
     if fmt not in FORMATS:
         raise ValueError(f"a report is .docx or .pdf, not {fmt}")
@@ -67,7 +70,7 @@ def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = T
     drawn, note = report_charts(ds, content, lang), None
     if charts:
         try:
-            render(drawn)
+            render(drawn, browser)
         except ChartsUnavailable as error:
             note = str(error)
     else:
@@ -78,6 +81,7 @@ def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = T
 
 GATE = Gate()          # the server's report requests: few at work, a few more waiting, one per session
 FILES = FileCache()    # the files made, keyed on the data version among the rest
+RENDERER = Renderer(make)  # the process that makes them, at a lower CPU priority than the visitors' reruns
 
 
 def made_before(version: Hashable, ask: Ask) -> Made | None:
@@ -89,8 +93,8 @@ def request(ds: Dataset, ask: Ask, *, session: Hashable | None, version: Hashabl
             content: ReportContent | None = None) -> Made:
     """The file for a visitor's ``session``: the one already made for the same data version (``version``, default
     the store's now), province, period, format, language and day, else a new one made once :data:`GATE` admits
-    the request (ReportsBusy when it refuses), at a lower CPU priority than the visitors' reruns. A Word file whose
-    charts could not be drawn is not kept: the next request tries the browser again."""
+    the request (ReportsBusy when it refuses), by :data:`RENDERER` in a process of its own (ReportNotMade when it
+    fails). A Word file whose charts could not be drawn is not kept: the next request tries the browser again."""
     ask = ask.dated()
     version = ds.store.data_version() if version is None else version
     file_key = (version, ask)
@@ -100,8 +104,9 @@ def request(ds: Dataset, ask: Ask, *, session: Hashable | None, version: Hashabl
     with GATE.admit(session):
         made = FILES.get(file_key)      # made meanwhile by a request this one waited behind
         if made is None:
-            with in_background():
-                made = make(ds, ask, content=content)
+            if content is None:
+                content = report_content(ds, ask.key, report_period(ask.period_text, ds), today=ask.today)
+            made = Made(content=content, **RENDERER.make(ds, ask, content, version, browser_path()))
             if made.chart_note is None:
                 FILES.put(file_key, made, len(made.data))
     return made
