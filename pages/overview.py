@@ -21,6 +21,7 @@ from indicators.services.index_views import (
 )
 from indicators.services.views import STATUS_ORDER, parse_key_text, province_label, scope, status_counts
 from indicators.web import cache
+from indicators.web.areas import area_filter, in_areas
 from indicators.web.cache import get_dataset
 from indicators.web.task_ui import progress_cards, unit_progress_table
 from indicators.web.ui import (
@@ -120,4 +121,8 @@ st.subheader(label("urgent", lang))
 if judged.empty:
     st.info(label("no_targets", lang))
 else:
-    targets_table(judged, lang, f"tong-quan-{chosen}-{year}.csv", key="download_overview")
+    urgent = in_areas(judged, area_filter(lang, key="overview_areas"))
+    if urgent.empty:
+        st.info(label("no_match", lang))
+    else:
+        targets_table(urgent, lang, f"tong-quan-{chosen}-{year}.csv", key="download_overview")

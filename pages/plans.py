@@ -6,6 +6,7 @@ from indicators.domain.tasks import by_unit, summary
 from indicators.i18n import column, label
 from indicators.services.views import STATUS_ORDER, filter_occurrences, filter_targets, with_families
 from indicators.web import cache
+from indicators.web.areas import area_filter, in_areas
 from indicators.web.cache import get_dataset
 from indicators.web.task_ui import progress_cards, progress_form, show_saved, task_table, unit_progress_table
 from indicators.web.ui import day_picker, language, plan_days, plans_table, targets_table, this_year, user_box
@@ -20,7 +21,7 @@ plans_table(ds.plans, lang)
 judged = with_families(ds, cache.judged_targets(None, this_year()))
 family_names = ds.indicators.drop_duplicates("family").set_index("family")[column("family", lang)]
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 chosen_provinces = url_choices("provinces", sorted(set(judged.province_name)), [], label("province", lang),
                                key="plan_provinces", where=c1, placeholder=label("all", lang))
 chosen_families = url_choices("families", sorted(set(judged.family)), [], label("filter_family", lang),
@@ -34,8 +35,9 @@ high = int(max(judged.deadline_year.max(), task_years.max()))
 initial = year_span_from_url("deadline", low, high, lang)
 span = c4.slider(label("filter_deadline", lang), low, high, initial, key="plan_deadline")
 remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
+chosen_areas = area_filter(lang, key="plan_areas", where=c5)     # the targets and the tasks below alike
 
-shown = filter_targets(judged, chosen_provinces, chosen_families, chosen_status, span)
+shown = in_areas(filter_targets(judged, chosen_provinces, chosen_families, chosen_status, span), chosen_areas)
 
 st.subheader(label("targets", lang))
 if shown.empty:
@@ -47,7 +49,7 @@ st.subheader(label("task_progress", lang))
 left, right = st.columns([1, 3])
 as_of = day_picker(lang, plan_days(ds), where=left)
 overdue_only = right.toggle(label("overdue_only", lang), key="overdue_only")
-in_scope = filter_occurrences(cache.task_occurrences(None, as_of), chosen_provinces, span)
+in_scope = in_areas(filter_occurrences(cache.task_occurrences(None, as_of), chosen_provinces, span), chosen_areas)
 progress_cards(summary(in_scope), lang, as_of)
 shown = in_scope[in_scope.overdue | in_scope.not_reported] if overdue_only else in_scope
 task_table(shown, lang, "nhiem-vu.csv", key="tasks")

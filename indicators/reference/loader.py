@@ -28,6 +28,9 @@ from indicators.domain.rules import target_problems
 from indicators.domain.text import fold_ascii, nfc
 from indicators.domain.units import Units, load_units
 
+from .reform_areas import FILE as AREAS_FILE
+from .reform_areas import assign_areas
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 PROVINCE_COLUMNS = ["code", "valid_from", "valid_to", "name", "full_name", "name_ascii",
                     "region", "successor_code", "aliases"]
@@ -68,6 +71,7 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
     plans = [p for p in (read_checked_yaml(f, plan_schema, problems) for f in plan_files) if p]
     departments = read_checked_yaml(data_dir / "units" / "departments.yaml",
                                     data_dir / "schema" / "units.schema.json", problems)
+    areas = read_checked_yaml(data_dir / AREAS_FILE, data_dir / "schema" / "reform_areas.schema.json", problems)
     for plan, path in zip(plans, plan_files):
         plan["_file"] = path.name
     units = None
@@ -79,11 +83,12 @@ def load_reference(data_dir: Path = DATA_DIR) -> ReferenceData:
         units = load_units(data_dir, provinces, departments, problems)
         _check_plans(plans, provinces, catalogue, problems)
         _resolve_bodies(plans, units, problems)
+        assign_areas(areas, plans, catalogue, problems)
     if problems:
         raise ReferenceDataError(problems)
     files = {"regions": data_dir / "regions.csv", "provinces": data_dir / "provinces.csv",
              "indicators": data_dir / "indicators.yaml", "departments": data_dir / "units" / "departments.yaml",
-             "communes": data_dir / "units" / "communes.csv"}
+             "communes": data_dir / "units" / "communes.csv", "reform_areas": data_dir / AREAS_FILE}
     files.update({f"plan:{p['id']}": data_dir / "plans" / p["_file"] for p in plans})
     return ReferenceData(regions, provinces, catalogue, plans, files, units)
 

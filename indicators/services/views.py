@@ -185,7 +185,8 @@ def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int)
     latest = judged.drop_duplicates("target_id", keep="last").copy()
     latest["urgency"] = latest.status.map({s: i for i, s in enumerate(STATUS_ORDER)})
     meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
-                                           "province_valid_from", "unit", "successor_valid_from", "not_stated"]]
+                                           "province_valid_from", "unit", "successor_valid_from", "not_stated",
+                                           "reform_area"]]
     latest = latest.join(meta, on="target_id")
     for lang in ("vi", "en"):  # whose figure was judged: "Tây Ninh (từ 01/07/2025)", the replacing indicator
         latest[f"judged_on_{lang}"] = [province_label(ds, (c, s.date()), lang) if isinstance(c, str) else None

@@ -21,6 +21,7 @@ from indicators.i18n import N_, format_date, format_number, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.services.auth import PermissionDenied, User
 from indicators.storage import DatabaseUnusable, StorageFailed
+from indicators.web.areas import area_texts
 from indicators.web.cache import get_store
 from indicators.web.ui import after_write, data_table, download, sign_in_form
 
@@ -53,6 +54,7 @@ def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None
         "#": frame.ref,
         label("col_occurrence", lang): frame.occurrence,
         label("col_task", lang): frame.task,
+        label("col_reform_area", lang): area_texts(frame, lang),
         label("col_lead", lang): [label("lead_not_stated", lang) if "lead_body" in not_stated(r) else r["lead_names"]
                                   for r in frame.to_dict("records")],
         label("col_partners", lang): frame.partner_names,

@@ -21,6 +21,7 @@ from indicators.services.charts import STATUS_COLOURS
 from indicators.services.exporting import on_screen, to_csv
 from indicators.services.views import Dataset, key_text, parse_key_text, province_label
 from indicators.storage import DatabaseUnusable
+from indicators.web.areas import area_texts
 from indicators.web.cache import get_store as get_store
 from indicators.web.cache import sorted_keys, start_rerun
 from indicators.web.signin import BOUND as BOUND
@@ -142,7 +143,7 @@ def download(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, l
 
 
 def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
-    """The judged targets as one colour-coded table (status, province, indicator, requirement, deadline,
+    """The judged targets as one colour-coded table (status, province, indicator, reform area, requirement, deadline,
     latest figure, plan, a link to its chart, the plan's sentence) with its CSV download."""
     links = [f"./profile?province={key_text((c, d.date()))}&indicator={i}" + ("" if lang == "vi" else f"&lang={lang}")
              for c, d, i in zip(judged.province_code, judged.province_valid_from, judged.indicator_code)]
@@ -151,6 +152,7 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("col_status", lang): [label(s, lang) for s in judged.status],
         label("province", lang): judged.province_name,
         label("indicator", lang): in_language(judged, "indicator_name", lang),
+        label("col_reform_area", lang): area_texts(judged, lang),
         label("col_requirement", lang): in_language(judged, "requirement", lang),
         label("col_deadline", lang): [deadline_words(r, lang) for r in judged.to_dict("records")],
         label("col_actual", lang): [format_value(v, u, lang) for v, u in zip(judged.actual, judged.unit)],

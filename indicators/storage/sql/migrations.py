@@ -252,6 +252,12 @@ MIGRATIONS = (
     _portable("0012_not_stated", """
         ALTER TABLE task ADD COLUMN IF NOT EXISTS not_stated VARCHAR;
         ALTER TABLE target ADD COLUMN IF NOT EXISTS not_stated VARCHAR;"""),
+    # the reform area of each task, target and indicator (a code of domain.reform_areas, NULL: not classified),
+    # from the reviewed data/reform_areas.yaml: the periodic report's sections and the pages' filter (issue 28)
+    _portable("0013_reform_area", """
+        ALTER TABLE task ADD COLUMN IF NOT EXISTS reform_area VARCHAR;
+        ALTER TABLE target ADD COLUMN IF NOT EXISTS reform_area VARCHAR;
+        ALTER TABLE indicator ADD COLUMN IF NOT EXISTS reform_area VARCHAR;"""),
 )
 LATEST = MIGRATIONS[-1].name
 

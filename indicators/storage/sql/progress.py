@@ -14,12 +14,19 @@ from .run import Executor, RowTrail
 PROGRESS_TRAIL = RowTrail("task_progress_history", "task_progress", ("plan_id", "ref", "occurrence"))
 
 PROGRESS_COLUMNS = ("status", "completed_on", "evidence", "evidence_date", "note")
+TASK_COLUMNS = ("plan_id", "ref", "area", "task", "product", "lead_body", "partners", "start_period", "deadline_period",
+                "recurring", "note", "lead_unit_codes", "partner_unit_codes", "due_in_year", "section", "not_stated",
+                "reform_area")
+_TASK_SELECT = ", ".join(f"k.{c}" for c in TASK_COLUMNS)
 
 
 class TaskReads(Executor, base.TaskReads):
     def tasks(self) -> pd.DataFrame:
-        return self._df("""
-            SELECT k.*, pl.number AS plan_number, pl.province_code, pl.province_valid_from, p.name AS province_name
+        # the columns named, so that a database whose columns were added in another order (a migration run in
+        # place after one of its columns was remade) reads the same frame as a new one
+        return self._df(f"""
+            SELECT {_TASK_SELECT}, pl.number AS plan_number, pl.province_code, pl.province_valid_from,
+                   p.name AS province_name
             FROM task k JOIN plan pl ON pl.id = k.plan_id
             JOIN province p ON p.code = pl.province_code AND p.valid_from = pl.province_valid_from
             ORDER BY pl.issued_on, k.plan_id, k.ref""")

@@ -189,12 +189,12 @@ def _insert_reference(cur: Cursor, ref: Any) -> None:
     cur.executemany(
         "INSERT INTO indicator (code, family, parent_code, name_vi, name_en, unit, unit_vi, unit_en, decimals,"
         " direction, min_value, max_value, publisher, frequency, first_year, notes, replaced_by, replaced_from,"
-        " replaced_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " replaced_source, reform_area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[i["code"], i["family"], i.get("parent"), i["name_vi"], i["name_en"], i["unit"],
           units[i["unit"]]["vi"], units[i["unit"]]["en"], i["decimals"], i["direction"], i["min_value"],
           i.get("max_value"), i["publisher"], i["frequency"], i.get("first_year"), i.get("notes"),
           *((i["replaced_by"]["indicator"], i["replaced_by"]["from"], i["replaced_by"]["source"])
-            if i.get("replaced_by") else (None, None, None))]
+            if i.get("replaced_by") else (None, None, None)), i.get("reform_area")]
          for i in ref.indicators])
     changes = [[i["code"], c["from_year"], c["note_vi"], c["note_en"]]
                for i in ref.indicators for c in i.get("method_changes", [])]
@@ -212,23 +212,24 @@ def _insert_reference(cur: Cursor, ref: Any) -> None:
             cur.executemany(
                 "INSERT INTO target (id, plan_id, province_code, province_valid_from, indicator_code, comparator,"
                 " target_value, target_high, baseline_period, baseline_value, start_period, deadline_period,"
-                " recurring, source_quote, note, origin, owner_unit_code, not_stated) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                " ?, ?, ?, ?, ?, ?, ?, 'reference', ?, ?)",
+                " recurring, source_quote, note, origin, owner_unit_code, not_stated, reform_area) VALUES (?, ?, ?, ?,"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reference', ?, ?, ?)",
                 [[t["id"], plan["id"], province["code"], province["valid_from"], t["indicator"], t["comparator"],
                   t["value"], t.get("value_high"), t.get("baseline_period"), t.get("baseline_value"), t["start"],
                   t["deadline"], bool(t.get("recurring", False)), " ".join(t["quote"].split()), t.get("note"),
-                  ";".join(t.get("_owner", [])) or None, ";".join(t.get("not_stated", [])) or None]
+                  ";".join(t.get("_owner", [])) or None, ";".join(t.get("not_stated", [])) or None,
+                  t.get("reform_area")]
                  for t in plan["targets"]])
         if plan["tasks"]:
             cur.executemany(
                 "INSERT INTO task (plan_id, ref, area, task, product, lead_body, partners, start_period,"
                 " deadline_period, recurring, note, lead_unit_codes, partner_unit_codes, due_in_year, section,"
-                " not_stated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " not_stated, reform_area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [[plan["id"], k["ref"], k["area"], " ".join(k["task"].split()), k.get("product"),
                   k.get("lead_body") or None, k.get("partners") or None, k["start"], k["deadline"],
                   bool(k.get("recurring", False)), k.get("note"), ";".join(k.get("_lead", [])) or None,
                   ";".join(k.get("_partners", [])) or None, k.get("due_in_year"), k.get("section"),
-                  ";".join(k.get("not_stated", [])) or None]
+                  ";".join(k.get("not_stated", [])) or None, k.get("reform_area")]
                  for k in plan["tasks"]])
 
 

@@ -31,7 +31,7 @@ class TargetReads(Executor, base.TargetReads):
                    i.unit, i.direction, t.comparator, t.target_value, t.target_high,
                    t.baseline_period, t.baseline_value, t.start_period, t.deadline_period, t.recurring,
                    pl.number AS plan_number, pl.id AS plan_id, t.source_quote, t.note, t.owner_unit_code,
-                   t.not_stated
+                   t.not_stated, t.reform_area
             FROM target t
             JOIN plan pl ON pl.id = t.plan_id
             JOIN province p ON p.code = t.province_code AND p.valid_from = t.province_valid_from
