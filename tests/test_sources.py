@@ -179,7 +179,8 @@ def test_an_unknown_province_name_in_a_pci_sheet_is_an_error(tmp_path):
 
 def test_every_shipped_figure_names_its_source():
     files = load_actual_files(REFERENCE)
-    assert {f.name for f in files} == {"papi.csv", "pci.csv", "published.csv", "national.csv"}
+    assert {f.name for f in files} == {"papi.csv", "pci.csv", "pci_2017_2023.csv", "dti.csv", "published.csv",
+                                       "press.csv", "national.csv"}
     assert files and all(f.rows.source.str.len().min() > 5 for f in files)
 
 
@@ -211,7 +212,8 @@ def test_a_duplicate_key_in_a_shipped_file_is_refused(data_copy):
 
 def test_each_shipped_file_is_one_batch_named_after_its_source(store):
     batches = store.batches().query("source_kind == 'reference'")
-    assert sorted(batches.file_name) == ["national.csv", "papi.csv", "pci.csv", "published.csv"]
+    assert sorted(batches.file_name) == ["dti.csv", "national.csv", "papi.csv", "pci.csv", "pci_2017_2023.csv",
+                                         "press.csv", "published.csv"]
     assert batches.set_index("file_name").source["papi.csv"].startswith("PAPI 2011–2024")
     assert set(batches.imported_by) == {"build"}
 

@@ -216,12 +216,10 @@ def _sources(args: argparse.Namespace, cli: Helpers) -> int:
     )
     from indicators.reference.sources import write_actuals  # noqa: PLC0415
     from indicators.reference.sources.geo import read_boundaries, write_boundaries  # noqa: PLC0415
-    from indicators.reference.sources.papi import read_papi_csv  # noqa: PLC0415
-    from indicators.reference.sources.pci import read_pci  # noqa: PLC0415
+    from indicators.reference.sources.produce import produced_actuals  # noqa: PLC0415
 
     registry = registry_from_reference(load_reference().provinces)
-    for name, frame in (("papi.csv", read_papi_csv(args.shared / "papi", registry)),
-                        ("pci.csv", read_pci(args.shared / "pci", registry))):
+    for name, frame in produced_actuals(args.shared, registry, DATA_DIR / "actuals").items():
         write_actuals(frame, DATA_DIR / "actuals" / name)
         print(label("cli_sources_wrote", cli.lang, name=name, count=len(frame)), file=sys.stderr)
     write_boundaries(read_boundaries(args.shared / "geo", registry), DATA_DIR / "geo" / "provinces.geojson")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from indicators.domain.registry import Registry
 from indicators.domain.text import nfc
 
 ACTUAL_COLUMNS = ["province_code", "province_valid_from", "province_name", "indicator_code", "period",
@@ -22,6 +23,18 @@ class SourceFormatError(ValueError):
 def rank_descending(values: pd.Series) -> pd.Series:
     """Rank 1 for the highest score; ties share the better rank; missing values get no rank."""
     return values.rank(ascending=False, method="min")
+
+
+def actual_frame(records: list[dict], registry: Registry) -> pd.DataFrame:
+    """Records keyed by ``key`` (a province key) with indicator, period, value and source, in the long form:
+    the province's name added from the registry, blank values left out."""
+    frame = pd.DataFrame(records, columns=["key", "indicator_code", "period", "value", "source"])
+    frame = frame[frame.value.notna()].reset_index(drop=True)
+    frame["province_code"] = [k[0] for k in frame.key]
+    frame["province_valid_from"] = [k[1] for k in frame.key]
+    frame["province_name"] = [registry.name(k) for k in frame.key]
+    frame["value"] = frame.value.astype(float)
+    return frame[ACTUAL_COLUMNS]
 
 
 def write_actuals(frame: pd.DataFrame, path: Path) -> None:
