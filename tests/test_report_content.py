@@ -49,7 +49,8 @@ def test_missed_targets_become_editable_shortcomings_made_of_stored_figures(ds):
     missed = content.targets[content.targets.status == "missed"]
     assert len(missed) == content.status_counts["missed"] > 0
     first = missed.iloc[0]
-    sentence = next(vi for vi, _ in content.shortcomings if first.target_id in vi)
+    sentence = next(vi for vi, _ in content.shortcomings if f"“{first.indicator_name_vi}”" in vi)
+    assert first.target_id not in sentence          # no database id in the report's body
     assert "không đạt" in sentence and f"{first.actual:g}" in sentence
 
 

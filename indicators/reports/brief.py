@@ -26,6 +26,7 @@ from indicators.domain.scorecard import deadline_words
 from indicators.domain.summaries import attention_sentence, late_tasks_sentence, targets_sentence, tasks_report_sentence
 from indicators.domain.tasks import completeness_text
 from indicators.reports.content import ReportContent
+from indicators.reports.outline import merger_sentence
 from indicators.reports.phrases import day, number, status_word, w
 from indicators.reports.word import clean, index_rows, no_combined_value_text, provenance_sentence
 from indicators.services.charts import STATUS_COLOURS
@@ -108,7 +109,11 @@ def write_brief(content: ReportContent, lang: str = "vi", decimals: dict[str, in
     province = content.province_vi if lang == "vi" else content.province_en
     period = content.period.label_vi if lang == "vi" else content.period.label_en
     story: list = [p(w("brief_title", lang, province=province, period=period), st.title),
-                   p(provenance_sentence(content, lang), st.small), Spacer(1, 4 * mm)]
+                   p(provenance_sentence(content, lang), st.small)]
+    merger = merger_sentence(content, lang)
+    if merger:
+        story.append(p(merger, st.body))
+    story.append(Spacer(1, 4 * mm))
     story += _statuses(content, lang, st)
     story += _indices(content, lang, st)
     story += _urgent(content, lang, st, decimals or {})
@@ -154,9 +159,9 @@ def _indices(content: ReportContent, lang: str, st: _Styles) -> list:
     story = [p(w("brief_indices", lang), st.head)]
     if len(content.indices) and not content.indices.own.all():
         story.append(p(no_combined_value_text(content, lang), st.small))
-    header = [w(c, lang) for c in ("col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean",
-                                    "col_best")]
-    story.append(st.grid(header, [row[:7] for row in index_rows(content, lang)], [40, 14, 18, 16, 18, 30, 44]))
+    # no other province's figure: the best province's column of the page is left out
+    header = [w(c, lang) for c in ("col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean")]
+    story.append(st.grid(header, [row[:6] for row in index_rows(content, lang)], [58, 16, 22, 18, 22, 44]))
     return story
 
 

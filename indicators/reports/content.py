@@ -21,10 +21,12 @@ import pandas as pd
 
 from indicators.domain.league import league
 from indicators.domain.periods import PeriodError, parse_period
+from indicators.domain.reform_areas import CODES
 from indicators.domain.registry import ProvinceKey
 from indicators.domain.tasks import Summary, by_unit, summary
 from indicators.i18n import N_ as W_
 from indicators.i18n import column
+from indicators.reports.merger import Merger, PlanLine, merger_of, plan_lines, prose_name
 from indicators.reports.phrases import w
 from indicators.services.index_views import composite_summary, national_reference
 from indicators.services.unit_views import task_occurrences, unit_index_table
@@ -125,6 +127,13 @@ class ReportContent:
     full_name: str = ""                        # "Tỉnh Hà Tĩnh": the issuing body's line
     name_ascii: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
+    plans: list[PlanLine] = field(default_factory=list)   # the plans reported on, inherited ones named as such
+    merger: Merger | None = None               # the provinces it was formed from on 01/07/2025, if any
+    prose_vi: str = ""                         # "tỉnh Tây Ninh": the province in a sentence
+    prose_en: str = ""
+
+    def prose(self, lang: str) -> str:
+        return self.prose_vi if lang == "vi" else self.prose_en
 
 
 def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: date | None = None,
@@ -136,19 +145,17 @@ def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: d
     plans = [period.plan_id] if period.plan_id is not None else running_plans(ds, keys, period)
     targets = targets[targets.plan_id.isin(plans)]
     baselines = ds.targets.drop_duplicates("target_id").set_index("target_id")[["baseline_period", "baseline_value"]]
-    targets = targets.join(baselines, on="target_id")
+    targets = with_area(targets.join(baselines, on="target_id"), ds.targets, "target_id")
     counts = {s: int((targets.status == s).sum()) for s in STATUS_ORDER}
     occurrences = task_occurrences(ds, keys, as_of)
     if len(occurrences):
         occurrences = occurrences[occurrences.plan_id.isin(plans)]
+    occurrences = with_area(occurrences, ds.tasks, ["plan_id", "ref"])
     late = occurrences[occurrences.overdue] if len(occurrences) else occurrences
     unreported = occurrences[occurrences.not_reported] if len(occurrences) else occurrences
     first = period.window[0] if period.window else period.start
-    done_in = 0
-    if len(occurrences):
-        finished = pd.to_datetime(occurrences.completed_on)
-        done_in = int(((occurrences.status == "done") & (finished >= pd.Timestamp(first))
-                       & (finished <= pd.Timestamp(as_of))).sum())
+    occurrences = _marked_done_in(occurrences, first, as_of)
+    done_in = int(occurrences.done_in_period.sum())
     leagues, league_year = _leagues(ds, keys, as_of.year)
     provinces = ds.provinces
     row = provinces[(provinces.code == key[0]) & (provinces.valid_from.dt.date == key[1])].iloc[0]
@@ -158,7 +165,31 @@ def report_content(ds: Dataset, key: ProvinceKey, period: ReportPeriod, today: d
         tasks_by_unit=by_unit(occurrences, ds.lead_names), overdue=late, indices=_indices(ds, keys, as_of.year),
         shortcomings=_shortcomings(targets, late, unreported), all_occurrences=occurrences, done_in_period=done_in,
         leagues=leagues, league_year=league_year, full_name=str(row.full_name), name_ascii=str(row.name_ascii),
-        provenance=_provenance(ds, now or datetime.now()))
+        provenance=_provenance(ds, now or datetime.now()), plans=plan_lines(ds, key, plans),
+        merger=merger_of(ds, key), prose_vi=prose_name(ds, key, "vi"), prose_en=prose_name(ds, key, "en"))
+
+
+def with_area(frame: pd.DataFrame, source: pd.DataFrame, on: str | list[str]) -> pd.DataFrame:
+    """``frame`` with its ``reform_area`` column: its own, else the one of ``source`` (the stored tasks or targets,
+    matched on ``on``), else none yet. A value that is not an area's code is not classified (None): never guessed."""
+    if "reform_area" not in frame.columns:
+        if "reform_area" in source.columns and len(frame):
+            keys = [on] if isinstance(on, str) else on
+            areas = source.drop_duplicates(keys).set_index(keys).reform_area
+            frame = frame.join(areas, on=keys)
+        else:
+            frame = frame.assign(reform_area=None)
+    return frame.assign(reform_area=[a if a in CODES else None for a in frame.reform_area])
+
+
+def _marked_done_in(occurrences: pd.DataFrame, first: date, last: date) -> pd.DataFrame:
+    """The occurrences with ``done_in_period``: completed between ``first`` and ``last`` (the period or its data
+    window), so that each reform area's sentence counts its own."""
+    if not len(occurrences):
+        return occurrences.assign(done_in_period=pd.Series(dtype=bool))
+    finished = pd.to_datetime(occurrences.completed_on)
+    return occurrences.assign(done_in_period=(occurrences.status == "done") & (finished >= pd.Timestamp(first))
+                              & (finished <= pd.Timestamp(last)))
 
 
 def running_plans(ds: Dataset, keys: list[ProvinceKey], period: ReportPeriod) -> list[str]:
@@ -255,7 +286,7 @@ def _target_shortcoming(r: Any, lang: str) -> str:
     """A missed or off-track target in one sentence: its indicator, requirement, deadline and latest figure."""
     got = (w("missing", lang) if r.actual is None or pd.isna(r.actual)
            else w("short_got", lang, value=f"{r.actual:g}", period=r.period))
-    return w("short_target", lang, id=r.target_id, indicator=getattr(r, column("indicator_name", lang)),
+    return w("short_target", lang, indicator=getattr(r, column("indicator_name", lang)),
              requirement=getattr(r, column("requirement", lang)), deadline=r.deadline_period,
              word=w(f"short_{r.status}", lang), got=got)
 

@@ -9,9 +9,9 @@ import re
 from typing import Any
 
 import pandas as pd
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
@@ -30,13 +30,26 @@ def clean(value: Any) -> str:
     return _NOT_XML.sub("", visible_controls(str(value)))
 
 
-def page_setup(doc: Any) -> None:
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
+def _page(section: Any, landscape: bool = False) -> None:
+    """A4 with the decree's margins (top and bottom 20 mm, left 30 mm, right 15 mm), portrait or landscape."""
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
     section.left_margin, section.right_margin = Mm(30), Mm(15)
     section.header_distance = Mm(10)
+
+
+def new_section(doc: Any, landscape: bool = False) -> Any:
+    """A section on a new page (a wide appendix table goes on landscape pages), numbered on its first page too."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _page(section, landscape)
+    section.different_first_page_header_footer = False
+    return section
+
+
+def page_setup(doc: Any) -> None:
+    section = doc.sections[0]
+    _page(section)
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(14)
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
@@ -77,13 +90,16 @@ def cell_lines(cell: Any, lines: list[tuple[str, bool, int]], italic: bool = Fal
 
 
 def add_para(doc: Any, text: str, bold: bool = False, italic: bool = False, centre: bool = False,
-             size: int | None = None, indent: bool = False) -> Any:
+             size: int | None = None, indent: bool = False, highlight: bool = False) -> Any:
+    """A paragraph of plain text; ``highlight`` marks a placeholder the drafter replaces (yellow, as Word marks)."""
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.JUSTIFY
     if indent:
         paragraph.paragraph_format.first_line_indent = Cm(1)
     run = paragraph.add_run(clean(text))
     run.bold, run.italic = bold, italic
+    if highlight:
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     if size:
         run.font.size = Pt(size)
     return paragraph
@@ -98,12 +114,14 @@ def add_table(doc: Any, header: list[str], rows: list[list[str]], widths: list[f
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold, run.font.size = True, Pt(size)
+        cell.paragraphs[0].paragraph_format.space_after = Pt(0)
     repeat_header(table.rows[0])
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values):
             run = cell.paragraphs[0].add_run(clean(text))
             run.font.size = Pt(size)
+            cell.paragraphs[0].paragraph_format.space_after = Pt(0)    # rows as tight as the text: no gap
     if widths:
         set_widths(table, widths)
     add_para(doc, "", size=6)

@@ -22,8 +22,14 @@ RUNTIME_WORDS = (
     W_("col_source"), W_("col_self"), W_("col_appraised"), W_("col_name"),
     W_("scope_department"), W_("scope_commune"), W_("s4_1"), W_("s4_2"), W_("s4_3"),
     W_("recipient_moha"), W_("recipient_more"), W_("recipient_file"),
-    # the appendices' headings, read inside f-strings in reports/word.py
-    W_("appendix"), W_("appendix_targets"), W_("appendix_tasks"), W_("appendix_league"),
+    # the appendices' headings, read inside f-strings and passed by key in reports/appendices.py
+    W_("appendix"), W_("appendix_targets"), W_("appendix_tasks"), W_("appendix_league"), W_("appendix_units"),
+    W_("appendix_indices"), W_("appendix_charts"),
+    # chosen by a condition in reports/outline.py and reports/merger.py
+    W_("merger_formed"), W_("merger_kept"), W_("idx_value"), W_("idx_value_of"), W_("idx_up"), W_("idx_down"),
+    W_("prose_province"), W_("prose_city"), W_("title_closing"), W_("title_closing_of"),
+    # read inside an f-string on the Reports page
+    W_("s1_overdue"),
 )
 
 
