@@ -245,3 +245,21 @@ def test_national_means_are_kept_apart_from_the_provinces(store):
     assert list(zip(national.period, national.statistic, national.value)) == [("2023", "mean", 86.98), ("2024", "mean",
                                                                                                         88.37)]
     assert store.actuals(indicator_code="par_index").province_code.nunique() > 5
+
+
+@pytest.mark.parametrize(("lang", "says"), [("en", "these are not there: papi, pci"),
+                                            ("vi", "nhưng không thấy: papi, pci")])
+def test_sources_without_the_shared_folder_says_what_it_needs(tmp_path, lang, says):
+    """Issue 30: in a fresh clone without ../shared the maintainers' command explains itself, in the reader's
+    language, instead of raising Errno 2, and writes nothing."""
+    import os
+    import subprocess
+    import sys
+
+    before = {p.name: p.stat().st_mtime_ns for p in (DATA_DIR / "actuals").iterdir()}
+    done = subprocess.run([sys.executable, "-m", "indicators", "sources", "--shared", str(tmp_path / "shared")],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**os.environ, "KPI_LANG": lang, "KPI_DB": str(tmp_path / "kpi.duckdb")})
+    assert done.returncode == 2 and "Errno" not in done.stderr and "Traceback" not in done.stderr
+    assert says in done.stderr and "docs/data-sources.md" in done.stderr and str(tmp_path / "shared") in done.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in (DATA_DIR / "actuals").iterdir()} == before

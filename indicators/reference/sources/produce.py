@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from indicators.domain.registry import Registry
+from indicators.errors import Bilingual
+from indicators.i18n import bilingual
 from indicators.reference.sources import SourceFormatError, read_actuals
 from indicators.reference.sources.dti import read_dti
 from indicators.reference.sources.papi import read_papi_csv
@@ -21,10 +23,25 @@ from indicators.reference.sources.press import merge_press, read_press
 
 HAND_ENTERED = "published.csv"
 PRESS_FILE = "published_extra/press_figures_2012_2023.csv"
+# what the adapters read in the shared folder (docs/data-sources.md says where each comes from)
+NEEDED = ("papi", "pci", "pci_2017_2023", "pci_2017_2023/dti", PRESS_FILE, "geo")
+
+
+class SharedFolderMissing(Bilingual, FileNotFoundError):
+    """The shared reference folder, or a part of it the adapters read, is not there."""
+
+
+def check_shared(shared: Path) -> None:
+    """Refuse, naming what is missing and what the command needs, before any file is read or written."""
+    missing = [name for name in NEEDED if not (shared / name).exists()]
+    if missing:
+        raise SharedFolderMissing(*bilingual("cli_sources_missing", folder=str(shared), missing=", ".join(missing),
+                                             needed=", ".join(NEEDED)))
 
 
 def produced_actuals(shared: Path, registry: Registry, actuals_dir: Path) -> dict[str, pd.DataFrame]:
     """File name in ``data/actuals`` → its figures; ``shared`` is ``../shared/data``."""
+    check_shared(shared)
     frames = {
         "papi.csv": read_papi_csv(shared / "papi", registry),
         "pci.csv": read_pci(shared / "pci", registry),
