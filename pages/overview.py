@@ -10,6 +10,7 @@ from indicators.domain.summaries import targets_sentence
 from indicators.domain.tasks import summary
 from indicators.i18n import N_, format_number, in_language, label
 from indicators.reports.phrases import number
+from indicators.services.changes import status_changes
 from indicators.services.charts import status_bar
 from indicators.services.index_views import (
     latest_year,
@@ -62,6 +63,22 @@ cards = st.columns(len(STATUS_ORDER))
 for column, status in zip(cards, STATUS_ORDER):
     column.metric(label(status, lang), format_number(counts[status], lang=lang))
 st.markdown(md(targets_sentence(counts, lang)))
+# what changed since the last (yearly) report: each target's status as of this year against as of the year before
+changes = status_changes(cache.judged_targets(keys, year - 1), judged)
+if changes.empty:
+    st.caption(label("changes_none", lang, year=year - 1))
+else:
+    ups, downs = int((changes.better == True).sum()), int((changes.better == False).sum())  # noqa: E712 - None apart
+    with st.expander(label("changes_since", lang, n=len(changes), year=year - 1, better=ups, worse=downs,
+                           other=len(changes) - ups - downs)):
+        data_table(pd.DataFrame({
+            "ID": changes.target_id,
+            label("province", lang): changes.province_name,
+            label("indicator", lang): in_language(changes, "indicator_name", lang),
+            label("changes_before", lang, year=year - 1): [label(b, lang) for b in changes.before],
+            label("changes_now", lang, year=year): [label(n, lang) for n in changes.status],
+        }), file_name=f"thay-doi-{chosen}-{year}.csv", lang=lang, key="download_changes")
+        st.caption(label("changes_how", lang, year=year, before=year - 1))
 chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="status_bar")
 
 # the plans' tasks beside their targets: what is done, late and not reported, as of the end of the year (or today)

@@ -24,6 +24,7 @@ from indicators.storage import DatabaseUnusable
 from indicators.web.areas import area_texts
 from indicators.web.cache import get_store as get_store
 from indicators.web.cache import sorted_keys, start_rerun
+from indicators.web.memory import keep, remembered
 from indicators.web.signin import BOUND as BOUND
 from indicators.web.signin import USER as USER
 from indicators.web.signin import admin_in_this_browser, current_user, sign_in_form
@@ -123,12 +124,15 @@ def province_options(ds: Dataset, include_country: bool = False) -> list[str]:
 def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: str = "42@2025",
                     include_country: bool = False, key: str | None = None) -> str:
     options = province_options(ds, include_country)
-    current = url_value(name, one_of(options), lang) or default
+    # the URL's province, else the one chosen last in this visit or by this browser (memory.py), else the default
+    current = url_value(name, one_of(options), lang) or (remembered(options) if name == "province" else None) or default
     chosen = st.selectbox(label("province", lang) if not include_country else label("scope", lang), options,
                           index=options.index(current), key=key or name,
                           format_func=lambda k: label("whole_country", lang) if k == COUNTRY
                           else province_label(ds, parse_key_text(ds, k), lang))
     remember(name, chosen, default)
+    if name == "province":
+        keep(chosen)
     return chosen
 
 
