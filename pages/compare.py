@@ -6,12 +6,14 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.i18n import N_, format_number, format_value, in_language, label
 from indicators.services.charts import rank_chart, small_multiples
-from indicators.services.comparisons import comparable_indicators, peers, rank_indicators
+from indicators.services.comparisons import absence_notes, comparable_indicators, peers, rank_indicators
+from indicators.services.index_views import import_helps
 from indicators.services.views import COMPARE_DEFAULT, COMPARE_PROVINCES, key_text, parse_key_text, province_label
 from indicators.web import cache
 from indicators.web.cache import get_dataset
 from indicators.web.ui import (
     chart,
+    current_user,
     data_table,
     download,
     language,
@@ -49,6 +51,23 @@ if len(chosen) < 2:
 
 keys = [parse_key_text(ds, k) for k in chosen]
 names = ds.indicator_names(lang)
+
+
+def show_absences(codes: list[str]) -> None:
+    """Under a chart: the partial years and each province's missing years of ``codes``, and (for an analyst)
+    the way to the import where an import could fill a gap."""
+    notes = {c: absence_notes(ds, keys, c, lang) for c in codes}
+    if not any(notes.values()):
+        return
+    with st.expander(label("missing_figures", lang)):
+        for code, lines in notes.items():
+            if lines:
+                st.markdown("**" + md(names[code]) + "**")
+            for line in lines:
+                st.caption(md(line))
+        if any(import_helps(ds, keys, c) for c in codes) and (user := current_user()) and user.can("analyst"):
+            st.page_link("pages/imports.py", label=label("go_import", lang), icon=":material/upload_file:")
+
 # One tab at a time (only the open tab is computed and drawn): small multiples, ranks, gaps to target.
 tab, container = lazy_tabs(lang, ["multiples", "ranks", "gaps"])
 with container:
@@ -61,12 +80,14 @@ with container:
             chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
             download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
                      "so-sanh.csv", lang, key="download_compare")
+            show_absences(list(indicators))
     elif tab == "ranks":
         rank_options = rank_indicators(ds)
         rank_code = url_choice("rank", rank_options, rank_options[0], label("rank_indicator", lang),
                                format_func=lambda c: names[c], key="rank_indicator")
         ranks = cache.province_series(tuple(keys), rank_code, lang)
         chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
+        show_absences([rank_code])
     else:
         gaps = cache.gap_table(tuple(keys), this_year())
         if gaps.empty:

@@ -6,13 +6,14 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.i18n import in_language, label
 from indicators.services.charts import indicator_trend, spider_chart
-from indicators.services.comparisons import indicator_changes, summarise_sources
-from indicators.services.index_views import latest_year, merger_note
+from indicators.services.comparisons import absence_notes, indicator_changes, summarise_sources
+from indicators.services.index_views import import_helps, latest_year, merger_note
 from indicators.services.views import key_text, parse_key_text, province_label, scope
 from indicators.web import cache
 from indicators.web.cache import get_dataset
 from indicators.web.ui import (
     chart,
+    current_user,
     download,
     language,
     lazy_tabs,
@@ -60,6 +61,13 @@ with container:
                 st.caption(label("method_note", lang, note=md(in_language(change, "note", lang))))
             download(series[["label", "indicator_code", "period", "value", "source"]],
                      f"{chosen}-{indicator_code}.csv", lang, key="download_series")
+        # what the chart leaves out and why: partial years, the province's years without a figure
+        if notes := absence_notes(ds, list(keys), indicator_code, lang):
+            st.markdown("**" + label("missing_figures", lang) + "**")
+            for note in notes:
+                st.caption(md(note))
+            if import_helps(ds, list(keys), indicator_code) and (user := current_user()) and user.can("analyst"):
+                st.page_link("pages/imports.py", label=label("go_import", lang), icon=":material/upload_file:")
     elif tab == "papi":
         papi_years = cache.years_with_data("papi_d1_participation")
         spider_year = year_picker(lang, papi_years[::-1], papi_years[-1], name="papi_year")

@@ -21,6 +21,8 @@ from indicators.i18n import format_number, in_language, label
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
 QUARTILE_COLOURS = {1: "#1a9850", 2: "#a6d96a", 3: "#fdae61", 4: "#d73027"}  # PAPI-style: green best
+PUBLISHED_COLOUR = "#4575b4"   # a figure of a partial year, where no quartile is derived
+MISSING_COLOUR = "#d9d9d9"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
 TARGET_COLOUR = "#d73027"
 
@@ -54,10 +56,25 @@ def _mode(rows: pd.DataFrame) -> str:
     return "lines" if len(rows) > DENSE else "lines+markers"
 
 
+def _with_gaps(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` placed on the axis, with a blank point in each year without a figure between yearly figures, so
+    that no line is drawn across a year that has none (a line across it would pass for a figure)."""
+    rows = _placed(rows)
+    if rows.empty or not rows.period.astype(str).str.fullmatch(r"\d{4}").all():
+        return rows
+    years = set(rows.x.astype(int))
+    gaps = [y for y in range(int(rows.x.min()) + 1, int(rows.x.max())) if y not in years]
+    if not gaps:
+        return rows
+    blank = pd.DataFrame({"x": gaps, "value": [None] * len(gaps), "period": [""] * len(gaps),
+                          "source": [""] * len(gaps)})
+    return pd.concat([rows, blank], ignore_index=True).sort_values("x", kind="stable")
+
+
 def _with_breaks(rows: pd.DataFrame, breaks: list[int]) -> pd.DataFrame:
     """``rows`` placed on the axis, with a blank point before each method-change year so the line is not drawn
-    across it."""
-    rows = _placed(rows)
+    across it (and in each year without a figure, see _with_gaps)."""
+    rows = _with_gaps(rows)
     if not breaks or rows.empty:
         return rows
     gaps = [pd.DataFrame({"x": [b - 0.5], "value": [None], "period": [""], "source": [""]}) for b in breaks
@@ -201,12 +218,13 @@ def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lan
                       "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
         for province, part in frames[code].groupby("label", sort=False):
             colour = colours.setdefault(province, PALETTE[len(colours) % len(PALETTE)])
-            part = _placed(part)
+            part = _with_gaps(part)
             traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(province),
                            "mode": _mode(part), "legendgroup": province, "showlegend": province not in shown,
                            "line": {"color": colour}, "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "text",
-                           "text": [f"{h(province)} · {p}: {format_number(v, 2, lang)}<br>{source}: {h(s)}"
-                                    for p, v, s in zip(part.period, part.value, part.source)]})
+                           "connectgaps": False,
+                           "text": [f"{h(province)} · {p}: {format_number(v, 2, lang)}<br>{source}: {h(s)}" if p
+                                    else "" for p, v, s in zip(part.period, part.value, part.source)]})
             shown.add(province)
     layout["annotations"] = notes
     return go.Figure(data=traces, layout=layout)
@@ -222,11 +240,11 @@ def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
     traces = []
     rank, source = label("chart_rank", lang), label("chart_source", lang)
     for i, (province, part) in enumerate(ranks.groupby("label", sort=False)):
-        part = _placed(part)
+        part = _with_gaps(part)
         traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(province),
                        "mode": _mode(part), "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
-                       "hoverinfo": "text",
-                       "hovertext": [f"{h(province)} · {p}: {rank} {int(v)}<br>{source}: {h(s)}"
+                       "hoverinfo": "text", "connectgaps": False,
+                       "hovertext": [f"{h(province)} · {p}: {rank} {int(v)}<br>{source}: {h(s)}" if p else ""
                                      for p, v, s in zip(part.period, part.value, part.source)]})
     layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": rank}},
                      xaxis={"dtick": 1})
@@ -240,13 +258,14 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
     source, target_word = label("chart_source", lang), label("chart_target", lang)
     ordered = rows.iloc[::-1]
     trace = {"type": "bar", "x": _values(ordered.value), "y": [h(n) for n in ordered.province_name], "orientation": "h",
-             "marker": {"color": [QUARTILE_COLOURS[q] for q in ordered.quartile],
+             "marker": {"color": [QUARTILE_COLOURS.get(q, PUBLISHED_COLOUR) for q in ordered.quartile],
                         "line": {"color": ["#000000" if f in highlight else "rgba(0,0,0,0)"
                                            for f in ordered.feature_id],
                                  "width": 3}},
              "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
              "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
-             "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)} · " + label("chart_quartile", lang, q=q)
+             "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)}"
+                           + (" · " + label("chart_quartile", lang, q=q) if q else "")
                            + f"<br>{source}: {h(s)}" for n, v, q, s in
                            zip(ordered.province_name, ordered.value, ordered.quartile, ordered.source)],
              "hoverinfo": "text", "showlegend": False}
@@ -270,35 +289,44 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
 
 
 def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator: pd.Series,
-               lang: str = "vi") -> go.Figure:
-    """Provinces of one list (63 or 34) coloured by quartile; provinces without a figure stay grey."""
+               lang: str = "vi", missing: str | None = None) -> go.Figure:
+    """Provinces of one list (63 or 34) coloured by quartile; in a partial year (quartile 0) the published ones
+    in one colour; provinces without a figure stay grey, and the legend says why (``missing``: the absence in
+    words, or "no figure")."""
     features = [f for f in geojson["features"] if f["properties"]["era"] == era]
     decimals = int(indicator.decimals)
     found = {fid: (v, q) for fid, v, q in zip(rows.feature_id, rows.value, rows.quartile)} if not rows.empty else {}
-    ids, quartiles, hover = [], [], []
+    missing = missing or label("chart_no_data", lang)
+    ids, bands, hover = [], [], []
     for feature in features:
         fid, name = feature["id"], feature["properties"]["name"]
         ids.append(fid)
         if fid in found:
             value, quartile = found[fid]
-            quartiles.append(int(quartile))
-            hover.append(f"{h(name)}: {format_number(value, decimals, lang)} · "
-                         + label("chart_quartile", lang, q=int(quartile)))
+            bands.append(int(quartile) or 5)
+            hover.append(f"{h(name)}: {format_number(value, decimals, lang)}"
+                         + (" · " + label("chart_quartile", lang, q=int(quartile)) if quartile else ""))
         else:
-            quartiles.append(0)
-            hover.append(f"{h(name)}: " + label("chart_no_data", lang))
-    bands = ["#d9d9d9"] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)]  # 0 = no figure
-    scale = [pair for i, colour in enumerate(bands) for pair in ([i / 5, colour], [(i + 1) / 5, colour])]
+            bands.append(0)
+            hover.append(f"{h(name)}: " + h(missing))
+    colours = [MISSING_COLOUR] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)] + [PUBLISHED_COLOUR]
+    scale = [pair for i, colour in enumerate(colours) for pair in ([i / 6, colour], [(i + 1) / 6, colour])]
     # Choroplethmap with the "white-bg" style draws the boundaries alone: no tiles and no base map
     # are fetched, so the map works on a machine without internet.
-    trace = {"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
-             "locations": ids, "z": quartiles, "featureidkey": "id", "zmin": -0.5, "zmax": 4.5,
-             "colorscale": scale, "showscale": False, "text": hover, "hoverinfo": "text",
-             "marker": {"line": {"color": "white", "width": 0.5}}}
+    traces = [{"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
+               "locations": ids, "z": bands, "featureidkey": "id", "zmin": -0.5, "zmax": 5.5,
+               "colorscale": scale, "showscale": False, "text": hover, "hoverinfo": "text", "showlegend": False,
+               "marker": {"line": {"color": "white", "width": 0.5}}}]
+    names = {q: label("chart_quartile", lang, q=q) for q in (1, 2, 3, 4)}
+    names |= {5: label("chart_published_only", lang), 0: label("chart_missing", lang, reason=missing)}
+    # the legend: one empty point per band drawn (a choropleth has no legend entries of its own)
+    traces += [{"type": "scattermap", "lat": [None], "lon": [None], "mode": "markers", "name": h(names[band]),
+                "marker": {"size": 12, "color": colours[band]}, "hoverinfo": "skip", "showlegend": True}
+               for band in (1, 2, 3, 4, 5, 0) if band in bands]
     name = in_language(indicator, "name", lang)
-    layout = _layout(name, lang, height=720,
+    layout = _layout(name, lang, height=720, showlegend=True,
                      map={"style": "white-bg", "center": {"lat": 16.0, "lon": 106.0}, "zoom": 4.3})
-    return go.Figure(data=[trace], layout=layout)
+    return go.Figure(data=traces, layout=layout)
 
 
 def status_bar(counts: dict[str, int], labels: dict[str, str], lang: str = "vi") -> go.Figure:

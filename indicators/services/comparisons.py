@@ -6,11 +6,13 @@ Streamlit."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 
 from indicators.domain.periods import position
 from indicators.domain.registry import ProvinceKey
+from indicators.services.index_views import coverage_note, held_by_year, missing_lines, partial_year
 from indicators.services.views import (
     COMPARE_FIRST,
     COMPOSITES,
@@ -166,11 +168,15 @@ def gap_table(ds: Dataset, keys: list[ProvinceKey], as_of_year: int,
 # --- rankings ------------------------------------------------------------------------------------
 
 def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
-    """Every province's figure for one indicator and year, best first, with its quartile (1 = best).
+    """Every province's figure for one indicator and year, best first, with its rank and quartile (1 = best).
 
     The year's own figure where the indicator has one; for an indicator reported monthly, quarterly or by half
     year, the year's latest period that has figures (``2024-12``), one period for every province so that the
-    figures compare (the ``period`` column says which)."""
+    figures compare (the ``period`` column says which).
+
+    The rank is the published one where the index publishes ranks (a province it left unranked has none); else
+    it is computed, equal figures sharing the better rank, and only in a year of which the figures make a table:
+    in a partial year (top places only, single press figures) no rank and no quartile (0) is derived."""
     meta = ds.indicator(indicator_code)
     a = ds.actuals(indicator_code)
     in_year = a[a.period.str.startswith(str(year))]
@@ -180,13 +186,36 @@ def ranking(ds: Dataset, indicator_code: str, year: int) -> pd.DataFrame:
         rows = in_year[in_year.period == last.period.mode().iloc[0]]
     rows = rows.copy()
     if rows.empty:
-        return rows.assign(quartile=pd.Series(dtype=int), feature_id=pd.Series(dtype=str))
+        return rows.assign(rank=pd.Series(dtype=float), quartile=pd.Series(dtype=int),
+                           feature_id=pd.Series(dtype=str))
     ascending = meta.direction == "lower"
     rows = rows.sort_values("value", ascending=ascending, kind="stable").reset_index(drop=True)
+    partial = partial_year(ds, indicator_code, year, len(rows))
+    rows["rank"] = _ranks(ds, indicator_code, rows, partial)
     order = rows.value.rank(ascending=ascending, method="first")
-    rows["quartile"] = ((order - 1) * 4 // len(rows) + 1).astype(int)
+    rows["quartile"] = 0 if partial else ((order - 1) * 4 // len(rows) + 1).astype(int)
     rows["feature_id"] = [f"{c}@{d.date()}" for c, d in zip(rows.province_code, rows.province_valid_from)]
     return rows
+
+
+def rank_code_of(ds: Dataset, indicator_code: str) -> str | None:
+    """The indicator that holds the published ranks of ``indicator_code`` (``pci_total`` → ``pci_rank``)."""
+    code = COMPOSITES.get(indicator_code, f"{indicator_code}_rank")
+    return code if code in set(ds.indicators.code) else None
+
+
+def _ranks(ds: Dataset, indicator_code: str, rows: pd.DataFrame, partial: bool) -> pd.Series:
+    if ds.indicator(indicator_code).unit == "rank":
+        return rows.value.astype(float)
+    rank_code = rank_code_of(ds, indicator_code)
+    if rank_code is not None:
+        ranks = ds.actuals(rank_code)
+        ranks = ranks[ranks.period == rows.period.iloc[0]]
+        published = dict(zip(ranks.province_key, ranks.value.astype(float)))
+        return pd.Series([published.get(k) for k in rows.province_key], index=rows.index, dtype=float)
+    if partial:
+        return pd.Series(float("nan"), index=rows.index)
+    return rows.value.rank(ascending=ds.indicator(indicator_code).direction == "lower", method="min")
 
 
 def years_with_data(ds: Dataset, indicator_code: str) -> list[int]:
@@ -219,3 +248,13 @@ def comparable_indicators(ds: Dataset) -> list[str]:
 def rank_indicators(ds: Dataset) -> list[str]:
     measured = set(ds.measured)
     return [c for c in RANK_INDICATORS if c in measured]
+
+
+def absence_notes(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, lang: str,
+                  today: date | None = None) -> list[str]:
+    """What a chart of ``keys`` on one indicator leaves out, in words: each partial year's coverage (đã công bố
+    30/63 tỉnh), then each province's years without a figure and why (chưa nhập số liệu, VCCI chưa công bố)."""
+    notes = [coverage_note(ds, indicator_code, year, held, lang, today)
+             for year, held in sorted(held_by_year(ds, indicator_code).items())
+             if partial_year(ds, indicator_code, year, held)]
+    return [n for n in notes if n] + missing_lines(ds, keys, indicator_code, lang, today)

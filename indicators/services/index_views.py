@@ -13,12 +13,13 @@ mean computed over the provinces with a figure that year, labelled as computed w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from indicators.domain.registry import ProvinceKey
-from indicators.i18n import label
+from indicators.i18n import N_, label
 from indicators.services.views import COMPOSITES, MERGER_DAY, Dataset, _series, province_label
 
 SUMMARY_COLUMNS = ["indicator_code", "name_vi", "name_en", "period", "value", "rank", "ranked", "change", "source",
@@ -56,8 +57,12 @@ def _latest(ds: Dataset, key: ProvinceKey, code: str, rank_code: str, year: int)
     ranks = ds.actuals(rank_code)
     ranks = ranks[ranks.period == latest.period]
     rank = ranks[(ranks.province_code == key[0]) & (ranks.province_valid_from.dt.date == key[1])]
+    # a rank is among the provinces with a figure that year (a province left unranked, as a tie, is among them);
+    # one published for the top places only is among every province of that year, not among those held
+    year_of, scored = latest.period_end.year, int((ds.actuals(code).period == latest.period).sum())
+    ranked = provinces_in_year(ds, year_of) if partial_year(ds, code, year_of, scored) else max(scored, len(ranks))
     return {"period": latest.period, "value": float(latest.value), "change": change, "source": latest.source,
-            "rank": None if rank.empty else int(rank.iloc[0].value), "ranked": int(len(ranks)) or None}
+            "rank": None if rank.empty else int(rank.iloc[0].value), "ranked": int(ranked) or None}
 
 
 def _row(ds: Dataset, meta: pd.Series, key: ProvinceKey, found: dict | None, own: bool) -> dict:
@@ -172,7 +177,7 @@ def national_reference(ds: Dataset, code: str, period: str | None) -> dict:
         return out | {"value": float(row.value), "kind": "published", "source": row.source}
     values = ds.actuals(code)
     values = values[values.period == period]
-    if len(values):
+    if len(values) and not partial_year(ds, code, int(period[:4]), len(values)):
         return out | {"value": float(values.value.mean()), "kind": "computed", "provinces": int(len(values))}
     return out
 
@@ -185,3 +190,166 @@ def reference_text(ref: dict, decimals: int, lang: str, number) -> str:
     if ref["kind"] == "published":
         return label("svc_reference_published", lang, figure=figure, period=ref["period"])
     return label("svc_reference_computed", lang, figure=figure, period=ref["period"], count=int(ref["provinces"]))
+
+
+# --- partial years and absence ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Publication:
+    """What a publisher releases of its index each year (from the indicator's ``first_year``)."""
+    blank_unpublished: bool = False   # the table held is the publisher's own: a province missing was not published
+    top: int | None = None            # from ``top_from`` on, only the ``top`` best provinces of ``top_codes``
+    top_from: int | None = None
+    top_codes: tuple[str, ...] = ()
+
+    def top_only(self, code: str, year: int) -> bool:
+        return self.top_from is not None and year >= self.top_from and code in self.top_codes
+
+
+# As ../shared/data/SOURCES.md and the catalogue's notes (data/indicators.yaml) record them. PAPI: rows left blank
+# in the published tables are provinces not published. PCI: full tables to 2022, then totals and ranks of the top
+# 30 only. PAR INDEX and SIPAS: the Ministry publishes every province in its report's appendices. DTI: dti.gov.vn
+# ranks every province.
+PUBLICATIONS = {"papi": Publication(blank_unpublished=True),
+                "pci": Publication(top=30, top_from=2023, top_codes=("pci_total", "pci_rank")),
+                "par_index": Publication(), "sipas": Publication(), "dti": Publication()}
+THIN = 0.5   # below this share of the year's provinces, the figures held are top places or single reports, no table
+ABSENCE = {"not_published": N_("absent_not_published"), "not_imported": N_("absent_not_imported"),
+           "top_only": N_("absent_top_only"), "unknown": N_("absent_unknown")}
+
+
+def publication(ds: Dataset, code: str) -> Publication | None:
+    """The publication of a published index's indicator; None for any other (a province's own figures)."""
+    meta = ds.indicator(code)
+    return PUBLICATIONS.get(meta.family) if pd.notna(meta.first_year) else None
+
+
+def publisher_name(ds: Dataset, code: str, lang: str) -> str:
+    """``Bộ Nội vụ`` / ``Ministry of Home Affairs``, from the catalogue's ``Vietnamese (English)``."""
+    text = str(ds.indicator(code).publisher or "")
+    if text.endswith(")") and " (" in text:
+        vi, en = text[:-1].split(" (", 1)
+        return en if lang == "en" else vi
+    return text
+
+
+def provinces_in_year(ds: Dataset, year: int) -> int:
+    """How many provinces of the year's list (63 before the 2025 merger, 34 from 2025) existed during ``year``."""
+    p = ds.provinces
+    new = p.valid_from >= pd.Timestamp(MERGER_DAY)
+    alive = (p.valid_from <= pd.Timestamp(year, 12, 31)) & (p.valid_to.isna()
+                                                             | (p.valid_to >= pd.Timestamp(year, 1, 1)))
+    return int((alive & (new if year >= MERGER_DAY.year else ~new)).sum())
+
+
+def held_by_year(ds: Dataset, code: str) -> dict[int, int]:
+    """Year → how many provinces have a figure of ``code`` that year."""
+    a = ds.actuals(code)
+    return {int(y): int(n) for y, n in a.groupby(a.period_end.dt.year).province_key.nunique().items()}
+
+
+def partial_year(ds: Dataset, code: str, year: int, held: int) -> bool:
+    """Whether the ``held`` figures of a year are no table of its provinces (a publisher's top places, single
+    press figures): then no quartile, no rank and no mean is computed from them."""
+    found = publication(ds, code)
+    return bool(found and found.top_only(code, year)) or held < THIN * provinces_in_year(ds, year)
+
+
+def absence(ds: Dataset, code: str, year: int, today: date | None = None) -> str:
+    """Why a province has no figure of ``code`` in ``year`` (a key of ABSENCE): its publisher did not publish it
+    (before the index's first year, a year not out yet, below a top-only list held whole, blank in a table that
+    is the publisher's own), it is published but not imported (the publisher's full table is not held), or it
+    cannot be told."""
+    found = publication(ds, code)
+    if found is None:
+        return "unknown"
+    meta = ds.indicator(code)
+    if year < int(meta.first_year) or year >= (today or date.today()).year:  # an edition comes out the year after
+        return "not_published"
+    held, existed = held_by_year(ds, code).get(year, 0), provinces_in_year(ds, year)
+    if found.top_only(code, year):
+        return "not_published" if held >= found.top else "top_only"
+    if held >= THIN * existed:
+        return "not_published" if found.blank_unpublished else "unknown"
+    family = ds.indicators[(ds.indicators.family == meta.family) & ds.indicators.parent_code.isna()
+                           & ds.indicators.first_year.notna()].code
+    counts = [held_by_year(ds, c) for c in family]
+    if not held and any(c.get(year, 0) >= THIN * existed for c in counts):
+        return "unknown"   # the index's table of that year is held without this indicator: perhaps never in it
+    latest = max((y for c in counts for y in c), default=None)
+    return "not_imported" if held or (latest is not None and year <= latest) else "unknown"
+
+
+def absence_text(ds: Dataset, code: str, year: int, lang: str, today: date | None = None) -> str:
+    """``Bộ Nội vụ chưa công bố`` / ``chưa nhập số liệu`` / …: the absence in words."""
+    found = publication(ds, code)
+    return label(ABSENCE[absence(ds, code, year, today)], lang, publisher=publisher_name(ds, code, lang),
+                 top=found.top if found and found.top else "")
+
+
+def coverage_note(ds: Dataset, code: str, year: int, held: int, lang: str, today: date | None = None) -> str | None:
+    """``Năm 2023: đã công bố 30/63 tỉnh (VCCI). …``: what a year's figures cover, when fewer provinces have one
+    than existed that year; None when every province has one."""
+    existed = provinces_in_year(ds, year)
+    if held >= existed:
+        return None
+    found, name = publication(ds, code), publisher_name(ds, code, lang)
+    if found and found.top_only(code, year):
+        published = max(held, found.top)
+        text = label("cov_published", lang, year=year, published=published, m=existed, publisher=name) + " " \
+            + label("cov_top_only", lang, publisher=name, top=found.top, since=found.top_from)
+        if held < published:
+            text += " " + label("cov_not_all_imported", lang, held=held)
+    elif found and absence(ds, code, year, today) == "not_published":
+        text = label("cov_published", lang, year=year, published=held, m=existed, publisher=name)
+    elif found and absence(ds, code, year, today) == "not_imported":
+        text = label("cov_held_missing", lang, year=year, held=held, m=existed)
+    else:
+        text = label("cov_held", lang, year=year, held=held, m=existed)
+    return text + (" " + label("cov_shown_only", lang) if partial_year(ds, code, year, held) else "")
+
+
+def _alive_years(ds: Dataset, key: ProvinceKey) -> range:
+    row = ds.registry.row(key)
+    last = pd.Timestamp(row.valid_to).year if pd.notna(row.valid_to) else date.today().year
+    return range(pd.Timestamp(row.valid_from).year, last + 1)
+
+
+def missing_figures(ds: Dataset, keys: list[ProvinceKey], code: str, today: date | None = None) -> list[dict]:
+    """For each province of ``keys``, the years from the first to the last of which any province has a figure of
+    ``code`` in which it has none while it existed, as spans of consecutive years with the same reason:
+    ``{"key", "spans": [(first, last, kind)]}``; provinces missing nothing are left out."""
+    held = held_by_year(ds, code)
+    years = list(range(min(held), max(held) + 1)) if held else []
+    found = []
+    for key in keys:
+        own = set(_series(ds, [key], code).period_end.dt.year.astype(int))
+        alive = _alive_years(ds, key)
+        spans: list[tuple[int, int, str]] = []
+        for year in (y for y in years if y in alive and y not in own):
+            kind = absence(ds, code, year, today)
+            if spans and spans[-1][2] == kind and spans[-1][1] == year - 1:
+                spans[-1] = (spans[-1][0], year, kind)
+            else:
+                spans.append((year, year, kind))
+        if spans:
+            found.append({"key": key, "spans": spans})
+    return found
+
+
+def missing_lines(ds: Dataset, keys: list[ProvinceKey], code: str, lang: str, today: date | None = None) -> list[str]:
+    """``Hà Tĩnh (đến 30/06/2025): 2023–2024 VCCI chỉ công bố 30 tỉnh đứng đầu; …``, one line per province."""
+    found, name = publication(ds, code), publisher_name(ds, code, lang)
+    lines = []
+    for item in missing_figures(ds, keys, code, today):
+        parts = [(f"{a}" if a == b else f"{a}–{b}") + " " + label(ABSENCE[kind], lang, publisher=name,
+                                                                  top=found.top if found and found.top else "")
+                 for a, b, kind in item["spans"]]
+        lines.append(province_label(ds, item["key"], lang) + ": " + "; ".join(parts))
+    return lines
+
+
+def import_helps(ds: Dataset, keys: list[ProvinceKey], code: str, today: date | None = None) -> bool:
+    """Whether an import could fill a gap of ``keys`` in ``code`` (a figure published but not imported)."""
+    return any(kind in ("not_imported", "top_only") for item in missing_figures(ds, keys, code, today)
+               for _, _, kind in item["spans"])

@@ -27,11 +27,11 @@ COMPOSITES = {"par_index": "par_index_rank", "papi_total": "papi_total_rank", "s
 MERGER_DAY = date(2025, 7, 1)
 # What the comparison offers first (the composite indices, then the dimensions most asked for), what it opens
 # with, and the ranks it can chart.
-COMPARE_FIRST = ("papi_total", "pci_total", "par_index", "sipas", "papi_d5_procedures", "papi_d8_e_governance",
-                 "pci_transparency", "pci_time_costs")
+COMPARE_FIRST = ("papi_total", "pci_total", "par_index", "sipas", "dti", "papi_d5_procedures",
+                 "papi_d8_e_governance", "pci_transparency", "pci_time_costs")
 COMPARE_DEFAULT = ("papi_total", "pci_total")
 COMPARE_PROVINCES = ("42@2004", "40@2004", "38@2004")
-RANK_INDICATORS = ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank")
+RANK_INDICATORS = ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank", "dti_rank")
 
 
 @dataclass(frozen=True, eq=False)
