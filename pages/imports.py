@@ -12,6 +12,8 @@ from indicators.domain.periods import PeriodError, parse_period
 from indicators.domain.plain import md
 from indicators.i18n import N_, column, format_number, label, texts
 from indicators.imports import ConflictError, ImportRefused
+from indicators.imports.ministry_tables import TABLES as MINISTRY_TABLES
+from indicators.imports.ministry_tables import template_bytes as ministry_template
 from indicators.services.auth import (
     ROLES,
     PermissionDenied,
@@ -167,18 +169,20 @@ if tab == "upload":
         names = dict(zip(ds.indicators.code, ds.indicators[column("name", lang)]))
         indicator = right.selectbox(label("wide_indicator", lang), [""] + sorted(names), key="wide_indicator",
                                     format_func=lambda c: f"{c} — {names[c]}" if c else "—")
+        year = left.number_input(label("ministry_year", lang), min_value=2005, max_value=2100, value=None, step=1,
+                                 key="ministry_year")  # the year of a Ministry's table (PAR INDEX, SIPAS, PCI, DTI)
         if uploaded is not None:
             content = uploaded.getvalue()
             sheet = None
             if uploaded.name.lower().endswith(".xlsx"):
                 sheet = st.text_input(label("sheet", lang), key="sheet").strip() or None
-            options = (imports.file_digest(content), uploaded.name, sheet, indicator, source.strip())
+            options = (imports.file_digest(content), uploaded.name, sheet, indicator, source.strip(), year)
             # One preview per file and options: the confirm button commits exactly the preview on the screen;
             # if the database changed meanwhile, the engine refuses ("changed since your preview").
             if st.session_state.get("_preview_key") != options:
                 st.session_state["_preview"] = imports.preview(store, uploaded.name, content, imports.Context(
                     ds.registry, ds.indicators, sheet=sheet, indicator=indicator or None, source=source, apart=True,
-                    user=user))
+                    user=user, year=int(year) if year else None))
                 st.session_state["_preview_key"] = options
             result = st.session_state["_preview"]
             counts = result.counts
@@ -269,6 +273,12 @@ elif tab == "templates":
         st.download_button(label("target_template", lang), template_bytes(ds.indicators, "xlsx", ds.provinces,
                                                                           targets=True),
                            file_name="mau-muc-tieu.xlsx", key="target_template")
+        st.caption(label("ministry_templates_help", lang))
+        for table in MINISTRY_TABLES:   # as published, one row per province, the headers in Vietnamese
+            for kind in ("xlsx", "csv"):
+                st.download_button(label("ministry_template", lang, table=table.title, kind=kind),
+                                   ministry_template(table, kind, ds.provinces if kind == "xlsx" else None),
+                                   file_name=f"bang-{table.name}.{kind}", key=f"ministry_{table.name}_{kind}")
         download(indicator_list(ds.indicators), "indicator-codes.csv", lang, key="indicator_codes")
 
 elif tab == "locks":

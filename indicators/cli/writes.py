@@ -40,6 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     imp.add_argument("--sheet", help=label("cli_help_sheet", lang))
     imp.add_argument("--indicator", help=label("cli_help_indicator", lang))
     imp.add_argument("--source", help=label("cli_help_source", lang))
+    imp.add_argument("--year", type=int, help=label("cli_help_table_year", lang))
     imp.add_argument("--lang", choices=list(LANGUAGES), default=None, help=label("cli_help_lang", lang))
     cli.user_option(imp)
     imp.set_defaults(run=lambda args: _import(args, cli))
@@ -97,7 +98,8 @@ def _import(args: argparse.Namespace, cli: Helpers) -> int:
     store = cli.writer(args) if not args.dry_run else cli.store(args)
     registry = Registry(store.provinces(), store.province_aliases())
     result = preview(store, args.file.name, content, Context(registry, store.indicators(), sheet=args.sheet,
-                                                            indicator=args.indicator, source=args.source))
+                                                            indicator=args.indicator, source=args.source,
+                                                            year=args.year))
     counts = result.counts
     print(label("cli_import_summary", lang, file=args.file.name, kind=result.kind, layout=result.layout or "?",
                 insert=counts["insert"], change=counts["change"], unchanged=counts["unchanged"],

@@ -103,8 +103,8 @@ class Context:
     or the CLI through :func:`indicators.imports.engine.preview` to the layout: the province registry, the
     indicator catalogue, who imports (a layout refuses at once what their role, as stored now, may not write),
     today's date (None: the day of the preview), the sheet of a workbook, the indicator of a wide sheet, the
-    source given for the whole file, the limits, and whether the file is parsed in a process of its own (the
-    dashboard server, where other sessions run)."""
+    year of a Ministry's table (:mod:`.ministry`), the source given for the whole file, the limits, and whether
+    the file is parsed in a process of its own (the dashboard server, where other sessions run)."""
 
     registry: Registry
     indicators: pd.DataFrame
@@ -112,6 +112,7 @@ class Context:
     today: date | None = None
     sheet: str | None = None
     indicator: str | None = None
+    year: int | None = None
     source: str | None = None
     limits: Limits = LIMITS
     apart: bool = False

@@ -25,14 +25,15 @@ from indicators.services.auth import PermissionDenied, User, require
 
 from ..storage import Store
 from ..storage import now as _now
-from . import actuals, progress, targets, unit_index, units
+from . import actuals, ministry, progress, targets, unit_index, units
 from .base import CommitResult, Context, ImportRefused, Layout, Preview, file_digest
 from .reader import read_table, read_table_apart
 from .table import FileRefused, Problem, header_key
 from .writing import commit_batch
 
 # In the order they are asked: the first that recognises a header reads the file.
-LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, unit_index.LAYOUT, units.LAYOUT, actuals.LAYOUT)
+LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, unit_index.LAYOUT, units.LAYOUT, ministry.LAYOUT,
+                               actuals.LAYOUT)
 _BY_KIND = {layout.kind: layout for layout in LAYOUTS}
 
 
