@@ -1,7 +1,8 @@
 """The report's appendices, on landscape pages (the plans' sentences need the width; the charts stand two to a row):
 every table of the report (the body has sentences only) and its charts. The targets and the tasks, grouped by reform
-area where one is recorded; then progress by lead body, the composite indices, the province's own index of its
-units, the charts.
+area where one is recorded (a row across the table names the area); then progress by lead body, the composite
+indices, the province's own index of its units, the charts. The tasks table is compact, as provincial reports'
+appendices are: the plan's own words cut at a word boundary, the item, lead body, due day and status.
 
 The rows are the database's figures as content.py assembled them; the Reports page shows the same rows.
 """
@@ -9,6 +10,8 @@ The rows are the database's figures as content.py assembled them; the Reports pa
 from __future__ import annotations
 
 import io
+import textwrap
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -26,8 +29,9 @@ from indicators.services.index_views import reference_text
 
 CHART_CM = 12      # a chart's width on the page: four or five to a page, their words still legible in print
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
-TASK_COLUMNS = ("col_plan", "col_ref", "col_task", "col_unit", "col_due", "col_status", "col_completed",
-                "col_evidence")
+TASK_COLUMNS = ("col_ref", "col_task", "col_unit", "col_due", "col_status")
+TASK_WORDS = 160       # a task's text in the appendix: the plan's own words, cut at a word boundary (two lines)
+EVIDENCE_WORDS = 80
 UNIT_COLUMNS = ("col_unit", "col_total", "col_done", "col_share", "col_overdue", "col_not_reported",
                 "col_completeness")
 INDEX_COLUMNS = ("col_index", "col_year", "col_value", "col_rank", "col_change", "col_mean", "col_source")
@@ -44,24 +48,24 @@ def write_appendices(doc: Any, content: ReportContent, charts: list[Chart], char
 
     new_section(doc, landscape=True)
     heading("appendix_targets")
-    for title, part in by_area(content.targets, lang):
-        _sub(doc, title)
-        add_table(doc, [w(c, lang) for c in TARGET_HEADER], target_rows(part, lang, decimals, quotes=True),
-                  widths=[1.9, 3.6, 2, 2.4, 1.8, 3.2, 2, 8.3], size=9)
+    add_table(doc, [w(c, lang) for c in TARGET_HEADER],
+              grouped(content.targets, lang, lambda part: target_rows(part, lang, decimals, quotes=True)),
+              widths=[1.9, 3.6, 2, 2.4, 1.8, 3.2, 2, 8.3], size=9)
     heading("appendix_tasks")
-    for title, part in by_area(content.all_occurrences, lang):
-        _sub(doc, title)
-        add_table(doc, [w(c, lang) for c in TASK_COLUMNS], task_rows(part, lang),
-                  widths=[1.9, 2.3, 9.8, 3.8, 1.7, 2.4, 1.7, 1.6], size=9)
+    several = len({p.number for p in content.plans}) > 1
+    add_table(doc, [w(c, lang) for c in TASK_COLUMNS],
+              grouped(content.all_occurrences, lang, lambda part: task_rows(part, lang, several)),
+              widths=[2.4, 12.1, 4.6, 2.0, 4.1], size=9)
     heading("appendix_units")
-    add_table(doc, [w(c, lang) for c in UNIT_COLUMNS], unit_rows(content, lang), widths=[5.5, 1.6, 1.6, 2, 1.6, 1.8, 2])
+    add_table(doc, [w(c, lang) for c in UNIT_COLUMNS], unit_rows(content, lang),
+              widths=[9, 2.2, 2.2, 2.6, 2.2, 3.2, 3.8])
     heading("appendix_indices")
     add_table(doc, [w(c, lang) for c in INDEX_COLUMNS], [r[:6] + r[7:] for r in index_rows(content, lang)],
-              widths=[3.2, 1.3, 1.7, 1.5, 1.7, 3.1, 4], size=10)
+              widths=[5.4, 1.5, 1.7, 1.4, 1.8, 4.6, 8.8], size=10)
     if content.leagues:
         heading("appendix_league", year=content.league_year)
         for scope, table in content.leagues.items():
-            _sub(doc, w(f"scope_{scope}", lang))
+            doc.add_heading(w(f"scope_{scope}", lang), level=2)
             add_table(doc, [w(c, lang) for c in LEAGUE_COLUMNS], league_rows(table, lang),
                       widths=[1.4, 6, 2.2, 2.2, 2, 2.2])
     if charts:
@@ -73,9 +77,14 @@ TARGET_HEADER = ("col_id", "col_target", "col_baseline", "col_requirement", "col
                  "col_status", "col_quote")
 
 
-def _sub(doc: Any, title: str | None) -> None:
-    if title:
-        doc.add_heading(title, level=2)
+def grouped(frame: pd.DataFrame, lang: str, rows: Any) -> list[list[str] | str]:
+    """A table's rows grouped by reform area: each group's heading (a row across the table), then its rows."""
+    out: list[list[str] | str] = []
+    for title, part in by_area(frame, lang):
+        if title:
+            out.append(title)
+        out += rows(part)
+    return out
 
 
 def by_area(frame: pd.DataFrame, lang: str) -> list[tuple[str | None, pd.DataFrame]]:
@@ -159,11 +168,27 @@ def index_rows(content: ReportContent, lang: str) -> list[list[str]]:
     return rows
 
 
-def task_rows(frame: pd.DataFrame | ReportContent, lang: str) -> list[list[str]]:
+def task_rows(frame: pd.DataFrame | ReportContent, lang: str, plan: bool = False) -> list[list[str]]:
+    """One row per occurrence: item (with the plan's number when the report covers several plans), the plan's words
+    cut short, lead body, due day, and the status with the day done and the evidence."""
     frame = frame.all_occurrences if isinstance(frame, ReportContent) else frame
-    return [[clean(r.plan_number), ref(r), clean(r.task), clean(r.lead_names), day(r.due, lang),
-             _task_status(r.status, bool(r.overdue), lang), day(r.completed_on, lang), clean(r.evidence)]
-            for r in frame.itertuples()]
+    rows = []
+    for r in frame.itertuples():
+        item = f"{clean(r.plan_number)}\n{ref(r)}" if plan else ref(r)
+        status = _task_status(r.status, bool(r.overdue), lang)
+        if isinstance(r.completed_on, (date, pd.Timestamp)) and not pd.isna(r.completed_on):
+            status += f" {day(r.completed_on, lang)}"
+        evidence = clean(r.evidence)
+        if evidence:
+            status += "\n" + shorten(evidence, EVIDENCE_WORDS)
+        rows.append([item, shorten(clean(r.task), TASK_WORDS), clean(r.lead_names), day(r.due, lang), status])
+    return rows
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at the last word boundary within ``limit`` characters, ending "…" where it was cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else textwrap.shorten(text, limit, placeholder="…").rstrip(",;:…") + "…"
 
 
 def ref(occurrence: Any) -> str:

@@ -263,19 +263,26 @@ def _shortcomings(targets: pd.DataFrame, overdue: pd.DataFrame, unreported: pd.D
         out.append(tuple(_target_shortcoming(r, lang) for lang in ("vi", "en")))
     if len(unreported):
         for names, group in unreported.groupby("lead_names", sort=True):
-            refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"
-                             for g in group.head(REFS_LISTED).itertuples())
+            refs = task_refs(group.head(REFS_LISTED))
             out.append(tuple(
                 w("short_unreported", lang, names=names or w("short_no_lead", lang), n=len(group), refs=refs,
                   more=w("short_more", lang, n=len(group) - REFS_LISTED) if len(group) > REFS_LISTED else "")
                 for lang in ("vi", "en")))
     if len(overdue):
         for names, group in overdue.groupby("lead_names", sort=True):
-            refs = ", ".join(f"{g.plan_number} {g.ref}{' ' + g.occurrence if g.occurrence else ''}"
-                             for g in group.itertuples())
+            refs = task_refs(group)
             out.append(tuple(w("short_overdue", lang, names=names or w("short_no_lead", lang), n=len(group),
                                refs=refs) for lang in ("vi", "en")))
     return out
+
+
+def task_refs(occurrences: pd.DataFrame) -> str:
+    """The tasks' items, each once with the years of its occurrences: ``490/QĐ-UBND III.5.b (2021, 2022)``."""
+    years: dict[str, list[str]] = {}
+    for g in occurrences.itertuples():
+        years.setdefault(f"{g.plan_number} {g.ref}", []).append(g.occurrence or "")
+    return ", ".join(item + (f" ({', '.join(y for y in found if y)})" if any(found) else "")
+                     for item, found in years.items())
 
 
 # the status word of a shortcoming, w(f"short_{status}")

@@ -105,27 +105,35 @@ def add_para(doc: Any, text: str, bold: bool = False, italic: bool = False, cent
     return paragraph
 
 
-def add_table(doc: Any, header: list[str], rows: list[list[str]], widths: list[float] | None = None,
+def add_table(doc: Any, header: list[str], rows: list[list[str] | str], widths: list[float] | None = None,
               size: int = 11) -> Any:
+    """A grid table with its header repeated on every page. A row given as a single text is a group's heading (a
+    reform area): one bold cell across the table, as appendices of provincial reports group their rows."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold, run.font.size = True, Pt(size)
-        cell.paragraphs[0].paragraph_format.space_after = Pt(0)
+        _cell_text(cell, text, size, bold=True)
     repeat_header(table.rows[0])
     for values in rows:
         cells = table.add_row().cells
+        if isinstance(values, str):
+            _cell_text(cells[0].merge(cells[-1]), values, size, bold=True)
+            continue
         for cell, text in zip(cells, values):
-            run = cell.paragraphs[0].add_run(clean(text))
-            run.font.size = Pt(size)
-            cell.paragraphs[0].paragraph_format.space_after = Pt(0)    # rows as tight as the text: no gap
+            _cell_text(cell, text, size)
     if widths:
         set_widths(table, widths)
     add_para(doc, "", size=6)
     return table
+
+
+def _cell_text(cell: Any, text: str, size: int, bold: bool = False) -> None:
+    """A cell's text as one run, its rows as tight as the text (no gap after the paragraph)."""
+    run = cell.paragraphs[0].add_run(clean(text))
+    run.bold, run.font.size = bold, Pt(size)
+    cell.paragraphs[0].paragraph_format.space_after = Pt(0)
 
 
 def set_widths(table: Any, widths: list[float]) -> None:
@@ -134,8 +142,10 @@ def set_widths(table: Any, widths: list[float]) -> None:
     for column, width in zip(table.columns, widths):
         column.width = Cm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths):
-            cell.width = Cm(width)
+        column = 0
+        for tc in row._tr.tc_lst:        # a merged cell spans columns: it is as wide as they are together
+            tc.width = Cm(sum(widths[column:column + tc.grid_span]))
+            column += tc.grid_span
 
 
 def repeat_header(row: Any) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from indicators.domain.reform_areas import CODES, SIX, area_name
 from indicators.domain.summaries import nothing_wrong_sentence, targets_sentence, tasks_report_sentence
-from indicators.domain.tasks import summary
+from indicators.domain.tasks import percent_text, summary
 from indicators.i18n import N_ as W_
 from indicators.reports.content import ReportContent
 from indicators.reports.merger import PlanLine
@@ -99,17 +99,21 @@ def _section(heading: str, paragraphs: list[str], placeholder: str, lang: str, l
 def _direction(content: ReportContent, lang: str) -> list[Block]:
     """I: the plans carried out in the period (inherited ones named as such) and the direction tasks' progress."""
     name = content.prose(lang)
-    lines = [plan_sentence(p, name, lang) for p in content.plans] or [w("plans_none", lang, name=name)]
-    lines += _figures(content, "direction", lang)
+    closing = content.period.kind == "plan"          # the opening named the plan in full already
+    lines = [plan_sentence(p, name, lang, short=closing) for p in content.plans] or [w("plans_none", lang, name=name)]
+    if len(_of_area(content.all_occurrences, "direction")) or len(_of_area(content.targets, "direction")):
+        lines += _figures(content, "direction", lang)
     return _section(w("o1", lang), lines, "ph_direction", lang)
 
 
-def plan_sentence(plan: PlanLine, name: str, lang: str) -> str:
+def plan_sentence(plan: PlanLine, name: str, lang: str, short: bool = False) -> str:
+    """The plan carried out (its title, or "the plan above" when the opening named it), and whose it was."""
     term = plan.start if plan.start == plan.end else f"{plan.start}–{plan.end}"
+    title = w("plan_above", lang) if short else plan.title
     if plan.inherited:
-        return w("plan_inherited", lang, number=plan.number, title=plan.title, term=term,
+        return w("plan_inherited", lang, number=plan.number, title=title, term=term,
                  issuer=plan.issuer_vi if lang == "vi" else plan.issuer_en, name=name)
-    return w("plan_own", lang, number=plan.number, title=plan.title, term=term)
+    return w("plan_own", lang, number=plan.number, title=title, term=term)
 
 
 def _of_area(frame: pd.DataFrame, code: str | None) -> pd.DataFrame:
@@ -119,16 +123,25 @@ def _of_area(frame: pd.DataFrame, code: str | None) -> pd.DataFrame:
 
 
 def _figures(content: ReportContent, code: str | None, lang: str) -> list[str]:
-    """The sentences of one reform area: the tasks' progress and the targets' state, each with its total."""
+    """One reform area in one paragraph: the tasks' progress and the targets' state, each with its total."""
     tasks, targets = _of_area(content.all_occurrences, code), _of_area(content.targets, code)
     if not len(tasks) and not len(targets):
         return [w("area_none", lang)]
+    counts = {s: int((targets.status == s).sum()) for s in STATUS_ORDER}
+    done = summary(tasks)
+    if len(tasks) and done.total and not (tasks.done_in_period.any() or done.overdue or done.not_reported) \
+            and counts["no_data"] == len(targets):          # nothing changed in the period: one sentence
+        share = percent_text(done.share or 0.0, lang)
+        text = w("area_unchanged", lang, done=done.done, total=done.total, share=share)
+        if len(targets):
+            text += w("area_unchanged_targets", lang, missing=len(targets))
+        return [text + "."]
     out = []
     if len(tasks):
-        out.append(tasks_report_sentence(summary(tasks), int(tasks.done_in_period.sum()), lang))
+        out.append(tasks_report_sentence(done, int(tasks.done_in_period.sum()), lang))
     if len(targets):
-        out.append(targets_sentence({s: int((targets.status == s).sum()) for s in STATUS_ORDER}, lang))
-    return out
+        out.append(targets_sentence(counts, lang))
+    return [" ".join(out)]
 
 
 def _areas(content: ReportContent, lang: str) -> list[Block]:
@@ -137,8 +150,8 @@ def _areas(content: ReportContent, lang: str) -> list[Block]:
     if not len(content.all_occurrences) and not len(content.targets):
         blocks.append(Block("p", w("areas_nothing", lang, name=content.prose(lang))))
     else:       # the whole first: every task and target of the period's plans, then area by area
-        blocks += [Block("p", tasks_report_sentence(content.tasks, content.done_in_period, lang)),
-                   Block("p", targets_sentence(content.status_counts, lang))]
+        blocks.append(Block("p", tasks_report_sentence(content.tasks, content.done_in_period, lang) + " "
+                            + targets_sentence(content.status_counts, lang)))
     for i, code in enumerate(SIX, start=1):
         heading = f"{i}. {area_name(code, lang)}"
         blocks += _section(heading, _figures(content, code, lang), "ph_area", lang, level="h2")
@@ -147,7 +160,7 @@ def _areas(content: ReportContent, lang: str) -> list[Block]:
     if unclassified:
         title = w("area_unclassified", lang)
         heading = f"{len(SIX) + 1}. {title}"
-        lines = [w("unclassified_note", lang), *_figures(content, None, lang)]
+        lines = [" ".join([w("unclassified_note", lang), *_figures(content, None, lang)])]
         blocks += _section(heading, lines, "ph_unclassified", lang, level="h2")
     return blocks
 
@@ -173,12 +186,12 @@ def index_sentences(content: ReportContent, lang: str) -> list[str]:
     if not len(indices):
         return []
     out = [w("idx_predecessors", lang, name=content.prose(lang))] if not indices.own.all() else []
-    missing = []
+    missing: dict[str, list[str]] = {}          # an index without a figure → whose figure is missing
     for r in indices.itertuples():
         index = r.name_vi if lang == "vi" else r.name_en
         whose = "" if r.own else (r.label_vi if lang == "vi" else r.label_en)
         if r.value is None or r.value != r.value:
-            missing.append(f"{index} ({whose})" if whose else index)
+            missing.setdefault(index, []).append(whose)
             continue
         places = int(r.decimals)
         values = {"index": index, "period": r.period, "value": number(r.value, places, lang), "whose": whose}
@@ -193,7 +206,8 @@ def index_sentences(content: ReportContent, lang: str) -> list[str]:
             text += w("idx_mean", lang, mean=number(r.national_mean, places, lang), period=r.mean_period)
         out.append(text + ".")
     if missing:
-        out.append(w("idx_missing", lang, names="; ".join(missing)))
+        names = [f"{index} ({', '.join(whose)})" if any(whose) else index for index, whose in missing.items()]
+        out.append(w("idx_missing", lang, names="; ".join(names)))
     return out
 
 
@@ -216,13 +230,13 @@ def league_sentences(content: ReportContent, lang: str) -> list[str]:
 def _next(content: ReportContent, lang: str) -> list[Block]:
     """IV: what carries over (tasks not done, targets not achieved), and the plans whose term ends with the period."""
     tasks, targets = content.tasks, content.targets
-    lines = []
+    said = []
     if tasks.total or len(targets):
         open_targets = int((~targets.status.isin(["achieved"])).sum()) if len(targets) else 0
-        lines.append(w("next_left", lang, left=tasks.total - tasks.done, total=tasks.total, open=open_targets,
-                       targets=len(targets)))
+        said.append(w("next_left", lang, left=tasks.total - tasks.done, total=tasks.total, open=open_targets,
+                      targets=len(targets)))
     ending = [p for p in content.plans if p.end == str(content.period.end.year)]
     if ending:
-        lines.append(w("next_ending", lang, plans=", ".join(p.number for p in ending),
-                       year=content.period.end.year))
-    return _section(w("o4", lang), lines, "ph_next", lang)
+        said.append(w("next_ending", lang, plans=", ".join(p.number for p in ending),
+                      year=content.period.end.year))
+    return _section(w("o4", lang), [" ".join(said)] if said else [], "ph_next", lang)

@@ -59,8 +59,8 @@ def write_docx(content: ReportContent, charts: list[Chart], lang: str = "vi", ch
 def _todo_box(doc: Any, todos: list[str], lang: str) -> None:
     """The drafter's list: what the system could not write, highlighted, to be deleted before signing."""
     add_para(doc, w("todo_title", lang), bold=True, size=12, highlight=True)
-    for line in [w("todo_number", lang), *todos]:
-        add_para(doc, "– " + line, size=12, highlight=True)
+    for line in [w("todo_number", lang), *todos]:        # a list, its lines close together
+        add_para(doc, "– " + line, size=12, highlight=True).paragraph_format.space_after = Pt(0)
 
 
 def _colophon(doc: Any, content: ReportContent, lang: str) -> None:
