@@ -95,6 +95,13 @@ _DATA_AT_START: dict[str, tuple[int, int]] = {}
 
 
 @pytest.fixture(autouse=True)
+def _chart_cache_of_its_own(monkeypatch, tmp_path_factory):
+    """The charts a test's reports draw kept in a folder of the test's own (reports/chart_cache.py): no test finds
+    another's charts, so each one's browser starts and drawing failures are its own."""
+    monkeypatch.setenv("KPI_CHART_CACHE", str(tmp_path_factory.mktemp("chart-cache")))
+
+
+@pytest.fixture(autouse=True)
 def _only_temporary_files():
     """Fails the test during which a DuckDB file inside the repository was opened (or refused to be)."""
     before = len(INSIDE_REPO)

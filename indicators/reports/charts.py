@@ -4,17 +4,23 @@ shared headless Chromium (render_pool.py): a report never starts a browser of it
 Kaleido 1.x drives a browser that is already on the machine: Debian's ``chromium`` (``BROWSER_PATH``, else the
 first ``chromium`` on the PATH); it never downloads one. Without a browser the report is still written, with
 every table, and says in place of each chart that it could not be drawn.
+
+The charts already drawn for the same data version are taken from the chart cache (chart_cache.py): a report asked
+for again draws nothing. When the report's first chart is not there, the browser is started at once, so that it
+starts while the other figures are built.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 from indicators.i18n import label
+from indicators.reports.chart_cache import ChartCache
 from indicators.reports.content import ReportContent
 from indicators.reports.phrases import w
 from indicators.reports.render_pool import ChartBrowser
@@ -43,27 +49,45 @@ class Chart:
     title: str
     figure: go.Figure
     png: bytes | None = None
+    version: Hashable | None = None       # the data version drawn from, and the cache its image is kept in
+    cache: ChartCache | None = None
+
+    def key(self) -> str:
+        """The chart's name in the cache."""
+        return ChartCache.key(self.version, self.figure.to_json(), WIDTH, self.height, SCALE)
+
+    @property
+    def height(self) -> int:
+        return int(self.figure.layout.height or 380)
 
 
 def browser_path() -> str | None:
     return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: int = MAX_CHARTS) -> list[Chart]:
+def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: int = MAX_CHARTS,
+                  start: str | None = None) -> list[Chart]:
     """The targets' statuses, each composite index with figures (PAR INDEX, PAPI, SIPAS, PCI) with the plans'
     targets and the national mean and best, PAPI's dimensions, the targeted indicators with figures, then the
-    province's other indicators with figures — the Overview's and the Profile page's charts — up to ``limit``."""
+    province's other indicators with figures — the Overview's and the Profile page's charts — up to ``limit``.
+    ``start``: the Chromium that will draw them, started at once (:func:`_start_early`)."""
     keys = scope(ds, content.province)
     words = {s: label(s, lang) for s in STATUS_ORDER}
-    out = [Chart(w("report_chart_status", lang), status_bar(content.status_counts, words, lang))]
+    cache, version = ChartCache.for_store(ds.store), ds.store.data_version()
+    out = [Chart(w("report_chart_status", lang), status_bar(content.status_counts, words, lang), None, version, cache)]
+    _start_early(out[0], start)
     others = [*content.targets.indicator_code, *indicators_with_data(ds, keys)]   # as the profile page lists them
+    # an indicator without an actual of the province would give no chart: not read (one read of each costs ~30 ms)
+    measured = {*ds.coverage.indicator_code[ds.coverage.province_key.isin({f"{c}|{d}" for c, d in keys})]}
     for code in dict.fromkeys([*COMPOSITES, "papi_dimensions", *others]):
         if len(out) >= limit:
             break
+        if code != "papi_dimensions" and code not in measured:
+            continue
         if code == "papi_dimensions":
             figure = _spider(ds, keys, content.as_of.year, lang)
             if figure is not None:
-                out.append(Chart(w("report_chart_papi", lang), figure))
+                out.append(Chart(w("report_chart_papi", lang), figure, None, version, cache))
             continue
         series = province_series(ds, keys, code, lang)
         series = series[series.period_end.dt.year <= content.as_of.year] if len(series) else series
@@ -75,8 +99,19 @@ def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: 
             references = references[references.period.astype(str).str[:4].astype(int) <= content.as_of.year]
         figure = indicator_trend(series, threshold_for(ds, keys, code), references, meta,
                                  indicator_changes(ds, code), lang)
-        out.append(Chart(str(figure.layout.title.text or code), figure))
+        out.append(Chart(str(figure.layout.title.text or code), figure, None, version, cache))
     return out
+
+
+def _start_early(first: Chart, path: str | None) -> None:
+    """Start the shared browser at ``path`` now, while the other figures are built, unless the report's first chart
+    is in the cache (then the report was most likely drawn before, and needs no browser)."""
+    if _usable(path) and not BROWSER.alive and first.cache is not None and not first.cache.holds(first.key()):
+        BROWSER.prepare(path)
+
+
+def _usable(path: str | None) -> bool:
+    return bool(path) and (shutil.which(path) is not None or os.path.exists(path))
 
 
 def _spider(ds: Dataset, keys: list, year: int, lang: str) -> go.Figure | None:
@@ -92,17 +127,32 @@ def _spider(ds: Dataset, keys: list, year: int, lang: str) -> go.Figure | None:
 
 
 def render(charts: list[Chart], path: str | None = None) -> list[Chart]:
-    """Draw every chart to PNG in the process's shared browser (started on first use, then reused), the Chromium
-    at ``path`` (default: :func:`browser_path`)."""
+    """Draw every chart to PNG: those of the same data version drawn before from the chart cache, the others in
+    the process's shared browser (started on first use, then reused), the Chromium at ``path`` (default:
+    :func:`browser_path`), and kept in the cache. Without a browser no chart is drawn, cached or not, so that a
+    report is the same whatever the cache holds."""
     path = path or browser_path()
-    if not path or (shutil.which(path) is None and not os.path.exists(path)):
+    if not _usable(path):
         raise ChartsUnavailable("no Chromium found (set BROWSER_PATH or install Debian's chromium)")
-    figures = [(c.figure, {"format": "png", "width": WIDTH, "height": int(c.figure.layout.height or 380),
-                           "scale": SCALE}) for c in charts]
+    keys = [c.key() if c.cache is not None else None for c in charts]
+    for chart, key in zip(charts, keys):
+        chart.png = chart.cache.get(key) if chart.cache is not None and key else None
+    missing = [(chart, key) for chart, key in zip(charts, keys) if chart.png is None]
+    if not missing:
+        return charts
+    figures = [(c.figure, {"format": "png", "width": WIDTH, "height": c.height, "scale": SCALE}) for c, _ in missing]
     try:
         drawn = BROWSER.draw(figures, path)
     except Exception as error:  # a browser that would not start or answer: the report goes on without charts
+        for chart in charts:
+            chart.png = None
         raise ChartsUnavailable(f"the charts could not be drawn: {type(error).__name__}") from None
-    for chart, png in zip(charts, drawn):
+    caches = {}
+    for (chart, key), png in zip(missing, drawn):
         chart.png = png
+        if chart.cache is not None and key:
+            chart.cache.put(key, png)
+            caches[chart.cache.folder] = chart.cache
+    for cache in caches.values():
+        cache.trim()
     return charts

@@ -67,7 +67,7 @@ def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = T
     content = content or report_content(ds, ask.key, report_period(ask.period_text, ds), today=ask.today, now=now)
     if fmt == "pdf":
         return Made(write_brief(content, lang, decimals(ds)), filename(content, fmt, lang), content)
-    drawn, note = report_charts(ds, content, lang), None
+    drawn, note = report_charts(ds, content, lang, start=(browser or browser_path()) if charts else None), None
     if charts:
         try:
             render(drawn, browser)

@@ -6,8 +6,9 @@ which makes every report file at a lower CPU priority than the visitors' reruns.
   a time) on an event loop thread of its own. It starts on first use, serves every request of the process, is
   replaced after a failure or a change of ``BROWSER_PATH``, and is closed after ``idle`` seconds without work (its
   memory returned). A request never starts a browser of its own: however many ask at once, one browser is alive,
-  two at most for the moment a replaced one takes to close. Its processes run at a lower CPU priority than the
-  server, so that charts wait for visitors' reruns rather than the other way round.
+  two at most for the moment a replaced one takes to close. It runs at the CPU priority of the process that draws:
+  in a server the renderer process (apart.py), below the visitors' reruns; the ``report`` command's own (``nice``
+  it to lower both). Its tabs are reused from figure to figure (:func:`_kaleido_class`).
 - :class:`Gate`: at most ``running`` requests at work and ``waiting`` more waiting, each for at most ``wait``
   seconds, and one at a time per session (``KPI_REPORTS_AT_ONCE``, default 1, and ``KPI_REPORTS_QUEUE``, default 4,
   per server process). A request beyond those is refused at once with :class:`ReportsBusy`,
@@ -27,19 +28,21 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from indicators.errors import Bilingual
 from indicators.i18n import bilingual
 
-TABS = 2               # figures drawn at once by the one browser: one per core of the 2-core server
+TABS = 1               # figures drawn at once: one tab, reused, draws ten charts faster than two tabs start
+RELOAD_EVERY = 50      # figures a tab draws before it is reloaded (what a long-lived page might accumulate)
 IDLE = 300.0           # seconds without a chart before the browser is closed
 DRAW_TIMEOUT = 180.0   # seconds one report's charts may take, waiting for a tab included
 START_TIMEOUT = 45.0   # seconds a browser may take to start and answer; one that does not is replaced, once
 FIGURE_TIMEOUT = 30.0  # seconds a figure may take (per tab's share of a request); a browser that hangs is replaced
-# the browser's CPU priority below the server's (0–19): visitors' reruns come before charts. The test suite, which
-# keeps every core busy on purpose, sets KPI_REPORTS_NICE=0 so that its charts are not starved (tests/conftest.py).
+# the renderer's and its browser's CPU priority below the server's (0–19): visitors' reruns come before charts. The
+# tests, which keep every core busy on purpose, set KPI_REPORTS_NICE=0 (tests/conftest.py).
 NICE = min(19, max(0, int(os.environ.get("KPI_REPORTS_NICE", "19"))))
 # report requests at work at once and waiting (each waits at most WAIT seconds), per server process
 AT_ONCE = int(os.environ.get("KPI_REPORTS_AT_ONCE", "1"))
@@ -66,9 +69,10 @@ class _HungDrawing(TimeoutError):
 class ChartBrowser:
     """One Chromium, started on first use and reused, drawing figures to image bytes for every thread."""
 
-    def __init__(self, tabs: int = TABS, idle: float = IDLE):
-        self.tabs, self.idle = tabs, idle
+    def __init__(self, tabs: int = TABS, idle: float = IDLE, nice: int | None = None):
+        self.tabs, self.idle, self.nice = tabs, idle, nice
         self.starts = 0                                  # browsers started so far (the tests and benchmark read it)
+        # nice: the browser's CPU priority (None: the process's own when the browser starts)
         self._start_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._guard = asyncio.Lock()                     # opening and closing, one at a time (bound on first use)
@@ -89,6 +93,11 @@ class ChartBrowser:
             future.cancel()
             raise TimeoutError(f"the charts took over {timeout:.0f} s") from None
 
+    def prepare(self, path: str) -> None:
+        """Start the browser at ``path`` now, not waiting: it starts while the caller builds its figures."""
+        future = asyncio.run_coroutine_threadsafe(self._prepared(path), self._running_loop())
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
     def close(self) -> None:
         """Close the browser now (at exit; the tests). The next draw starts a new one."""
         loop = self._loop
@@ -104,11 +113,7 @@ class ChartBrowser:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
 
-                def serve() -> None:
-                    _lower_thread_priority()    # the figures' encoding and the images' decoding yield to visitors
-                    loop.run_forever()
-
-                threading.Thread(target=serve, name="chart-browser", daemon=True).start()
+                threading.Thread(target=loop.run_forever, name="chart-browser", daemon=True).start()
                 self._loop = loop
                 atexit.register(self.close)
             return self._loop
@@ -119,18 +124,28 @@ class ChartBrowser:
         except _HungDrawing:        # a browser that hung on a figure has been replaced: the new one tries once
             return await self._draw_once(figures, path)
 
+    async def _prepared(self, path: str) -> None:
+        async with self._guard:
+            await self._open(path)
+        self._last = time.monotonic()
+        asyncio.get_running_loop().call_later(self.idle, self._close_if_idle)
+
+    async def _open(self, path: str) -> Any:
+        """The browser at ``path``, started when there is none (or one at another path); under ``_guard``."""
+        if self._kaleido is not None and self._path != path:
+            await self._shut()
+        if self._kaleido is None:
+            try:
+                browser = await self._started(path)
+            except TimeoutError:                    # Chromium sometimes hangs while starting: one more try
+                browser = await self._started(path)
+            self._kaleido, self._path = browser, path
+            self.starts += 1
+        return self._kaleido
+
     async def _draw_once(self, figures: list[tuple[Any, dict]], path: str) -> list[bytes]:
         async with self._guard:
-            if self._kaleido is not None and self._path != path:
-                await self._shut()
-            if self._kaleido is None:
-                try:
-                    browser = await self._started(path)
-                except TimeoutError:                    # Chromium sometimes hangs while starting: one more try
-                    browser = await self._started(path)
-                self._kaleido, self._path = browser, path
-                self.starts += 1
-            browser = self._kaleido
+            browser = await self._open(path)
             self._busy += 1
         try:
             drawing = asyncio.gather(*(browser.calc_fig(f, opts=o) for f, o in figures), return_exceptions=True)
@@ -154,9 +169,7 @@ class ChartBrowser:
     async def _started(self, path: str) -> Any:
         """A new browser at ``path``, open and answering within START_TIMEOUT seconds (TimeoutError otherwise);
         nothing of one that failed or hung stays behind."""
-        import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a chart is drawn
-
-        browser = kaleido.Kaleido(n=self.tabs, mathjax=False, path=path)
+        browser = _kaleido_class()(n=self.tabs, mathjax=False, path=path)
         opening = asyncio.ensure_future(browser.open())
         try:
             await _answered(browser, opening, START_TIMEOUT,
@@ -165,7 +178,7 @@ class ChartBrowser:
             _abandon(opening)
             await _quietly_closed(browser)
             raise
-        _lower_priority(browser.subprocess.pid)
+        _lower_priority(browser.subprocess.pid, os.getpriority(os.PRIO_PROCESS, 0) if self.nice is None else self.nice)
         return browser
 
     def _close_if_idle(self) -> None:
@@ -181,6 +194,23 @@ class ChartBrowser:
         browser, self._kaleido, self._path = self._kaleido, None, None
         if browser is not None:
             await _quietly_closed(browser)
+
+
+@cache
+def _kaleido_class() -> type:
+    """Kaleido's browser, its tabs reused: Kaleido reloads a tab (parses plotly.js again, ~0.2 s) after each figure,
+    though plotly.js's ``toImage`` draws each in an element of its own and removes it. Reloaded every RELOAD_EVERY
+    figures here; a browser that failed is replaced whole (:class:`ChartBrowser`)."""
+    import kaleido  # noqa: PLC0415 - a browser's driver, loaded only when a chart is drawn
+
+    class Reusing(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            tab.kpi_figures = (getattr(tab, "kpi_figures", 0) + 1) % RELOAD_EVERY
+            if tab.kpi_figures == 0:
+                await tab.reload()
+            await self.tabs_ready.put(tab)
+
+    return Reusing
 
 
 async def _answered(browser: Any, future: asyncio.Future, timeout: float, error: BaseException) -> Any:
@@ -323,43 +353,34 @@ def _below(pid: int, root: int, parents: dict[int, int]) -> bool:
     return False
 
 
-def _lower_thread_priority() -> int | None:
-    """Put the calling thread at the browser's CPU priority (Linux keeps one per thread); its priority before."""
-    thread = threading.get_native_id()
-    try:
-        before = os.getpriority(os.PRIO_PROCESS, thread)
-        os.setpriority(os.PRIO_PROCESS, thread, max(before, NICE))
-    except OSError:
-        return None
-    return before
-
-
-def _lower_priority(root: int) -> None:
-    """Lower the CPU priority of a browser's processes (the helpers it starts later inherit it). Chromium runs in a
-    session of its own (its driver starts it so), and where Linux groups each session's processes for the scheduler
-    (autogroup, /proc/sys/kernel/sched_autogroup_enabled) a process's nice value counts only within its group: the
-    whole browser would get as much CPU as the whole server. So the group's own nice value is lowered as well."""
+def _lower_priority(root: int, nice: int) -> None:
+    """Put a browser's processes at CPU priority ``nice`` (the helpers it starts later inherit it). Chromium runs in
+    a session of its own (its driver starts it so), and where Linux groups each session's processes for the
+    scheduler (autogroup, /proc/sys/kernel/sched_autogroup_enabled) a process's nice value counts only within its
+    group: the whole browser would get as much CPU as the whole server. So the group's own value is set as well."""
     _, parents = _processes()
     for pid in [root, *(p for p in parents if _below(p, root, parents))]:
         try:
-            os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), NICE))
+            os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), nice))
         except OSError:      # gone meanwhile, or not ours to change: the charts are drawn all the same
             pass
-    _lower_group_priority(root)
+    if nice > 0:             # a group starts at 0: only a lower priority needs setting
+        _lower_group_priority(root, nice=nice)
 
 
-def _lower_group_priority(pid: int, tries: int = 8) -> bool:
-    """Set the nice value of ``pid``'s scheduling group (its session's autogroup) to NICE, unless that group is
-    the server's own. Linux lets an unprivileged process raise it, once per 100 ms system-wide: a refusal is tried
-    again a few times. True when the group's value is NICE."""
+def _lower_group_priority(pid: int, tries: int = 8, nice: int | None = None) -> bool:
+    """Set the nice value of ``pid``'s scheduling group (its session's autogroup) to ``nice`` (default NICE), unless
+    that group is the server's own. Linux lets an unprivileged process raise it, once per 100 ms system-wide: a
+    refusal is tried again a few times. True when the group's value is ``nice``."""
+    nice = NICE if nice is None else nice
     group = Path(f"/proc/{pid}/autogroup")
     try:
         if os.getsid(pid) == os.getsid(0):
             return False                 # the server's own group: lowering it would slow the visitors down
         for _ in range(tries):
             try:
-                group.write_text(str(NICE))
-                return group.read_text().split()[-1] == str(NICE)
+                group.write_text(str(nice))
+                return group.read_text().split()[-1] == str(nice)
             except OSError as refused:
                 if refused.errno not in (errno.EAGAIN, errno.EIO, errno.EBUSY):
                     return False
