@@ -76,3 +76,20 @@ def test_the_report_says_from_which_database_state_it_was_made(ds):
     assert provenance["generated_at"] == datetime(2026, 12, 1, 9, 0, 5)
     assert provenance["database_id"] == ds.store.data_version()[0]
     assert provenance["latest_batch"] == int(ds.store.batches().iloc[0].id)
+
+
+def test_a_province_without_targets_or_tasks_gets_its_report(ds):
+    """Found by the scheduled reports: 29 of the 34 provinces of 2025 have no plan in the database, and their
+    report failed (the judged targets came back without columns). Every current province's report is made."""
+    from indicators.reports.files import Ask, make
+    from indicators.services.views import judged_targets
+
+    assert judged_targets(ds, [("01", date(2025, 7, 1))], 2025).columns.tolist()[-4:] == [
+        "judged_on_vi", "judged_indicator_vi", "judged_on_en", "judged_indicator_en"]
+    current = ds.provinces[ds.provinces.valid_to.isna()]
+    assert len(current) == 34
+    for code, since in zip(current.code, current.valid_from):
+        made = make(ds, Ask((code, since.date()), "2025", "pdf", "vi", date(2026, 12, 1)))
+        assert made.data.startswith(b"%PDF"), code
+    made = make(ds, Ask(("01", date(2025, 7, 1)), "2025", "docx", "en", date(2026, 12, 1)), charts=False)
+    assert made.data.startswith(b"PK") and made.content.status_counts == {s: 0 for s in made.content.status_counts}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from indicators.cli import migrate as cli_migrate
 from indicators.cli import reports as cli_reports
+from indicators.cli import scheduled as cli_scheduled
 from indicators.cli import units as cli_units
 from indicators.cli import users as cli_users
 from indicators.cli import writes as cli_writes
@@ -23,6 +24,8 @@ from indicators.domain.scorecard import province_scope
 from indicators.domain.summaries import targets_sentence
 from indicators.errors import Bilingual
 from indicators.i18n import LANGUAGES, N_, label
+from indicators.imports.ministry_tables import BY_NAME as MINISTRY_TABLES
+from indicators.imports.ministry_tables import template_bytes as ministry_template
 from indicators.reference.loader import ReferenceDataError
 from indicators.services.auth import User, authenticate, require
 from indicators.services.building import open_read_only, open_writable
@@ -97,6 +100,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     cli_writes.add_parsers(sub, common, helpers)
     _reading_parsers(sub, common, helpers)
     cli_reports.add_parser(sub, common, helpers.store, lang)
+    cli_scheduled.add_parser(sub, common, helpers.store, lang)
     cli_migrate.add_parser(sub, common, helpers.signed_in, lang)
     _trail_parsers(sub, common, helpers)
     cli_users.add_parser(sub, common, helpers)
@@ -133,6 +137,8 @@ def _trail_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentPar
     listing.set_defaults(run=lambda args: _batches(args, cli))
     template = sub.add_parser("template", parents=[common], help=label("cli_help_template", lang))
     template.add_argument("output", type=Path)
+    template.add_argument("--layout", choices=["actuals", *MINISTRY_TABLES], default="actuals",
+                          help=label("cli_help_template_layout", lang))
     template.set_defaults(run=lambda args: _template(args, cli))
 
 
@@ -195,7 +201,10 @@ def _batches(args: argparse.Namespace, cli: Helpers) -> int:
 def _template(args: argparse.Namespace, cli: Helpers) -> int:
     store = cli.store(args)
     kind = "xlsx" if args.output.suffix.lower() == ".xlsx" else "csv"
-    args.output.write_bytes(template_bytes(store.indicators(), kind))
+    if args.layout in MINISTRY_TABLES:   # a Ministry's table, with the headers as published
+        args.output.write_bytes(ministry_template(MINISTRY_TABLES[args.layout], kind, store.provinces()))
+    else:
+        args.output.write_bytes(template_bytes(store.indicators(), kind))
     print(label("cli_wrote", cli.lang, path=args.output), file=sys.stderr)
     return 0
 

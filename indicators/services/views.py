@@ -176,17 +176,21 @@ def status_table(store: Store, keys: list[ProvinceKey], as_of_year: int) -> pd.D
 
 # --- overview ---------------------------------------------------------------------------------
 
+# what a judged target carries of its target besides the judgement
+JUDGED_META = ["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id", "province_valid_from", "unit",
+               "successor_valid_from", "not_stated", "reform_area"]
+
+
 def judged_targets(ds: Dataset, keys: list[ProvinceKey] | None, as_of_year: int) -> pd.DataFrame:
     """The latest judgement of every target of ``keys`` (all provinces when None), most urgent first."""
     targets = ds.targets if keys is None else ds.targets[_in_keys(ds.targets, keys)]
     judged = judge_targets(targets, ds.target_series(targets), as_of_year)
-    if judged.empty:
-        return judged.assign(urgency=pd.Series(dtype=int))
+    if judged.empty:      # no target: the same columns, so that every reader of them finds none rather than fails
+        named = [f"judged_{what}_{lang}" for lang in ("vi", "en") for what in ("on", "indicator")]
+        return judged.assign(urgency=pd.Series(dtype=int), **{c: pd.Series(dtype=object) for c in JUDGED_META + named})
     latest = judged.drop_duplicates("target_id", keep="last").copy()
     latest["urgency"] = latest.status.map({s: i for i, s in enumerate(STATUS_ORDER)})
-    meta = targets.set_index("target_id")[["indicator_name_vi", "indicator_name_en", "source_quote", "plan_id",
-                                           "province_valid_from", "unit", "successor_valid_from", "not_stated",
-                                           "reform_area"]]
+    meta = targets.set_index("target_id")[JUDGED_META]
     latest = latest.join(meta, on="target_id")
     for lang in ("vi", "en"):  # whose figure was judged: "Tây Ninh (từ 01/07/2025)", the replacing indicator
         latest[f"judged_on_{lang}"] = [province_label(ds, (c, s.date()), lang) if isinstance(c, str) else None
