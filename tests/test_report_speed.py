@@ -72,7 +72,7 @@ def test_a_report_drawn_again_takes_every_chart_from_the_cache_without_a_browser
     try:
         first = render(report_charts(ds, content, "vi", start=path))
         assert browser.starts == 1 and len(first) >= 3
-        assert all(c.png.startswith(PNG) and len(c.png) > 5000 for c in first)
+        assert [c.title for c in first if not (c.png.startswith(PNG) and len(c.png) > 5000)] == []
         browser.close()
         again = report_charts(ds, content, "vi", start=path)      # the first chart is kept: no early start
         assert not browser.alive

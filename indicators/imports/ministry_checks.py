@@ -9,7 +9,7 @@ from datetime import date
 
 import pandas as pd
 
-from indicators.i18n import bilingual
+from indicators.i18n import N_, bilingual
 
 from .cells import number_text
 from .table import Problem
@@ -76,11 +76,11 @@ class TableChecks:
         ranks = [int(r.values[self.rank]) for r in ranked]
         for r, rank in zip(ranked, ranks):
             if rank > self.most:
-                self._rank_problem(r, "imp_rank_outside", rank=rank, most=self.most)
+                self._rank_problem(r, N_("imp_rank_outside"), rank=rank, most=self.most)
                 continue
             above = sum(1 for other in ranks if other < rank)
             if rank != above + 1:
-                self._rank_problem(r, "imp_rank_impossible", rank=rank, above=above, expected=above + 1)
+                self._rank_problem(r, N_("imp_rank_impossible"), rank=rank, above=above, expected=above + 1)
         self._ties_and_order(ranked)
 
     def _ties_and_order(self, ranked: list[ParsedRow]) -> None:
@@ -94,11 +94,11 @@ class TableChecks:
             group = [r for r in by_rank[rank] if self.total in r.values]
             for r in group[1:]:
                 if self._total(r) != self._total(group[0]):
-                    self._rank_problem(r, "imp_rank_tie_unequal", rank=rank, other=group[0].row,
+                    self._rank_problem(r, N_("imp_rank_tie_unequal"), rank=rank, other=group[0].row,
                                        total=r.texts[self.total], other_total=group[0].texts[self.total])
             for r in group:
                 if best is not None and self._total(r) > best[0]:
-                    self._rank_problem(r, "imp_rank_order", rank=rank, other=best[1].row,
+                    self._rank_problem(r, N_("imp_rank_order"), rank=rank, other=best[1].row,
                                        other_rank=int(best[1].values[self.rank]), total=r.texts[self.total],
                                        other_total=best[1].texts[self.total])
             lowest = min(group, key=self._total, default=None)
