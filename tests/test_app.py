@@ -188,7 +188,7 @@ def test_plans_lists_the_tasks(app):
 def test_data_page_shows_what_the_database_holds(app):
     at = open_page(app, "pages/data.py")
     metrics = [m.value for m in at.metric]
-    assert metrics[:5] == ["98", "108", "5", "63", "130"]  # 108 indicators: DTI score and rank added (issue 29)
+    assert metrics[:5] == ["98", "113", "5", "63", "130"]  # 113 indicators: DTI score and rank, five SIPAS factors
     assert int(metrics[5].replace(".", "")) > 20000  # Vietnamese thousands separator
 
 

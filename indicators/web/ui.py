@@ -125,13 +125,14 @@ def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: 
                     include_country: bool = False, key: str | None = None) -> str:
     options = province_options(ds, include_country)
     # the URL's province, else the one chosen last in this visit or by this browser (memory.py), else the default
-    current = url_value(name, one_of(options), lang) or (remembered(options) if name == "province" else None) or default
+    linked = url_value(name, one_of(options), lang)
+    current = linked or (remembered(options) if name == "province" else None) or default
     chosen = st.selectbox(label("province", lang) if not include_country else label("scope", lang), options,
                           index=options.index(current), key=key or name,
                           format_func=lambda k: label("whole_country", lang) if k == COUNTRY
                           else province_label(ds, parse_key_text(ds, k), lang))
     remember(name, chosen, default)
-    if name == "province":
+    if name == "province" and (linked is not None or chosen != current):    # a choice: a link's or the reader's
         keep(chosen)
     return chosen
 
