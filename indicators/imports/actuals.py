@@ -41,12 +41,18 @@ class ActualsLayout:
                                 units)
         frame = checker.frame()
         if frame is not None and len(frame):
-            for row, period, locked_period, by, at in store.locked_rows(frame):
-                result.add(Problem(label("imp_period_locked", "vi", period=locked_period, by=by, at=f"{at:%d/%m/%Y}"),
-                                   label("imp_period_locked", "en", period=locked_period, by=by, at=f"{at:%Y-%m-%d}"),
-                                   row=int(row), value=period))
-            result.version = store.data_version()
-            result.diff = compare_actuals(store, frame)
+            self.against_store(store, frame, result)
+
+    @staticmethod
+    def against_store(store: Store, frame, result: Preview) -> None:
+        """The rows read, against what is stored: each row in a locked period refused, then the comparison the
+        preview shows (added, changed, unchanged), at the data version it was made on."""
+        for row, period, locked_period, by, at in store.locked_rows(frame):
+            result.add(Problem(label("imp_period_locked", "vi", period=locked_period, by=by, at=f"{at:%d/%m/%Y}"),
+                               label("imp_period_locked", "en", period=locked_period, by=by, at=f"{at:%Y-%m-%d}"),
+                               row=int(row), value=period))
+        result.version = store.data_version()
+        result.diff = compare_actuals(store, frame)
 
     def nothing_to_write(self, result: Preview) -> bool:
         return False  # rows unchanged at the preview may have changed since: prepare compares again

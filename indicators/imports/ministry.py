@@ -21,7 +21,6 @@ from ..storage import Store
 from .actuals import ActualsLayout
 from .base import Context, Preview
 from .cells import number_text, values_of
-from .compare import compare_actuals
 from .ministry_checks import ParsedRow, TableChecks, most_provinces
 from .ministry_tables import (
     NOTE_KEYS,
@@ -208,13 +207,7 @@ class MinistryLayout(ActualsLayout):
                 result.add(problem)
         if not result.ok:
             return
-        frame = sheet.frame(taken)
-        for row, period, locked_period, by, at in store.locked_rows(frame):
-            result.add(Problem(label("imp_period_locked", "vi", period=locked_period, by=by, at=f"{at:%d/%m/%Y}"),
-                               label("imp_period_locked", "en", period=locked_period, by=by, at=f"{at:%Y-%m-%d}"),
-                               row=int(row), value=period))
-        result.version = store.data_version()
-        result.diff = compare_actuals(store, frame)
+        self.against_store(store, sheet.frame(taken), result)
 
     @staticmethod
     def _rows(sheet: _Sheet, table: Table, result: Preview) -> tuple[list, list, set[int]]:
