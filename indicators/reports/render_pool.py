@@ -380,7 +380,7 @@ def _lower_group_priority(pid: int, tries: int = 8, nice: int | None = None) -> 
         for _ in range(tries):
             try:
                 group.write_text(str(nice))
-                return group.read_text().split()[-1] == str(nice)
+                return group_nice(pid) == nice
             except OSError as refused:
                 if refused.errno not in (errno.EAGAIN, errno.EIO, errno.EBUSY):
                     return False
@@ -388,6 +388,16 @@ def _lower_group_priority(pid: int, tries: int = 8, nice: int | None = None) -> 
     except OSError:                      # no autogroup (not Linux, or switched off), or the process is gone
         return False
     return False
+
+
+def group_nice(pid: int) -> int | None:
+    """The nice value of ``pid``'s scheduling group, or None where there is none to read: not Linux, autogroup
+    switched off (the file can then be empty), or the process gone."""
+    try:
+        words = Path(f"/proc/{pid}/autogroup").read_text().split()
+        return int(words[-1]) if words and words[-1].lstrip("-").isdigit() else None
+    except OSError:
+        return None
 
 
 def chromium_browsers(under: int | None = None) -> list[int]:
