@@ -5,6 +5,7 @@ folder stays within its bound, concurrent writers leave no partial entry, and a 
 import multiprocessing
 import os
 import time
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 
@@ -43,8 +44,16 @@ class CountingBrowser:
         self.drawn += [f.layout.title.text for f, _ in figures]
         return [PNG + f.to_json().encode() for f, _ in figures]
 
-    def prepare(self, path):
+    def submit(self, figures, path):
+        """Drawn at once, its images given as a finished drawing."""
         self.prepared.append(path)
+        drawing = Future()
+        drawing.set_result(self.draw(figures, path))
+        return drawing
+
+    @staticmethod
+    def wait(drawing, timeout=None):
+        return drawing.result(timeout)
 
 
 def _figure(i: int) -> go.Figure:
@@ -124,14 +133,18 @@ def test_a_different_data_version_misses(tmp_path, counting):
     assert ChartCache.key(("db", 1), "{}", 900, 380, 2) != ChartCache.key(("db", 1), "{}", 900, 381, 2)
 
 
-def test_the_early_start_is_skipped_when_the_report_s_first_chart_is_kept(ds, tmp_path, monkeypatch, counting):
+def test_each_chart_is_sent_to_the_browser_as_it_is_built_unless_it_is_kept(ds, tmp_path, monkeypatch, counting):
     monkeypatch.setenv("KPI_CHART_CACHE", str(tmp_path / "charts"))
     content = report_content(ds, OLD_HA_TINH, report_period("2022"), today=TODAY)
-    render(report_charts(ds, content, "vi", start="/bin/true"))
-    assert counting.prepared == ["/bin/true"]                    # nothing kept: started while the figures are built
-    report_charts(ds, content, "vi", start="/bin/true")
+    built = report_charts(ds, content, "vi", start="/bin/true")
+    assert len(built) >= 3 and counting.prepared == ["/bin/true"] * len(built)   # each sent while the next is built
+    assert [c.drawing is not None for c in built] == [True] * len(built)
+    render(built)
+    assert counting.drawn == [c.figure.layout.title.text for c in built]         # each drawn once, none again
+    assert [c.drawing for c in built] == [None] * len(built)
+    report_charts(ds, content, "vi", start="/bin/true")          # every chart kept: none sent
     report_charts(ds, content, "vi", start=None)                 # no charts asked for: never started
-    assert counting.prepared == ["/bin/true"]
+    assert counting.prepared == ["/bin/true"] * len(built)
 
 
 def test_without_a_browser_no_chart_is_drawn_even_from_the_cache(tmp_path, counting, monkeypatch):

@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 
+from indicators.domain.suggest import suggest_province, with_suggestions
 from indicators.domain.text import name_key
 from indicators.errors import Bilingual
 from indicators.i18n import bilingual, label
@@ -50,13 +51,21 @@ class Registry:
         self._by_alias: dict[str, list[ProvinceKey]] = {}
         for key, code, valid_from in zip(aliases.alias_key, aliases.code, aliases.valid_from):
             self._by_alias.setdefault(key, []).append((code, valid_from.date()))
+        # Pages ask for rows and predecessors many times a rerun: both are looked up once here (a hundred rows).
+        self._position = {(code, valid_from.date()): i
+                          for i, (code, valid_from) in enumerate(zip(provinces.code, provinces.valid_from))}
+        self._predecessors: dict[ProvinceKey, list[ProvinceKey]] = {}
+        for code, valid_from, successor, since in sorted(zip(provinces.code, provinces.valid_from,
+                                                             provinces.successor_code,
+                                                             provinces.successor_valid_from), key=lambda r: r[0]):
+            if isinstance(successor, str) and not pd.isna(since):
+                self._predecessors.setdefault((successor, since.date()), []).append((code, valid_from.date()))
 
     def row(self, key: ProvinceKey) -> pd.Series:
-        p = self.provinces
-        match = p[(p.code == key[0]) & (p.valid_from.dt.date == key[1])]
-        if match.empty:
+        position = self._position.get(key)
+        if position is None:
             raise UnknownProvince(*bilingual("dom_no_province_valid_from", code=key[0], day=str(key[1])))
-        return match.iloc[0]
+        return self.provinces.iloc[position]
 
     def name(self, key: ProvinceKey) -> str:
         return self._eras[key].name
@@ -71,7 +80,7 @@ class Registry:
         text = str(text).strip()
         candidates = self._candidates(text)
         if not candidates:
-            raise UnknownProvince(*bilingual("dom_unknown_province", text=text))
+            raise self._unknown(text)
         overlapping = [e for e in candidates if e.overlaps(first_day, last_day)]
         if len(overlapping) > 1:
             overlapping = [e for e in overlapping if e.overlaps(last_day, last_day)]
@@ -90,15 +99,21 @@ class Registry:
         """The most recent province that ``text`` has named (for lookups without a date)."""
         candidates = self._candidates(str(text).strip())
         if not candidates:
-            raise UnknownProvince(*bilingual("dom_unknown_province", text=text))
+            raise self._unknown(text)
         latest = max(candidates, key=lambda e: e.valid_from)
         return latest.code, latest.valid_from
 
+    def _unknown(self, text: str) -> UnknownProvince:
+        """The refusal of a text that names no province, with the closest names ("did you mean …?"), looked for
+        once per text (a file may repeat a misspelt name on every row)."""
+        found = self.__dict__.setdefault("_suggestion_cache", {})
+        if text not in found:
+            found[text] = suggest_province(str(text), self.provinces, self.aliases)
+        return UnknownProvince(*with_suggestions(*bilingual("dom_unknown_province", text=text), found[text]))
+
     def predecessors(self, key: ProvinceKey) -> list[ProvinceKey]:
         """The provinces that became ``key`` (empty for a province of the old list)."""
-        p = self.provinces
-        match = p[(p.successor_code == key[0]) & (p.successor_valid_from.dt.date == key[1])]
-        return [_key(r) for _, r in match.sort_values("code").iterrows()]
+        return list(self._predecessors.get(key, []))
 
     def eras(self, text: str) -> list[_Era]:
         """Every province (of any era) that ``text`` has named: code, validity, name, successor."""

@@ -171,15 +171,16 @@ def by_unit(frame: pd.DataFrame, unit_names: dict[str, str]) -> pd.DataFrame:
     not reported, due, due with a report, share done and reporting completeness (None where nothing is due)."""
     if not len(frame):
         return pd.DataFrame(columns=UNIT_COLUMNS)
-    leads = frame.assign(unit_code=frame.lead_unit_codes.fillna("").str.split(";")).explode("unit_code")
+    needed = frame[["ref", "lead_unit_codes", "status", "overdue", "not_reported", "past_due", "reported"]]
+    leads = needed.assign(unit_code=needed.lead_unit_codes.fillna("").str.split(";")).explode("unit_code")
     leads = leads[(leads.unit_code != "") & (leads.status != "dropped")]
     if not len(leads):
         return pd.DataFrame(columns=UNIT_COLUMNS)
-    leads = leads.assign(reported_due=leads.past_due & leads.reported)
-    out = leads.groupby("unit_code").agg(total=("ref", "size"), done=("status", lambda s: int((s == "done").sum())),
+    leads = leads.assign(reported_due=leads.past_due & leads.reported, is_done=leads.status == "done")
+    out = leads.groupby("unit_code").agg(total=("ref", "size"), done=("is_done", "sum"),
                                          overdue=("overdue", "sum"), not_reported=("not_reported", "sum"),
                                          due=("past_due", "sum"), reported_due=("reported_due", "sum")).reset_index()
-    for column in ("overdue", "not_reported", "due", "reported_due"):
+    for column in ("done", "overdue", "not_reported", "due", "reported_due"):
         out[column] = out[column].astype(int)
     out["share"] = 100 * out.done / out.total
     out["completeness"] = [None if not d else 100 * r / d for r, d in zip(out.reported_due, out.due)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _PREFIXES = ("thanhpho", "tinh", "tp")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -57,6 +58,12 @@ def control_characters(text: str, free_text: bool = False) -> list[str]:
     if not free_text:
         found += [m.group(0) for m in _LINE_CONTROLS.finditer(text)]
     return sorted({f"U+{ord(c):04X}" for c in found})
+
+
+def has_controls(values: Iterable[object]) -> bool:
+    """Whether any text among ``values`` holds a character :func:`visible_controls` would replace: the texts are
+    searched joined by line breaks (never replaced), one search for a whole column instead of one a cell."""
+    return _CONTROLS.search("\n".join(v for v in values if isinstance(v, str))) is not None
 
 
 def visible_controls(text: str) -> str:

@@ -6,15 +6,17 @@ first ``chromium`` on the PATH); it never downloads one. Without a browser the r
 every table, and says in place of each chart that it could not be drawn.
 
 The charts already drawn for the same data version are taken from the chart cache (chart_cache.py): a report asked
-for again draws nothing. When the report's first chart is not there, the browser is started at once, so that it
-starts while the other figures are built.
+for again draws nothing. Each chart not in the cache is sent to the browser as soon as it is built: the first starts
+the browser, and the browser draws (in processes of its own) while the next figures are built.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -23,7 +25,7 @@ from indicators.i18n import label
 from indicators.reports.chart_cache import ChartCache
 from indicators.reports.content import ReportContent
 from indicators.reports.phrases import w
-from indicators.reports.render_pool import ChartBrowser
+from indicators.reports.render_pool import DRAW_TIMEOUT, ChartBrowser
 from indicators.services.charts import indicator_trend, spider_chart, status_bar
 from indicators.services.comparisons import (
     indicator_changes,
@@ -51,10 +53,16 @@ class Chart:
     png: bytes | None = None
     version: Hashable | None = None       # the data version drawn from, and the cache its image is kept in
     cache: ChartCache | None = None
+    drawing: Future | None = None         # its drawing, started as soon as it was built (:func:`_draw_soon`)
 
     def key(self) -> str:
-        """The chart's name in the cache."""
-        return ChartCache.key(self.version, self.figure.to_json(), WIDTH, self.height, SCALE)
+        """The chart's name in the cache (worked out once: it writes the whole figure as JSON)."""
+        if "_key" not in self.__dict__:
+            self.__dict__["_key"] = ChartCache.key(self.version, self.figure.to_json(), WIDTH, self.height, SCALE)
+        return self.__dict__["_key"]
+
+    def options(self) -> dict:
+        return {"format": "png", "width": WIDTH, "height": self.height, "scale": SCALE}
 
     @property
     def height(self) -> int:
@@ -70,12 +78,13 @@ def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: 
     """The targets' statuses, each composite index with figures (PAR INDEX, PAPI, SIPAS, PCI) with the plans'
     targets and the national mean and best, PAPI's dimensions, the targeted indicators with figures, then the
     province's other indicators with figures — the Overview's and the Profile page's charts — up to ``limit``.
-    ``start``: the Chromium that will draw them, started at once (:func:`_start_early`)."""
+    ``start``: the Chromium that will draw them, each chart sent to it as soon as it is built (:func:`_draw_soon`)."""
     keys = scope(ds, content.province)
     words = {s: label(s, lang) for s in STATUS_ORDER}
     cache, version = ChartCache.for_store(ds.store), ds.store.data_version()
-    out = [Chart(w("report_chart_status", lang), status_bar(content.status_counts, words, lang), None, version, cache)]
-    _start_early(out[0], start)
+    out: list[Chart] = []
+    _draw_soon(out, Chart(w("report_chart_status", lang), status_bar(content.status_counts, words, lang), None, version,
+                          cache), start)
     others = [*content.targets.indicator_code, *indicators_with_data(ds, keys)]   # as the profile page lists them
     # an indicator without an actual of the province would give no chart: not read (one read of each costs ~30 ms)
     measured = {*ds.coverage.indicator_code[ds.coverage.province_key.isin({f"{c}|{d}" for c, d in keys})]}
@@ -87,7 +96,7 @@ def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: 
         if code == "papi_dimensions":
             figure = _spider(ds, keys, content.as_of.year, lang)
             if figure is not None:
-                out.append(Chart(w("report_chart_papi", lang), figure, None, version, cache))
+                _draw_soon(out, Chart(w("report_chart_papi", lang), figure, None, version, cache), start)
             continue
         series = province_series(ds, keys, code, lang)
         series = series[series.period_end.dt.year <= content.as_of.year] if len(series) else series
@@ -99,15 +108,17 @@ def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: 
             references = references[references.period.astype(str).str[:4].astype(int) <= content.as_of.year]
         figure = indicator_trend(series, threshold_for(ds, keys, code), references, meta,
                                  indicator_changes(ds, code), lang)
-        out.append(Chart(str(figure.layout.title.text or code), figure, None, version, cache))
+        _draw_soon(out, Chart(str(figure.layout.title.text or code), figure, None, version, cache), start)
     return out
 
 
-def _start_early(first: Chart, path: str | None) -> None:
-    """Start the shared browser at ``path`` now, while the other figures are built, unless the report's first chart
-    is in the cache (then the report was most likely drawn before, and needs no browser)."""
-    if _usable(path) and not BROWSER.alive and first.cache is not None and not first.cache.holds(first.key()):
-        BROWSER.prepare(path)
+def _draw_soon(out: list[Chart], chart: Chart, path: str | None) -> None:
+    """Add ``chart`` to ``out`` and, with a browser at ``path``, start drawing it now unless the cache holds it: the
+    browser (processes of its own, on the other core) draws while the next figures are built, and the first
+    chart's drawing starts the browser. :func:`render` waits for what was started and draws the rest."""
+    out.append(chart)
+    if _usable(path) and (chart.cache is None or not chart.cache.holds(chart.key())):
+        chart.drawing = BROWSER.submit([(chart.figure, chart.options())], path)
 
 
 def _usable(path: str | None) -> bool:
@@ -140,9 +151,8 @@ def render(charts: list[Chart], path: str | None = None) -> list[Chart]:
     missing = [(chart, key) for chart, key in zip(charts, keys) if chart.png is None]
     if not missing:
         return charts
-    figures = [(c.figure, {"format": "png", "width": WIDTH, "height": c.height, "scale": SCALE}) for c, _ in missing]
     try:
-        drawn = BROWSER.draw(figures, path)
+        drawn = _drawn([chart for chart, _ in missing], path)
     except Exception as error:  # a browser that would not start or answer: the report goes on without charts
         for chart in charts:
             chart.png = None
@@ -156,3 +166,18 @@ def render(charts: list[Chart], path: str | None = None) -> list[Chart]:
     for cache in caches.values():
         cache.trim()
     return charts
+
+
+def _drawn(charts: list[Chart], path: str) -> list[bytes]:
+    """The images of ``charts``: those whose drawing started as they were built (in the browser at ``path``), the
+    others drawn now, all within one report's time (DRAW_TIMEOUT)."""
+    deadline = time.monotonic() + DRAW_TIMEOUT
+    rest = [c for c in charts if c.drawing is None]
+    later = BROWSER.submit([(c.figure, c.options()) for c in rest], path) if rest else None
+    images = {id(c): BROWSER.wait(c.drawing, max(1.0, deadline - time.monotonic()))[0]
+              for c in charts if c.drawing is not None}
+    if later is not None:
+        images.update(zip(map(id, rest), BROWSER.wait(later, max(1.0, deadline - time.monotonic()))))
+    for chart in charts:
+        chart.drawing = None
+    return [images[id(c)] for c in charts]

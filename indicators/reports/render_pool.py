@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import errno
 import os
 import threading
@@ -84,7 +85,16 @@ class ChartBrowser:
     def draw(self, figures: list[tuple[Any, dict]], path: str, timeout: float = DRAW_TIMEOUT) -> list[bytes]:
         """Each (figure, Kaleido options) drawn by the shared browser at ``path``, in order. Raises whatever the
         browser raised (it is then replaced), or TimeoutError."""
-        future = asyncio.run_coroutine_threadsafe(self._draw(figures, path), self._running_loop())
+        return self.wait(self.submit(figures, path), timeout)
+
+    def submit(self, figures: list[tuple[Any, dict]], path: str) -> concurrent.futures.Future:
+        """Start drawing ``figures`` and return at once: the browser draws (in processes of its own) while the
+        caller builds its next figures. :meth:`wait` gives the images."""
+        return asyncio.run_coroutine_threadsafe(self._draw(figures, path), self._running_loop())
+
+    @staticmethod
+    def wait(future: concurrent.futures.Future, timeout: float = DRAW_TIMEOUT) -> list[bytes]:
+        """The images of a :meth:`submit`, within ``timeout`` seconds; raises as :meth:`draw` does."""
         try:
             return future.result(timeout)
         except TimeoutError:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from indicators.domain.plain import formula_safe, shown
+from indicators.domain.text import has_controls
 
 
 def escape_cell(value: object) -> object:
@@ -28,7 +29,7 @@ def on_screen(frame: pd.DataFrame) -> pd.DataFrame:
     spreadsheet escape belongs to files. The tables' own CSV download and copy, which would write cells
     unescaped, are turned off by ``client.disableDataExport`` in .streamlit/config.toml; a table meant to be
     downloaded offers the app's escaped CSV (``ui.download``)."""
-    text = _text_columns(frame)
+    text = [c for c in _text_columns(frame) if has_controls(frame[c])]
     return frame.assign(**{c: frame[c].map(shown) for c in text}) if text else frame
 
 
