@@ -65,7 +65,7 @@ def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = T
         raise ValueError(f"a report is .docx or .pdf, not {fmt}")
     content = content or report_content(ds, ask.key, report_period(ask.period_text, ds), today=ask.today, now=now)
     if fmt == "pdf":
-        from indicators.reports.brief import write_brief   # noqa: PLC0415 - reportlab, only for the brief
+        from indicators.reports.brief import write_brief  # noqa: PLC0415 - reportlab, only for the brief
 
         return Made(write_brief(content, lang, decimals(ds)), filename(content, fmt, lang), content)
     drawn, note = report_charts(ds, content, lang, start=(browser or browser_path()) if charts else None), None
