@@ -10,7 +10,7 @@ import streamlit as st
 from indicators import imports
 from indicators.domain.periods import PeriodError, parse_period
 from indicators.domain.plain import md
-from indicators.i18n import N_, column, format_number, label, texts
+from indicators.i18n import N_, column, format_number, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.imports.ministry_tables import TABLES as MINISTRY_TABLES
 from indicators.imports.ministry_tables import template_bytes as ministry_template
@@ -28,7 +28,8 @@ from indicators.services.templates import indicator_list, template_bytes
 from indicators.services.views import parse_key_text, province_label
 from indicators.storage import BackupFailed, DatabaseUnusable, StorageFailed, backups, check_backup, default_backup_path
 from indicators.web.cache import get_dataset, get_store
-from indicators.web.task_ui import preview_rows, reporter_units
+from indicators.web.import_ui import batches_shown, preview_table, stamp, text
+from indicators.web.task_ui import reporter_units
 from indicators.web.ui import (
     after_write,
     data_table,
@@ -64,46 +65,13 @@ def _changes(store) -> pd.DataFrame:
     return trail[trail.changed_by != "build"]
 
 
-# a batch's kind and channel in words: label(f"batch_kind_{kind}"), label(f"channel_{channel}")
-BATCH_WORDS = (N_("batch_kind_actuals"), N_("batch_kind_targets"), N_("batch_kind_progress"), N_("batch_kind_units"),
-               N_("batch_kind_unit_index"), N_("channel_upload"), N_("channel_web"), N_("channel_form"),
-               N_("channel_cli"), N_("channel_reference"))
-
-
-def _word(prefix: str, code: object) -> str:
-    """A stored code (a batch's kind, its channel) in words; a code without a label is shown as it is."""
-    key = f"{prefix}_{code}"
-    return label(key, lang) if key in texts(lang) else ("" if code is None or code != code else str(code))
-
-
-def _stamp(value: object) -> str:
-    return "" if value is None or value is pd.NaT or value != value else f"{pd.Timestamp(value):%d/%m/%Y %H:%M}"
-
-
-def batches_shown(batches: pd.DataFrame) -> pd.DataFrame:
-    """The import batches as the page lists them: words for kinds and channels, each source exactly as stored."""
-    return pd.DataFrame({
-        label("col_batch", lang): batches.id,
-        label("col_batch_kind", lang): [_word("batch_kind", k if isinstance(k, str) else "actuals")
-                                        for k in batches.kind],
-        label("col_channel", lang): [_word("channel", c) for c in batches.source_kind],
-        label("col_source", lang): batches.source,
-        label("col_file", lang): batches.file_name,
-        label("col_sheet", lang): batches.sheet,
-        label("col_rows", lang): batches.row_count,
-        label("col_imported_by", lang): batches.imported_by,
-        label("col_imported_at", lang): [_stamp(v) for v in batches.imported_at],
-        label("col_undone_by", lang): batches.undone_by,
-        label("col_undone", lang): [_stamp(v) for v in batches.undone_at]})
-
-
 def locks_shown(locks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         label("col_province", lang): [province_label(ds, (c, pd.Timestamp(d).date()), lang)
                                       for c, d in zip(locks.province_code, locks.province_valid_from)],
         label("col_period_short", lang): locks.period,
         label("col_locked_by", lang): locks.locked_by,
-        label("col_locked_at", lang): [_stamp(v) for v in locks.locked_at],
+        label("col_locked_at", lang): [stamp(v) for v in locks.locked_at],
         label("note", lang): locks.note})
 
 
@@ -118,41 +86,7 @@ def users_shown(users: pd.DataFrame) -> pd.DataFrame:
                                        for c, d, u in zip(users.unit_province_code, users.unit_province_valid_from,
                                                           users.unit_code)],
         label("col_created_by", lang): users.created_by,
-        label("col_created_at", lang): [_stamp(v) for v in users.created_at]})
-
-
-def _figure(value: object) -> str:
-    """A figure with the decimals it has (up to 6) in the page's language: ``85,5`` / ``85.5``; missing → —."""
-    if value is None or value != value:
-        return "—"
-    if not pd.api.types.is_number(value) or isinstance(value, bool):
-        return str(value)
-    decimals = len(f"{float(value):.6f}".rstrip("0").split(".")[1])
-    return format_number(float(value), decimals, lang)
-
-
-def preview_table(kind: str, rows: pd.DataFrame, province_names, old: bool) -> pd.DataFrame:
-    """A preview's rows as the page lists them: names instead of indicator and unit codes and, for figures, the
-    source (and the one it replaces) exactly as typed or as the file holds it."""
-    table = preview_rows(kind, rows, lang, province_names, old=old)
-    if kind not in ("actuals", "targets"):
-        return table
-    names = ds.indicator_names(lang)
-    indicator = label("indicator", lang)
-    table[indicator] = [names.get(c, c) for c in rows.indicator_code]
-    unit = label("col_unit", lang)
-    if unit in table:
-        unit_names = store.unit_names()
-        table[unit] = [unit_names.get((c, pd.Timestamp(d).date(), u), u) if u else "" for c, d, u in
-                       zip(rows.province_code, rows.province_valid_from, rows.unit_code)]
-    for column_key in ("col_old", "col_new"):   # figures in the page's number format, with the decimals they have
-        if label(column_key, lang) in table:
-            table[label(column_key, lang)] = [_figure(v) for v in table[label(column_key, lang)]]
-    if kind == "actuals":
-        if old and "old_source" in rows:
-            table[label("col_source", lang) + " (" + label("col_old", lang).lower() + ")"] = list(rows.old_source)
-        table[label("col_source", lang)] = list(rows.source)
-    return table
+        label("col_created_at", lang): [stamp(v) for v in users.created_at]})
 
 
 codes = ["upload", "batches", "templates"] + (["locks", "users", "backup"] if user.can("admin") else [])
@@ -160,95 +94,126 @@ if not user.can("analyst"):
     st.caption(label("reporter_scope", lang, unit=user.unit[2] if user.unit else "—"))
 tab, box = lazy_tabs(lang, codes)
 
+
+def show_counts(counts: dict[str, int]) -> None:
+    for card, (name, key) in zip(st.columns(4), (("insert", N_("count_insert")), ("change", N_("count_change")),
+                                                 ("unchanged", N_("count_unchanged")),
+                                                 ("rejected", N_("count_rejected")))):
+        card.metric(label(key, lang), format_number(counts[name], lang=lang))
+
+
+def show_refused(result) -> None:
+    """A refused file: the refusal first, then the counts and each refused row with its column and reason."""
+    st.error(label("rejected_title", lang, shown=len(result.problems), total=result.problem_count))
+    show_counts(result.counts)
+    problems = pd.DataFrame({
+        label("col_row", lang): [p.row for p in result.problems],
+        label("col_column", lang): [p.column or "" for p in result.problems],
+        label("col_value", lang): [p.value or "" for p in result.problems],
+        label("col_reason", lang): [p.vi if lang == "vi" else p.en for p in result.problems]})
+    data_table(problems)
+    download(problems, "rejected-rows.csv", lang, key="download_problems")
+
+
+def show_preview(result) -> None:
+    """A checked file: what it would write (nothing to write is said first), then the rows and the commit."""
+    counts = result.counts
+    if counts["insert"] + counts["change"] == 0:
+        st.info(label("nothing_to_write", lang))
+    show_counts(counts)
+
+    def names(rows: pd.DataFrame) -> list[str]:
+        return [ds.registry.name((c, pd.Timestamp(d).date())) for c, d in
+                zip(rows.province_code, rows.province_valid_from)]
+
+    changes, extra = result.rows("change"), (ds.indicator_names(lang), store.unit_names)
+    if len(changes):   # the first 500 of each: a preview, the counts above are complete
+        st.subheader(label("changes_title", lang))
+        data_table(preview_table(result.kind, changes.head(500), lang, names, True, *extra))
+    inserts = result.rows("insert").head(500)
+    if len(inserts):
+        st.subheader(label("inserts_title", lang))
+        data_table(preview_table(result.kind, inserts, lang, names, False, *extra))
+    replace = len(changes) > 0 and st.checkbox(label("replace_confirm", lang, n=len(changes)), key="replace")
+    if counts["insert"] + counts["change"] and st.button(
+            label("commit", lang), type="primary", disabled=bool(len(changes)) and not replace, key="commit"):
+        write(result, replace)
+
+
+def write(result, replace: bool) -> None:
+    try:
+        done = imports.commit(store, result, user, replace=replace, channel="upload")
+    except ConflictError as error:
+        say(error)
+        st.session_state.pop("_preview_key", None)  # the next run previews the file afresh
+        st.button(label("preview_again", lang), key="preview_again")
+    except (ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
+        say(error)
+    else:
+        after_write()
+        st.session_state.pop("_preview_key", None)
+        st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1   # an empty file chooser
+        st.session_state["_done"] = label("nothing_to_write", lang) if done.batch_id is None else label(
+            "committed", lang, batch=done.batch_id, inserted=format_number(done.inserted, lang=lang),
+            replaced=format_number(done.replaced, lang=lang), unchanged=format_number(done.unchanged, lang=lang))
+        st.rerun()
+
+
+def previewed(uploaded, source: str, indicator: str, year) -> imports.Preview:
+    """One preview per file and options: the confirm button commits exactly the preview on the screen; if the
+    database changed meanwhile, the engine refuses ("changed since your preview"). A refused file is recorded in
+    the batch list once, as an attempt that wrote nothing."""
+    content = uploaded.getvalue()
+    sheet = None
+    if uploaded.name.lower().endswith(".xlsx"):
+        sheet = st.text_input(label("sheet", lang), key="sheet").strip() or None
+    options = (imports.file_digest(content), uploaded.name, sheet, indicator, source, year)
+    if st.session_state.get("_preview_key") != options:
+        result = st.session_state["_preview"] = imports.preview(store, uploaded.name, content, imports.Context(
+            ds.registry, ds.indicators, sheet=sheet, indicator=indicator or None, source=source, apart=True,
+            user=user, year=int(year) if year else None))
+        st.session_state["_preview_key"] = options
+        try:
+            imports.refused(store, result, user, channel="upload")
+        except (StorageFailed, DatabaseUnusable) as error:
+            say(error)
+    return st.session_state["_preview"]
+
+
 if tab == "upload":
     with box:
+        if st.session_state.get("_done"):   # the outcome of the last write comes first
+            st.success(st.session_state.pop("_done"))
         st.caption(label("import_intro", lang))
-        uploaded = st.file_uploader(label("upload_file", lang), type=["csv", "xlsx"], key="upload")
+        uploaded = st.file_uploader(label("upload_file", lang), type=["csv", "xlsx"],
+                                    key=f"upload_{st.session_state.get('_uploads', 0)}")
         left, right = st.columns(2)
         source = left.text_input(label("batch_source", lang), help=label("batch_source_help", lang), key="batch_source")
         names = dict(zip(ds.indicators.code, ds.indicators[column("name", lang)]))
         indicator = right.selectbox(label("wide_indicator", lang), [""] + sorted(names), key="wide_indicator",
+                                    placeholder=label("choose", lang),
                                     format_func=lambda c: f"{c} — {names[c]}" if c else "—")
         year = left.number_input(label("ministry_year", lang), min_value=2005, max_value=2100, value=None, step=1,
                                  key="ministry_year")  # the year of a Ministry's table (PAR INDEX, SIPAS, PCI, DTI)
         if uploaded is not None:
-            content = uploaded.getvalue()
-            sheet = None
-            if uploaded.name.lower().endswith(".xlsx"):
-                sheet = st.text_input(label("sheet", lang), key="sheet").strip() or None
-            options = (imports.file_digest(content), uploaded.name, sheet, indicator, source.strip(), year)
-            # One preview per file and options: the confirm button commits exactly the preview on the screen;
-            # if the database changed meanwhile, the engine refuses ("changed since your preview").
-            if st.session_state.get("_preview_key") != options:
-                st.session_state["_preview"] = imports.preview(store, uploaded.name, content, imports.Context(
-                    ds.registry, ds.indicators, sheet=sheet, indicator=indicator or None, source=source, apart=True,
-                    user=user, year=int(year) if year else None))
-                st.session_state["_preview_key"] = options
-            result = st.session_state["_preview"]
-            counts = result.counts
-            cards = st.columns(4)
-            for card, (name, key) in zip(cards, (("insert", N_("count_insert")), ("change", N_("count_change")),
-                                                 ("unchanged", N_("count_unchanged")),
-                                                 ("rejected", N_("count_rejected")))):
-                card.metric(label(key, lang), format_number(counts[name], lang=lang))
-            if not result.ok:
-                st.error(label("rejected_title", lang, shown=len(result.problems), total=result.problem_count))
-                problems = pd.DataFrame({
-                    label("col_row", lang): [p.row for p in result.problems],
-                    label("col_column", lang): [p.column or "" for p in result.problems],
-                    label("col_value", lang): [p.value or "" for p in result.problems],
-                    label("col_reason", lang): [p.vi if lang == "vi" else p.en for p in result.problems]})
-                data_table(problems)
-                download(problems, "rejected-rows.csv", lang, key="download_problems")
-            else:
-                def names(rows: pd.DataFrame) -> list[str]:
-                    return [ds.registry.name((c, pd.Timestamp(d).date())) for c, d in
-                            zip(rows.province_code, rows.province_valid_from)]
-
-                changes = result.rows("change")
-                shown = changes.head(500)  # the first 500: a preview, the counts above are complete
-                if len(changes):
-                    st.subheader(label("changes_title", lang))
-                    data_table(preview_table(result.kind, shown, names, old=True))
-                inserts = result.rows("insert").head(500)
-                if len(inserts):
-                    st.subheader(label("inserts_title", lang))
-                    data_table(preview_table(result.kind, inserts, names, old=False))
-                replace = len(changes) > 0 and st.checkbox(label("replace_confirm", lang, n=len(changes)),
-                                                           key="replace")
-                if counts["insert"] + counts["change"] == 0:
-                    st.info(label("nothing_to_write", lang))
-                elif st.button(label("commit", lang), type="primary", disabled=bool(len(changes)) and not replace,
-                               key="commit"):
-                    try:
-                        done = imports.commit(store, result, user, replace=replace, channel="upload")
-                    except ConflictError as error:
-                        say(error)
-                        st.session_state.pop("_preview_key", None)  # the next run previews the file afresh
-                        st.button(label("preview_again", lang), key="preview_again")
-                    except (ImportRefused, PermissionDenied, StorageFailed, DatabaseUnusable) as error:
-                        say(error)
-                    else:
-                        after_write()
-                        st.session_state.pop("_preview_key", None)
-                        st.session_state["_done"] = label("committed", lang, batch=done.batch_id,
-                                                          inserted=done.inserted,
-                                                          replaced=done.replaced, unchanged=done.unchanged)
-                        st.rerun()
-        if st.session_state.get("_done"):
-            st.success(st.session_state.pop("_done"))
+            result = previewed(uploaded, source, indicator, year)
+            (show_preview if result.ok else show_refused)(result)
 
 elif tab == "batches":
     with box:
+        if st.session_state.get("_done"):   # the outcome of the undo comes first
+            st.success(st.session_state.pop("_done"))
         batches = store.batches()
-        mine = batches[(batches.source_kind != "reference") & batches.undone_at.isna()
+        mine = batches[(batches.source_kind != "reference") & (batches.status == "imported")
                        & ((batches.imported_by == user.name) | user.can("admin"))]
         if len(mine):
             left, right = st.columns([3, 1])
+            listed = mine.set_index("id")
             chosen = left.selectbox(label("undo_batch", lang), list(mine.id), key="undo_choice",
-                                    format_func=lambda b: "{} — {} ({}, {:%d/%m/%Y %H:%M}, {} rows)".format(
-                                        b, *mine.set_index("id").loc[b, ["file_name", "imported_by", "imported_at",
-                                                                          "row_count"]]))
+                                    placeholder=label("choose", lang), format_func=lambda b: label(
+                                        "batch_choice", lang, batch=b, file=text(listed.file_name[b]),
+                                        who=listed.imported_by[b], when=stamp(listed.imported_at[b]),
+                                        rows=format_number(listed.row_count[b], lang=lang)))
             if right.button(label("undo", lang), key="undo"):
                 try:
                     restored = imports.undo(store, int(chosen), user)
@@ -258,9 +223,7 @@ elif tab == "batches":
                     after_write()
                     st.session_state["_done"] = label("undone", lang, batch=chosen, n=restored)
                     st.rerun()
-        if st.session_state.get("_done"):
-            st.success(st.session_state.pop("_done"))
-        data_table(batches_shown(batches))
+        data_table(batches_shown(batches, lang))
         download(lambda: _changes(store), "history.csv", lang, key="download_history")
 
 elif tab == "templates":
@@ -306,7 +269,8 @@ elif tab == "locks":
             data_table(locks_shown(locks))
             choices = [f"{r.province_code}@{r.province_valid_from:%Y}|{r.period}" for r in locks.itertuples()]
             left, right = st.columns([3, 1])
-            chosen = left.selectbox(label("unlock", lang), choices, key="unlock_choice")
+            chosen = left.selectbox(label("unlock", lang), choices, key="unlock_choice",
+                                    placeholder=label("choose", lang))
             if right.button(label("unlock", lang), key="unlock"):
                 key_part, period_part = chosen.split("|")
                 try:
@@ -325,10 +289,11 @@ elif tab == "users":
             st.markdown("**" + label("add_user", lang) + "**")
             name = st.text_input(label("user_name", lang), key="new_name")
             display = st.text_input(label("display_name", lang), key="new_display")
-            role = st.selectbox(label("role", lang), ROLES, index=ROLES.index("analyst"), key="new_role")
+            role = st.selectbox(label("role", lang), ROLES, index=ROLES.index("analyst"), key="new_role",
+                                placeholder=label("choose", lang))
             units = reporter_units(store)
             unit = st.selectbox(label("reporter_unit", lang), [None, *units], key="new_unit",
-                                format_func=lambda u: "—" if u is None else units[u])
+                                placeholder=label("choose", lang), format_func=lambda u: "—" if u is None else units[u])
             password = st.text_input(label("password", lang), type="password", key="new_password")
             adding = st.form_submit_button(label("add_user", lang))
         if adding:
@@ -341,10 +306,12 @@ elif tab == "users":
                 st.rerun()
         # The user is chosen outside the form, so that the form shows that user's role and access as they are;
         # saving sends only what the admin changed.
-        who = st.selectbox(label("change_user", lang), list(users.name), key="change_name")
+        who = st.selectbox(label("change_user", lang), list(users.name), key="change_name",
+                           placeholder=label("choose", lang))
         shown = users.set_index("name").loc[who]
         with st.form("change_user"):
-            new_role = st.selectbox(label("role", lang), ROLES, index=ROLES.index(shown.role), key=f"change_role_{who}")
+            new_role = st.selectbox(label("role", lang), ROLES, index=ROLES.index(shown.role), key=f"change_role_{who}",
+                                    placeholder=label("choose", lang))
             disabled = st.checkbox(label("disabled", lang), value=bool(shown.disabled), key=f"change_disabled_{who}")
             saving = st.form_submit_button(label("save", lang))
         if saving:

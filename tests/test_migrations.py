@@ -161,3 +161,45 @@ def test_the_not_stated_migration_runs_in_place_and_gives_what_a_fresh_build_giv
     finally:
         upgraded.close()
         fresh.close()
+
+
+def test_the_batch_counts_migration_runs_in_place_and_keeps_the_older_batches_status(built_db, tmp_path):
+    """Issue 30: a database of the version before 0014 (no counts nor status on its batches), with an import and
+    an undone one, migrated in place on either backend: its schema is a fresh build's, its older batches have no
+    counts (shown as —) and their status read from the undo (imported / undone), and a new import keeps its
+    counts."""
+    from indicators.imports import undo
+    from indicators.services.auth import User
+    from tests.conftest import copy_db
+
+    old_where = copy_db(built_db, tmp_path / "old.duckdb")
+    store = open_store(old_where)
+    try:
+        _filled(store)
+        undo(store, int(store.batches().id.iloc[0]), User("tester", "tester", "admin"))
+    finally:
+        store.close()
+    counts = ("rows_added", "rows_changed", "rows_unchanged", "rows_refused", "status")
+    _run_raw(old_where, [*(f"ALTER TABLE import_batch DROP COLUMN {c}" for c in counts),
+                         "DELETE FROM schema_migration WHERE name = '0014_batch_counts'",
+                         "UPDATE meta SET value = '0013_reform_area' WHERE key = 'schema_version'"])
+    before = open_store(old_where)
+    try:
+        assert not before.is_built() and "rows_added" not in _schema(before)["import_batch"]
+    finally:
+        before.close()
+    upgraded = open_writable(old_where)
+    try:
+        assert upgraded.is_built() and upgraded.applied_migrations() == [m.name for m in migrations.MIGRATIONS]
+        assert set(counts) <= set(_schema(upgraded)["import_batch"])
+        mine = upgraded.batches()
+        mine = mine[mine.source_kind == "cli"].sort_values("id")
+        assert mine.status.tolist() == ["imported", "undone"]
+        assert mine[list(counts[:4])].isna().all().all()
+        batch, _ = import_rows(upgraded, [("42", "2004-01-01", "sipas", "2024", 87.0)], source="third")
+        latest = upgraded.batches().set_index("id").loc[batch]
+        assert (latest.rows_added, latest.rows_changed, latest.rows_unchanged, latest.rows_refused,
+                latest.status) == (1, 0, 0, 0, "imported")
+        assert upgraded.replay_differences() == 0
+    finally:
+        upgraded.close()

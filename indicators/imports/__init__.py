@@ -5,8 +5,8 @@ what is stored (:mod:`.compare`), commit and undo (:mod:`.engine` dispatching to
 ``store.target_history()``, ``store.batches()``, ``store.locks()``)."""
 
 from .base import CommitResult, ConflictError, Context, ImportRefused, Preview, file_digest
-from .engine import LAYOUTS, commit, preview, undo
+from .engine import LAYOUTS, commit, preview, refused, undo
 from .locks import lock_period, unlock_period
 
 __all__ = ["LAYOUTS", "CommitResult", "ConflictError", "Context", "ImportRefused", "Preview", "commit", "file_digest",
-           "lock_period", "preview", "undo", "unlock_period"]
+           "lock_period", "preview", "refused", "undo", "unlock_period"]

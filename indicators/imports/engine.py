@@ -8,7 +8,8 @@
    checking the user's role in the database, refusing a file with any rejected row, refusing changes unless
    ``replace`` was chosen, and refusing when the database moved since the preview: all or nothing. Every
    insert and change goes into the append-only history with old and new value, who, when and the batch (whose
-   row holds the file's name and SHA-256).
+   row holds the file's name and SHA-256, and the rows added, changed, unchanged and refused). A refused file is
+   recorded as an attempt that wrote nothing (:func:`refused`).
 3. :func:`undo` takes a whole batch back, row for row, as long as no later batch has changed those rows and
    no period it touches is locked (:mod:`.locks`); the undo is itself written to the history.
 
@@ -17,6 +18,8 @@ A new layout (the units' and tasks' sheets) is a module with a :class:`~.base.La
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import pandas as pd
 
@@ -29,7 +32,7 @@ from . import actuals, ministry, progress, targets, unit_index, units
 from .base import CommitResult, Context, ImportRefused, Layout, Preview, file_digest
 from .reader import read_table, read_table_apart
 from .table import FileRefused, Problem, header_key
-from .writing import commit_batch
+from .writing import commit_batch, record_refused
 
 # In the order they are asked: the first that recognises a header reads the file.
 LAYOUTS: tuple[Layout, ...] = (targets.LAYOUT, progress.LAYOUT, unit_index.LAYOUT, units.LAYOUT, ministry.LAYOUT,
@@ -55,8 +58,9 @@ def preview(store: Store, name: str, content: bytes, context: Context) -> Previe
     database; nothing is written. A layout refuses at once the rows the importing user's role (as stored now)
     may not write, which :func:`commit` checks again in its transaction."""
     context = context.dated()
+    typed = context.source or ""   # the file's source exactly as the analyst typed it: NFC, nothing else changed
     result = Preview(name, file_digest(content), sheet=context.sheet,
-                     default_source=(context.source or "").strip() or None)
+                     default_source=unicodedata.normalize("NFC", typed) if typed.strip() else None)
     try:
         table = (read_table_apart if context.apart else read_table)(
             name, content, _is_header, sheet=context.sheet, limits=context.limits, header_check=_header_problems)
@@ -73,10 +77,24 @@ def preview(store: Store, name: str, content: bytes, context: Context) -> Previe
 
 def commit(store: Store, result: Preview, user: User | None, *, replace: bool = False,
            channel: str = "upload") -> CommitResult:
-    """Write a checked preview as one batch, in one transaction; see the module docstring."""
+    """Write a checked preview as one batch, in one transaction; see the module docstring. A file with refused
+    rows writes nothing; the attempt is recorded (:func:`refused`) and refused."""
     if not result.ok:
+        refused(store, result, user, channel=channel)
         raise ImportRefused(*bilingual("imp_file_rejected_rows", count=result.problem_count))
     return commit_batch(_BY_KIND[result.kind], store, result, user, replace=replace, channel=channel)
+
+
+def refused(store: Store, result: Preview, user: User | None, *, channel: str = "upload") -> int | None:
+    """Record a refused file in the batch list (who, when, the file, the rows refused, status ``refused``); it
+    writes no data and moves no data version. Nothing is recorded for a user without the reporter's role now;
+    returns the record's id, or None."""
+    if result.ok:
+        return None
+    try:
+        return record_refused(store, result, user, channel=channel, source=result.default_source)
+    except PermissionDenied:
+        return None
 
 
 def undo(store: Store, batch_id: int, user: User | None) -> int:
@@ -89,6 +107,8 @@ def undo(store: Store, batch_id: int, user: User | None) -> int:
             raise ImportRefused(*bilingual("imp_no_such_batch", batch=batch_id))
         if batch["source_kind"] == "reference":
             raise ImportRefused(*bilingual("imp_reference_batch"))
+        if batch["status"] == "refused":   # a refused attempt wrote nothing: there is nothing to take back
+            raise ImportRefused(*bilingual("imp_refused_batch", batch=batch_id))
         if batch["kind"] not in ("progress", "unit_index", "actuals") and not acting.can("analyst"):
             require(tx, acting, "analyst")   # a reporter undoes only its own progress, figures, self-assessment
         if batch["undone_at"] is not None:

@@ -1,7 +1,8 @@
 """The one write path of every import (:func:`commit_batch`): a layout says what its batch writes, this module
 writes it the same way for all — in one transaction, after the importer's role is checked as held now, as one
 batch whose row names the file, its SHA-256, who and when; a file that would change stored rows is refused unless
-``replace`` was chosen; a batch with nothing to write is not written at all."""
+``replace`` was chosen; a batch with nothing to write is not written at all. A refused file is recorded as an
+attempt that wrote nothing (:func:`record_refused`)."""
 
 from __future__ import annotations
 
@@ -76,12 +77,27 @@ def commit_batch(layout: Writer, store: Store, result: Preview, user: User | Non
         writing.preview = result
         if not writing.count:
             return writing.result(None)  # an empty transaction: nothing was written
+        done = writing.result(None)   # the counts the batch's row keeps, in the analyst's terms
         batch_id = tx.insert_batch(NewBatch(
             source=writing.source, source_kind=channel, file_name=result.file_name, file_sha256=result.sha256,
             imported_by=acting.name, imported_at=now, row_count=writing.count, note=writing.note, kind=layout.kind,
-            sheet=result.sheet))
+            sheet=result.sheet, rows_added=done.inserted, rows_changed=done.replaced, rows_unchanged=done.unchanged,
+            rows_refused=0))
         layout.write(tx, writing, batch_id, acting, now)
     return writing.result(int(batch_id))
+
+
+def record_refused(store: Store, result: Preview, user: User | None, *, channel: str, source: str | None) -> int:
+    """Record a refused file as an attempt (who, when, the file, how many rows were refused), as DHIS2's import
+    summaries do: a batch of status ``refused`` that writes no data, moves no data version and cannot be undone.
+    The user must hold at least the reporter's role now; returns the record's id."""
+    with store.transaction() as tx:
+        acting = require(tx, user, "reporter")
+        return tx.insert_batch(NewBatch(
+            source=source or "", source_kind=channel, file_name=result.file_name, file_sha256=result.sha256,
+            imported_by=acting.name, imported_at=_now(), row_count=0, note=None, kind=result.kind,
+            sheet=result.sheet, rows_added=0, rows_changed=0, rows_unchanged=None,
+            rows_refused=result.problem_count, status="refused"))
 
 
 def changed_rows(result: Preview) -> pd.DataFrame:

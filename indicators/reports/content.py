@@ -307,6 +307,7 @@ def _provenance(ds: Dataset, now: datetime) -> dict[str, Any]:
     """When the report was made and from which database state, so that two reports can be told apart."""
     version = ds.store.data_version()
     batches = ds.store.batches()
+    batches = batches[batches.status != "refused"]   # a refused attempt wrote nothing: not the data's state
     latest = batches.iloc[0] if len(batches) else None
     return {"generated_at": now.replace(microsecond=0), "database_id": version[0], "data_version": version[1:3],
             "latest_batch": None if latest is None else int(latest.id),

@@ -36,7 +36,9 @@ UnitKey = tuple[str, date, str]     # (province code, province valid_from, unit 
 @dataclass(frozen=True)
 class NewBatch:
     """The row of a new import batch: its source, the channel it came by (``source_kind``: upload, cli, web, form,
-    reference), the file's name and SHA-256, who and when, how many rows, a note, the batch's kind and the sheet."""
+    reference), the file's name and SHA-256, who and when, how many rows, a note, the batch's kind and the sheet;
+    the rows added, changed, unchanged and refused (None: not counted) and the status (imported, or refused: an
+    attempt recorded that wrote nothing)."""
 
     source: str
     source_kind: str
@@ -48,6 +50,11 @@ class NewBatch:
     note: str | None
     kind: str = "actuals"
     sheet: str | None = None
+    rows_added: int | None = None
+    rows_changed: int | None = None
+    rows_unchanged: int | None = None
+    rows_refused: int | None = None
+    status: str = "imported"
 
 
 class ReferenceReads(ABC):

@@ -11,7 +11,7 @@ from .run import Executor, log_change
 
 BATCH_SEQUENCE = "import_batch_id"
 _BATCH_COLUMNS = ("source", "source_kind", "file_name", "file_sha256", "imported_by", "imported_at", "row_count",
-                  "note", "kind", "sheet")
+                  "note", "kind", "sheet", "rows_added", "rows_changed", "rows_unchanged", "rows_refused", "status")
 
 
 def new_batch(run: Executor, batch: NewBatch) -> int:

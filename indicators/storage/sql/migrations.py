@@ -258,6 +258,15 @@ MIGRATIONS = (
         ALTER TABLE task ADD COLUMN IF NOT EXISTS reform_area VARCHAR;
         ALTER TABLE target ADD COLUMN IF NOT EXISTS reform_area VARCHAR;
         ALTER TABLE indicator ADD COLUMN IF NOT EXISTS reform_area VARCHAR;"""),
+    # what each import did, in the analyst's terms (issue 30): rows added, changed, left unchanged and refused,
+    # and whether the batch was imported or refused (a refused attempt is recorded and writes nothing). NULL in
+    # the batches of older versions, whose status is read from undone_at (imported / undone)
+    _portable("0014_batch_counts", """
+        ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS rows_added INTEGER;
+        ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS rows_changed INTEGER;
+        ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS rows_unchanged INTEGER;
+        ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS rows_refused INTEGER;
+        ALTER TABLE import_batch ADD COLUMN IF NOT EXISTS status VARCHAR;"""),
 )
 LATEST = MIGRATIONS[-1].name
 
