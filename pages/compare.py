@@ -6,7 +6,15 @@ import streamlit as st
 from indicators.domain.plain import md
 from indicators.i18n import N_, format_number, format_value, in_language, label
 from indicators.services.charts import rank_chart, small_multiples
-from indicators.services.comparisons import absence_notes, comparable_indicators, peers, rank_indicators
+from indicators.services.comparisons import (
+    absence_notes,
+    comparable_indicators,
+    in_years,
+    indicator_changes,
+    no_figures_note,
+    peers,
+    rank_indicators,
+)
 from indicators.services.index_views import import_helps
 from indicators.services.views import COMPARE_DEFAULT, COMPARE_PROVINCES, key_text, parse_key_text, province_label
 from indicators.web import cache
@@ -23,7 +31,7 @@ from indicators.web.ui import (
     status_tags,
     this_year,
 )
-from indicators.web.urls import url_choice, url_choices
+from indicators.web.urls import remember, url_choice, url_choices, year_span_from_url
 
 lang = language()
 ds = get_dataset()
@@ -53,10 +61,39 @@ keys = [parse_key_text(ds, k) for k in chosen]
 names = ds.indicator_names(lang)
 
 
-def show_absences(codes: list[str]) -> None:
-    """Under a chart: the partial years and each province's missing years of ``codes``, and (for an analyst)
-    the way to the import where an import could fill a gap."""
-    notes = {c: absence_notes(ds, keys, c, lang) for c in codes}
+def year_range(codes: list[str]) -> tuple[int, int] | None:
+    """The range of years the charts show: a slider over the years in which any province has a figure of one of
+    ``codes`` (so that the years the chosen provinces miss are named too), kept in the URL (``?years=2016-2023``,
+    left out for the whole range); None when none has a figure."""
+    years = sorted({year for code in codes for year in cache.years_with_data(code)})
+    if not years:
+        return None
+    whole = (years[0], years[-1])
+    if len(years) == 1:
+        remember("years", "", "")   # a single year leaves nothing to choose
+        return whole
+    asked = year_span_from_url("years", *whole, lang)
+    inside = [y for y in years if asked[0] <= y <= asked[1]] or years   # the URL's span on the years offered
+    span = st.select_slider(label("compare_years", lang), options=years, value=(inside[0], inside[-1]),
+                            key="compare_years")
+    remember("years", f"{span[0]}-{span[1]}", f"{whole[0]}-{whole[1]}")
+    return span
+
+
+def without_figures(frames: dict[str, pd.DataFrame], span: tuple[int, int] | None) -> dict[str, pd.DataFrame]:
+    """The frames cut to ``span``; each indicator left without a figure in it is said in words instead of being
+    drawn as an empty panel (and, with no figure anywhere, nothing is drawn)."""
+    shown = {c: in_years(f, span) for c, f in frames.items()} if span else {}
+    for code in frames:
+        if code not in shown or shown[code].empty:
+            st.info(md(no_figures_note(ds, code, names[code], span, lang)))
+    return {c: f for c, f in shown.items() if not f.empty}
+
+
+def show_absences(codes: list[str], span: tuple[int, int] | None) -> None:
+    """Under a chart: the partial years and each province's missing years of ``codes`` (within ``span``), and
+    (for an analyst) the way to the import where an import could fill a gap."""
+    notes = {c: absence_notes(ds, keys, c, lang, span=span) for c in codes}
     if not any(notes.values()):
         return
     with st.expander(label("missing_figures", lang)):
@@ -65,7 +102,8 @@ def show_absences(codes: list[str]) -> None:
                 st.markdown("**" + md(names[code]) + "**")
             for line in lines:
                 st.caption(md(line))
-        if any(import_helps(ds, keys, c) for c in codes) and (user := current_user()) and user.can("analyst"):
+        if any(import_helps(ds, keys, c, span=span) for c in codes) and (user := current_user()) \
+                and user.can("analyst"):
             st.page_link("pages/imports.py", label=label("go_import", lang), icon=":material/upload_file:")
 
 # One tab at a time (only the open tab is computed and drawn): small multiples, ranks, gaps to target.
@@ -76,18 +114,24 @@ with container:
                                  label("choose_indicators", lang), key="compare_indicators", max_selections=8,
                                  placeholder=label("choose", lang), format_func=lambda c: names[c])
         frames = {c: cache.province_series(tuple(keys), c, lang) for c in indicators}
-        if indicators:
-            chart(small_multiples(frames, {c: names[c] for c in indicators}, lang), key="multiples")
-            download(pd.concat(frames.values())[["label", "indicator_code", "period", "value", "source"]],
+        span = year_range(list(indicators))
+        drawn = without_figures(frames, span)
+        if drawn:
+            breaks = {c: list(indicator_changes(ds, c).from_year) for c in drawn}
+            chart(small_multiples(drawn, {c: names[c] for c in drawn}, lang, breaks=breaks), key="multiples")
+            download(pd.concat(drawn.values())[["label", "indicator_code", "period", "value", "source"]],
                      "so-sanh.csv", lang, key="download_compare")
-            show_absences(list(indicators))
+        show_absences(list(indicators), span)
     elif tab == "ranks":
         rank_options = rank_indicators(ds)
         rank_code = url_choice("rank", rank_options, rank_options[0], label("rank_indicator", lang),
                                format_func=lambda c: names[c], key="rank_indicator")
         ranks = cache.province_series(tuple(keys), rank_code, lang)
-        chart(rank_chart(ranks, names[rank_code], lang), key="ranks")
-        show_absences([rank_code])
+        span = year_range([rank_code])
+        if drawn := without_figures({rank_code: ranks}, span):
+            chart(rank_chart(drawn[rank_code], names[rank_code], lang,
+                             breaks=list(indicator_changes(ds, rank_code).from_year)), key="ranks")
+        show_absences([rank_code], span)
     else:
         gaps = cache.gap_table(tuple(keys), this_year())
         if gaps.empty:

@@ -128,7 +128,7 @@ HOSTILE_VALUES = ["²", "①", "٨٥", "８５", "-1", "99999999999999999999", "
                   "42@2025,42@2025,42@2025,42@2025,42@2025,42@2025,42@2025", "🔥" * 40, "x" * 5000]
 PARAMS = {"pages/overview.py": ["province", "year"],
           "pages/profile.py": ["province", "tab", "indicator", "papi_year"],
-          "pages/compare.py": ["provinces", "indicators", "tab", "rank"],
+          "pages/compare.py": ["provinces", "indicators", "tab", "rank", "years"],
           "pages/rankings.py": ["indicator", "year", "province", "view"],
           "pages/plans.py": ["provinces", "families", "status", "deadline"],
           "pages/data.py": ["plan"], "pages/imports.py": ["tab"]}

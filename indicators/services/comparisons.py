@@ -12,7 +12,17 @@ import pandas as pd
 
 from indicators.domain.periods import position
 from indicators.domain.registry import ProvinceKey
-from indicators.services.index_views import coverage_note, held_by_year, missing_lines, partial_year
+from indicators.i18n import label
+from indicators.services.index_views import (
+    ABSENCE,
+    absence,
+    coverage_note,
+    held_by_year,
+    missing_lines,
+    partial_year,
+    publication,
+    publisher_name,
+)
 from indicators.services.views import (
     COMPARE_FIRST,
     COMPOSITES,
@@ -251,10 +261,46 @@ def rank_indicators(ds: Dataset) -> list[str]:
 
 
 def absence_notes(ds: Dataset, keys: list[ProvinceKey], indicator_code: str, lang: str,
-                  today: date | None = None) -> list[str]:
+                  today: date | None = None, span: tuple[int, int] | None = None) -> list[str]:
     """What a chart of ``keys`` on one indicator leaves out, in words: each partial year's coverage (đã công bố
-    30/63 tỉnh), then each province's years without a figure and why (chưa nhập số liệu, VCCI chưa công bố)."""
+    30/63 tỉnh), then each province's years without a figure and why (chưa nhập số liệu, VCCI chưa công bố);
+    only the years of ``span`` when given (the chart's range of years)."""
+    first, last = span or (0, 9999)
     notes = [coverage_note(ds, indicator_code, year, held, lang, today)
              for year, held in sorted(held_by_year(ds, indicator_code).items())
-             if partial_year(ds, indicator_code, year, held)]
-    return [n for n in notes if n] + missing_lines(ds, keys, indicator_code, lang, today)
+             if first <= year <= last and partial_year(ds, indicator_code, year, held)]
+    return [n for n in notes if n] + missing_lines(ds, keys, indicator_code, lang, today, span)
+
+
+# --- the comparison's range of years -----------------------------------------------------------------
+
+def in_years(frame: pd.DataFrame, span: tuple[int, int]) -> pd.DataFrame:
+    """The rows of a province_series frame whose period lies in the years ``span`` (both included)."""
+    return frame[(frame.x >= span[0]) & (frame.x < span[1] + 1)]
+
+
+def years_text(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def no_figures_note(ds: Dataset, indicator_code: str, name: str, span: tuple[int, int] | None, lang: str,
+                    today: date | None = None) -> str:
+    """``PAR INDEX: không có số liệu cho các tỉnh đã chọn trong 2018–2020 (2018–2019 chưa nhập số liệu; 2020 Bộ
+    Nội vụ chưa công bố).``: the words a comparison shows instead of an empty panel, with why, year by year, when
+    the publisher's editions tell it (see index_views.absence)."""
+    if span is None:
+        return label("compare_no_figures_ever", lang, indicator=name)
+    spans: list[list] = []
+    for year in range(span[0], span[1] + 1):
+        kind = absence(ds, indicator_code, year, today)
+        if spans and spans[-1][2] == kind:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year, kind])
+    found, publisher = publication(ds, indicator_code), publisher_name(ds, indicator_code, lang)
+    top = found.top if found and found.top else ""
+    text = label("compare_no_figures", lang, indicator=name, years=years_text(*span))
+    if any(kind != "unknown" for _, _, kind in spans):   # "không có số liệu" again would say nothing more
+        text += " (" + "; ".join(years_text(a, b) + " " + label(ABSENCE[kind], lang, publisher=publisher, top=top)
+                                 for a, b, kind in spans) + ")"
+    return text + "."

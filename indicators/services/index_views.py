@@ -20,7 +20,7 @@ import pandas as pd
 
 from indicators.domain.registry import ProvinceKey
 from indicators.i18n import N_, label
-from indicators.services.views import COMPOSITES, MERGER_DAY, Dataset, _series, province_label
+from indicators.services.views import COMPOSITES, MERGER_DAY, Dataset, _series, per_dataset, province_label
 
 SUMMARY_COLUMNS = ["indicator_code", "name_vi", "name_en", "period", "value", "rank", "ranked", "change", "source",
                    "province_code", "province_name", "label_vi", "label_en", "own", "decimals"]
@@ -95,6 +95,7 @@ def predecessor_line(rows: pd.DataFrame, lang: str, number) -> str:
     return " — ".join(parts)
 
 
+@per_dataset
 def no_combined_value(ds: Dataset, key: ProvinceKey, lang: str) -> str:
     """What stands in place of a successor's own figure for the years before it existed."""
     name = province_label(ds, key, lang)
@@ -105,6 +106,7 @@ def no_combined_value(ds: Dataset, key: ProvinceKey, lang: str) -> str:
     return label("svc_no_value_predecessors", lang, name=name)
 
 
+@per_dataset
 def merger_note(ds: Dataset, key: ProvinceKey, lang: str) -> str | None:
     """What a leader must know about the province's place in the 2025 merger: formed from whom (or not merged),
     or, for a province that ended, when and into which one. None for a province the merger did not concern."""
@@ -218,6 +220,7 @@ ABSENCE = {"not_published": N_("absent_not_published"), "not_imported": N_("abse
            "top_only": N_("absent_top_only"), "unknown": N_("absent_unknown")}
 
 
+@per_dataset
 def publication(ds: Dataset, code: str) -> Publication | None:
     """The publication of a published index's indicator; None for any other (a province's own figures)."""
     meta = ds.indicator(code)
@@ -233,6 +236,7 @@ def publisher_name(ds: Dataset, code: str, lang: str) -> str:
     return text
 
 
+@per_dataset
 def provinces_in_year(ds: Dataset, year: int) -> int:
     """How many provinces of the year's list (63 before the 2025 merger, 34 from 2025) existed during ``year``."""
     p = ds.provinces
@@ -242,6 +246,7 @@ def provinces_in_year(ds: Dataset, year: int) -> int:
     return int((alive & (new if year >= MERGER_DAY.year else ~new)).sum())
 
 
+@per_dataset
 def held_by_year(ds: Dataset, code: str) -> dict[int, int]:
     """Year → how many provinces have a figure of ``code`` that year."""
     a = ds.actuals(code)
@@ -255,6 +260,7 @@ def partial_year(ds: Dataset, code: str, year: int, held: int) -> bool:
     return bool(found and found.top_only(code, year)) or held < THIN * provinces_in_year(ds, year)
 
 
+@per_dataset
 def absence(ds: Dataset, code: str, year: int, today: date | None = None) -> str:
     """Why a province has no figure of ``code`` in ``year`` (a key of ABSENCE): its publisher did not publish it
     (before the index's first year, a year not out yet, below a top-only list held whole, blank in a table that
@@ -315,12 +321,15 @@ def _alive_years(ds: Dataset, key: ProvinceKey) -> range:
     return range(pd.Timestamp(row.valid_from).year, last + 1)
 
 
-def missing_figures(ds: Dataset, keys: list[ProvinceKey], code: str, today: date | None = None) -> list[dict]:
+@per_dataset
+def missing_figures(ds: Dataset, keys: list[ProvinceKey], code: str, today: date | None = None,
+                    span: tuple[int, int] | None = None) -> list[dict]:
     """For each province of ``keys``, the years from the first to the last of which any province has a figure of
-    ``code`` in which it has none while it existed, as spans of consecutive years with the same reason:
-    ``{"key", "spans": [(first, last, kind)]}``; provinces missing nothing are left out."""
+    ``code`` (within ``span`` when given) in which it has none while it existed, as spans of consecutive years with
+    the same reason: ``{"key", "spans": [(first, last, kind)]}``; provinces missing nothing are left out."""
     held = held_by_year(ds, code)
     years = list(range(min(held), max(held) + 1)) if held else []
+    years = [y for y in years if span[0] <= y <= span[1]] if span else years
     found = []
     for key in keys:
         own = set(_series(ds, [key], code).period_end.dt.year.astype(int))
@@ -337,11 +346,12 @@ def missing_figures(ds: Dataset, keys: list[ProvinceKey], code: str, today: date
     return found
 
 
-def missing_lines(ds: Dataset, keys: list[ProvinceKey], code: str, lang: str, today: date | None = None) -> list[str]:
+def missing_lines(ds: Dataset, keys: list[ProvinceKey], code: str, lang: str, today: date | None = None,
+                  span: tuple[int, int] | None = None) -> list[str]:
     """``Hà Tĩnh (đến 30/06/2025): 2023–2024 VCCI chỉ công bố 30 tỉnh đứng đầu; …``, one line per province."""
     found, name = publication(ds, code), publisher_name(ds, code, lang)
     lines = []
-    for item in missing_figures(ds, keys, code, today):
+    for item in missing_figures(ds, keys, code, today, span):
         parts = [(f"{a}" if a == b else f"{a}–{b}") + " " + label(ABSENCE[kind], lang, publisher=name,
                                                                   top=found.top if found and found.top else "")
                  for a, b, kind in item["spans"]]
@@ -349,7 +359,8 @@ def missing_lines(ds: Dataset, keys: list[ProvinceKey], code: str, lang: str, to
     return lines
 
 
-def import_helps(ds: Dataset, keys: list[ProvinceKey], code: str, today: date | None = None) -> bool:
+def import_helps(ds: Dataset, keys: list[ProvinceKey], code: str, today: date | None = None,
+                 span: tuple[int, int] | None = None) -> bool:
     """Whether an import could fill a gap of ``keys`` in ``code`` (a figure published but not imported)."""
-    return any(kind in ("not_imported", "top_only") for item in missing_figures(ds, keys, code, today)
+    return any(kind in ("not_imported", "top_only") for item in missing_figures(ds, keys, code, today, span)
                for _, _, kind in item["spans"])

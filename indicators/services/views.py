@@ -11,7 +11,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, wraps
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -34,6 +35,31 @@ COMPARE_PROVINCES = ("42@2004", "40@2004", "38@2004")
 RANK_INDICATORS = ("papi_total_rank", "pci_rank", "par_index_rank", "sipas_rank", "dti_rank")
 
 
+MEMO_SIZE = 4096   # results kept per dataset before the memo starts again (each a few numbers or a short text)
+
+
+def per_dataset(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function(ds, *args)``, a pure function of one dataset (one data version) and its arguments, computed once
+    per dataset and arguments: the pages ask the same question many times a rerun (why a year has no figure, how
+    many provinces existed then). Lists among the arguments count by their contents; the day is part of the key
+    (some answers change when a year's edition is due). Results must not be changed by callers."""
+    @wraps(function)
+    def run(ds: "Dataset", *args: Any, **kwargs: Any) -> Any:
+        key = (function.__qualname__, date.today(), *(tuple(a) if isinstance(a, list) else a for a in args),
+               *sorted(kwargs.items()))
+        try:
+            return ds._memo[key]
+        except KeyError:
+            pass
+        except TypeError:          # an argument that cannot be a key: computed each time
+            return function(ds, *args, **kwargs)
+        if len(ds._memo) >= MEMO_SIZE:
+            ds._memo.clear()
+        value = ds._memo[key] = function(ds, *args, **kwargs)
+        return value
+    return run
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     store: Store
@@ -50,6 +76,7 @@ class Dataset:
     kept: int = 48  # indicators whose actuals stay in memory, the most recently used (memory: docs/benchmarks.md)
     _slices: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)     # results of the functions marked @per_dataset
 
     @classmethod
     def load(cls, store: Store, kept: int = 48) -> "Dataset":
