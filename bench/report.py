@@ -35,7 +35,7 @@ from pathlib import Path
 from bench.pages import _free_port, _wait_until_up, report, workspace
 from bench.sessions import PAGES
 from bench.units import generate
-from indicators.reports import render_pool
+from indicators.reports import priority
 
 REPO = Path(__file__).resolve().parent.parent
 KEY, PERIOD = ("42", date(2025, 7, 1)), "2025"     # new Hà Tĩnh's 2025: its own and its predecessor's figures
@@ -172,7 +172,7 @@ class Visitor:
 
 def _below(root: int, parents: dict[int, int]) -> list[int]:
     """``root`` and every process below it."""
-    return [pid for pid in parents if pid == root or render_pool._below(pid, root, parents)]
+    return [pid for pid in parents if pid == root or priority.below(pid, root, parents)]
 
 
 def _pss(pids: list[int]) -> int:
@@ -188,10 +188,10 @@ def _pss(pids: list[int]) -> int:
 def _tree(root: int) -> tuple[int, int, int, int]:
     """Of ``root`` and its descendants: the Chromium browsers, the Chromium processes, the memory (PSS) of all
     processes and of the Chromium ones."""
-    names, parents = render_pool._processes()
+    names, parents = priority.processes()
     tree = _below(root, parents)
     chromium = [pid for pid in tree if names[pid].startswith("chrom")]
-    return len(render_pool.chromium_browsers(root)), len(chromium), _pss(tree), _pss(chromium)
+    return len(priority.chromium_browsers(root)), len(chromium), _pss(tree), _pss(chromium)
 
 
 def _watching(root: int, stop, answer) -> None:
@@ -199,7 +199,7 @@ def _watching(root: int, stop, answer) -> None:
     counted every 100 ms, the memory (dearer to read) every second."""
     peaks, last_memory = [0, 0, 0, 0], 0.0
     while not stop.is_set():
-        peaks[0] = max(peaks[0], len(render_pool.chromium_browsers(root)))
+        peaks[0] = max(peaks[0], len(priority.chromium_browsers(root)))
         if time.monotonic() - last_memory >= 1.0:
             peaks = [max(peak, now) for peak, now in zip(peaks, _tree(root))]
             last_memory = time.monotonic()

@@ -17,10 +17,11 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
-from indicators.reports import apart, render_pool
+from indicators.reports import apart, priority, render_pool
 from indicators.reports import charts as report_charts
 from indicators.reports import files as reports
-from indicators.reports.render_pool import ChartBrowser, FileCache, Gate, ReportsBusy, chromium_browsers
+from indicators.reports.priority import chromium_browsers
+from indicators.reports.render_pool import ChartBrowser, FileCache, Gate, ReportsBusy
 from indicators.services.views import Dataset
 from tests.conftest import import_rows
 from tests.test_app import app, open_page  # noqa: F401 - the app fixture
@@ -421,7 +422,7 @@ def _nice(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])     # field 19, nice
 
 
-_group_nice = render_pool.group_nice
+_group_nice = priority.group_nice
 
 
 def test_the_renderer_and_its_browser_run_below_the_server_s_cpu_priority(monkeypatch, ds):
@@ -436,8 +437,8 @@ def test_the_renderer_and_its_browser_run_below_the_server_s_cpu_priority(monkey
     try:
         reports.request(ds, reports.Ask(OLD_HA_TINH, "2020", "docx", "vi", TODAY), session="a", version="v1")
         browsers = chromium_browsers(renderer.pid)
-        names, parents = render_pool._processes()
-        chromium = [pid for pid in parents if render_pool._below(pid, renderer.pid, parents)]
+        names, parents = priority.processes()
+        chromium = [pid for pid in parents if priority.below(pid, renderer.pid, parents)]
         assert len(browsers) == 1 and len(chromium) > 2
         assert _nice(renderer.pid) == 7 and {_nice(pid) for pid in chromium} == {7}
         assert os.getsid(browsers[0]) != os.getsid(0)
@@ -451,13 +452,13 @@ def test_the_renderer_and_its_browser_run_below_the_server_s_cpu_priority(monkey
 def test_a_group_is_lowered_only_when_it_is_not_the_server_s(monkeypatch):
     if _group_nice(os.getpid()) is None:
         pytest.skip("no scheduling groups here (Linux's /proc/PID/autogroup)")
-    monkeypatch.setattr(render_pool, "NICE", 5)
+    monkeypatch.setattr(priority, "NICE", 5)
     other = subprocess.Popen(["sleep", "30"], start_new_session=True)
     same = subprocess.Popen(["sleep", "30"])
     try:
         before = _group_nice(same.pid)
-        assert render_pool._lower_group_priority(other.pid) and _group_nice(other.pid) == 5
-        assert not render_pool._lower_group_priority(same.pid) and _group_nice(same.pid) == before
+        assert priority.lower_group_priority(other.pid) and _group_nice(other.pid) == 5
+        assert not priority.lower_group_priority(same.pid) and _group_nice(same.pid) == before
     finally:
         other.kill()
         same.kill()
@@ -478,11 +479,11 @@ def test_a_machine_whose_scheduling_groups_read_empty_draws_all_the_same(monkeyp
         def read_text(self):
             return ""
 
-    monkeypatch.setattr(render_pool, "Path", _Empty)
+    monkeypatch.setattr(priority, "Path", _Empty)
     other = subprocess.Popen(["sleep", "30"], start_new_session=True)
     try:
-        assert render_pool.group_nice(other.pid) is None
-        assert render_pool._lower_group_priority(other.pid, tries=1, nice=5) is False
+        assert priority.group_nice(other.pid) is None
+        assert priority.lower_group_priority(other.pid, tries=1, nice=5) is False
     finally:
         other.kill()
         other.wait()
