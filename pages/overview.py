@@ -59,7 +59,8 @@ if key is not None and (note := merger_note(ds, key, lang)):
 judged = cache.judged_targets(keys, year)
 counts = status_counts(judged)
 
-cards = st.columns(len(STATUS_ORDER))
+# each group of cards in a container keyed "cards_…": two to a row on a phone (indicators/web/style.py)
+cards = st.container(key="cards_status").columns(len(STATUS_ORDER))
 for column, status in zip(cards, STATUS_ORDER):
     column.metric(label(status, lang), format_number(counts[status], lang=lang))
 st.markdown(md(targets_sentence(counts, lang)))
@@ -84,7 +85,8 @@ chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="
 # the plans' tasks beside their targets: what is done, late and not reported, as of the end of the year (or today)
 st.subheader(label("task_progress", lang))
 as_of = min(date.today(), date(year, 12, 31))
-progress_cards(summary(cache.task_occurrences(None if keys is None else list(keys), as_of)), lang, as_of)
+with st.container(key="cards_tasks"):
+    progress_cards(summary(cache.task_occurrences(None if keys is None else list(keys), as_of)), lang, as_of)
 with st.expander(label("by_unit", lang)):       # completion and reporting completeness of each lead body
     unit_progress_table(cache.progress_by_unit(None if keys is None else list(keys), as_of), lang,
                         key="overview_by_unit")
@@ -94,7 +96,7 @@ if key is not None:
     indices = cache.composite_summary(keys, year)
     if not indices.own.all():
         st.caption(md(no_combined_value(ds, key, lang)))
-    columns = st.columns(indices.indicator_code.nunique())
+    columns = st.container(key="cards_indices").columns(indices.indicator_code.nunique())
     for column, (_, rows) in zip(columns, indices.groupby("indicator_code", sort=False)):
         first = rows.iloc[0]
         name = in_language(first, "name", lang)

@@ -67,10 +67,82 @@ def test_ranking_bar_colours_by_quartile_and_marks_the_target(ds):
 def test_choropleth_covers_the_list_of_the_year_and_greys_out_missing(ds):
     geo = json.loads((DATA_DIR / "geo" / "provinces.geojson").read_text(encoding="utf-8"))
     rows = ranking(ds, "papi_total", 2014)  # two provinces unpublished
-    figure = charts.choropleth(rows, geo, "63", ds.indicator("papi_total"), "vi")
-    z = list(figure.data[0].z)
-    assert len(z) == 63 and z.count(0) == 2
+    figure = charts.choropleth(rows, geo, "63", ds.indicator("papi_total"), "vi", missing="chưa công bố")
+    trace = figure.data[0]
+    ticks = list(trace.colorbar.ticktext)
+    missing = ticks.index("Chưa có số liệu")
+    assert len(trace.z) == 63 and list(trace.z).count(missing) == 2
+    # the missing step is grey, at the bottom of the colour bar, the best quartile on top
+    assert missing == 0 and trace.colorscale[0][1] == charts.MISSING_COLOUR and ticks[-1] == "Nhóm 1"
     assert len(charts.choropleth(rows.iloc[:0], geo, "34", ds.indicator("papi_total")).data[0].z) == 34
+
+
+def test_the_map_has_a_title_and_a_colour_bar_that_names_its_bands(ds):
+    geo = json.loads((DATA_DIR / "geo" / "provinces.geojson").read_text(encoding="utf-8"))
+    rows = ranking(ds, "papi_total", 2014)
+    figure = charts.choropleth(rows, geo, "63", ds.indicator("papi_total"), "en", missing="not published")
+    trace = figure.data[0]
+    assert figure.layout.title.text == "PAPI – total score"
+    assert "No figure: not published" in figure.layout.title.subtitle.text  # why the grey provinces are grey
+    assert trace.showscale and trace.colorbar.title.text == "Quartile (1: best)"
+    assert list(trace.colorbar.ticktext) == ["No data", "Quartile 4", "Quartile 3", "Quartile 2",
+                                             "Quartile 1"]
+    assert list(trace.colorbar.tickvals) == [0, 1, 2, 3, 4] and (trace.zmin, trace.zmax) == (-0.5, 4.5)
+    full = charts.choropleth(ranking(ds, "papi_total", 2024).iloc[:0], geo, "34", ds.indicator("papi_total"), "en")
+    assert full.layout.title.subtitle.text is None  # no reason known: no subtitle, the hover says "no figure"
+
+
+def _small_fonts(node, where: str = "") -> list[str]:
+    """Every font size below 12 px set anywhere in a figure's JSON (layout, traces, annotations, colour bars)."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and isinstance(value.get("size"), (int, float)) \
+                    and value["size"] < 12:
+                found.append(f"{where}.{key}={value['size']}")
+            found += _small_fonts(value, f"{where}.{key}")
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            found += _small_fonts(value, f"{where}[{i}]")
+    return found
+
+
+def test_no_chart_text_is_smaller_than_12_px(ds):
+    geo = json.loads((DATA_DIR / "geo" / "provinces.geojson").read_text(encoding="utf-8"))
+    keys = scope(ds, ("42", OLD))
+    targets = threshold_for(ds, keys, "papi_d2_transparency_rank").assign(requirement="rank <= 5")
+    series = province_series(ds, keys, "papi_total")
+    figures = {
+        "bars": charts.ranking_bar(ranking(ds, "papi_total", 2024), ds.indicator("papi_total"), targets, set()),
+        "map": charts.choropleth(ranking(ds, "papi_total", 2014), geo, "63", ds.indicator("papi_total"), "vi", "x"),
+        "trend": charts.trend_chart(series, series.iloc[:0], reference_lines(ds, "papi_total"),
+                                    ds.indicator("papi_total"), "vi", breaks=[2018]),
+        "status": charts.status_bar({"achieved": 2}, {"achieved": "Đã đạt"}),
+        "spider": charts.spider_chart(papi_dimensions(ds, ("42", OLD), 2020), "Hà Tĩnh", 2020),
+    }
+    for name, figure in figures.items():
+        layout = figure.layout
+        assert layout.font.size >= 12 and layout.uniformtext.minsize == 12 and layout.uniformtext.mode == "hide", name
+        assert _small_fonts(figure.to_plotly_json()) == [], name
+    # a bar's figure is drawn inside it: each province's row is tall enough for 12 px text
+    assert figures["bars"].layout.height >= charts.BAR_ROW * 61 and charts.BAR_ROW >= 20
+
+
+def test_a_bar_chart_s_value_axis_starts_at_the_scale_s_minimum_never_mid_scale(ds):
+    rows = ranking(ds, "papi_total", 2024)   # the lowest province has about 39: the axis starts at PAPI's 6
+    axis = charts.ranking_bar(rows, ds.indicator("papi_total"), ds.targets.iloc[:0], set()).layout.xaxis
+    assert rows.value.min() > 30 and axis.range[0] == 6 and axis.tickvals[0] == 6
+    assert list(axis.tickvals[1:3]) == [20, 30]   # then round numbers, none crowding the origin
+    scored = pd.Series({"unit": "pct", "min_value": None})
+    assert charts.value_axis(scored, [41.0, 87.5])["range"][0] == 0 and charts.value_axis(scored, [41.0])[
+        "tickvals"][0] == 0
+    assert charts.value_axis(scored, [-3.0, 5.0])["range"][0] == -3   # a negative figure is never cut off
+
+
+def test_a_rank_axis_starts_at_1(ds):
+    rows = ranking(ds, "papi_d2_transparency_rank", 2020)
+    axis = charts.ranking_bar(rows, ds.indicator("papi_d2_transparency_rank"), ds.targets.iloc[:0], set()).layout.xaxis
+    assert axis.tickvals[0] == 1 and axis.range[1] == 0 and axis.range[0] > rows.value.max()  # 1 at the right
 
 
 def test_spider_chart_closes_the_polygon(ds):

@@ -121,11 +121,10 @@ def test_the_map_says_why_a_province_is_grey(ds):
     rows = ranking(ds, "pci_total", 2024)
     figure = charts.choropleth(rows, geo, "63", ds.indicator("pci_total"), "vi",
                                absence_text(ds, "pci_total", 2024, "vi", TODAY))
-    z = list(figure.data[0].z)
-    assert z.count(5) == 12 and z.count(0) == 51          # published (no quartile) and missing
-    legend = [t.name for t in figure.data[1:]]
-    assert legend == ["Đã công bố (không chia nhóm)",
-                      "Không có số liệu: VCCI chỉ công bố 30 tỉnh đứng đầu; không có trong số liệu đã nhập"]
+    z, bands = list(figure.data[0].z), list(figure.data[0].colorbar.ticktext)   # the colour bar's steps
+    assert z.count(bands.index("Đã công bố (không chia nhóm)")) == 12 and z.count(bands.index("Chưa có số liệu")) == 51
+    assert figure.layout.title.subtitle.text.replace("<br>", " ") == \
+        "Không có số liệu: VCCI chỉ công bố 30 tỉnh đứng đầu; không có trong số liệu đã nhập"
 
 
 # --- the pages ----------------------------------------------------------------------------------------
@@ -146,8 +145,8 @@ def test_rankings_page_in_english_and_the_maps_legend(app):  # noqa: F811
     at = open_page(app, "pages/rankings.py", indicator="pci_total", year="2024", province="42@2004", view="map",
                    lang="en")
     assert any("published for 30 of 63 provinces" in i for i in shown(at.info))
-    legend = [t.get("name") for t in spec(page_charts(at)[0])["data"][1:]]
-    assert legend[-1].startswith("No figure: VCCI published the top 30 provinces only")
+    why = spec(page_charts(at)[0])["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
+    assert why.startswith("No figure: VCCI published the top 30 provinces only")
 
 
 def test_rankings_page_says_not_imported_and_leads_an_analyst_to_the_import(users):  # noqa: F811

@@ -8,6 +8,7 @@ which keeps a page rerun within its time budget.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,7 @@ from indicators.domain.periods import position
 from indicators.domain.plain import html as h
 from indicators.domain.scorecard import requirement_words
 from indicators.i18n import format_number, in_language, label
+from indicators.services.chart_lines import line_points, year_axis
 
 STATUS_COLOURS = {"achieved": "#1a9850", "on_track": "#4575b4", "at_risk": "#fdae61", "off_track": "#d73027",
                   "missed": "#7f0000", "not_due": "#bdbdbd", "no_data": "#f0f0f0"}
@@ -27,8 +29,14 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#1
 TARGET_COLOUR = "#d73027"
 
 
+FONT_SIZE = 13      # the charts' base type (px); titles are drawn larger by Plotly, every other text at this size
+MIN_TEXT = 12       # no text of a chart is drawn smaller: a bar's label that would need to shrink below it is hidden
+BAR_ROW = 24        # px per province in a ranking bar chart: room for a MIN_TEXT label inside each bar
+
+
 def _layout(title: str, lang: str, height: int = 380, **extra: Any) -> dict[str, Any]:
     return {"title": {"text": h(title)}, "height": height, "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
+            "font": {"size": FONT_SIZE}, "uniformtext": {"minsize": MIN_TEXT, "mode": "hide"},
             "legend": {"orientation": "h", "yanchor": "top", "y": -0.22},
             "separators": ",." if lang == "vi" else ".,", **extra}
 
@@ -37,7 +45,7 @@ def _vline(x: float, colour: str, dash: str, text: str) -> tuple[dict[str, Any],
     shape = {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
              "line": {"color": colour, "dash": dash, "width": 2}}
     note = {"xref": "x", "yref": "paper", "x": x, "y": 1.02, "text": text, "showarrow": False,
-            "xanchor": "left", "font": {"size": 11, "color": colour}}
+            "xanchor": "left", "font": {"color": colour}}
     return shape, note
 
 
@@ -197,36 +205,47 @@ def spider_chart(dimensions: pd.DataFrame, province_name: str, year: int, lang: 
 
 
 def small_multiples(frames: dict[str, pd.DataFrame], titles: dict[str, str], lang: str = "vi",
-                    columns: int = 2) -> go.Figure:
-    """One small chart per indicator, one line per province (same colour across panels)."""
-    codes = list(frames)
+                    columns: int = 2, breaks: dict[str, list[int]] | None = None) -> go.Figure:
+    """One small chart per indicator, one line per province (same colour across panels). An indicator whose frame
+    is empty gets no panel (the page says so in words); a method change (``breaks``: code → first years of the new
+    method) cuts the panel's lines and is marked."""
+    codes = [code for code in frames if not frames[code].empty]
     rows = max(1, -(-len(codes) // columns))
     gap_x, gap_y = 0.08, 0.12 / max(rows - 1, 1) if rows > 1 else 0.0
     width = (1 - gap_x * (columns - 1)) / columns
     height = (1 - gap_y * (rows - 1)) / rows
     layout = _layout("", lang, height=300 * rows)
     source = label("chart_source", lang)
-    notes, traces, colours, shown = [], [], {}, set()
+    notes, shapes, traces, colours, shown = [], [], [], {}, set()
     for i, code in enumerate(codes):
         row, col = i // columns, i % columns
         axis = "" if i == 0 else str(i + 1)
         x0 = col * (width + gap_x)
         y1 = 1 - row * (height + gap_y)
-        layout[f"xaxis{axis}"] = {"domain": [_unit(x0), _unit(x0 + width)], "anchor": f"y{axis}", "dtick": 2}
+        lines = line_points(frames[code], (breaks or {}).get(code, []))
+        xs = [x for points in lines.values() for x, *_ in points]
+        cuts = sorted(int(b) for b in (breaks or {}).get(code, []) if min(xs) < b <= max(xs))
+        layout[f"xaxis{axis}"] = {"domain": [_unit(x0), _unit(x0 + width)], "anchor": f"y{axis}", **year_axis(xs)}
         layout[f"yaxis{axis}"] = {"domain": [_unit(y1 - height), _unit(y1)], "anchor": f"x{axis}"}
-        notes.append({"text": f"<b>{h(titles[code])}</b>", "xref": "paper", "yref": "paper", "x": x0 + width / 2,
-                      "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
-        for province, part in frames[code].groupby("label", sort=False):
+        # a dotted line at each change, named under the panel's title (inside the panel the words would hide
+        # figures, and a phone's panel is too narrow for them beside the line)
+        words = label("chart_method", lang, year=", ".join(map(str, cuts)))
+        shapes += [_vline(year - 0.5, "#969696", "dot", words)[0] | {"xref": f"x{axis}", "yref": f"y{axis} domain"}
+                   for year in cuts]
+        note = f"<br><span style='font-size:12px;color:#737373'>┆ {h(words)}</span>" if cuts else ""
+        notes.append({"text": f"<b>{h(titles[code])}</b>{note}", "xref": "paper", "yref": "paper",
+                      "x": x0 + width / 2, "y": y1, "yanchor": "bottom", "showarrow": False, "xanchor": "center"})
+        for province, points in lines.items():
             colour = colours.setdefault(province, PALETTE[len(colours) % len(PALETTE)])
-            part = _with_gaps(part)
-            traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(province),
-                           "mode": _mode(part), "legendgroup": province, "showlegend": province not in shown,
+            traces.append({"type": "scatter", "x": [x for x, *_ in points], "y": [v for _, v, *_ in points],
+                           "name": h(province), "mode": "lines" if len(points) > DENSE else "lines+markers",
+                           "legendgroup": province, "showlegend": province not in shown,
                            "line": {"color": colour}, "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "text",
                            "connectgaps": False,
                            "text": [f"{h(province)} · {p}: {format_number(v, 2, lang)}<br>{source}: {h(s)}" if p
-                                    else "" for p, v, s in zip(part.period, part.value, part.source)]})
+                                    else "" for _, v, p, s in points]})
             shown.add(province)
-    layout["annotations"] = notes
+    layout["annotations"], layout["shapes"] = notes, shapes
     return go.Figure(data=traces, layout=layout)
 
 
@@ -235,19 +254,22 @@ def _unit(value: float) -> float:
     return min(max(round(value, 6), 0.0), 1.0)
 
 
-def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi") -> go.Figure:
-    """Rank over the years, one line per province, 1 at the top."""
-    traces = []
+def rank_chart(ranks: pd.DataFrame, title: str, lang: str = "vi", breaks: list[int] | None = None) -> go.Figure:
+    """Rank over the years, one line per province, 1 at the top; a method change (``breaks``: first years of the
+    new method) cuts the lines and is marked."""
+    lines = line_points(ranks, breaks or [])
+    xs = [x for points in lines.values() for x, *_ in points]
+    cuts = sorted(int(b) for b in (breaks or []) if xs and min(xs) < b <= max(xs))
     rank, source = label("chart_rank", lang), label("chart_source", lang)
-    for i, (province, part) in enumerate(ranks.groupby("label", sort=False)):
-        part = _with_gaps(part)
-        traces.append({"type": "scatter", "x": part.x.tolist(), "y": _values(part.value), "name": h(province),
-                       "mode": _mode(part), "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
-                       "hoverinfo": "text", "connectgaps": False,
-                       "hovertext": [f"{h(province)} · {p}: {rank} {int(v)}<br>{source}: {h(s)}" if p else ""
-                                     for p, v, s in zip(part.period, part.value, part.source)]})
-    layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": rank}},
-                     xaxis={"dtick": 1})
+    traces = [{"type": "scatter", "x": [x for x, *_ in points], "y": [v for _, v, *_ in points], "name": h(province),
+               "mode": "lines" if len(points) > DENSE else "lines+markers",
+               "line": {"color": PALETTE[i % len(PALETTE)], "width": 3}, "hoverinfo": "text", "connectgaps": False,
+               "hovertext": [f"{h(province)} · {p}: {rank} {int(v)}<br>{source}: {h(s)}" if p else ""
+                             for _, v, p, s in points]}
+              for i, (province, points) in enumerate(lines.items())]
+    marks = [_vline(year - 0.5, "#969696", "dot", label("chart_method", lang, year=year)) for year in cuts]
+    layout = _layout(title, lang, yaxis={"autorange": "reversed", "title": {"text": rank}}, xaxis=year_axis(xs),
+                     shapes=[shape for shape, _ in marks], annotations=[note for _, note in marks])
     return go.Figure(data=traces, layout=layout)
 
 
@@ -263,7 +285,7 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
                                            for f in ordered.feature_id],
                                  "width": 3}},
              "text": [format_number(v, decimals, lang) for v in ordered.value], "textposition": "inside",
-             "insidetextanchor": "end", "textfont": {"color": "white", "size": 10},
+             "insidetextanchor": "end", "textfont": {"color": "white"}, "constraintext": "none",  # never shrunk
              "hovertext": [f"{h(n)}: {format_number(v, decimals, lang)}"
                            + (" · " + label("chart_quartile", lang, q=q) if q else "")
                            + f"<br>{source}: {h(s)}" for n, v, q, s in
@@ -275,24 +297,41 @@ def ranking_bar(rows: pd.DataFrame, indicator: pd.Series, thresholds: pd.DataFra
         note["hovertext"] = h(f"{target_word} {target.target_id}: {requirement_words(target, lang)}")
         shapes.append(shape)
         notes.append(note)
-    xaxis: dict[str, Any] = {}
-    if indicator.unit in ("rank", "tier"):
-        xaxis = {"autorange": "reversed"}
-    elif not rows.empty:
-        values = [float(rows.value.min()), float(rows.value.max())] + [float(v) for v in thresholds.target_value]
-        spread = (max(values) - min(values)) or 1.0
-        xaxis = {"range": [max(min(values) - 0.15 * spread, float(indicator.min_value)), max(values) + 0.08 * spread]}
+    values = [float(v) for v in rows.value] + [float(v) for v in thresholds.target_value]
     name = in_language(indicator, "name", lang)
     name += f" · {rows.period.iloc[0]}" if not rows.empty else ""  # the year, or the month a monthly figure is of
-    layout = _layout(name, lang, height=max(400, 18 * len(rows) + 120), shapes=shapes, annotations=notes, xaxis=xaxis)
+    layout = _layout(name, lang, height=max(400, BAR_ROW * len(rows) + 140), shapes=shapes, annotations=notes,
+                     xaxis=value_axis(indicator, values))
     return go.Figure(data=[trace], layout=layout)
+
+
+def value_axis(indicator: pd.Series, values: list[float]) -> dict[str, Any]:
+    """The value axis of a bar chart, from a meaningful origin: the scale's own minimum (``min_value`` in
+    data/indicators.yaml, e.g. PAPI's 6) or 0, never the lowest figure, so that a bar's length reads as its figure;
+    a rank (or tier) axis runs from 1, the best, on the right (bars grow leftwards), with 1 as its first tick."""
+    values = [v for v in values if pd.notna(v)]
+    ranked = indicator.unit in ("rank", "tier")
+    low = 1.0 if ranked else float(indicator.min_value) if pd.notna(indicator.get("min_value")) else 0.0
+    low = min([low, *values])
+    high = max([low + 1.0, *values])
+    step = _tick_step(high - low)
+    ticks = [low] + [t * step for t in range(int(low // step) + 1, int(high // step) + 1) if t * step - low >= step / 2]
+    span = [high + 0.5, 0] if ranked else [low, high + 0.05 * (high - low)]
+    return {"range": span, "tickmode": "array", "tickvals": ticks}
+
+
+def _tick_step(span: float) -> float:
+    """1, 2 or 5 times a power of ten, giving about five ticks over ``span``."""
+    raw = span / 5 or 1.0
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
 def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator: pd.Series,
                lang: str = "vi", missing: str | None = None) -> go.Figure:
     """Provinces of one list (63 or 34) coloured by quartile; in a partial year (quartile 0) the published ones
-    in one colour; provinces without a figure stay grey, and the legend says why (``missing``: the absence in
-    words, or "no figure")."""
+    in one colour; provinces without a figure stay grey. A stepped colour bar names the bands; the subtitle says
+    why the grey ones have no figure (``missing``: the absence in words), when it is known."""
     features = [f for f in geojson["features"] if f["properties"]["era"] == era]
     decimals = int(indicator.decimals)
     found = {fid: (v, q) for fid, v, q in zip(rows.feature_id, rows.value, rows.quartile)} if not rows.empty else {}
@@ -309,23 +348,29 @@ def choropleth(rows: pd.DataFrame, geojson: dict[str, Any], era: str, indicator:
         else:
             bands.append(0)
             hover.append(f"{h(name)}: " + h(missing))
-    colours = [MISSING_COLOUR] + [QUARTILE_COLOURS[q] for q in (1, 2, 3, 4)] + [PUBLISHED_COLOUR]
-    scale = [pair for i, colour in enumerate(colours) for pair in ([i / 6, colour], [(i + 1) / 6, colour])]
+    # the bands drawn, each one step of a colour bar: the provinces without a figure at the bottom, the best on top
+    colours = {**QUARTILE_COLOURS, 5: PUBLISHED_COLOUR, 0: MISSING_COLOUR}
+    order = [band for band in (0, 5, 4, 3, 2, 1) if band in bands] or [0]
+    scale = [pair for i, band in enumerate(order)
+             for pair in ([i / len(order), colours[band]], [(i + 1) / len(order), colours[band]])]
+    names = {q: label("chart_quartile", lang, q=q) for q in (1, 2, 3, 4)} | {
+        5: label("chart_published_only", lang), 0: label("chart_no_data", lang)}
+    colour_bar = {"title": {"text": h(label("chart_bands", lang)), "side": "top"}, "tickmode": "array",
+                  "tickvals": list(range(len(order))), "ticktext": [h(names[band]) for band in order],
+                  "thickness": 14, "outlinewidth": 0, "xpad": 4}
     # Choroplethmap with the "white-bg" style draws the boundaries alone: no tiles and no base map
     # are fetched, so the map works on a machine without internet.
     traces = [{"type": "choroplethmap", "geojson": {"type": "FeatureCollection", "features": features},
-               "locations": ids, "z": bands, "featureidkey": "id", "zmin": -0.5, "zmax": 5.5,
-               "colorscale": scale, "showscale": False, "text": hover, "hoverinfo": "text", "showlegend": False,
+               "locations": ids, "z": [order.index(band) for band in bands], "featureidkey": "id", "zmin": -0.5,
+               "zmax": len(order) - 0.5, "colorscale": scale, "showscale": True, "colorbar": colour_bar,
+               "text": hover, "hoverinfo": "text", "showlegend": False,
                "marker": {"line": {"color": "white", "width": 0.5}}}]
-    names = {q: label("chart_quartile", lang, q=q) for q in (1, 2, 3, 4)}
-    names |= {5: label("chart_published_only", lang), 0: label("chart_missing", lang, reason=missing)}
-    # the legend: one empty point per band drawn (a choropleth has no legend entries of its own)
-    traces += [{"type": "scattermap", "lat": [None], "lon": [None], "mode": "markers", "name": h(names[band]),
-                "marker": {"size": 12, "color": colours[band]}, "hoverinfo": "skip", "showlegend": True}
-               for band in (1, 2, 3, 4, 5, 0) if band in bands]
-    name = in_language(indicator, "name", lang)
-    layout = _layout(name, lang, height=720, showlegend=True,
+    layout = _layout(in_language(indicator, "name", lang), lang, height=720,
                      map={"style": "white-bg", "center": {"lat": 16.0, "lon": 106.0}, "zoom": 4.3})
+    if 0 in bands and missing != label("chart_no_data", lang):  # why the grey provinces have none, under the title
+        layout["title"]["subtitle"] = {"text": _wrap(label("chart_missing", lang, reason=missing), 48),
+                                       "font": {"size": FONT_SIZE}}
+        layout["margin"] = {**layout["margin"], "t": 100}
     return go.Figure(data=traces, layout=layout)
 
 
