@@ -38,7 +38,7 @@ plans_table(plans, lang)
 st.subheader(label("targets_table", lang))
 choices = dict(zip(plans.id, plans.number + " · " + plans.province_name))
 plan_id = st.selectbox(label("choose_plan", lang), list(choices), index=len(choices) - 2,
-                       format_func=choices.get, key="plan")
+                       format_func=choices.get, key="plan", placeholder=label("choose", lang))
 targets = ds.targets[ds.targets.plan_id == plan_id]
 data_table(pd.DataFrame({
     "ID": targets.target_id,

@@ -76,7 +76,8 @@ with container:
             spider_key = with_data[0]
             if len(with_data) > 1:
                 spider_key = st.selectbox(label("spider_for", lang), with_data,
-                                          format_func=lambda k: province_label(ds, k, lang), key="spider_province")
+                                          format_func=lambda k: province_label(ds, k, lang), key="spider_province",
+                                          placeholder=label("choose", lang))
             dims = cache.papi_dimensions(spider_key, spider_year)
             chart(spider_chart(dims, province_label(ds, spider_key, lang), spider_year, lang), key="spider")
             st.caption(label("papi_break", lang))

@@ -216,3 +216,35 @@ def test_the_command_line_speaks_vietnamese_with_kpi_lang_vi_and_english_without
         main(["users", "--help"])
     shown = capsys.readouterr().out            # argparse's own words stay its own
     assert "thêm người dùng" in shown and "tệp DuckDB hoặc" in shown and "positional arguments" in shown
+
+
+def test_every_command_speaks_the_language_of_its_lang_option(capsys, built_db, tmp_path, monkeypatch):
+    """``--lang vi`` (before or after the command) turns what a command prints into Vietnamese, whatever
+    $KPI_LANG says, and ``--lang en`` into English: the status table's headings, requirements and statuses, a
+    unit's tasks, an import's summary and its refusals with their suggestions."""
+    monkeypatch.setenv("KPI_LANG", "en")
+    code, out, _ = run(capsys, "status", "--province", "42", "--year", "2020", "--lang", "vi", "--db", str(built_db))
+    assert code == 0 and "Trạng thái" in out and "Yêu cầu" in out and "nằm trong nhóm 10 tỉnh dẫn đầu" in out
+    assert "Đã đạt" in out and "Không đạt" in out and "Hằng năm" in out
+    for english in ("requirement_en", "status", "achieved", "missed", "no_data", "True", "recurring"):
+        assert english not in out, english
+    monkeypatch.setenv("KPI_LANG", "vi")
+    code, out, _ = run(capsys, "--lang", "en", "status", "--province", "42", "--year", "2020", "--db", str(built_db))
+    assert code == 0 and "Requirement" in out and "in the top 10" in out and "Achieved" in out
+    assert "Đã đạt" not in out and "Yêu cầu" not in out
+
+    code, out, _ = run(capsys, "status", "--unit", "42-SNV", "--lang", "vi", "--db", str(built_db))
+    assert code == 0 and "(42-SNV, Sở)" in out and "[Chưa bắt đầu]" in out and "not_started" not in out
+
+    bad = tmp_path / "sai.csv"
+    bad.write_text("tỉnh;chỉ tiêu;kỳ;giá trị;nguồn\nHà Tĩnh;papi totl;2023;45;BC\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(bad), "--dry-run", "--lang", "vi", "--db", str(built_db))
+    assert code == 1 and err.splitlines() == [
+        "sai.csv: Số liệu thực hiện, bố cục dọc (mỗi dòng một số liệu) — thêm 0, sửa 0, giữ nguyên 0, bị từ chối 1",
+        "  dòng 2, cột B (chỉ tiêu): 'papi totl' không phải mã chỉ tiêu đã biết (xem mẫu) — bạn có muốn nói "
+        "‘papi_total’?",
+        "không ghi gì"]
+    code, _, err = run(capsys, "import", str(bad), "--dry-run", "--lang", "en", "--db", str(built_db))
+    assert code == 1 and err.splitlines()[0] == \
+        "sai.csv: Actuals, long layout (one figure a row) — insert 0, change 0, unchanged 0, rejected 1"
+    assert err.splitlines()[-1] == "nothing was written"

@@ -122,7 +122,7 @@ def test_export_tasks_edited_imports_back_as_progress(capsys, built_db, tmp_path
         writer.writerows(tasks)
     code, _, err = run(capsys, "import", str(edited), "--db", db, "--user", "analyst1")
     assert code == 0, err
-    assert "progress layout — insert 2, change 0" in err          # every other row is as stored
+    assert "Task progress — insert 2, change 0" in err          # every other row is as stored
     code, out, _ = run(capsys, "export", "tasks", "--db", db, "--as-of", "2026-12-01")
     again = {(t["plan_number"], t["ref"], t["occurrence"]): t for t in csv.DictReader(io.StringIO(out))}
     assert again[("239/KH-UBND", "1.2", "")]["status"] == "done"

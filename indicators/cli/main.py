@@ -23,7 +23,8 @@ from indicators.domain.registry import Registry, UnknownProvince
 from indicators.domain.scorecard import province_scope
 from indicators.domain.summaries import targets_sentence
 from indicators.errors import Bilingual
-from indicators.i18n import LANGUAGES, N_, label
+from indicators.i18n import LANGUAGES, N_, format_number, label
+from indicators.i18n import column as text_column
 from indicators.imports.ministry_tables import BY_NAME as MINISTRY_TABLES
 from indicators.imports.ministry_tables import template_bytes as ministry_template
 from indicators.reference.loader import ReferenceDataError
@@ -65,11 +66,20 @@ def language() -> str:
     return wanted if wanted in LANGUAGES else "en"
 
 
+def asked_language(argv: list[str] | None) -> str:
+    """The language of a command's texts: its ``--lang`` (anywhere on the line), else :func:`language`. Read before
+    the parser is made, so that the parser's own help and refusals are in it too."""
+    asked = argparse.ArgumentParser(add_help=False)
+    asked.add_argument("--lang")
+    found = asked.parse_known_args(sys.argv[1:] if argv is None else argv)[0].lang
+    return found if found in LANGUAGES else language()
+
+
 def main(argv: list[str] | None = None) -> int:
-    lang = language()                       # read once per command; every text below is in it
+    lang = asked_language(argv)             # read once per command; every text below is in it
     args = _parser(lang).parse_args(argv)
     args.db = getattr(args, "db", None)  # --db may stand before or after the command
-    said = getattr(args, "lang", None) or lang      # a command's own --lang wins for its messages
+    said = lang
     try:
         return args.run(args)
     except (ReferenceDataError, UnknownProvince, ValueError, PermissionError, RuntimeError, OSError) as exc:
@@ -91,6 +101,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=database_ref, default=argparse.SUPPRESS,
                         help=label("cli_help_db", lang, default=DEFAULT_DB))
+    # the language of the command's messages (and of a report's file); it may stand before or after the command
+    common.add_argument("--lang", choices=list(LANGUAGES), default=argparse.SUPPRESS, help=label("cli_help_lang", lang))
     parser = argparse.ArgumentParser(prog="python -m indicators", parents=[common],
                                      description=label("cli_description", lang))
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -279,7 +291,7 @@ def _status(args: argparse.Namespace, cli: Helpers) -> int:
         print(label(N_("cli_status_no_own_targets") if ended else N_("cli_status_no_targets"), lang))
         cli_units.print_progress(store, wanted, min(date.today(), day), lang)
         return 0
-    _print_table(table)
+    _print_table(table, lang)
     counts = table.drop_duplicates("target_id", keep="last").status.value_counts()
     print("\n" + label("cli_status_latest", lang, sentence=targets_sentence(counts.to_dict(), lang)))
     cli_units.print_progress(store, wanted, min(date.today(), day), lang)
@@ -297,11 +309,35 @@ def _print_inherited(registry: Registry, plans: pd.DataFrame, keys: list, lang: 
                     start=plan["period_start"], end=plan["period_end"], since=key[1]))
 
 
-def _print_table(table: pd.DataFrame) -> None:
-    """The status table, its figures to four significant digits and its gaps as dashes."""
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 40):
-        shown = table.drop(columns=["province_code", "requirement", "requirement_vi"]).astype(object)
-        for column in ("actual", "expected"):
-            shown[column] = [f"{v:.4g}" if isinstance(v, float) and v == v else v for v in shown[column]]
-        shown = shown.where(table.drop(columns=["province_code", "requirement", "requirement_vi"]).notna(), "—")
+YES_NO = (N_("no"), N_("yes"))
+
+
+def _print_table(table: pd.DataFrame, lang: str) -> None:
+    """The status table in ``lang``: its headings, requirements and statuses in words, its figures to four
+    significant digits and its gaps as dashes (``--format csv`` keeps the codes, for machines)."""
+    def figure(value: object) -> object:
+        if not isinstance(value, float) or value != value:
+            return value
+        return format_number(value, 0 if value.is_integer() else 2, lang)
+
+    judged = [" · ".join(label(key, lang, name=name) for key, name in (("judged_on", on), ("judged_indicator", by))
+                         if isinstance(name, str))
+              for on, by in zip(table.judged_on_name, table.judged_indicator)]
+    shown = pd.DataFrame({
+        "ID": table.target_id,
+        label("col_plan", lang): table.plan_number,
+        label("col_province", lang): table.province_name,
+        label("col_indicator", lang): table.indicator_code,
+        label("col_requirement", lang): table[text_column("requirement", lang)],
+        label("col_deadline", lang): table.deadline_period,
+        label("col_recurring", lang): [label(YES_NO[bool(r)], lang) for r in table.recurring],
+        label("cli_col_judged_year", lang): table.judged_year,
+        label("col_period_short", lang): table.period,
+        label("cli_col_actual", lang): [figure(v) for v in table.actual],
+        label("cli_col_expected", lang): [figure(v) for v in table.expected],
+        label("col_status", lang): [label(s, lang) for s in table.status],
+        label("cli_col_judged_on", lang): judged,
+    }).astype(object)
+    shown = shown.where(shown.notna() & (shown != ""), "—")
+    with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_colwidth", 40):
         print(shown.to_string(index=False))

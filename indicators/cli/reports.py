@@ -29,11 +29,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
     report.add_argument("--province", required=True, help=label("cli_help_report_province", lang))
     report.add_argument("--period", required=True, help=label("cli_help_report_period", lang))
     report.add_argument("--format", choices=FORMATS, default=None, help=label("cli_help_report_format", lang))
-    report.add_argument("--lang", choices=["vi", "en"], default=None)   # the file's language: Vietnamese unless asked
     report.add_argument("--no-charts", action="store_true", help=label("cli_help_no_charts", lang))
     report.add_argument("-o", "--output", type=Path, default=None, help=label("cli_help_output", lang))
     report.add_argument("--force", action="store_true", help=label("cli_help_force", lang))
-    report.set_defaults(run=lambda args: run(args, store(args), args.lang or lang))
+    report.set_defaults(run=lambda args: run(args, store(args), lang))   # --lang (main.py): messages and the file
 
 
 class OutputRefused(Bilingual, ValueError):
@@ -85,7 +84,7 @@ def run(args: argparse.Namespace, store: Store, lang: str = "en") -> int:
         key = registry.resolve(args.province, day)
     except UnknownProvince:
         key = registry.resolve(args.province, period.end)
-    made = make(ds, Ask(key, args.period, args.format, args.lang or "vi"), charts=not args.no_charts)
+    made = make(ds, Ask(key, args.period, args.format, getattr(args, "lang", None) or "vi"), charts=not args.no_charts)
     path = args.output or Path(made.filename)
     write_output(path, made.data, args.force)
     drawn = label("cli_report_charts", lang, count=made.charts) if args.format == "docx" else ""

@@ -42,10 +42,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
     reports.add_argument("--province", nargs="+", default=None, help=label("cli_help_reports_province", lang))
     reports.add_argument("--format", nargs="+", choices=FORMATS, default=list(FORMATS),
                          help=label("cli_help_reports_format", lang))
-    reports.add_argument("--lang", choices=["vi", "en"], default=None)   # the files' language: Vietnamese unless asked
     reports.add_argument("--no-charts", action="store_true", help=label("cli_help_no_charts", lang))
     reports.add_argument("--force", action="store_true", help=label("cli_help_reports_force", lang))
-    reports.set_defaults(run=lambda args: run(args, store(args), args.lang or lang))
+    reports.set_defaults(run=lambda args: run(args, store(args), lang))   # --lang (main.py): messages and files
 
 
 # a province's line, label(f"cli_reports_{outcome}")
@@ -86,7 +85,8 @@ def run(args: argparse.Namespace, store: Store, lang: str = "en") -> int:
     keys = provinces_asked(registry, period, today, args.province, store.plans())
     formats = list(dict.fromkeys(args.format))      # each once, in the order asked
     with manifest.folder_lock(args.out):
-        job = Run(ds, period, today, args.out, formats, args.lang or "vi", not args.no_charts, args.force,
+        files_lang = getattr(args, "lang", None) or "vi"     # the files' language: Vietnamese unless asked
+        job = Run(ds, period, today, args.out, formats, files_lang, not args.no_charts, args.force,
                   [str(v) for v in store.data_version()], lang, manifest.read_manifest(args.out))
         counts = {"made": 0, "skipped": 0, "failed": 0}
         for key in keys:

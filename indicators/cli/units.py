@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from indicators.domain.suggest import did_you_mean, suggest_code
 from indicators.domain.summaries import late_tasks_sentence
 from indicators.domain.tasks import STATES, by_unit, occurrence_table, summary
 from indicators.domain.units import DEPARTMENT_KINDS, lineage
@@ -112,12 +113,16 @@ def unit_status(store: Store, code: str, as_of: date, out=None, lang: str = "en"
     units = store.units()
     mine = units[units.code == code]
     if mine.empty:
-        print(label("cli_error", lang, reason=label("cli_no_unit", lang, code=code)), file=sys.stderr)
+        reason = label("cli_no_unit", lang, code=code)
+        nearest = suggest_code(code, units.code, units["name"])
+        if nearest:
+            reason += " — " + did_you_mean(nearest, lang)
+        print(label("cli_error", lang, reason=reason), file=sys.stderr)
         return 2
     unit = mine.sort_values("province_valid_from").iloc[-1]
     key = (unit.province_code, pd.Timestamp(unit.province_valid_from).date(), unit.code)
     seen = lineage(store.units(kinds=DEPARTMENT_KINDS), key)
-    print(label("cli_unit_heading", lang, name=unit["name"], code=unit.code, kind=unit.kind,
+    print(label("cli_unit_heading", lang, name=unit["name"], code=unit.code, kind=label(f"kind_{unit.kind}", lang),
                 province=unit.province_name, province_code=key[0], since=key[1]), file=out)
     if len(seen) > 1:
         earlier = ", ".join(sorted(c for _, _, c in seen - {key}))
@@ -146,8 +151,9 @@ def _print_unit_tasks(store: Store, seen: set, as_of: date, out, lang: str) -> N
     for row in frame.assign(_urgency=urgency).sort_values(["_urgency", "due"]).itertuples():
         flag = label(FLAGS[row.state], lang) + " " if row.state in FLAGS else ""
         occurrence = f" {row.occurrence}" if row.occurrence else ""
+        status = label(row.status, lang)
         print("  " + label("cli_task_row", lang, flag=flag, plan=row.plan_number, ref=row.ref, occurrence=occurrence,
-                           due=pd.Timestamp(row.due).date(), status=row.status, task=row.task[:70]), file=out)
+                           due=pd.Timestamp(row.due).date(), status=status, task=row.task[:70]), file=out)
 
 
 def export(store: Store, kind: str, as_of: date | None = None) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from indicators.cli.helpers import NO_USERS, Helpers, actor
 from indicators.domain.periods import parse_period
 from indicators.domain.registry import Registry
-from indicators.i18n import LANGUAGES, N_, label
+from indicators.i18n import N_, has_label, label
 from indicators.imports import Context, commit, lock_period, preview, undo, unlock_period
 from indicators.imports.table import LIMITS
 from indicators.services.auth import backup_database, has_users, record
@@ -41,7 +41,6 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     imp.add_argument("--indicator", help=label("cli_help_indicator", lang))
     imp.add_argument("--source", help=label("cli_help_source", lang))
     imp.add_argument("--year", type=int, help=label("cli_help_table_year", lang))
-    imp.add_argument("--lang", choices=list(LANGUAGES), default=None, help=label("cli_help_lang", lang))
     cli.user_option(imp)
     imp.set_defaults(run=lambda args: _import(args, cli))
     undoing = sub.add_parser("undo", parents=[common], help=label("cli_help_undo", lang))
@@ -92,7 +91,7 @@ def _build(args: argparse.Namespace, cli: Helpers) -> int:
 
 
 def _import(args: argparse.Namespace, cli: Helpers) -> int:
-    lang = args.lang or cli.lang            # --lang wins over $KPI_LANG for the import's messages
+    lang = cli.lang                         # --lang, else $KPI_LANG
     with args.file.open("rb") as handle:  # never more than the limit (+1, so that the reader can refuse it)
         content = handle.read(LIMITS.max_bytes + 1)
     store = cli.writer(args) if not args.dry_run else cli.store(args)
@@ -101,7 +100,7 @@ def _import(args: argparse.Namespace, cli: Helpers) -> int:
                                                             indicator=args.indicator, source=args.source,
                                                             year=args.year))
     counts = result.counts
-    print(label("cli_import_summary", lang, file=args.file.name, kind=result.kind, layout=result.layout or "?",
+    print(label("cli_import_summary", lang, file=args.file.name, kind=_kind_words(result.kind, result.layout, lang),
                 insert=counts["insert"], change=counts["change"], unchanged=counts["unchanged"],
                 rejected=counts["rejected"]), file=sys.stderr)
     if not result.ok:
@@ -124,6 +123,18 @@ def _import(args: argparse.Namespace, cli: Helpers) -> int:
         print(label("cli_batch_written", lang, batch=done.batch_id, inserted=done.inserted, replaced=done.replaced,
                     unchanged=done.unchanged), file=sys.stderr)
     return 0
+
+
+LAYOUT_WORDS = (N_("cli_layout_long"), N_("cli_layout_wide"))   # label(f"cli_layout_{layout}") in _kind_words
+
+
+def _kind_words(kind: str, layout: str | None, lang: str) -> str:
+    """What was read, in ``lang``: the batch's kind, and its layout where the kind has several (a Ministry's table
+    by its name)."""
+    words = label(f"batch_kind_{kind}", lang) if has_label(f"batch_kind_{kind}") else kind
+    if layout in ("long", "wide"):
+        return f"{words}, {label(f'cli_layout_{layout}', lang)}"
+    return f"{words}, {layout}" if layout and layout != kind else words
 
 
 def _changes_allowed(changes, replace: bool, lang: str) -> bool:

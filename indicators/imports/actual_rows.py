@@ -18,7 +18,18 @@ from indicators.services.templates import EXAMPLE_SOURCE
 
 from .aliases import ACTUAL_ALIASES, LONG_REQUIRED, PERIOD_HEADER, actual_role, roles_of, unknown_columns
 from .base import MAX_PROBLEMS, Preview
-from .cells import filled, is_garbled, number_text, per_distinct, per_unique, period_of, problem_at, texts_of, values_of
+from .cells import (
+    filled,
+    is_garbled,
+    number_text,
+    per_distinct,
+    per_unique,
+    period_of,
+    problem_at,
+    texts_of,
+    unknown_indicator,
+    values_of,
+)
 from .places import SEP, Places
 from .table import (
     FREE_TEXT_ROLES,
@@ -242,9 +253,14 @@ class ActualChecker:
 
     def _check_indicators(self, run: _Run) -> None:
         run.codes = per_distinct(*run.coded["indicator"], lambda t: self.by_name.get(header_key(t)) if t else None)
-        unknown = bilingual("imp_unknown_indicator")
-        run.fail(pd.isna(run.codes), lambda i: Problem(*unknown, run.row(i), self._column("indicator"),
-                                                       run.texts["indicator"][i]))
+        unknown: dict[str, tuple[str, str]] = {}    # each unknown text's refusal, its suggestions looked for once
+
+        def refusal(i: int) -> Problem:
+            text = run.texts["indicator"][i]
+            if text not in unknown:
+                unknown[text] = unknown_indicator(text, self.catalogue)
+            return Problem(*unknown[text], run.row(i), self._column("indicator"), text)
+        run.fail(pd.isna(run.codes), refusal)
         run.code_of_row, run.distinct_codes = pd.factorize(np.asarray(run.codes, dtype=object),
                                                            use_na_sentinel=False)
 

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from indicators.domain.periods import Period, PeriodError, parse_period
+from indicators.domain.suggest import closest, indicator_names, with_suggestions
 from indicators.domain.values import WHOLE_UNITS, ValueProblem, is_missing, parse_number
-from indicators.i18n import bilingual
+from indicators.i18n import N_, bilingual
 
 from .table import Cell, Problem, cell_text, is_mojibake
 
@@ -167,3 +168,14 @@ def same_text(left: np.ndarray, right: pd.Series) -> np.ndarray:
     b = np.array(["\x00" if v is None or v != v else v for v in right.to_numpy(dtype=object)], dtype=object)
     return a == b
 
+
+def unknown_indicator(text: str, indicators: pd.DataFrame | dict[str, dict[str, Any]],
+                      key: str = N_("imp_unknown_indicator")) -> tuple[str, str]:
+    """The refusal (``key``) of an indicator cell that names none, followed by the closest codes: ``indicators``
+    is the catalogue as a frame (``Store.indicators()``, or indexed by code) or as a dict of rows by code."""
+    if isinstance(indicators, pd.DataFrame):
+        names = indicator_names(indicators)
+    else:
+        names = [(str(name), code) for code, row in indicators.items()
+                 for name in (code, row.get("name_vi"), row.get("name_en")) if isinstance(name, str)]
+    return with_suggestions(*bilingual(key), closest(text, names) if text else [])

@@ -9,6 +9,7 @@ import pandas as pd
 
 from indicators.domain.periods import parse_period
 from indicators.domain.registry import Registry
+from indicators.domain.suggest import suggest_code, suggest_province, with_suggestions
 from indicators.domain.values import ValueProblem
 from indicators.i18n import bilingual, label
 
@@ -39,13 +40,31 @@ class Places:
         period."""
         found = self.units.get((key[0], key[1], code))
         if found is None:
-            return (label("imp_not_unit_of_province", "vi", province=key[0], since=f"{key[1]:%d/%m/%Y}"),
-                    label("imp_not_unit_of_province", "en", province=key[0], since=key[1]))
+            return with_suggestions(
+                label("imp_not_unit_of_province", "vi", province=key[0], since=f"{key[1]:%d/%m/%Y}"),
+                label("imp_not_unit_of_province", "en", province=key[0], since=key[1]),
+                suggest_code(code, self.unit_codes(key)))
         valid_from, valid_to = found
         if (valid_from and end < valid_from) or (valid_to and start > valid_to):
             span = f"{valid_from or '…'} – {valid_to or '…'}"
             return bilingual("imp_unit_not_valid_in_period", span=span)
         return None
+
+    def unit_codes(self, key: tuple[str, date]) -> list[str]:
+        """The codes of the units of one province era (what a misspelt unit code is compared with)."""
+        by_province = self.__dict__.setdefault("_unit_codes", {})
+        if not by_province:
+            for province, since, unit in self.units:
+                by_province.setdefault((province, since), []).append(unit)
+        return by_province.get(tuple(key), [])
+
+    def unknown_province(self, text: str) -> ValueProblem:
+        """The refusal of a province cell that names no province, with the closest names (looked for once per
+        text: a file may repeat a misspelt name on every row)."""
+        found = self.__dict__.setdefault("_suggestions", {})
+        if text not in found:
+            found[text] = suggest_province(text, self.registry.provinces, self.registry.aliases)
+        return ValueProblem(*with_suggestions(*bilingual("imp_unknown_province"), found[text]))
 
     def province_of(self, pair: tuple[str, str | None]) -> tuple[str, date]:
         text, period_text = pair
@@ -58,7 +77,7 @@ class Places:
         period = parse_period(period_text)
         eras = self.registry.eras(text)
         if not eras:
-            raise ValueProblem(*bilingual("imp_unknown_province"))
+            raise self.unknown_province(text)
         try:
             return self.registry.resolve_in_period(text, period.start, period.end)
         except LookupError:

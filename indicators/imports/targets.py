@@ -30,6 +30,7 @@ from indicators.services.templates import EXAMPLE_SOURCE
 from ..storage import TARGET_COLUMNS, ConflictError, Session, Store
 from .aliases import TARGET_ALIASES, TARGET_REQUIRED, is_target_header, target_role
 from .base import Context, Preview, find_plan, plan_key, refuse_if_changed_later
+from .cells import unknown_indicator
 from .table import Problem, RowCells, Table, cell_text, column_letter, header_key, repeated_columns
 from .writing import Writing, changed_rows, nothing_changed
 
@@ -191,7 +192,8 @@ class _Sheet:
         """The row's indicator, comparator, periods, numbers and issue date, each problem reported."""
         indicator = self.catalogue.get(texts["indicator"])
         if indicator is None:
-            problem("indicator", *bilingual("imp_unknown_indicator_code"))
+            unknown = unknown_indicator(texts["indicator"], self.catalogue, N_("imp_unknown_indicator_code"))
+            problem("indicator", *unknown)
         comparator = COMPARATORS.get(texts["comparator"].replace(" ", "").lower()) or COMPARATORS.get(
             header_key(texts["comparator"]))
         if comparator is None:

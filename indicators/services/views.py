@@ -45,8 +45,8 @@ def per_dataset(function: Callable[..., Any]) -> Callable[..., Any]:
     (some answers change when a year's edition is due). Results must not be changed by callers."""
     @wraps(function)
     def run(ds: "Dataset", *args: Any, **kwargs: Any) -> Any:
-        key = (function.__qualname__, date.today(), *(tuple(a) if isinstance(a, list) else a for a in args),
-               *sorted(kwargs.items()))
+        key = (function.__module__, function.__qualname__, date.today(),
+               *(tuple(a) if isinstance(a, list) else a for a in args), *sorted(kwargs.items()))
         try:
             return ds._memo[key]
         except KeyError:

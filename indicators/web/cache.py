@@ -20,7 +20,7 @@ from indicators.domain.registry import ProvinceKey
 from indicators.reports import content as report_content
 from indicators.services import comparisons, index_views, unit_views, views
 from indicators.services.building import open_writable
-from indicators.services.views import Dataset, key_text
+from indicators.services.views import Dataset, key_text, per_dataset
 from indicators.storage import Store, default_db_path, vietnamese_order
 
 VERSION = "_data_version"
@@ -128,20 +128,28 @@ def sorted_keys() -> list[str]:
     return _sorted_keys(data_version())
 
 
-def cached_view(function: Callable[..., Any], max_entries: int = 1024) -> Callable[..., Any]:
-    """``function(dataset, *args)`` of views.py, cached on the data version and its (hashable) arguments: a filter
-    the user has chosen before costs nothing the second time."""
-    def run(version: tuple, *args: Any) -> Any:
-        return function(_dataset(version), *args)
-
-    run.__qualname__ = run.__name__ = f"view_{function.__name__}"  # Streamlit keys a cache on the name
-    cached = _listed(st.cache_data(max_entries=max_entries, show_spinner=False)(run))
+def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function(dataset, *args)`` of views.py, kept with the dataset of the current data version for its
+    (hashable) arguments (:func:`views.per_dataset`): a filter the user has chosen before costs nothing the second
+    time, and nothing is copied or hashed to give it back, only a shallow copy of a frame (pandas copies on write:
+    a caller changing it never changes the kept one). A new data version is a new dataset: nothing stale is kept;
+    the dataset's memo is bounded (views.MEMO_SIZE)."""
+    kept = per_dataset(function)
 
     def call(*args: Any) -> Any:
-        return cached(data_version(), *args)
+        return _own(kept(get_dataset(), *args))
 
     call.__doc__, call.__name__ = function.__doc__, function.__name__
     return call
+
+
+def _own(value: Any) -> Any:
+    """A kept result as a caller may change it: frames and series as shallow copies, lists and dicts copied."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, (list, dict, set)):
+        return type(value)(value)
+    return value
 
 
 years_with_data = cached_view(comparisons.years_with_data)
@@ -156,15 +164,15 @@ threshold_for = cached_view(comparisons.threshold_for)
 reference_lines = cached_view(comparisons.reference_lines)
 papi_dimensions = cached_view(comparisons.papi_dimensions)
 inherited_plans = cached_view(views.inherited_plans)
-_judged = cached_view(views.judged_targets, max_entries=256)
-task_occurrences = cached_view(unit_views.task_occurrences, max_entries=64)
-progress_by_unit = cached_view(unit_views.progress_by_unit, max_entries=64)
-unit_tasks = cached_view(unit_views.unit_tasks, max_entries=64)
-unit_targets = cached_view(unit_views.unit_targets, max_entries=64)
-province_bodies = cached_view(unit_views.province_bodies, max_entries=64)
-communes = cached_view(unit_views.communes, max_entries=16)
-unit_index_table = cached_view(unit_views.unit_index_table, max_entries=64)
-report_contents = cached_view(report_content.content_of, max_entries=16)
+_judged = cached_view(views.judged_targets)
+task_occurrences = cached_view(unit_views.task_occurrences)
+progress_by_unit = cached_view(unit_views.progress_by_unit)
+unit_tasks = cached_view(unit_views.unit_tasks)
+unit_targets = cached_view(unit_views.unit_targets)
+province_bodies = cached_view(unit_views.province_bodies)
+communes = cached_view(unit_views.communes)
+unit_index_table = cached_view(unit_views.unit_index_table)
+report_contents = cached_view(report_content.content_of)
 
 
 def judged_targets(keys: tuple[ProvinceKey, ...] | None, year: int) -> pd.DataFrame:

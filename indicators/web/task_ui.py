@@ -111,11 +111,11 @@ def progress_form(ds, frame: pd.DataFrame, user: User | None, lang: str, key: st
     names = [f"{r.plan_number} · {r.ref}{' · ' + r.occurrence if r.occurrence else ''} — {r.task[:90]}"
              for r in rows.itertuples()]
     chosen = st.selectbox(label("choose_task", lang), range(len(rows)), format_func=lambda i: names[i],
-                          key=f"{key}_task")
+                          key=f"{key}_task", placeholder=label("choose", lang))
     row = rows.iloc[chosen]
     with st.form(f"{key}_form"):
         status = st.selectbox(label("col_task_status", lang), STATUSES, index=STATUSES.index(row.status),
-                              format_func=lambda s: label(s, lang))
+                              format_func=lambda s: label(s, lang), placeholder=label("choose", lang))
         left, right = st.columns(2)
         completed = left.date_input(label("col_completed_on", lang), value=_day(row.completed_on), format="DD/MM/YYYY")
         evidence_date = right.date_input(label("col_evidence_date", lang), value=_day(row.evidence_date),

@@ -13,6 +13,7 @@ import streamlit as st
 
 from indicators.domain.plain import md
 from indicators.domain.scorecard import deadline_words
+from indicators.domain.suggest import closest, province_names
 from indicators.i18n import LANGUAGES, N_, format_date, format_value, in_language, label
 from indicators.i18n import column as text_column
 from indicators.reference.loader import DATA_DIR
@@ -30,7 +31,8 @@ from indicators.web.signin import USER as USER
 from indicators.web.signin import admin_in_this_browser, current_user, sign_in_form
 from indicators.web.signin import token_digest as token_digest
 from indicators.web.signin import user_box as user_box
-from indicators.web.urls import day_in, int_in, one_of, remember, url_value
+from indicators.web.style import chart_height, page_style
+from indicators.web.urls import day_in, int_in, one_of, remember, suggest_options, url_value
 
 # The pages, in menu order: file, title label, icon, URL path (None: the default page, "/"). The URL path is the
 # file's stem: a link opened first after the server starts is served by Streamlit's file-based router, which
@@ -80,9 +82,9 @@ def language() -> str:
         navigation("vi")  # switches the process to app.py's menu
         st.rerun()
     current = url_value("lang", one_of(LANGUAGES), "vi") or "vi"
-    chosen = st.sidebar.radio(label("language", current), LANGUAGES, index=LANGUAGES.index(current),
-                              format_func=lambda code: label("language_name", code),
-                              horizontal=True, key="lang")
+    chosen = page_style(current).radio(label("language", current), LANGUAGES, index=LANGUAGES.index(current),
+                                       format_func=lambda code: label("language_name", code),
+                                       horizontal=True, key="lang")
     remember("lang", chosen, "vi")
     try:
         start_rerun()  # the data version every cache of this rerun is keyed on
@@ -124,17 +126,30 @@ def province_options(ds: Dataset, include_country: bool = False) -> list[str]:
 def province_picker(ds: Dataset, lang: str, *, name: str = "province", default: str = "42@2025",
                     include_country: bool = False, key: str | None = None) -> str:
     options = province_options(ds, include_country)
-    # the URL's province, else the one chosen last in this visit or by this browser (memory.py), else the default
-    linked = url_value(name, one_of(options), lang)
+
+    def shown(k: str) -> str:
+        return label("whole_country", lang) if k == COUNTRY else province_label(ds, parse_key_text(ds, k), lang)
+
+    # the URL's province (a misspelt one dropped, the closest suggested), else the one chosen last in this visit
+    # or by this browser (memory.py), else the default
+    linked = url_value(name, one_of(options), lang, suggest=lambda text: _provinces_near(ds, text, options, shown))
     current = linked or (remembered(options) if name == "province" else None) or default
     chosen = st.selectbox(label("province", lang) if not include_country else label("scope", lang), options,
-                          index=options.index(current), key=key or name,
-                          format_func=lambda k: label("whole_country", lang) if k == COUNTRY
-                          else province_label(ds, parse_key_text(ds, k), lang))
+                          index=options.index(current), key=key or name, format_func=shown,
+                          placeholder=label("choose", lang))
     remember(name, chosen, default)
     if name == "province" and (linked is not None or chosen != current):    # a choice: a link's or the reader's
         keep(chosen)
     return chosen
+
+
+def _provinces_near(ds: Dataset, text: str, options: Sequence[str], shown: Callable[[str], str]) -> list[str]:
+    """The provinces among ``options`` whose names, aliases or URL keys are closest to ``text``, as the picker
+    shows them (both eras of a name kept across the 2025 merger)."""
+    pairs = province_names(ds.provinces, ds.aliases)
+    pairs += [(key_text(era), era) for _, era in pairs]
+    near = [key_text(era) for era in closest(text, pairs, limit=6)]
+    return list(dict.fromkeys(shown(k) for k in near if k in options))[:3]
 
 
 def download(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, lang: str, key: str) -> None:
@@ -218,7 +233,7 @@ def plans_table(plans: pd.DataFrame, lang: str) -> None:
 
 
 def chart(figure: go.Figure, key: str) -> None:
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch")
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch", height=chart_height(figure))
 
 
 def this_year() -> int:
@@ -254,8 +269,9 @@ def lazy_tabs(lang: str, codes: Sequence[str], name: str = "tab") -> tuple[str, 
     kept in the URL by its code (``?tab=ranks``) so a link opens the same tab in either language.
     Returns the chosen code and its container."""
     codes = list(codes)
-    current = url_value(name, one_of(codes), lang) or codes[0]
     labels = [label(f"tab_{code}", lang) for code in codes]
+    current = url_value(name, one_of(codes), lang, suggest=suggest_options(codes, dict(zip(codes, labels)).get)) \
+        or codes[0]
     tabs = st.tabs(labels, default=labels[codes.index(current)], key=f"{name}_{lang}", on_change="rerun")
     chosen = next((code for code, tab in zip(codes, tabs) if tab.open), current)
     remember(name, chosen, codes[0])
@@ -270,7 +286,7 @@ def year_picker(lang: str, years: Sequence[int], default: int, name: str = "year
     chosen_default = default if found is None else found
     marked = set(years) - set(with_figures) if with_figures is not None else set()
     chosen = st.selectbox(label(text_key, lang), years, index=years.index(chosen_default), key=name,
-                          format_func=lambda y: _year_shown(y, y in marked, lang))
+                          format_func=lambda y: _year_shown(y, y in marked, lang), placeholder=label("choose", lang))
     remember(name, chosen, default)
     return int(chosen)
 

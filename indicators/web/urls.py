@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import streamlit as st
 
 from indicators.domain.plain import md
+from indicators.domain.suggest import closest, did_you_mean
 from indicators.i18n import LANGUAGES, label
 
 # Every parameter a page reads goes through url_value(): its parser gives a value the page supports, or the
@@ -41,17 +42,28 @@ def shown_text(text: str) -> str:
     return md(text[:SHOWN_LIMIT] + ("…" if len(text) > SHOWN_LIMIT else ""))
 
 
-def drop_from_url(name: str, text: str, lang: str | None = None) -> None:
-    """Remove the parameter ``name`` from the URL and say so; an empty value is removed without a word."""
+Suggest = Callable[[str], Sequence[str]]      # a dropped value → the choices closest to it, as the page shows them
+
+
+def drop_from_url(name: str, text: str, lang: str | None = None, suggestions: Sequence[str] = ()) -> None:
+    """Remove the parameter ``name`` from the URL and say so, with the closest choices when there are some ("did
+    you mean …?"); an empty value is removed without a word."""
     if name in st.query_params:
         del st.query_params[name]
     if text.strip():
-        st.warning(label("bad_url_value", lang or url_language(), name=md(name), value=shown_text(text)))
+        lang = lang or url_language()
+        notice = label("bad_url_value", lang, name=md(name), value=shown_text(text))
+        if suggestions:
+            question = did_you_mean([md(s) for s in suggestions], lang)
+            notice += " " + question[:1].upper() + question[1:]
+        st.warning(notice)
 
 
-def url_value(name: str, parse: Callable[[str], T | None], lang: str | None = None) -> T | None:
+def url_value(name: str, parse: Callable[[str], T | None], lang: str | None = None,
+              suggest: Suggest | None = None) -> T | None:
     """The parameter ``name`` parsed by ``parse`` (which returns None, or raises ValueError, for a value the page
-    does not support); None when it is absent or was dropped (see drop_from_url)."""
+    does not support); None when it is absent or was dropped (see drop_from_url), with the suggestions of
+    ``suggest`` for the dropped value."""
     text = from_url(name)
     if text is None:
         return None
@@ -62,8 +74,20 @@ def url_value(name: str, parse: Callable[[str], T | None], lang: str | None = No
         except (ValueError, LookupError, OverflowError):
             value = None
     if value is None:
-        drop_from_url(name, text, lang)
+        suggestions = suggest(text) if suggest is not None and len(text) <= URL_TEXT_LIMIT and text.strip() else ()
+        drop_from_url(name, text, lang, suggestions)
     return value
+
+
+def suggest_options(options: Sequence[T], format_func: Callable[[T], str] = str) -> Suggest:
+    """Suggestions among ``options`` for a misspelt value, or for each misspelt part of ``a,b,c``: the options
+    whose text or shown name is closest, as ``format_func`` shows them."""
+    def suggest(text: str) -> list[str]:       # called only when a value is dropped: nothing is done per rerun
+        pairs = [(str(option), option) for option in options] + [(format_func(option), option) for option in options]
+        known = {str(option) for option in options}
+        found = [option for part in text.split(",") if part not in known for option in closest(part, pairs)]
+        return list(dict.fromkeys(format_func(option) for option in found))
+    return suggest
 
 
 def one_of(options: Sequence[T]) -> Callable[[str], T | None]:
@@ -127,14 +151,17 @@ def remember(name: str, value: Any, default: Any = None) -> None:
 
 
 def url_choice(name: str, options: Sequence[Any], default: Any, widget_label: str, *,
-               format_func: Callable[[Any], str] = str, key: str | None = None, where: Any = None) -> Any:
+               format_func: Callable[[Any], str] = str, key: str | None = None, where: Any = None,
+               placeholder: str | None = None) -> Any:
     """A select box whose choice is kept in the URL (``?name=…``): the URL's value when it is one of ``options``,
-    else ``default``; the choice is written back (left out when it is the default)."""
+    else ``default`` (a misspelt value is dropped with the closest options suggested); the choice is written back
+    (left out when it is the default). The placeholder is "Choose…" in the page's language unless given."""
     options = list(options)
-    found = url_value(name, one_of(options))
+    found = url_value(name, one_of(options), suggest=suggest_options(options, format_func))
     chosen_default = default if found is None else found
     chosen = (where or st).selectbox(widget_label, options, index=options.index(chosen_default),
-                                     format_func=format_func, key=key or name)
+                                     format_func=format_func, key=key or name,
+                                     placeholder=placeholder or label("choose", url_language()))
     remember(name, chosen, default)
     return chosen
 
@@ -143,11 +170,15 @@ def url_choices(name: str, options: Sequence[Any], default: Sequence[Any], widge
                 format_func: Callable[[Any], str] = str, key: str | None = None, where: Any = None,
                 seed: bool = False, **widget: Any) -> list[Any]:
     """A multiselect whose choices are kept in the URL as ``?name=a,b``: the URL's values when every one is among
-    ``options`` and there are at most ``max_selections`` of them (else ``default``). With ``seed`` the widget's
-    state is set from the URL once, so that buttons may change it later (``st.session_state[key] = …``)."""
+    ``options`` and there are at most ``max_selections`` of them (else ``default``, the misspelt ones' closest
+    options suggested). With ``seed`` the widget's state is set from the URL once, so that buttons may change it
+    later (``st.session_state[key] = …``). The placeholder is "Choose one or more…" in the page's language unless
+    given."""
     key = key or name
     options = list(options)
-    wanted = url_value(name, many_of(options, widget.get("max_selections") or len(options))) or list(default)
+    widget.setdefault("placeholder", label("choose_many", url_language()))
+    wanted = url_value(name, many_of(options, widget.get("max_selections") or len(options)),
+                       suggest=suggest_options(options, format_func)) or list(default)
     if seed:
         if key not in st.session_state:
             st.session_state[key] = wanted
