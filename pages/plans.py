@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.domain.tasks import by_unit, summary
 from indicators.i18n import column, label
-from indicators.services.views import STATUS_ORDER, filter_occurrences, filter_targets, with_families
+from indicators.services.views import STATUS_ORDER, filter_occurrences, filter_targets
 from indicators.web import cache
 from indicators.web.areas import area_filter, in_areas
 from indicators.web.cache import get_dataset
@@ -18,7 +18,7 @@ st.title(label("page_plans", lang))
 
 plans_table(ds.plans, lang)
 
-judged = with_families(ds, cache.judged_targets(None, this_year()))
+judged = cache.plan_targets(this_year())
 family_names = ds.indicators.drop_duplicates("family").set_index("family")[column("family", lang)]
 
 c1, c2, c3, c4, c5 = st.columns(5)

@@ -278,6 +278,11 @@ def with_families(ds: Dataset, judged: pd.DataFrame) -> pd.DataFrame:
                          deadline_year=judged.deadline_period.str[:4].astype(int))
 
 
+def plan_targets(ds: Dataset, as_of_year: int) -> pd.DataFrame:
+    """Every judged target as of ``as_of_year`` with its family and deadline year: the plans page's table."""
+    return with_families(ds, judged_targets(ds, None, as_of_year))
+
+
 def filter_targets(judged: pd.DataFrame, provinces: list[str], families: list[str], statuses: list[str],
                    span: tuple[int, int]) -> pd.DataFrame:
     """The targets (from :func:`with_families`) of the chosen provinces, families and statuses (none chosen:

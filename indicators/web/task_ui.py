@@ -48,6 +48,7 @@ STATE_KEYS = (N_("state_late"), N_("state_not_reported"), N_("state_in_progress"
 
 def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
     """The occurrences as they are shown and downloaded (text cells formula-escaped by data_table/download)."""
+    rows = frame.reindex(columns=["not_stated", "lead_names", "due"]).to_dict("records")   # read once, for three columns
     table = pd.DataFrame({
         label("col_plan", lang): frame.plan_number,
         label("province", lang): frame.province_name,
@@ -56,9 +57,9 @@ def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None
         label("col_task", lang): frame.task,
         label("col_reform_area", lang): area_texts(frame, lang),
         label("col_lead", lang): [label("lead_not_stated", lang) if "lead_body" in not_stated(r) else r["lead_names"]
-                                  for r in frame.to_dict("records")],
+                                  for r in rows],
         label("col_partners", lang): frame.partner_names,
-        label("col_due", lang): [_due_text(r, lang) for r in frame.to_dict("records")],
+        label("col_due", lang): [_due_text(r, lang) for r in rows],
         label("col_task_state", lang): [label(f"state_{s}", lang) for s in frame.state],
         label("col_completed_on", lang): [format_date(pd.Timestamp(d).date(), lang) if not pd.isna(d) else ""
                                           for d in frame.completed_on],
