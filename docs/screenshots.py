@@ -47,8 +47,12 @@ SHOTS = {
     "data": "data",
     "imports": "imports",
     "reports": "reports?province=42@2004&period=2020",
+    "overview-phone": "?province=80@2025",
+    "presentation": "rankings?present=1",
 }
 SIGNED_IN = {"imports"}   # photographed after the admin signs in
+# a phone (the status cards two to a row) and a projector (the presentation view); the others at VIEWPORT
+VIEWPORTS = {"overview-phone": {"width": 390, "height": 844}, "presentation": {"width": 1920, "height": 1080}}
 
 
 def _free_port() -> int:
@@ -130,7 +134,7 @@ def photograph(url: str, names: list[str], out: Path, password: str) -> list[Pat
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name in names:
-                page = browser.new_page(viewport=VIEWPORT)
+                page = browser.new_page(viewport=VIEWPORTS.get(name, VIEWPORT))
                 page.goto(url + SHOTS[name])
                 settled(page)
                 if name in SIGNED_IN:

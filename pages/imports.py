@@ -28,7 +28,7 @@ from indicators.services.templates import indicator_list, template_bytes
 from indicators.services.views import parse_key_text, province_label
 from indicators.storage import BackupFailed, DatabaseUnusable, StorageFailed, backups, check_backup, default_backup_path
 from indicators.web.cache import get_dataset, get_store
-from indicators.web.import_ui import batches_shown, preview_table, stamp, text
+from indicators.web.import_ui import audit_shown, batches_shown, preview_table, stamp, text
 from indicators.web.task_ui import reporter_units
 from indicators.web.ui import (
     after_write,
@@ -326,7 +326,7 @@ elif tab == "users":
                 st.session_state["_done"] = label("saved", lang)
                 st.rerun()
         st.subheader(label("sign_in_audit", lang))
-        data_table(audit(store))
+        data_table(audit_shown(audit(store), lang))
         if st.session_state.get("_done"):
             st.success(st.session_state.pop("_done"))
 

@@ -22,6 +22,13 @@ COUNTS = ((N_("col_rows_added"), "rows_added"), (N_("col_rows_changed"), "rows_c
           (N_("col_rows_unchanged"), "rows_unchanged"), (N_("col_rows_refused"), "rows_refused"))
 
 
+# the audit list's actions and outcomes in words: label(f"audit_action_{action}"), label(f"audit_outcome_{outcome}")
+AUDIT_WORDS = (N_("audit_action_sign_in"), N_("audit_action_backup"), N_("audit_action_build"),
+               N_("audit_action_restore"), N_("audit_outcome_ok"), N_("audit_outcome_failed"),
+               N_("audit_outcome_throttled"), N_("audit_outcome_unlocked"), N_("audit_outcome_replaced"),
+               N_("audit_outcome_checking"))
+
+
 def missing(value: object) -> bool:
     """None, NaN, NaT or pandas' NA (a count of a batch of an older version, a file without a name)."""
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
@@ -100,3 +107,15 @@ def preview_table(kind: str, rows: pd.DataFrame, lang: str, province_names: Call
                 [text(v) for v in rows.old_source]
         table[label("col_source", lang)] = [text(v) for v in rows.source]
     return table
+
+
+def audit_shown(events: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The sign-ins and data-replacing commands as the users' tab lists them: when, who, what, how it ended, from
+    where and the detail, in words (a code without a label as stored); names and details exactly as stored."""
+    return pd.DataFrame({
+        label("col_when", lang): [stamp(v) for v in events.happened_at],
+        label("col_user", lang): [text(v) for v in events.name],
+        label("col_action", lang): [word("audit_action", v, lang) for v in events.action],
+        label("col_outcome", lang): [word("audit_outcome", v, lang) for v in events.outcome],
+        label("col_from", lang): [word("channel", v, lang) for v in events.channel],
+        label("col_detail", lang): [text(v) for v in events.detail]})

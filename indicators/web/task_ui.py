@@ -48,7 +48,7 @@ STATE_KEYS = (N_("state_late"), N_("state_not_reported"), N_("state_in_progress"
 
 def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
     """The occurrences as they are shown and downloaded (text cells formula-escaped by data_table/download)."""
-    rows = frame.reindex(columns=["not_stated", "lead_names", "due"]).to_dict("records")   # read once, for three columns
+    rows = frame.reindex(columns=["not_stated", "lead_names", "due"]).to_dict("records")  # read once: three columns
     table = pd.DataFrame({
         label("col_plan", lang): frame.plan_number,
         label("province", lang): frame.province_name,
