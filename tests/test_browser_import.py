@@ -46,6 +46,7 @@ def test_an_analyst_goes_from_the_overview_to_a_finished_import_in_at_most_five_
         _settled(page)
         chooser = "[data-testid='stFileUploader'] input[type=file]"
         page.wait_for_selector(chooser, state="attached", timeout=WAIT_MS)
+        _uploader_speaks(page, "vi")
         page.set_input_files(chooser, str(upload))          # choosing the file: one click
         clicks.count += 1
         commit = page.get_by_role("button", name=label("commit", "vi"))
@@ -63,3 +64,14 @@ def test_an_analyst_goes_from_the_overview_to_a_finished_import_in_at_most_five_
         assert "Không có gì để ghi" not in main.inner_text()       # and no stale "nothing to write" below it
         assert clicks.count <= 5, clicks.count
         assert page.locator("[data-testid='stException']").count() == 0
+
+
+def _uploader_speaks(page, lang: str) -> None:
+    """Streamlit's uploader writes "Upload" and "10MB per file" in English: what a reader sees instead is the
+    language's own words (CSS put them in; the English texts are hidden)."""
+    zone = page.locator("[data-testid='stFileUploaderDropzone']").first
+    shown = zone.evaluate("""z => [z.querySelector('button [data-testid=stMarkdownContainer]'),
+                                   z.querySelector('[data-testid=stFileUploaderDropzoneInstructions] > div')]
+                                  .map(e => getComputedStyle(e, '::after').content)""")
+    assert shown == [f'"{label("upload_choose", lang)}"', f'"{label("upload_limit", lang, mb=10)}"']
+    assert "Upload" not in zone.inner_text() and "per file" not in zone.inner_text()

@@ -1,6 +1,7 @@
 """The dashboard's look on a phone, a laptop and a projector, and the presentation view for meetings
 (``?present=1``: larger type, no sidebar, one chart a screen). The CSS is constant text injected once per run by
-:func:`page_style`; no text of the data or of a reader ever enters it."""
+:func:`page_style`, with two catalogue texts (the file uploader's, escaped as CSS strings); no text of the data or
+of a reader ever enters it."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ html { font-size: 20px !important; }
 """
 
 
+def css_string(text: str) -> str:
+    """A catalogue text as a CSS string: letters, digits and spaces as they are, every other character as its CSS
+    escape (``\\2c ``), so that no quote, backslash or ``<`` of a translation can end the string or the style."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def uploader_css(lang: str) -> str:
+    """Streamlit's file uploader writes its button ("Upload") and its limit line ("10MB per file • CSV, XLSX") in
+    English, with no option to change them (1.67): both are replaced by the chosen language's words (the label
+    above each uploader names the file types)."""
+    limit = label("upload_limit", lang, mb=st.get_option("server.maxUploadSize"))
+    return f"""
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
+  content: {css_string(label("upload_choose", lang))}; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: {css_string(limit)}; font-size: 0.875rem; }}
+"""
+
+
 def presenting() -> bool:
     """Whether this page is in the presentation view (``?present=1``)."""
     return url_value(PRESENT, one_of(["1"])) == "1"
@@ -56,7 +77,7 @@ def page_style(lang: str) -> Any:
     # the switch's own state is this rerun's language already when a click on it started the rerun; ``lang``, the
     # URL's, follows one rerun later
     lang = st.session_state.get("lang") if st.session_state.get("lang") in LANGUAGES else lang
-    st.html(f"<style>{BASE_CSS}{PRESENT_CSS if present else ''}</style>")
+    st.html(f"<style>{BASE_CSS}{uploader_css(lang)}{PRESENT_CSS if present else ''}</style>")
     if present:
         switch, leave = st.columns([3, 1], vertical_alignment="center")
         leave.button(label("present_leave", lang), key="present_leave", on_click=_leave,
