@@ -248,7 +248,7 @@ def test_the_page_makes_the_file_on_a_click_and_says_when_the_server_is_busy(app
     monkeypatch.setattr(reports, "GATE", Gate(running=0, waiting=0))
     at = open_page(app, "pages/reports.py", province="42@2004", period="2020")
     assert not at.exception
-    assert [b.label for b in at.button] == ["Lập báo cáo (.docx)", "Lập bản tóm tắt 1 trang (.pdf)"]
+    assert [b.label for b in at.main.button] == ["Lập báo cáo (.docx)", "Lập bản tóm tắt 1 trang (.pdf)"]
     assert at.get("download_button") == []
     at.button(key="report_make_pdf").click().run()
     assert not at.exception and at.get("download_button") == []
@@ -259,7 +259,7 @@ def test_the_page_makes_the_file_on_a_click_and_says_when_the_server_is_busy(app
     assert [b.label for b in at.get("download_button")] == ["Tải bản tóm tắt 1 trang (.pdf)"]
     at.run()                                          # made once: offered at once on the next run
     assert [b.label for b in at.get("download_button")] == ["Tải bản tóm tắt 1 trang (.pdf)"]
-    assert [b.label for b in at.button] == ["Lập báo cáo (.docx)"]
+    assert [b.label for b in at.main.button] == ["Lập báo cáo (.docx)"]
 
 
 def test_a_browser_that_fails_to_start_leaves_nothing_and_the_next_request_starts_one(fresh):

@@ -22,7 +22,7 @@ def test_the_page_shows_the_report_s_contents_before_the_download(app):  # noqa:
     targets = at.dataframe[0].value
     assert len(targets) == 49 and targets.iloc[0, 0] == "HT239-03"
     # the files are made on a click (issue 25, F8: within the server's bounds), then downloaded
-    assert [b.label for b in at.button] == ["Lập báo cáo (.docx)", "Lập bản tóm tắt 1 trang (.pdf)"]
+    assert [b.label for b in at.main.button] == ["Lập báo cáo (.docx)", "Lập bản tóm tắt 1 trang (.pdf)"]
     assert any("không đạt" in m.value for m in at.markdown)          # shortcomings drafted from missed targets
 
 

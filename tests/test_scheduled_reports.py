@@ -204,7 +204,7 @@ def test_the_charts_of_every_province_are_drawn_in_one_browser(capsys, monkeypat
     started = charts.BROWSER.starts
     out = tmp_path / "out"
     code, lines, _ = reports(capsys, db, out, "--province", "80", "42", "--format", "docx")
-    assert code == 0 and lines[-1] == "total: 2 made, 0 skipped, 0 failed"
+    assert code == 0 and lines[-1] == "total: 2 made, 0 skipped, 0 failed", lines
     assert charts.BROWSER.starts == started + 1
     for code in ("80", "42"):
         with zipfile.ZipFile(out / "2025" / f"bao-cao-cchc-{code}-2025-2025-vi.docx") as docx:

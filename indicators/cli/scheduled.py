@@ -141,7 +141,8 @@ def _holder(registry: Registry, plans: pd.DataFrame | None, plan_id: str, day: d
 
 
 def _with_suggestions(refused: UnknownProvince, registry: Registry, text: str, day: date) -> UnknownProvince:
-    """The refusal, followed by the provinces of ``day`` whose name or code is nearest ``text`` (when any are)."""
+    """The refusal, followed by the provinces of ``day`` whose name or code is nearest ``text`` (when any are), with
+    their codes (what this command takes) in place of the registry's own suggestions, which name no code."""
     if registry.eras(text):          # a known province of another time: the refusal already names its successor
         return refused
     p = registry.provinces
@@ -152,7 +153,8 @@ def _with_suggestions(refused: UnknownProvince, registry: Registry, text: str, d
     if not near:
         return refused
     shown = ", ".join(dict.fromkeys(f"{names[n].name} ({names[n].code})" for n in near))
-    return UnknownProvince(*(label("cli_reports_did_you_mean", lang, reason=refused.in_language(lang), near=shown)
+    return UnknownProvince(*(label("cli_reports_did_you_mean", lang, near=shown,
+                                   reason=label("dom_unknown_province", lang, text=str(text).strip()))
                              for lang in ("vi", "en")))
 
 
