@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 
 # The suite keeps both cores busy on purpose (pytest-xdist): a report's browser at the server's lowest CPU priority
-# (render_pool.NICE, 19 by default) would wait behind the other tests for minutes. The benchmark measures the default.
+# (priority.NICE, 19 by default) would wait behind the other tests for minutes. The benchmark measures the default.
 os.environ.setdefault("KPI_REPORTS_NICE", "0")
 
 from indicators.reference.loader import DATA_DIR
 from indicators.services.building import build
 from indicators.storage import Store, open_store
+from tests import timings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -157,7 +158,10 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="a DuckDB file's own behaviour; PostgreSQL has its own test of it" if PG else
                             "PostgreSQL's own behaviour: `pytest --backend=postgresql`")
     once = pytest.mark.skip(reason="touches no database of its own: run once, in the DuckDB run")
+    measured = timings.listed()        # tests measured slow (tests/slow_tests.txt): left out of -m "not slow"
     for item in items:
+        if timings.test_id(item.nodeid) in measured:
+            item.add_marker(pytest.mark.slow)
         if ("duckdb_only" if PG else "postgres_only") in item.keywords:
             item.add_marker(skip)
         elif PG and "backend_free" in item.keywords:

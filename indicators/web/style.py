@@ -56,10 +56,11 @@ def uploader_css(lang: str) -> str:
     English, with no option to change them (1.67): both are replaced by the chosen language's words (the label
     above each uploader names the file types)."""
     limit = label("upload_limit", lang, mb=st.get_option("server.maxUploadSize"))
+    choose = label("upload_choose", lang)      # outside the f-string below, where extraction would not see it
     return f"""
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{
-  content: {css_string(label("upload_choose", lang))}; }}
+  content: {css_string(choose)}; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: {css_string(limit)}; font-size: 0.875rem; }}
 """
