@@ -10,14 +10,12 @@ are compiled with Babel when a process first needs them, in memory, never writte
 
 from __future__ import annotations
 
-import io
+import functools
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import Translations
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 SOURCE = "vi"                       # the language every other one falls back to, message by message
@@ -57,15 +55,13 @@ RUNTIME_KEYS = (
 )
 
 
-def compile_catalogue(lang: str, domain: str = "messages") -> tuple[Translations, list[str]]:
-    """``locales/<lang>/LC_MESSAGES/<domain>.po`` compiled with Babel into memory (read_po → write_mo →
-    Translations), and the ids of its messages."""
+@functools.cache
+def read_catalogue(lang: str, domain: str = "messages") -> dict[str, str]:
+    """``locales/<lang>/LC_MESSAGES/<domain>.po`` read with Babel, once per process: each message's id and its
+    text, empty where the catalogue has none or marks it fuzzy (as gettext would not use it either)."""
     with (LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:
         catalogue = read_po(handle, domain=domain)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled, domain=domain), [message.id for message in catalogue if message.id]
+    return {message.id: "" if message.fuzzy else str(message.string or "") for message in catalogue if message.id}
 
 
 # domain → language → key → text: each catalogue is compiled once per process, then read as a dict (label() is
@@ -80,12 +76,11 @@ def texts(lang: str, domain: str = "messages") -> dict[str, str]:
     lang = lang if lang in LANGUAGES else SOURCE
     found = _TEXTS[domain].get(lang)
     if found is None:
-        source, keys = compile_catalogue(SOURCE, domain)
-        translations = source
-        if lang != SOURCE and (LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").is_file():
-            translations = compile_catalogue(lang, domain)[0]
-            translations.add_fallback(source)
-        found = _TEXTS[domain][lang] = {key: translations.gettext(key) for key in keys}
+        source = read_catalogue(SOURCE, domain)
+        own = read_catalogue(lang, domain) if lang != SOURCE and (
+            LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").is_file() else {}
+        # the language's text, else the source's (Vietnamese), else the key itself: gettext's fallbacks
+        found = _TEXTS[domain][lang] = {key: own.get(key) or text or key for key, text in source.items()}
     return found
 
 

@@ -37,3 +37,15 @@ def test_no_test_module_asserts_what_cannot_fail():
     assert len(modules) > 10
     found = [line for path in modules for line in vacuous_asserts(path.read_text(encoding="utf-8"), path.name)]
     assert found == []
+
+
+def test_the_slow_list_is_made_from_a_run_s_durations():
+    """tests/timings.py: a test is listed when one case of it took THRESHOLD seconds or more (setup, call and
+    teardown together), by its file and function."""
+    from tests.timings import slow_in, test_id
+
+    output = ("===== slowest durations =====\n1.20s call     tests/test_a.py::test_x[vi]\n"
+              "0.30s setup    tests/test_a.py::test_y\n0.80s call     tests/test_a.py::test_y\n"
+              "0.10s call     tests/test_b.py::test_z\n")
+    assert slow_in(output) == ["tests/test_a.py::test_x", "tests/test_a.py::test_y"]
+    assert test_id("tests/test_a.py::test_x[a-b]") == "tests/test_a.py::test_x"
