@@ -14,7 +14,6 @@ only when the province's own figures, targets, tasks or comparisons do. One line
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +24,7 @@ import pandas as pd
 
 from indicators.cli import manifest
 from indicators.domain.registry import ProvinceKey, Registry, UnknownProvince
+from indicators.domain.suggest import closest
 from indicators.errors import Bilingual
 from indicators.i18n import N_, bilingual, label
 from indicators.reports.charts import report_charts
@@ -147,12 +147,12 @@ def _with_suggestions(refused: UnknownProvince, registry: Registry, text: str, d
         return refused
     p = registry.provinces
     current = p[(p.valid_from.dt.date <= day) & (p.valid_to.isna() | (p.valid_to.dt.date >= day))]
-    names = {**{str(r.name_ascii).lower(): r for r in current.itertuples()},
-             **{str(r.name).lower(): r for r in current.itertuples()}, **{r.code: r for r in current.itertuples()}}
-    near = difflib.get_close_matches(str(text).strip().lower(), list(names), n=3, cutoff=0.6)
+    near = closest(text, [(name, code) for column in ("name", "name_ascii", "code")
+                          for name, code in zip(current[column], current.code) if isinstance(name, str)])
     if not near:
         return refused
-    shown = ", ".join(dict.fromkeys(f"{names[n].name} ({names[n].code})" for n in near))
+    named = dict(zip(current.code, current.name))
+    shown = ", ".join(f"{named[code]} ({code})" for code in near)
     return UnknownProvince(*(label("cli_reports_did_you_mean", lang, near=shown,
                                    reason=label("dom_unknown_province", lang, text=str(text).strip()))
                              for lang in ("vi", "en")))
