@@ -42,7 +42,7 @@ chosen = url_choices("provinces", province_options(ds), COMPARE_PROVINCES, label
                      format_func=lambda k: province_label(ds, parse_key_text(ds, k), lang))
 
 if chosen:
-    suggestions = peers(ds, parse_key_text(ds, chosen[0]))
+    suggestions = cache.kept(("compare_peers", chosen[0]), lambda: peers(ds, parse_key_text(ds, chosen[0])))
     with st.expander(label("peers", lang) + ": " + md(province_label(ds, parse_key_text(ds, chosen[0]), lang))):
         for group, title in (("merged", N_("peers_merged")), ("region", N_("peers_region"))):
             if suggestions[group]:
@@ -118,7 +118,8 @@ with container:
         drawn = without_figures(frames, span)
         if drawn:
             breaks = {c: list(indicator_changes(ds, c).from_year) for c in drawn}
-            chart(small_multiples(drawn, {c: names[c] for c in drawn}, lang, breaks=breaks), key="multiples")
+            chart(lambda: small_multiples(drawn, {c: names[c] for c in drawn}, lang, breaks=breaks), key="multiples",
+                  kept_as=(tuple(keys), tuple(indicators), span, lang))
             download(pd.concat(drawn.values())[["label", "indicator_code", "period", "value", "source"]],
                      "so-sanh.csv", lang, key="download_compare")
         show_absences(list(indicators), span)

@@ -40,14 +40,14 @@ choices = dict(zip(plans.id, plans.number + " · " + plans.province_name))
 plan_id = st.selectbox(label("choose_plan", lang), list(choices), index=len(choices) - 2,
                        format_func=choices.get, key="plan", placeholder=label("choose", lang))
 targets = ds.targets[ds.targets.plan_id == plan_id]
-data_table(pd.DataFrame({
+data_table(cache.kept(("data_targets", plan_id, lang), lambda: pd.DataFrame({
     "ID": targets.target_id,
     label("col_indicator", lang): in_language(targets, "indicator_name", lang),
     label("col_requirement", lang): [requirement_words(r, lang) for _, r in targets.iterrows()],
     label("col_deadline", lang): [deadline_words(r, lang) for r in targets.to_dict("records")],
     label("col_recurring", lang): targets.recurring,
     label("col_quote", lang): targets.source_quote,
-}), file_name=f"muc-tieu-{plan_id}.csv", lang=lang, key="download_data_targets")
+})), file_name=f"muc-tieu-{plan_id}.csv", lang=lang, key="download_data_targets")
 source_file = plans.loc[plans.id == plan_id, "source_file"].iloc[0]
 st.caption(label("source_caption", lang, file=md(source_file)))
 

@@ -65,7 +65,8 @@ for column, status in zip(cards, STATUS_ORDER):
     column.metric(label(status, lang), format_number(counts[status], lang=lang))
 st.markdown(md(targets_sentence(counts, lang)))
 # what changed since the last (yearly) report: each target's status as of this year against as of the year before
-changes = status_changes(cache.judged_targets(keys, year - 1), judged)
+changes = cache.kept(("overview_changes", keys, year), lambda: status_changes(cache.judged_targets(keys, year - 1),
+                                                                               judged))
 if changes.empty:
     st.caption(label("changes_none", lang, year=year - 1))
 else:
@@ -80,16 +81,19 @@ else:
             label("changes_now", lang, year=year): [label(n, lang) for n in changes.status],
         }), file_name=f"thay-doi-{chosen}-{year}.csv", lang=lang, key="download_changes")
         st.caption(label("changes_how", lang, year=year, before=year - 1))
-chart(status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="status_bar")
+chart(lambda: status_bar(counts, {s: label(s, lang) for s in STATUS_ORDER}, lang), key="status_bar",
+      kept_as=(keys, year, lang))
 
 # the plans' tasks beside their targets: what is done, late and not reported, as of the end of the year (or today)
 st.subheader(label("task_progress", lang))
 as_of = min(date.today(), date(year, 12, 31))
 with st.container(key="cards_tasks"):
-    progress_cards(summary(cache.task_occurrences(None if keys is None else list(keys), as_of)), lang, as_of)
+    progress_cards(cache.kept(("overview_summary", keys, as_of),
+                              lambda: summary(cache.task_occurrences(None if keys is None else list(keys), as_of))),
+                   lang, as_of)
 with st.expander(label("by_unit", lang)):       # completion and reporting completeness of each lead body
-    unit_progress_table(cache.progress_by_unit(None if keys is None else list(keys), as_of), lang,
-                        key="overview_by_unit")
+    unit_progress_table(lambda: cache.progress_by_unit(None if keys is None else list(keys), as_of), lang,
+                        key="overview_by_unit", kept_as=("overview", keys, as_of))
 
 st.subheader(label("composites", lang))
 if key is not None:
@@ -116,7 +120,7 @@ if key is not None:
 else:
     country = cache.country_composites()
     names = ds.indicator_names(lang)
-    data_table(pd.DataFrame({
+    data_table(cache.kept(("overview_country", lang), lambda: pd.DataFrame({
         label("indicator", lang): country.indicator_code.map(names),
         label("year", lang): ["—" if pd.isna(v) else str(v) for v in country.full_year],
         label("col_provinces_with_data", lang): ["—" if pd.isna(v) else str(int(v)) for v in country.provinces],
@@ -126,7 +130,7 @@ else:
                                                  2, lang, number) for c, y in zip(country.indicator_code,
                                                                                    country.full_year)],
         label("col_source", lang): country.source.fillna("—"),
-    }), file_name="chi-so-ca-nuoc.csv", lang=lang, key="download_country")
+    })), file_name="chi-so-ca-nuoc.csv", lang=lang, key="download_country")
     st.caption(label("country_note", lang))
 
 if key is not None:
@@ -140,8 +144,10 @@ st.subheader(label("urgent", lang))
 if judged.empty:
     st.info(label("no_targets", lang))
 else:
-    urgent = in_areas(judged, area_filter(lang, key="overview_areas"))
+    areas = area_filter(lang, key="overview_areas")
+    urgent = in_areas(judged, areas)
     if urgent.empty:
         st.info(label("no_match", lang))
     else:
-        targets_table(urgent, lang, f"tong-quan-{chosen}-{year}.csv", key="download_overview")
+        targets_table(urgent, lang, f"tong-quan-{chosen}-{year}.csv", key="download_overview",
+                      kept_as=("overview", keys, year, tuple(areas)))

@@ -38,22 +38,25 @@ remember("deadline", f"{span[0]}-{span[1]}", f"{low}-{high}")
 chosen_areas = area_filter(lang, key="plan_areas", where=c5)     # the targets and the tasks below alike
 
 shown = in_areas(filter_targets(judged, chosen_provinces, chosen_families, chosen_status, span), chosen_areas)
+# what the tables below show is decided by these choices (and the data version): each is built once for them
+chosen = (tuple(chosen_provinces), tuple(span), tuple(chosen_areas))
 
 st.subheader(label("targets", lang))
 if shown.empty:
     st.info(label("no_match", lang))
 else:
-    targets_table(shown, lang, "muc-tieu.csv", key="download_plan_targets")
+    targets_table(shown, lang, "muc-tieu.csv", key="download_plan_targets",
+                  kept_as=("plans", this_year(), tuple(chosen_families), tuple(chosen_status), *chosen))
 
 st.subheader(label("task_progress", lang))
 left, right = st.columns([1, 3])
 as_of = day_picker(lang, plan_days(ds), where=left)
 overdue_only = right.toggle(label("overdue_only", lang), key="overdue_only")
 in_scope = in_areas(filter_occurrences(cache.task_occurrences(None, as_of), chosen_provinces, span), chosen_areas)
-progress_cards(summary(in_scope), lang, as_of)
+progress_cards(cache.kept(("plans_summary", as_of, *chosen), lambda: summary(in_scope)), lang, as_of)
 shown = in_scope[in_scope.overdue | in_scope.not_reported] if overdue_only else in_scope
-task_table(shown, lang, "nhiem-vu.csv", key="tasks")
+task_table(shown, lang, "nhiem-vu.csv", key="tasks", kept_as=("plans", as_of, overdue_only, *chosen))
 st.subheader(label("by_unit", lang))
-unit_progress_table(by_unit(in_scope, ds.lead_names), lang, key="by_unit")
+unit_progress_table(lambda: by_unit(in_scope, ds.lead_names), lang, key="by_unit", kept_as=("plans", as_of, *chosen))
 show_saved("plan_progress")
 progress_form(ds, in_scope, user_box(lang), lang, key="plan_progress")

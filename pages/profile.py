@@ -54,7 +54,8 @@ with container:
             st.info(label("no_series", lang))
         else:
             changes = indicator_changes(ds, indicator_code)
-            chart(indicator_trend(series, targets, references, meta, changes, lang), key="trend")
+            chart(lambda: indicator_trend(series, targets, references, meta, changes, lang), key="trend",
+                  kept_as=(tuple(keys), indicator_code, lang))
             sources = summarise_sources(series.source) if not series.empty else label("no_figure", lang)
             st.caption(label("sources_caption", lang, sources=md(sources)))
             for _, change in changes.iterrows():

@@ -57,7 +57,8 @@ shown, container = lazy_tabs(lang, ["bars", "map", "table"], name="view")
 era = "34" if year >= 2025 else "63"
 with container:
     if shown == "bars":
-        chart(ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars")
+        chart(lambda: ranking_bar(rows, meta, thresholds, highlighted, lang), key="bars",
+              kept_as=(indicator_code, year, highlight, lang))
     elif shown == "map":
         st.subheader(label("map_era", lang, n=era))
         chart(choropleth(rows, boundaries(), era, meta, lang, absence_text(ds, indicator_code, year, lang)),

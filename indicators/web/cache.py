@@ -10,7 +10,8 @@ not named by strings.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from datetime import date
+from typing import Any, Callable, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +21,7 @@ from indicators.domain.registry import ProvinceKey
 from indicators.reports import content as report_content
 from indicators.services import comparisons, index_views, unit_views, views
 from indicators.services.building import open_writable
-from indicators.services.views import Dataset, key_text, per_dataset
+from indicators.services.views import MEMO_SIZE, Dataset, key_text, per_dataset
 from indicators.storage import Store, default_db_path, vietnamese_order
 
 VERSION = "_data_version"
@@ -143,12 +144,34 @@ def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+T = TypeVar("T")
+
+
+def kept(key: tuple, build: Callable[[], T]) -> T:
+    """``build()``, kept with the current data version's dataset under ``key``: what a page shows for the choices
+    in ``key`` (a table as the reader sees it, its counts), built once per data version, day and choices. ``key``
+    must hold every choice the result depends on (its first item names what is built); the rest is the dataset,
+    which a new data version replaces, and the day, which is part of the key. Given back as :func:`_own` does."""
+    memo = get_dataset()._memo
+    full = ("kept", date.today(), *key)
+    try:
+        return _own(memo[full])
+    except KeyError:
+        pass
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    value = memo[full] = build()
+    return _own(value)
+
+
 def _own(value: Any) -> Any:
     """A kept result as a caller may change it: frames and series as shallow copies, lists and dicts copied."""
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.copy(deep=False)
     if isinstance(value, (list, dict, set)):
         return type(value)(value)
+    if type(value) is tuple:       # several results kept together: each as above
+        return tuple(_own(v) for v in value)
     return value
 
 

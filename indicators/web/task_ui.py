@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
@@ -20,9 +21,10 @@ from indicators.domain.units import DEPARTMENT_KINDS, lineage
 from indicators.i18n import N_, format_date, format_number, label
 from indicators.imports import ConflictError, ImportRefused
 from indicators.services.auth import PermissionDenied, User
+from indicators.services.exporting import on_screen
 from indicators.storage import DatabaseUnusable, StorageFailed
 from indicators.web.areas import area_texts
-from indicators.web.cache import get_store
+from indicators.web.cache import get_store, kept
 from indicators.web.ui import after_write, data_table, download, sign_in_form
 
 
@@ -46,8 +48,21 @@ def progress_cards(counts: Summary, lang: str, day: date) -> None:
 STATE_KEYS = (N_("state_late"), N_("state_not_reported"), N_("state_in_progress"), N_("state_not_yet_due"),
               N_("state_done"), N_("state_dropped"))
 
-def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
-    """The occurrences as they are shown and downloaded (text cells formula-escaped by data_table/download)."""
+def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str, kept_as: tuple | None = None) -> None:
+    """The occurrences as they are shown and downloaded (text cells formula-escaped by data_table/download).
+    ``kept_as``: the page's choices that decide ``frame``; the table is then built once per data version and
+    choices (cache.kept)."""
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = _task_rows(frame, lang)
+        return on_screen(table), table
+
+    screen, table = build() if kept_as is None else kept(("task_table", lang, *kept_as), build)
+    data_table(table, screen=screen)
+    download(table, file_name, lang, key=f"download_{key}")
+
+
+def _task_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows of :func:`task_table`, as downloaded."""
     rows = frame.reindex(columns=["not_stated", "lead_names", "due"]).to_dict("records")  # read once: three columns
     table = pd.DataFrame({
         label("col_plan", lang): frame.plan_number,
@@ -65,8 +80,7 @@ def task_table(frame: pd.DataFrame, lang: str, file_name: str, key: str) -> None
                                           for d in frame.completed_on],
         label("col_evidence", lang): frame.evidence.fillna(""),
     })
-    data_table(table)
-    download(table, file_name, lang, key=f"download_{key}")
+    return table
 
 
 def _due_text(row: dict, lang: str) -> str:
@@ -76,8 +90,22 @@ def _due_text(row: dict, lang: str) -> str:
     return label("due_not_stated", lang, day=day) if missing else day
 
 
-def unit_progress_table(frame: pd.DataFrame, lang: str, key: str) -> None:
-    table = pd.DataFrame({
+def unit_progress_table(frame: pd.DataFrame | Callable[[], pd.DataFrame], lang: str, key: str,
+                        kept_as: tuple | None = None) -> None:
+    """Progress by lead body (``frame``: domain.tasks.by_unit's, or the function that makes it) with its download.
+    ``kept_as``: the page's choices that decide it; it is then made once per data version and choices (cache.kept)."""
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = _unit_rows(frame() if callable(frame) else frame, lang)
+        return on_screen(table), table
+
+    screen, table = build() if kept_as is None else kept(("unit_progress_table", lang, *kept_as), build)
+    data_table(table, screen=screen)
+    download(table, "tien-do-theo-don-vi.csv", lang, key=f"download_{key}")
+
+
+def _unit_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows of :func:`unit_progress_table`, as downloaded."""
+    return pd.DataFrame({
         label("col_unit", lang): frame.unit_name,
         label("tasks_total", lang): frame.total,
         label("tasks_done", lang): frame.done,
@@ -86,8 +114,6 @@ def unit_progress_table(frame: pd.DataFrame, lang: str, key: str) -> None:
         label("col_share_done", lang): [format_number(s, 2, lang) + " %" for s in frame.share],
         label("tasks_completeness", lang): [completeness_text(c, lang) for c in frame.completeness],
     })
-    data_table(table)
-    download(table, "tien-do-theo-don-vi.csv", lang, key=f"download_{key}")
 
 
 def progress_form(ds, frame: pd.DataFrame, user: User | None, lang: str, key: str) -> None:

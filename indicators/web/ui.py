@@ -24,7 +24,7 @@ from indicators.services.views import Dataset, key_text, parse_key_text, provinc
 from indicators.storage import DatabaseUnusable
 from indicators.web.areas import area_texts
 from indicators.web.cache import get_store as get_store
-from indicators.web.cache import sorted_keys, start_rerun
+from indicators.web.cache import kept, sorted_keys, start_rerun
 from indicators.web.memory import keep, remembered
 from indicators.web.signin import BOUND as BOUND
 from indicators.web.signin import USER as USER
@@ -105,14 +105,14 @@ def language() -> str:
 
 
 def data_table(frame: pd.DataFrame, *, file_name: str | None = None, lang: str = "vi", key: str | None = None,
-               **options: Any) -> None:
-    """``st.dataframe`` of ``frame``, its text exactly as stored (control characters as visible marks); with
-    ``file_name``, the app's own CSV download of it below (formula cells escaped, see :func:`download`). The
-    table's built-in CSV download and copy are off (``client.disableDataExport`` in .streamlit/config.toml):
-    they would write the cells unescaped."""
+               screen: pd.DataFrame | None = None, **options: Any) -> None:
+    """``st.dataframe`` of ``frame``, its text exactly as stored (control characters as visible marks; ``screen``:
+    ``on_screen(frame)`` already made, as :func:`kept` keeps it); with ``file_name``, the app's own CSV download of
+    it below (formula cells escaped, see :func:`download`). The table's built-in CSV download and copy are off
+    (``client.disableDataExport`` in .streamlit/config.toml): they would write the cells unescaped."""
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
-    st.dataframe(on_screen(frame), **options)
+    st.dataframe(on_screen(frame) if screen is None else screen, **options)
     if file_name:
         download(frame, file_name, lang, key=key or f"download_{file_name}")
 
@@ -162,9 +162,23 @@ def download(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, l
                        file_name=file_name, mime="text/csv", key=key, on_click="ignore")
 
 
-def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> None:
+def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str, kept_as: tuple | None = None) -> None:
     """The judged targets as one colour-coded table (status, province, indicator, reform area, requirement, deadline,
-    latest figure, plan, a link to its chart, the plan's sentence) with its CSV download."""
+    latest figure, plan, a link to its chart, the plan's sentence) with its CSV download. ``kept_as``: the page's
+    choices that decide ``judged``; the table is then built once per data version and choices (:func:`kept`)."""
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = _targets_rows(judged, lang)
+        return on_screen(status_tags(table, lang)), table
+
+    screen, table = build() if kept_as is None else kept(("targets_table", lang, *kept_as), build)
+    data_table(table, screen=screen, column_config={
+        **status_column(lang),
+        label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
+    download(table, file_name, lang, key=key)
+
+
+def _targets_rows(judged: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows of :func:`targets_table`, as downloaded."""
     links = [f"./profile?province={key_text((c, d.date()))}&indicator={i}" + ("" if lang == "vi" else f"&lang={lang}")
              for c, d, i in zip(judged.province_code, judged.province_valid_from, judged.indicator_code)]
     table = pd.DataFrame({
@@ -181,10 +195,7 @@ def targets_table(judged: pd.DataFrame, lang: str, file_name: str, key: str) -> 
         label("col_chart", lang): links,
         label("col_quote", lang): judged.source_quote,
     })
-    data_table(status_tags(table, lang), column_config={
-        **status_column(lang),
-        label("col_chart", lang): st.column_config.LinkColumn(display_text=label("open_chart", lang))})
-    download(table, file_name, lang, key=key)
+    return table
 
 
 def _judged_period(judged: pd.DataFrame, lang: str) -> list[str]:
@@ -232,7 +243,12 @@ def plans_table(plans: pd.DataFrame, lang: str) -> None:
     }))
 
 
-def chart(figure: go.Figure, key: str) -> None:
+def chart(figure: go.Figure | Callable[[], go.Figure], key: str, kept_as: tuple | None = None) -> None:
+    """A Plotly chart across the page. ``figure`` may be the function that builds it; with ``kept_as`` (the page's
+    choices that decide it) it is then built once per data version and choices (:func:`kept`; Streamlit copies a
+    figure to send it and never changes it)."""
+    if callable(figure):
+        figure = figure() if kept_as is None else kept(("chart", key, *kept_as), figure)
     st.plotly_chart(figure, config=PLOTLY_CONFIG, key=key, width="stretch", height=chart_height(figure))
 
 
