@@ -17,6 +17,7 @@ from typing import Callable
 from indicators.domain.registry import Registry, UnknownProvince
 from indicators.errors import Bilingual
 from indicators.i18n import bilingual, label
+from indicators.reports import prelaunch
 from indicators.reports.content import report_period
 from indicators.reports.files import FORMATS, Ask, make
 from indicators.services.views import Dataset
@@ -84,9 +85,12 @@ def run(args: argparse.Namespace, store: Store, lang: str = "en") -> int:
         key = registry.resolve(args.province, day)
     except UnknownProvince:
         key = registry.resolve(args.province, period.end)
-    made = make(ds, Ask(key, args.period, args.format, getattr(args, "lang", None) or "vi"), charts=not args.no_charts)
+    made = make(ds, Ask(key, args.period, args.format, getattr(args, "lang", None) or "vi"), charts=not args.no_charts,
+                last=True)
     path = args.output or Path(made.filename)
     write_output(path, made.data, args.force)
+    if made.chart_keys:      # every chart drawn or kept: the next run of this command need not start a browser early
+        prelaunch.remember(args.db, args.province, args.period, getattr(args, "lang", None), list(made.chart_keys))
     drawn = label("cli_report_charts", lang, count=made.charts) if args.format == "docx" else ""
     note = f" ({made.chart_note})" if made.chart_note else ""
     print(label("cli_report_wrote", lang, path=path, province=made.content.province_vi,

@@ -26,6 +26,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from indicators.paths import default_db_path
+
 LOG = logging.getLogger(__name__)
 FOLDER = ".chart-cache"
 BUDGET = int(float(os.environ.get("KPI_CHART_CACHE_MB", "64")) * 2**20)
@@ -50,12 +52,15 @@ def drawn_by() -> str:
 
 def folder_for(store: Any) -> Path:
     """Where the charts of ``store``'s reports are kept (see the module's description)."""
+    return folder_beside(getattr(store, "path", None))
+
+
+def folder_beside(db: Any) -> Path:
+    """Where the charts of the reports of the database ``db`` (a DuckDB file's path, a URL, None) are kept."""
     chosen = os.environ.get("KPI_CHART_CACHE")
     if chosen:
         return Path(chosen)
-    from indicators.storage import default_db_path  # noqa: PLC0415 - only where no folder was named
-
-    for candidate in (getattr(store, "path", None), default_db_path()):
+    for candidate in (db, default_db_path()):
         if isinstance(candidate, Path) and candidate.is_file():
             return candidate.resolve().parent / FOLDER
     home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

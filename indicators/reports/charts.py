@@ -25,7 +25,7 @@ from indicators.i18n import label
 from indicators.reports.chart_cache import ChartCache
 from indicators.reports.content import ReportContent
 from indicators.reports.phrases import w
-from indicators.reports.render_pool import DRAW_TIMEOUT, ChartBrowser
+from indicators.reports.render_pool import DRAW_TIMEOUT, SHARED, browser_path
 from indicators.services.charts import indicator_trend, spider_chart, status_bar
 from indicators.services.comparisons import (
     indicator_changes,
@@ -39,7 +39,8 @@ from indicators.services.views import COMPOSITES, STATUS_ORDER, Dataset, scope
 
 MAX_CHARTS = 10
 WIDTH, SCALE = 900, 2            # px before scaling: 16 cm of an A4 page's text width at 2× is sharp in print
-BROWSER = ChartBrowser()         # the process's one browser, shared by every report
+BROWSER = SHARED                 # the process's one browser, shared by every report
+__all__ = ["BROWSER", "Chart", "ChartsUnavailable", "browser_path", "render", "report_charts"]
 
 
 class ChartsUnavailable(RuntimeError):
@@ -67,10 +68,6 @@ class Chart:
     @property
     def height(self) -> int:
         return int(self.figure.layout.height or 380)
-
-
-def browser_path() -> str | None:
-    return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def report_charts(ds: Dataset, content: ReportContent, lang: str = "vi", limit: int = MAX_CHARTS,

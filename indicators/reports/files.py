@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from indicators.domain.registry import ProvinceKey
+from indicators.reports import charts as chart_module
 from indicators.reports.apart import Renderer
 from indicators.reports.charts import ChartsUnavailable, browser_path, render, report_charts
 from indicators.reports.content import ReportContent, report_content, report_period
@@ -29,6 +30,7 @@ class Made:
     content: ReportContent
     charts: int = 0               # charts drawn
     chart_note: str | None = None  # why charts are missing, when they are
+    chart_keys: tuple[str, ...] = ()  # the charts' names in the chart cache (a Word file whose charts were all drawn)
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,10 @@ def filename(content: ReportContent, fmt: str, lang: str) -> str:
 
 
 def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = True,
-         content: ReportContent | None = None, browser: str | None = None) -> Made:
+         content: ReportContent | None = None, browser: str | None = None, last: bool = False) -> Made:
     """The file's bytes. Charts are drawn in the process's shared browser (the Chromium at ``browser``, default
-    charts.browser_path()); without one the Word file says so in their place."""
+    charts.browser_path()); without one the Word file says so in their place. ``last``: the process makes no other
+    file (the ``report`` command): the browser is closed while the file is written."""
     fmt, lang = ask.fmt, ask.lang
     if fmt not in FORMATS:
         raise ValueError(f"a report is .docx or .pdf, not {fmt}")
@@ -74,10 +77,13 @@ def make(ds: Dataset, ask: Ask, *, now: datetime | None = None, charts: bool = T
             render(drawn, browser)
         except ChartsUnavailable as error:
             note = str(error)
+        if last:
+            chart_module.BROWSER.close_soon()
     else:
         note = "charts not asked for"
     data = write_docx(content, drawn, lang, chart_note=note, decimals=decimals(ds))
-    return Made(data, filename(content, fmt, lang), content, sum(c.png is not None for c in drawn), note)
+    keys = tuple(c.key() for c in drawn if c.cache is not None) if note is None else ()
+    return Made(data, filename(content, fmt, lang), content, sum(c.png is not None for c in drawn), note, keys)
 
 
 GATE = Gate()          # the server's report requests: few at work, a few more waiting, one per session

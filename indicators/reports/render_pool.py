@@ -23,6 +23,7 @@ import asyncio
 import atexit
 import concurrent.futures
 import os
+import shutil
 import threading
 import time
 from collections import OrderedDict
@@ -35,7 +36,7 @@ from indicators.errors import Bilingual
 from indicators.i18n import bilingual
 from indicators.reports.priority import NICE, below, lower_priority, processes
 
-__all__ = ["NICE", "ChartBrowser", "FileCache", "Gate", "ReportsBusy"]
+__all__ = ["NICE", "SHARED", "ChartBrowser", "FileCache", "Gate", "ReportsBusy", "browser_path"]
 
 TABS = 1               # figures drawn at once: one tab, reused, draws ten charts faster than two tabs start
 RELOAD_EVERY = 50      # figures a tab draws before it is reloaded (what a long-lived page might accumulate)
@@ -105,6 +106,14 @@ class ChartBrowser:
         """Start the browser at ``path`` now, not waiting: it starts while the caller builds its figures."""
         future = asyncio.run_coroutine_threadsafe(self._prepared(path), self._running_loop())
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    def close_soon(self) -> None:
+        """Start closing the browser and return at once (a command that has drawn all it will draw: the browser
+        closes while the file is written; :meth:`close`, at exit, waits for it)."""
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(self._close(), loop)
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     def close(self) -> None:
         """Close the browser now (at exit; the tests). The next draw starts a new one."""
@@ -258,6 +267,14 @@ async def _quietly_closed(browser: Any) -> None:
         await browser.close()
     except Exception:  # noqa: BLE001 - a crashed browser is gone already; choreographer killed what was left
         pass
+
+
+SHARED = ChartBrowser()     # the process's one browser, shared by every report (charts.BROWSER)
+
+
+def browser_path() -> str | None:
+    """The Chromium that draws the charts: ``BROWSER_PATH``, else Debian's ``chromium`` on the PATH."""
+    return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class Gate:

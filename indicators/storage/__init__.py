@@ -13,6 +13,9 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from indicators.paths import DEFAULT_DB
+from indicators.paths import default_db_path as default_db_path
+
 from .base import TARGET_COLUMNS, NewBatch, Session, Store
 from .duck import backend as _duck
 from .duck import files as _file
@@ -23,7 +26,6 @@ from .pg import restore as _pg_restore
 from .sql import migrations
 from .sql.reference import ALL_TABLES
 
-DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "kpi.duckdb"   # the checkout's data/ folder
 SCHEMA_VERSION = migrations.LATEST
 StoreError = _file.ENGINE_ERRORS  # what a backend raises that the seam did not name: "the database refused"
 vietnamese_order = _file.vietnamese_order
@@ -34,14 +36,6 @@ __all__ = ["ALL_TABLES", "DEFAULT_DB", "TARGET_COLUMNS", "BackupFailed", "Confli
            "check_backup", "copy_database", "database_ref", "default_backup_path", "default_db_path", "describe",
            "held_by_another", "is_built", "now", "open_store", "restore",
            "storage_failure", "vietnamese_order"]
-
-
-def default_db_path() -> Path | str:
-    """``KPI_DB`` when set (a DuckDB file, or a ``postgresql://`` URL), else ``data/kpi.duckdb``."""
-    value = os.environ.get("KPI_DB")
-    if _pg.is_url(value):
-        return value
-    return Path(value or DEFAULT_DB)
 
 
 def database_ref(text: str) -> Path | str:

@@ -28,6 +28,7 @@ import duckdb
 from psycopg import sql
 
 from indicators.i18n import bilingual
+from indicators.paths import is_database_url
 
 from ..backend import Backend, Cursor, rollback, sql_string
 from ..errors import ConflictError, DatabaseUnusable, StorageFailed, is_disk_full, storage_failure
@@ -57,7 +58,7 @@ def extension_path() -> Path:
 
 
 def is_url(text: str | Path | None) -> bool:
-    return isinstance(text, str) and text.startswith(("postgresql://", "postgres://"))
+    return is_database_url(text)
 
 
 def redacted(url: str) -> str:
