@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from urllib.parse import unquote
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 COOKIE = "kpi_province"
 KEPT = "_kpi_province"          # the session's state: the province chosen last on any page
@@ -32,9 +31,10 @@ def keep(chosen: str) -> None:
     if _cookie() != chosen and st.session_state.get("_kpi_province_written") != chosen:
         st.session_state["_kpi_province_written"] = chosen
         value = json.dumps(chosen).replace("<", "\\u003c")   # a quoted script string that cannot end the script
-        components.html(
-            f"<script>document.cookie = '{COOKIE}=' + encodeURIComponent({value}) + "
-            f"'; path=/; max-age={YEAR}; SameSite=Lax';</script>", height=0)
+        # an HTML string in st.iframe runs in a same-origin frame (as components.html did, which Streamlit retired):
+        # the script writes the page's cookie; it holds nothing but the quoted key
+        st.container(key="kpi_memory").iframe(f"<script>document.cookie = '{COOKIE}=' + encodeURIComponent({value}) + "
+                                              f"'; path=/; max-age={YEAR}; SameSite=Lax';</script>", height=1)
 
 
 def _cookie() -> str | None:

@@ -21,7 +21,8 @@ SCREEN = 900            # px: a chart taller than this (34 or 63 provinces' bars
 
 # Every view. Card groups are containers keyed "cards_…" (Streamlit gives each the class st-key-<key>): below
 # 640 px Streamlit stacks columns one per row; these wrap two to a row instead. A wide markdown table scrolls
-# inside its own box (st.dataframe already does), so that the page itself never scrolls sideways.
+# inside its own box (st.dataframe already does), so that the page itself never scrolls sideways. The frame that
+# writes the remembered province's cookie (memory.py) takes no room.
 BASE_CSS = """
 @media (max-width: 640px) {
   [class*="st-key-cards_"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.5rem; }
@@ -32,6 +33,7 @@ BASE_CSS = """
 [data-testid="stMarkdownContainer"] table { display: block; max-width: 100%; overflow-x: auto; }
 [data-testid="stMarkdownContainer"] { overflow-wrap: anywhere; }
 [data-testid="stDataFrame"] { max-width: 100%; overflow-x: auto; }
+.st-key-kpi_memory { position: absolute; width: 1px; height: 1px; overflow: hidden; }
 """
 
 # The presentation view: no sidebar nor its toggle, type a quarter larger (Streamlit's sizes are in rem), the
