@@ -48,6 +48,23 @@ def test_several_results_kept_together_are_each_copied(datasets):
     assert cache.kept(("pair",), lambda: None)[0].a.tolist() == [1]
 
 
+def test_at_most_kept_size_results_are_kept_the_least_recently_used_dropped(datasets, monkeypatch):
+    monkeypatch.setattr(cache, "KEPT_SIZE", 2)
+    built = []
+
+    def build(n):
+        built.append(n)
+        return n
+
+    for n in (1, 2):
+        cache.kept(("n", n), lambda n=n: build(n))
+    cache.kept(("n", 1), lambda: build(-1))          # used again: now the most recent
+    cache.kept(("n", 3), lambda: build(3))           # the third: 2, the least recently used, is dropped
+    assert cache.kept(("n", 1), lambda: build(-1)) == 1
+    assert cache.kept(("n", 2), lambda: build(2)) == 2
+    assert built == [1, 2, 3, 2]
+
+
 def _tasks(at) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "Tình trạng theo báo cáo" in d.value.columns)
 

@@ -10,6 +10,8 @@ not named by strings.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any, Callable, TypeVar
 
@@ -21,7 +23,7 @@ from indicators.domain.registry import ProvinceKey
 from indicators.reports import content as report_content
 from indicators.services import comparisons, index_views, unit_views, views
 from indicators.services.building import open_writable
-from indicators.services.views import MEMO_SIZE, Dataset, key_text, per_dataset
+from indicators.services.views import Dataset, key_text, per_dataset
 from indicators.storage import Store, default_db_path, vietnamese_order
 
 VERSION = "_data_version"
@@ -147,21 +149,35 @@ def cached_view(function: Callable[..., Any]) -> Callable[..., Any]:
 T = TypeVar("T")
 
 
+KEPT_SIZE = 256         # what kept() holds per data version: the most recently used, each a table or a chart
+_KEPT_LOCK = threading.Lock()
+
+
 def kept(key: tuple, build: Callable[[], T]) -> T:
     """``build()``, kept with the current data version's dataset under ``key``: what a page shows for the choices
     in ``key`` (a table as the reader sees it, its counts), built once per data version, day and choices. ``key``
     must hold every choice the result depends on (its first item names what is built); the rest is the dataset,
-    which a new data version replaces, and the day, which is part of the key. Given back as :func:`_own` does."""
+    which a new data version replaces, and the day, which is part of the key. At most KEPT_SIZE results are kept,
+    the least recently used dropped first (a table of tasks is ~0.2 MB: the memory stays bounded however many
+    choices the readers make). Given back as :func:`_own` does."""
     memo = get_dataset()._memo
-    full = ("kept", date.today(), *key)
-    try:
-        return _own(memo[full])
-    except KeyError:
-        pass
-    if len(memo) >= MEMO_SIZE:
-        memo.clear()
-    value = memo[full] = build()
+    full = (date.today(), *key)
+    with _KEPT_LOCK:
+        results = memo.get(_KEPT)
+        if results is None:
+            results = memo[_KEPT] = OrderedDict()
+        if full in results:
+            results.move_to_end(full)
+            return _own(results[full])
+    value = build()
+    with _KEPT_LOCK:
+        results[full] = value
+        while len(results) > KEPT_SIZE:
+            results.popitem(last=False)
     return _own(value)
+
+
+_KEPT = ("kept",)   # the key of kept()'s results among the dataset's memo (per_dataset's keys start with a module)
 
 
 def _own(value: Any) -> Any:
