@@ -145,3 +145,30 @@ def _chromium_under(folder: Path) -> list[int]:
         if b"chromium" in line and str(folder).encode() in environ:
             found.append(int(entry.name))
     return found
+
+
+def test_a_late_close_never_ends_a_browser_started_since_nor_one_drawing():
+    """make(last=True) closes the command's browser while the Word file is written; in a process that goes on
+    drawing (the tests, a server) that close may arrive after another browser was started, or while one draws."""
+    import asyncio
+
+    browser = render_pool.ChartBrowser()
+    loop = browser._running_loop()
+    shut = []
+
+    async def shut_now():
+        shut.append(browser._kaleido)
+        browser._kaleido = None
+
+    browser._shut = shut_now
+    first, second = object(), object()
+    browser._kaleido = second                       # started after the close of `first` was asked for
+    asyncio.run_coroutine_threadsafe(browser._close_this(first), loop).result(5)
+    assert shut == [] and browser._kaleido is second
+    browser._busy = 1                               # drawing
+    asyncio.run_coroutine_threadsafe(browser._close_this(second), loop).result(5)
+    assert shut == []
+    browser._busy = 0
+    asyncio.run_coroutine_threadsafe(browser._close_this(second), loop).result(5)
+    assert shut == [second] and browser._kaleido is None
+    loop.call_soon_threadsafe(loop.stop)

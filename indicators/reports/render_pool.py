@@ -110,10 +110,17 @@ class ChartBrowser:
     def close_soon(self) -> None:
         """Start closing the browser and return at once (a command that has drawn all it will draw: the browser
         closes while the file is written; :meth:`close`, at exit, waits for it)."""
-        loop = self._loop
-        if loop is not None and loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(self._close(), loop)
+        loop, browser = self._loop, self._kaleido
+        if loop is not None and loop.is_running() and browser is not None:
+            future = asyncio.run_coroutine_threadsafe(self._close_this(browser), loop)
             future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def _close_this(self, browser: Any) -> None:
+        """Close ``browser`` if it is still the current one and idle: a close asked for late never ends a browser
+        started since, nor one drawing."""
+        async with self._guard:
+            if self._kaleido is browser and not self._busy:
+                await self._shut()
 
     def close(self) -> None:
         """Close the browser now (at exit; the tests). The next draw starts a new one."""
