@@ -77,6 +77,12 @@ class Renderer:
                     return self._conversation(ds, ask, content, version, browser)
                 except RendererGone:
                     self._discard()
+                except ReportNotMade:
+                    raise
+                except Exception:  # noqa: BLE001 - anything else: logged, the renderer replaced, the reader told
+                    LOG.exception("the report renderer's conversation failed on %s", ask)
+                    self._discard()
+                    raise ReportNotMade.failed() from None
             raise ReportNotMade.failed()
 
     @property
