@@ -82,8 +82,10 @@ def note_path(db: Path | str, province: str, period: str, lang: str | None, day:
 def all_kept(argv: list[str]) -> bool:
     """Whether the last run of this very command left a note that still holds (see the module's description)."""
     args = _arguments(argv)
-    if args is None:
-        return False
+    return args is not None and _kept(args)
+
+
+def _kept(args: argparse.Namespace) -> bool:
     db = _database(args.db)
     stamp = _stamp(db)
     if stamp is None:
@@ -107,7 +109,8 @@ def start_early(argv: list[str]) -> bool:
     """Start the shared browser now if ``argv`` asks for a Word report whose charts are not all kept; whether it
     was started. Never raises: the command itself reports what is wrong with its arguments or its browser."""
     try:
-        if _arguments(argv) is None or all_kept(argv):
+        args = _arguments(argv)          # the command line read once
+        if args is None or _kept(args):
             return False
         from indicators.reports.render_pool import SHARED, browser_path  # noqa: PLC0415 - only for a report
 
